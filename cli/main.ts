@@ -1,0 +1,67 @@
+/**
+ * The bpfscope command line: `bpfscope verify|run|asm|disasm|tui ...`.
+ *
+ * Run from source with `deno run -A cli/main.ts`, or as the bundle / the
+ * compiled binary, which run this same file.
+ *
+ * @module
+ */
+import { Command, CommanderError } from "commander";
+import denoJson from "../deno.json" with { type: "json" };
+import { CliError } from "./util.ts";
+import { registerAsm } from "./asm.ts";
+import { registerDisasm } from "./disasm.ts";
+
+/** The version printed by `--version`. */
+export const VERSION: string = denoJson.version;
+
+/** Build the command tree (exported for tests). */
+export function buildCli(): Command {
+  const program = new Command()
+    .name("bpfscope")
+    .description("An eBPF toolkit: verifier (Linux 3.18/3.19), interpreter, assembler and a terminal UI.")
+    .version(VERSION, "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help")
+    .showHelpAfterError("(run with --help for usage)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  bpfscope disasm prog.json                 disassemble in llvm-objdump style
+  bpfscope disasm --style kernel prog.bin   as the 3.18 verifier log prints it
+  bpfscope asm prog.s -o prog.json          assemble to the JSON program format`,
+    );
+  registerAsm(program);
+  registerDisasm(program);
+  return program;
+}
+
+/** Run the CLI with arguments; returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const program = buildCli();
+  program.exitOverride();
+  program.configureOutput({
+    writeErr: (s) => Deno.stderr.writeSync(new TextEncoder().encode(s)),
+    writeOut: (s) => Deno.stdout.writeSync(new TextEncoder().encode(s)),
+  });
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return typeof Deno.exitCode === "number" ? Deno.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version exit 0; usage errors were already printed by commander
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof CliError) {
+      console.error(`bpfscope: ${e.message}`);
+      return e.exitCode;
+    }
+    console.error(`bpfscope: internal error: ${(e as Error)?.message ?? e}`);
+    if (Deno.env.get("BPFSCOPE_DEBUG")) console.error((e as Error)?.stack);
+    return 70;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

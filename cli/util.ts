@@ -1,0 +1,83 @@
+/**
+ * Shared CLI plumbing: one-line errors with exit codes, colour decisions,
+ * reading program files, writing output.
+ *
+ * @module
+ */
+import { FormatError } from "../core/errors.ts";
+import { type Program } from "../core/isa/mod.ts";
+import { decodeProgram } from "../core/formats/mod.ts";
+
+/** An error the CLI reports as one line on stderr before exiting with `exitCode`. */
+export class CliError extends Error {
+  /** Process exit code. */
+  readonly exitCode: number;
+  /** @param message the one-line message; @param exitCode process exit code (default 1). */
+  constructor(message: string, exitCode = 1) {
+    super(message);
+    this.name = "CliError";
+    this.exitCode = exitCode;
+  }
+}
+
+/** Whether to colour output written to a stream: a TTY and no `NO_COLOR`. */
+export function useColor(stream: { isTerminal(): boolean } = Deno.stdout): boolean {
+  const noColor = Deno.env.get("NO_COLOR");
+  if (noColor !== undefined && noColor !== "") return false;
+  if (Deno.env.get("FORCE_COLOR")) return true;
+  return stream.isTerminal();
+}
+
+/** Read a file, turning OS errors into one-line CLI errors. */
+export function readFileOrDie(path: string, exitCode = 1): Uint8Array {
+  try {
+    return Deno.readFileSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new CliError(`${path}: no such file`, exitCode);
+    if (e instanceof Deno.errors.PermissionDenied) throw new CliError(`${path}: permission denied`, exitCode);
+    if (e instanceof Deno.errors.IsADirectory) throw new CliError(`${path}: is a directory`, exitCode);
+    throw new CliError(`${path}: cannot read: ${(e as Error).message}`, exitCode);
+  }
+}
+
+/** Read and decode a program file (format chosen by content and extension). */
+export function loadProgramFile(path: string, exitCode = 1): Program {
+  const bytes = readFileOrDie(path, exitCode);
+  try {
+    return decodeProgram(bytes, path);
+  } catch (e) {
+    if (e instanceof FormatError) throw new CliError(e.message, exitCode);
+    throw e;
+  }
+}
+
+/** Write a file, turning OS errors into one-line CLI errors. */
+export function writeFileOrDie(path: string, data: Uint8Array | string): void {
+  try {
+    if (typeof data === "string") Deno.writeTextFileSync(path, data);
+    else Deno.writeFileSync(path, data);
+  } catch (e) {
+    throw new CliError(`${path}: cannot write: ${(e as Error).message}`);
+  }
+}
+
+/** Parse an integer option, or fail with a one-line error naming the option. */
+export function parseIntOption(name: string, text: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const t = text.trim();
+  const v = /^[+-]?(0x[0-9a-f]+|\d+)(e\d+)?$/i.test(t) ? Number(t) : NaN;
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new CliError(`${name}: expected an integer from ${min} to ${max}, got '${text}'`, 2);
+  }
+  return v;
+}
+
+/** Parse hex bytes (spaces, `0x` prefix and `:` separators allowed). */
+export function parseHexOption(name: string, text: string): Uint8Array {
+  const t = text.replace(/^0x/i, "").replace(/[\s:]/g, "");
+  if (t.length % 2 !== 0 || !/^[0-9a-f]*$/i.test(t)) {
+    throw new CliError(`${name}: expected an even number of hex digits, got '${text}'`, 2);
+  }
+  const out = new Uint8Array(t.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(t.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}

@@ -1,0 +1,18 @@
+/**
+ * bpfscope: a Deno-native eBPF toolkit in pure TypeScript.
+ *
+ * - `core/isa`: the RFC 9669 instruction set, `Program`, `BPF_*` builders
+ * - `core/asm`: disassembler (kernel 3.18 log style, llvm style) and assembler
+ * - `core/formats`: JSON, raw and assembly program files
+ *
+ * @example
+ * ```ts
+ * import { BPF_EXIT_INSN, BPF_MOV64_IMM, BPF_REG_0, Program } from "./mod.ts";
+ * const prog = Program.fromInsns([BPF_MOV64_IMM(BPF_REG_0, 42), BPF_EXIT_INSN()]);
+ * console.log(prog.len); // 2
+ * ```
+ *
+ * @module
+ */
+export * from "./core/isa/mod.ts";
+export * from "./core/errors.ts";
