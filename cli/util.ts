@@ -12,7 +12,11 @@ import { decodeProgram } from "../core/formats/mod.ts";
 export class CliError extends Error {
   /** Process exit code. */
   readonly exitCode: number;
-  /** @param message the one-line message; @param exitCode process exit code (default 1). */
+  /**
+   * Create a CLI error.
+   * @param message the one-line message
+   * @param exitCode process exit code (default 1)
+   */
   constructor(message: string, exitCode = 1) {
     super(message);
     this.name = "CliError";

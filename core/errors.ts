@@ -10,7 +10,11 @@
 export class FormatError extends Error {
   /** Where the problem is, e.g. `prog.json: insns[3][4]` or `prog.s:12:5`. */
   readonly location: string;
-  /** @param location where the problem is; @param message what it is (one line). */
+  /**
+   * Create a format error.
+   * @param location where the problem is
+   * @param message what it is (one line)
+   */
   constructor(location: string, message: string) {
     super(location ? `${location}: ${message}` : message);
     this.name = "FormatError";
@@ -46,7 +50,11 @@ export class BpfError extends Error {
   readonly errno: string;
   /** The errno number, e.g. 2. */
   readonly code: number;
-  /** @param errno errno name; @param message optional detail. */
+  /**
+   * Create an errno-carrying error.
+   * @param errno errno name, e.g. `ENOENT`
+   * @param message optional detail
+   */
   constructor(errno: string, message?: string) {
     super(message ? `${errno}: ${message}` : errno);
     this.name = "BpfError";
