@@ -1,0 +1,70 @@
+/**
+ * The instruction list: kernel-style disassembly of the visible window with
+ * heat, breakpoints, the current instruction, the current path, pruning
+ * points and the error instruction.
+ *
+ * @module
+ */
+import { Text } from "ink";
+import type { ReactNode } from "react";
+import { type Frame, heatChar, heatLevel, type InsnRow } from "../model.ts";
+import { col, Panel } from "./common.tsx";
+
+/** Compact count in 4 cells: `   7`, ` 999`, `1.2k`, ` 32k`. */
+export function compact(n: number): string {
+  if (n <= 0) return "    ";
+  if (n < 1000) return String(n).padStart(4);
+  if (n < 10000) return ((n / 1000).toFixed(1) + "k").padStart(4);
+  return (Math.round(n / 1000) + "k").padStart(4);
+}
+
+const HEAT_COLORS = ["gray", "blue", "blue", "cyan", "cyan", "green", "yellow", "redBright", "red"];
+
+/** Text of one row without colour (used by the row component and by tests). */
+export function rowText(r: InsnRow, idxW: number, width: number): string {
+  const cur = r.error ? "✗" : r.current ? "▶" : r.onPath ? "│" : " ";
+  const s = `${r.cursor ? "›" : " "}${compact(r.heat)}${heatChar(r.heat)} ${r.breakpoint ? "●" : " "}${cur}${
+    r.pruning ? "◆" : " "
+  } ${String(r.idx).padStart(idxW)}: ${r.continuation ? "" : r.text}`;
+  return s.length > width ? s.slice(0, width - 1) + "…" : s.padEnd(width);
+}
+
+function Row(props: { r: InsnRow; idxW: number; width: number; color: boolean }): ReactNode {
+  const { r, idxW, width, color } = props;
+  const prefixLen = 1 + 4 + 1 + 1 + 3 + 1 + idxW + 2;
+  const full = rowText(r, idxW, width);
+  const heat = full.slice(1, 6);
+  const marks = full.slice(7, 10);
+  const rest = full.slice(10, prefixLen);
+  const text = full.slice(prefixLen);
+  const textColor = r.error ? "red" : r.current ? "yellowBright" : r.onPath ? "cyan" : undefined;
+  return (
+    <Text wrap="truncate" inverse={r.current || r.cursor} bold={r.current || r.error}>
+      <Text>{full[0]}</Text>
+      <Text color={col(color, HEAT_COLORS[heatLevel(r.heat)])}>{heat}</Text>
+      <Text></Text>
+      <Text color={col(color, "red")}>{marks[0]}</Text>
+      <Text color={col(color, r.error ? "red" : "cyan")}>{marks[1]}</Text>
+      <Text color={col(color, "magenta")}>{marks[2]}</Text>
+      <Text dimColor={r.continuation}>{rest}</Text>
+      <Text color={col(color, textColor ?? "")} dimColor={r.continuation}>{text}</Text>
+    </Text>
+  );
+}
+
+/** The instruction panel. */
+export function InsnPanel(props: { frame: Frame; width: number; height: number }): ReactNode {
+  const { frame, width, height } = props;
+  const idxW = Math.max(3, String(Math.max(0, frame.len - 1)).length);
+  const first = frame.rows[0]?.idx ?? 0;
+  const note = `${first}-${first + frame.rows.length - 1}/${frame.len}${frame.ui.follow ? "" : " (cursor)"}`;
+  const lines: ReactNode[] = frame.rows.map((r) => (
+    <Row key={r.idx} r={r} idxW={idxW} width={width} color={frame.color} />
+  ));
+  for (let k = lines.length; k < height; k++) lines.push(<Text key={`pad${k}`}></Text>);
+  return (
+    <Panel title="instructions" note={note} width={width} height={height} color={frame.color}>
+      {lines}
+    </Panel>
+  );
+}

@@ -1,0 +1,165 @@
+/**
+ * The terminal driver of the interactive UI: alternate screen, raw keys, a
+ * frame rendered with Ink's `renderToString` and written as a line diff
+ * (only changed rows are rewritten, inside a synchronized update, so there
+ * is no flicker), redraw on resize, and a terminal that is restored on
+ * quit, Ctrl-C, SIGTERM/SIGHUP and uncaught errors.
+ *
+ * Ink and React are imported here lazily, so the text walk and the rest of
+ * the CLI never load them.
+ *
+ * @module
+ */
+import type { WalkOptions } from "./engine.ts";
+import type { GalleryEntry } from "./gallery.ts";
+import { Controller, type Session, TICK_MS } from "./controller.ts";
+import { parseKeys } from "./keys.ts";
+import { computeLayout } from "./model.ts";
+
+/** Options for {@link runInteractive}. */
+export interface InteractiveOptions {
+  /** The first session. */
+  session: Session;
+  /** Gallery entries. */
+  gallery: readonly GalleryEntry[];
+  /** Open a gallery entry. */
+  openExample: (g: GalleryEntry, opts: WalkOptions) => Session;
+  /** Colours on. */
+  color: boolean;
+  /** Start animating at once. */
+  autoplay?: boolean;
+  /** Animation speed (steps per second). */
+  speed?: number;
+}
+
+/** Alternate screen, home, clear, hide cursor, no autowrap. */
+export const ENTER_SCREEN = "\x1b[?1049h\x1b[H\x1b[2J\x1b[?25l\x1b[?7l";
+/** Autowrap on, show cursor, leave the alternate screen. */
+export const LEAVE_SCREEN = "\x1b[0m\x1b[?7h\x1b[?25h\x1b[?1049l";
+
+/** Run the UI until the user quits. Restores the terminal however it ends. */
+export async function runInteractive(opts: InteractiveOptions): Promise<void> {
+  const [{ renderToString }, React, { Screen }, { default: stringWidth }] = await Promise.all([
+    import("ink"),
+    import("react"),
+    import("./app.tsx"),
+    import("string-width"),
+  ]);
+  const enc = new TextEncoder();
+  const write = (s: string) => {
+    const b = enc.encode(s);
+    let off = 0;
+    while (off < b.length) off += Deno.stdout.writeSync(b.subarray(off));
+  };
+  const ctl = new Controller(opts.session, opts.gallery, opts.openExample);
+  if (opts.speed) ctl.ui = { ...ctl.ui, speed: opts.speed };
+  if (opts.autoplay) ctl.ui = { ...ctl.ui, playing: true };
+
+  let restored = false;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    try {
+      Deno.stdin.setRaw(false);
+    } catch { /* not a tty */ }
+    write(LEAVE_SCREEN);
+  };
+
+  let size = Deno.consoleSize();
+  let prev: string[] = [];
+  const draw = (full = false) => {
+    const layout = computeLayout(size.columns, size.rows, false);
+    const frame = ctl.frame(layout, opts.color);
+    const s = renderToString(React.createElement(Screen, { frame, gallery: ctl.gallery }), { columns: size.columns });
+    const lines = s.split("\n");
+    let out = "\x1b[?2026h";
+    if (full) {
+      out += "\x1b[0m\x1b[2J";
+      prev = [];
+    }
+    for (let i = 0; i < size.rows; i++) {
+      const l = lines[i] ?? "";
+      if (l === prev[i]) continue;
+      const w = l.length <= size.columns && /^[\x20-\x7e]*$/.test(l) ? l.length : stringWidth(l);
+      out += `\x1b[${i + 1};1H\x1b[0m${l}\x1b[0m${w < size.columns ? " ".repeat(size.columns - w) : ""}`;
+    }
+    out += "\x1b[?2026l";
+    write(out);
+    prev = lines;
+  };
+
+  let finish!: () => void;
+  let fail!: (e: unknown) => void;
+  const done = new Promise<void>((res, rej) => {
+    finish = res;
+    fail = rej;
+  });
+  const guard = (f: () => void) => {
+    try {
+      f();
+    } catch (e) {
+      fail(e);
+    }
+  };
+  const onResize = () =>
+    guard(() => {
+      size = Deno.consoleSize();
+      draw(true);
+    });
+  const onSignal = () => {
+    restore();
+    Deno.exit(130);
+  };
+  const onError = (e: ErrorEvent | PromiseRejectionEvent) => {
+    e.preventDefault?.();
+    fail("reason" in e ? e.reason : e.error);
+  };
+
+  write(ENTER_SCREEN);
+  Deno.stdin.setRaw(true);
+  globalThis.addEventListener("unhandledrejection", onError);
+  globalThis.addEventListener("error", onError);
+  const signals: Deno.Signal[] = ["SIGTERM", "SIGHUP"];
+  const listen = (sig: Deno.Signal, f: () => void, on: boolean) => {
+    try {
+      if (on) Deno.addSignalListener(sig, f);
+      else Deno.removeSignalListener(sig, f);
+    } catch { /* not supported here */ }
+  };
+  for (const s of signals) listen(s, onSignal, true);
+  listen("SIGWINCH", onResize, true);
+  const timer = setInterval(() =>
+    guard(() => {
+      if (ctl.tick(performance.now())) draw();
+    }), TICK_MS);
+  let reading = true;
+  const readKeys = async () => {
+    const buf = new Uint8Array(1024);
+    const dec = new TextDecoder();
+    while (reading) {
+      const n = await Deno.stdin.read(buf);
+      if (n === null) break;
+      const layout = computeLayout(size.columns, size.rows, false);
+      for (const k of parseKeys(dec.decode(buf.subarray(0, n)))) {
+        ctl.key(k, layout);
+        if (ctl.quit) break;
+      }
+      if (ctl.quit) return finish();
+      draw();
+    }
+    finish();
+  };
+  try {
+    draw(true);
+    readKeys().catch(fail);
+    await done;
+  } finally {
+    reading = false;
+    clearInterval(timer);
+    for (const s of signals) listen(s, onSignal, false);
+    listen("SIGWINCH", onResize, false);
+    globalThis.removeEventListener("unhandledrejection", onError);
+    globalThis.removeEventListener("error", onError);
+    restore();
+  }
+}
