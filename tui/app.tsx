@@ -11,6 +11,7 @@ import type { GalleryEntry } from "./gallery.ts";
 import { computeLayout, type Frame } from "./model.ts";
 import { type Controller, type Key, TICK_MS } from "./controller.ts";
 import { InsnPanel } from "./panels/insns.tsx";
+import { SP } from "./panels/common.tsx";
 import { StatePanel } from "./panels/state.tsx";
 import { BudgetPanel, LogPanel, PendingPanel, VerdictPanel } from "./panels/walk.tsx";
 import { Footer, GalleryOverlay, Header, HelpOverlay, TooSmall } from "./panels/chrome.tsx";
@@ -57,7 +58,7 @@ function Body(props: { frame: Frame }): ReactNode {
         <LogPanel frame={f} width={L.leftW} height={L.logRows} />
       </Box>
       <Box width={1}>
-        <Text></Text>
+        <Text>{SP}</Text>
       </Box>
       <Box flexDirection="column" width={L.rightW}>
         {f.verdict ? <VerdictPanel frame={f} width={L.rightW} height={verdictRows} /> : null}

@@ -168,6 +168,8 @@ export interface Frame {
   verdict: VerdictView | null;
   /** The path that led to the current instruction (the error path once rejected). */
   path: number[];
+  /** Text of the instruction of the error (empty when none). */
+  errorText?: string;
   /** Number of breakpoints. */
   breakpoints: number;
   /** UI state. */
@@ -236,6 +238,7 @@ export function buildFrame(tl: Timeline, ui: UiState, layout: Layout, title: str
     logTotal,
     verdict,
     path: verdict && !verdict.accepted ? tl.path() : [],
+    errorText: errInsn >= 0 ? e.insnText(errInsn) : "",
     breakpoints: tl.breakpoints.size,
     ui,
     layout,

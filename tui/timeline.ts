@@ -262,6 +262,7 @@ export class Timeline {
       case "resume": {
         const tip = this.#pendingTips.pop() ?? null;
         this.#setTip(tip);
+        this.#visit(pc);
         break;
       }
     }

@@ -9,7 +9,7 @@ import type { ReactNode } from "react";
 import type { GalleryEntry } from "../gallery.ts";
 import { KEYS } from "../keys.ts";
 import { fit, type Frame, MIN_COLS, MIN_ROWS } from "../model.ts";
-import { col, Panel } from "./common.tsx";
+import { col, Panel, SP } from "./common.tsx";
 import { wrap } from "./walk.tsx";
 
 const EVENT_LABEL: Record<string, string> = {
@@ -69,39 +69,39 @@ export function Footer(props: { frame: Frame }): ReactNode {
   return <Text wrap="truncate" dimColor>{fit(hints, w)}</Text>;
 }
 
-/** The help overlay: every key. */
+/** The help overlay: every key, in two columns, and what the marks mean. */
 export function HelpOverlay(props: { frame: Frame; width: number; height: number }): ReactNode {
   const { frame, width, height } = props;
-  const lines: ReactNode[] = [];
-  const colW = width >= 100 ? Math.floor(width / 2) : width;
-  const entries: string[] = [];
-  const heads = new Set<number>();
+  const entries: Array<[string, boolean]> = [];
   for (const g of KEYS) {
-    heads.add(entries.length);
-    entries.push(`${g.group}:`);
-    for (const k of g.items) entries.push(`  ${k.keys.padEnd(11)} ${k.what}`);
+    entries.push([`${g.group}:`, true]);
+    for (const k of g.items) entries.push([`  ${k.keys.padEnd(10)} ${k.what}`, false]);
   }
-  entries.push("");
-  heads.add(entries.length);
-  entries.push("marks:");
-  entries.push("  ▶ current  │ on the current path  ◆ pruning point  ● breakpoint  ✗ error");
-  entries.push("  heat: times processed (▁..█ on a log scale)");
-  entries.push("  any key closes this help");
-  const perCol = colW === width ? entries.length : Math.ceil(entries.length / 2);
-  for (let r = 0; r < Math.min(height, perCol); r++) {
-    const a = entries[r] ?? "";
-    const b = colW === width ? "" : entries[r + perCol] ?? "";
+  const perCol = Math.ceil(entries.length / 2);
+  const colW = Math.floor(width / 2);
+  const lines: ReactNode[] = [];
+  for (let r = 0; r < perCol; r++) {
+    const a = entries[r] ?? ["", false];
+    const b = entries[r + perCol] ?? ["", false];
     lines.push(
       <Text key={r} wrap="truncate">
-        <Text bold={heads.has(r)} color={heads.has(r) ? col(frame.color, "cyan") : undefined}>{fit(a, colW)}</Text>
-        <Text bold={heads.has(r + perCol)} color={heads.has(r + perCol) ? col(frame.color, "cyan") : undefined}>
-          {b}
-        </Text>
+        <Text bold={a[1]} color={a[1] ? col(frame.color, "cyan") : undefined}>{fit(a[0], colW)}</Text>
+        <Text bold={b[1]} color={b[1] ? col(frame.color, "cyan") : undefined}>{b[0]}</Text>
       </Text>,
     );
   }
-  for (let k = lines.length; k < height; k++) lines.push(<Text key={`p${k}`}></Text>);
-  return <Panel title="help: keys" width={width} height={height} color={frame.color} accent="cyan">{lines}</Panel>;
+  lines.push(<Text key="m0" bold color={col(frame.color, "cyan")}>marks:</Text>);
+  lines.push(
+    <Text key="m1" wrap="truncate">▶ current │ on the path ◆ pruning point ● breakpoint ✗ error</Text>,
+  );
+  lines.push(<Text key="m2" wrap="truncate">heat: times processed, ▁..█ on a log scale</Text>);
+  const shown = lines.slice(0, height);
+  for (let k = shown.length; k < height; k++) shown.push(<Text key={`p${k}`}>{SP}</Text>);
+  return (
+    <Panel title="help: keys" note="any key closes" width={width} height={height} color={frame.color} accent="cyan">
+      {shown}
+    </Panel>
+  );
 }
 
 /** The gallery overlay: pick an example with ↑/↓ (or its number) and Enter. */
@@ -119,14 +119,14 @@ export function GalleryOverlay(
       </Text>,
     );
   });
-  lines.push(<Text key="sep"></Text>);
+  lines.push(<Text key="sep">{SP}</Text>);
   for (const l of wrap(entries[sel]?.about ?? "", width - 2)) {
     lines.push(<Text key={`a${lines.length}`} color={col(frame.color, "cyan")}>{"  " + l}</Text>);
   }
-  lines.push(<Text key="sep2"></Text>);
+  lines.push(<Text key="sep2">{SP}</Text>);
   lines.push(<Text key="keys" dimColor>↑/↓ or 1-9 choose · Enter open · Esc close</Text>);
   const shown = lines.slice(0, height);
-  for (let k = shown.length; k < height; k++) shown.push(<Text key={`p${k}`}></Text>);
+  for (let k = shown.length; k < height; k++) shown.push(<Text key={`p${k}`}>{SP}</Text>);
   return <Panel title="gallery" width={width} height={height} color={frame.color} accent="cyan">{shown}</Panel>;
 }
 

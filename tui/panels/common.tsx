@@ -8,6 +8,9 @@ import { Box, Text } from "ink";
 import type { ReactNode } from "react";
 import { fit } from "../model.ts";
 
+/** One space, for blank lines and gaps (a JSX literal would be trimmed). */
+export const SP = " ";
+
 /** A colour name, or undefined when colours are off. */
 export function col(on: boolean, name: string): string | undefined {
   return on && name ? name : undefined;

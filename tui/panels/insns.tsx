@@ -8,7 +8,7 @@
 import { Text } from "ink";
 import type { ReactNode } from "react";
 import { type Frame, heatChar, heatLevel, type InsnRow } from "../model.ts";
-import { col, Panel } from "./common.tsx";
+import { col, Panel, SP } from "./common.tsx";
 
 /** Compact count in 4 cells: `   7`, ` 999`, `1.2k`, ` 32k`. */
 export function compact(n: number): string {
@@ -42,7 +42,7 @@ function Row(props: { r: InsnRow; idxW: number; width: number; color: boolean })
     <Text wrap="truncate" inverse={r.current || r.cursor} bold={r.current || r.error}>
       <Text>{full[0]}</Text>
       <Text color={col(color, HEAT_COLORS[heatLevel(r.heat)])}>{heat}</Text>
-      <Text></Text>
+      <Text>{SP}</Text>
       <Text color={col(color, "red")}>{marks[0]}</Text>
       <Text color={col(color, r.error ? "red" : "cyan")}>{marks[1]}</Text>
       <Text color={col(color, "magenta")}>{marks[2]}</Text>
@@ -61,7 +61,7 @@ export function InsnPanel(props: { frame: Frame; width: number; height: number }
   const lines: ReactNode[] = frame.rows.map((r) => (
     <Row key={r.idx} r={r} idxW={idxW} width={width} color={frame.color} />
   ));
-  for (let k = lines.length; k < height; k++) lines.push(<Text key={`pad${k}`}></Text>);
+  for (let k = lines.length; k < height; k++) lines.push(<Text key={`pad${k}`}>{SP}</Text>);
   return (
     <Panel title="instructions" note={note} width={width} height={height} color={frame.color}>
       {lines}

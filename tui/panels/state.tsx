@@ -10,7 +10,7 @@ import type { ReactNode } from "react";
 import type { StateView } from "../engine.ts";
 import type { Frame } from "../model.ts";
 import { fit } from "../model.ts";
-import { col, Panel } from "./common.tsx";
+import { col, Panel, SP } from "./common.tsx";
 
 /** The tokens of a state: `R0=inv`, ..., then `fp-8=ctx` (spill) or `fp-16=misc/8` (written bytes). */
 export function stateTokens(s: StateView): string[] {
@@ -116,7 +116,7 @@ export function StatePanel(props: { frame: Frame; width: number; height: number 
     if (cur.length === 0) lines.push(<Text key="none" dimColor>(no registers initialised)</Text>);
   }
   const shown = lines.slice(0, height);
-  for (let k = shown.length; k < height; k++) shown.push(<Text key={`pad${k}`}></Text>);
+  for (let k = shown.length; k < height; k++) shown.push(<Text key={`pad${k}`}>{SP}</Text>);
   const note = frame.matched ? "PRUNED" : frame.pc >= 0 ? `at ${frame.pc}` : "initial";
   return (
     <Panel

@@ -6,11 +6,11 @@
 import { Text } from "ink";
 import type { ReactNode } from "react";
 import { bar, fit, type Frame } from "../model.ts";
-import { col, Panel } from "./common.tsx";
+import { col, Panel, SP } from "./common.tsx";
 
 function pad(lines: ReactNode[], height: number): ReactNode[] {
   const out = lines.slice(0, height);
-  for (let k = out.length; k < height; k++) out.push(<Text key={`pad${k}`}></Text>);
+  for (let k = out.length; k < height; k++) out.push(<Text key={`pad${k}`}>{SP}</Text>);
   return out;
 }
 
@@ -100,9 +100,7 @@ export function LogPanel(props: { frame: Frame; width: number; height: number })
 }
 
 /** The end screen: accepted, or rejected with the error, the failing instruction and the path. */
-export function VerdictPanel(
-  props: { frame: Frame; width: number; height: number; insnText?: (i: number) => string },
-): ReactNode {
+export function VerdictPanel(props: { frame: Frame; width: number; height: number }): ReactNode {
   const { frame, width, height } = props;
   const v = frame.verdict;
   const lines: ReactNode[] = [];
@@ -123,7 +121,7 @@ export function VerdictPanel(
     if (v.insn !== undefined && v.insn >= 0) {
       lines.push(
         <Text key="i" wrap="truncate">
-          {`at insn ${v.insn}${props.insnText ? ": " + props.insnText(v.insn) : ""}`}
+          {`at insn ${v.insn}${frame.errorText ? ": " + frame.errorText : ""}`}
         </Text>,
       );
     }
