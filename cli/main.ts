@@ -11,6 +11,7 @@ import denoJson from "../deno.json" with { type: "json" };
 import { CliError } from "./util.ts";
 import { registerAsm } from "./asm.ts";
 import { registerDisasm } from "./disasm.ts";
+import { registerTui } from "./tui.ts";
 
 /** The version printed by `--version`. */
 export const VERSION: string = denoJson.version;
@@ -33,6 +34,7 @@ Examples:
     );
   registerAsm(program);
   registerDisasm(program);
+  registerTui(program);
   return program;
 }
 
