@@ -165,9 +165,44 @@ export class FakeEngine implements StepEngine {
     return this.#points[i] === 1;
   }
   insnText(i: number): string {
-    return `(${this.#p.code(i).toString(16).padStart(2, "0")}) op dst=r${this.#p.dst(i)} off=${this.#p.off(i)} imm=${
-      this.#p.imm(i)
-    }`;
+    const p = this.#p, c = p.code(i), d = p.dst(i), sr = p.src(i), off = p.off(i), imm = p.imm(i);
+    const h = `(${c.toString(16).padStart(2, "0")}) `;
+    const o = off >= 0 ? `+${off}` : `${off}`;
+    const sz = ["u32", "u16", "u8", "u64"][(c >> 3) & 3];
+    const hex = (x: number) => "0x" + (x >>> 0).toString(16);
+    switch (c) {
+      case 0x7a:
+      case 0x72:
+      case 0x6a:
+      case 0x62:
+        return `${h}*(${sz} *)(r${d} ${o}) = ${imm}`;
+      case 0x79:
+      case 0x61:
+      case 0x69:
+      case 0x71:
+        return `${h}r${d} = *(${sz} *)(r${sr} ${o})`;
+      case 0xbf:
+        return `${h}r${d} = r${sr}`;
+      case 0xb7:
+        return `${h}r${d} = ${imm}`;
+      case 0x07:
+        return `${h}r${d} += ${imm}`;
+      case 0x18:
+        return `${h}r${d} = ${hex(imm)}`;
+      case 0x85:
+        return `${h}call ${imm}`;
+      case 0x05:
+        return `${h}goto pc${o}`;
+      case 0x95:
+        return `${h}exit`;
+      case 0x15:
+        return `${h}if r${d} == ${hex(imm)} goto pc${o}`;
+      case 0x55:
+        return `${h}if r${d} != ${hex(imm)} goto pc${o}`;
+      case 0x25:
+        return `${h}if r${d} > ${hex(imm)} goto pc${o}`;
+    }
+    return `${h}op`;
   }
   isContinuation(i: number): boolean {
     return i > 0 && this.#p.code(i - 1) === 0x18;

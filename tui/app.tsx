@@ -74,7 +74,7 @@ function Body(props: { frame: Frame }): ReactNode {
 export function Screen(props: { frame: Frame; gallery: readonly GalleryEntry[] }): ReactNode {
   const f = props.frame;
   const L = f.layout;
-  if (L.tooSmall) return <TooSmall cols={L.cols} rows={L.rows + 1} />;
+  if (L.tooSmall) return <TooSmall cols={L.cols} rows={L.termRows} />;
   const bodyH = L.rows - 2;
   let body: ReactNode;
   if (f.ui.overlay === "help") body = <HelpOverlay frame={f} width={L.cols} height={bodyH - 1} />;

@@ -58,8 +58,10 @@ export type Overlay = "none" | "help" | "gallery";
 export interface Layout {
   /** Terminal columns. */
   cols: number;
-  /** Rows we draw (one less than the terminal so the terminal never scrolls). */
+  /** Rows we draw (one less than the terminal when the last row is reserved). */
   rows: number;
+  /** Terminal rows. */
+  termRows: number;
   /** Too small to draw the UI. */
   tooSmall: boolean;
   /** Width of the left (instructions, log) column. */
@@ -92,7 +94,7 @@ export function computeLayout(cols: number, termRows: number, reserveLastRow = t
   const budgetH = 3; // title + bar + counters
   const pendingRows = Math.max(2, Math.min(8, Math.floor((body - budgetH) * 0.25)));
   const stateRows = Math.max(1, body - budgetH - (pendingRows + 1) - 1);
-  return { cols, rows, tooSmall, leftW, rightW, insnRows, logRows, pendingRows, stateRows };
+  return { cols, rows, termRows, tooSmall, leftW, rightW, insnRows, logRows, pendingRows, stateRows };
 }
 
 /** UI state the frame depends on besides the walk. */

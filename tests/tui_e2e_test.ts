@@ -1,0 +1,142 @@
+/**
+ * End-to-end: the TUI in a real terminal (tmux): open, step, continue,
+ * toggle pruning, step back, quit, and check the terminal is restored.
+ * Runs the terminal driver on the fake engine always, and the real CLI
+ * (`deno run -A cli/main.ts tui`) once it loads (core/verifier present).
+ */
+import assert from "node:assert/strict";
+
+const hasTmux = (() => {
+  try {
+    return new Deno.Command("tmux", { args: ["-V"], stdout: "null", stderr: "null" }).outputSync().success;
+  } catch {
+    return false;
+  }
+})();
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+function tmux(...args: string[]): string {
+  const r = new Deno.Command("tmux", { args, stdout: "piped", stderr: "piped" }).outputSync();
+  return new TextDecoder().decode(r.stdout);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Wait until the pane shows `re` (or time out), and return the screen. */
+async function waitFor(s: string, re: RegExp, ms = 8000): Promise<string> {
+  const end = Date.now() + ms;
+  let screen = "";
+  while (Date.now() < end) {
+    screen = tmux("capture-pane", "-p", "-t", s);
+    if (re.test(screen)) return screen;
+    await sleep(60);
+  }
+  throw new Error(`timed out waiting for ${re}; screen:\n${screen}`);
+}
+
+async function session(name: string, command: string, fn: (s: string) => Promise<void>) {
+  tmux("kill-session", "-t", name);
+  tmux(
+    "new-session",
+    "-d",
+    "-x",
+    "100",
+    "-y",
+    "30",
+    "-s",
+    name,
+    "env PS1='READY$ ' NO_COLOR=1 bash --norc --noprofile",
+  );
+  try {
+    await waitFor(name, /READY\$/);
+    tmux("send-keys", "-t", name, `cd ${ROOT} && env -u CI ${command}; echo EXIT=$?`, "Enter");
+    await fn(name);
+  } finally {
+    tmux("kill-session", "-t", name);
+  }
+}
+
+/** The walk the brief asks for: open, step, continue, pruning, back, quit, restored. */
+async function drive(s: string) {
+  let scr = await waitFor(s, /step 0 · start/);
+  assert.match(scr, /─ instructions /);
+  assert.match(scr, /─ pending branches .*depth 0/);
+  assert.match(scr, /─ budget /);
+  tmux("send-keys", "-t", s, "s");
+  scr = await waitFor(s, /step 1 · insn @0/);
+  assert.match(scr, /▶\s+0: /);
+  tmux("send-keys", "-t", s, "n");
+  scr = await waitFor(s, /BRANCH pushed @6/);
+  assert.match(scr, /from 6 to 8 {2}← next/);
+  assert.match(scr, /depth 1/);
+  tmux("send-keys", "-t", s, "n");
+  scr = await waitFor(s, /ERROR @7/);
+  assert.match(scr, /REJECTED/);
+  assert.match(scr, /misaligned access off 4 size 8/);
+  tmux("send-keys", "-t", s, "b");
+  scr = await waitFor(s, /BRANCH pushed @6/);
+  assert.doesNotMatch(scr, /REJECTED/);
+  tmux("send-keys", "-t", s, "p");
+  scr = await waitFor(s, /NO PRUNING/);
+  assert.match(scr, /step 0 · start/);
+  assert.match(scr, /pruning OFF: restarted/);
+  tmux("send-keys", "-t", s, "?");
+  scr = await waitFor(s, /help: keys/);
+  assert.match(scr, /toggle breakpoint/);
+  tmux("send-keys", "-t", s, "Escape");
+  await waitFor(s, /─ instructions /);
+  assert.equal(tmux("display", "-p", "-t", s, "#{alternate_on}").trim(), "1");
+  tmux("send-keys", "-t", s, "q");
+  scr = await waitFor(s, /EXIT=0/);
+  assert.doesNotMatch(scr, /─ instructions /, "the UI is gone from the screen");
+  assert.match(scr, /READY\$ cd /, "the shell's own lines are back");
+  assert.equal(tmux("display", "-p", "-t", s, "#{alternate_on}").trim(), "0", "alternate screen left");
+  assert.equal(tmux("display", "-p", "-t", s, "#{cursor_flag}").trim(), "1", "cursor visible again");
+}
+
+Deno.test({
+  name: "e2e (tmux): terminal driver on the fake engine",
+  ignore: !hasTmux,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: () => session("bpfscope_e2e_fake", "deno run -A tests/tui_e2e_launch.ts misaligned", drive),
+});
+
+Deno.test({
+  name: "e2e (tmux): Ctrl-C restores the terminal; resize redraws; too small is said",
+  ignore: !hasTmux,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: () =>
+    session("bpfscope_e2e_ctrlc", "deno run -A tests/tui_e2e_launch.ts big play", async (s) => {
+      await waitFor(s, /long chain/);
+      tmux("resize-window", "-t", s, "-x", "70", "-y", "20");
+      await waitFor(s, /Terminal too small: 70x20/);
+      tmux("resize-window", "-t", s, "-x", "120", "-y", "40");
+      const scr = await waitFor(s, /─ instructions .*\/3999/);
+      assert.ok(scr.split("\n")[0].length > 100);
+      tmux("send-keys", "-t", s, "C-c");
+      await waitFor(s, /EXIT=0/);
+      assert.equal(tmux("display", "-p", "-t", s, "#{alternate_on}").trim(), "0");
+    }),
+});
+
+const cliLoads = hasTmux && (() => {
+  const r = new Deno.Command("deno", {
+    args: ["run", "-A", "cli/main.ts", "tui", "--text"],
+    cwd: ROOT,
+    stdout: "null",
+    stderr: "null",
+    env: { NO_COLOR: "1" },
+  }).outputSync();
+  return r.success;
+})();
+
+Deno.test({
+  name: "e2e (tmux): the real CLI, bpfscope tui (needs core/verifier)",
+  ignore: !cliLoads,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: () => session("bpfscope_e2e_cli", "deno run -A cli/main.ts tui", drive),
+});
