@@ -1,0 +1,1275 @@
+/**
+ * The eBPF interpreter: the whole RFC 9669 instruction set with the current
+ * kernel's semantics, plus a `linux-3.18` profile.
+ *
+ * Design (measured, see BENCHMARKS.md):
+ * - the program is pre-decoded once into structure-of-arrays typed arrays
+ *   (internal opcode, dst, src slot, offset, jump target); K-form operands
+ *   are stored in per-instruction constant "registers" so K and X forms share
+ *   one code path;
+ * - registers are 64-bit values held as hi/lo 32-bit halves in two
+ *   `Int32Array`s (BigInt registers were ~10x slower; see BENCHMARKS.md);
+ *   nothing is allocated per instruction; 64-bit multiply uses 16-bit limbs,
+ *   64-bit div/mod with operands ≥ 2^32 use a BigInt slow path;
+ * - a dense `switch` on the internal opcode;
+ * - every load/store is bounds-checked against the region its address names
+ *   (see `memory.ts` for the address layout) with a one-entry cache of the
+ *   last region hit.
+ *
+ * ## Profiles
+ * - `modern` (default): div by zero gives 0, mod by zero leaves dst
+ *   unchanged (32-bit: its low 32 bits, zero-extended), `INT_MIN s/ -1 =
+ *   INT_MIN`, shift counts masked, r0 returned as 64 bits.
+ * - `linux-3.18`: div/mod by zero ends the program with return value 0 (a
+ *   divisor whose low 32 bits are zero does the same, where the 3.18 kernel
+ *   would have hit a divide error); ALU64 div/mod use the low 32 bits of the
+ *   divisor (unsigned); r0 is truncated to 32 bits as the return value; the
+ *   test stub helper 0 exists.
+ *
+ * Faults (bad memory access, unknown opcode, unknown helper, jump out of
+ * range, call depth, instruction limit) stop the program and are reported in
+ * {@link RunResult.fault}; the interpreter never throws for a bad program.
+ *
+ * @module
+ */
+import type { Program } from "../isa/mod.ts";
+import type { BpfMap } from "../maps/mod.ts";
+import { ArrayMap } from "../maps/mod.ts";
+import { defaultHelpers, type HelperEnv, type HelperFn, type HelperTable } from "./helpers.ts";
+import {
+  AddressSpace,
+  FRAME_SIZE,
+  hex64,
+  MAP_PTR_HI,
+  MAX_DETACHED,
+  MAX_FRAMES,
+  Region,
+  REGION_CTX,
+  REGION_HI_BASE,
+  REGION_MAPS,
+  REGION_MEM,
+  REGION_PACKET,
+  u64Of,
+} from "./memory.ts";
+
+/** Which kernel's run-time semantics to follow. */
+export type VmProfile = "modern" | "linux-3.18";
+
+/** Options fixed when a program is prepared for running. */
+export interface InterpreterOptions {
+  /** Semantics profile (default `modern`). */
+  profile?: VmProfile;
+  /** Resolve the map fd of a `BPF_PSEUDO_MAP_FD`/`BPF_PSEUDO_MAP_VALUE` load. */
+  resolveMap?: (fd: number) => BpfMap | undefined;
+  /** Helper table (default {@link defaultHelpers} of the profile). */
+  helpers?: HelperTable;
+}
+
+/** Entry-point input. */
+export interface RunInput {
+  /** The ctx buffer: r1 = its address (copied; see {@link RunResult.ctxOut}). */
+  ctx?: Uint8Array;
+  /**
+   * Packet data (socket-filter style): LD_ABS/LD_IND read it big-endian,
+   * r1 = the ctx (a zeroed 192-byte `__sk_buff` with `len` set when no ctx is given).
+   */
+  data?: Uint8Array;
+  /** Raw memory buffer (the bench convention): r1 = its address, r2 = its length. */
+  mem?: Uint8Array;
+}
+
+/** Per-run options. */
+export interface RunOptions {
+  /** Maximum executed instructions (default 1e9). */
+  maxInsns?: number;
+  /** Seed of get_prandom_u32 (default 1). */
+  seed?: number;
+  /** Clock of ktime_get_ns (default: performance.now() in ns). */
+  clock?: () => bigint;
+  /** Return all registers at exit. */
+  regs?: boolean;
+}
+
+/** A fault that stopped the program. */
+export interface Fault {
+  /** The message, naming the instruction index. */
+  message: string;
+  /** The instruction index. */
+  pc: number;
+}
+
+/** The result of one run. */
+export interface RunResult {
+  /** The return value: r0 as an unsigned 64-bit value (3.18: truncated to 32 bits); 0 after a fault. */
+  r0: bigint;
+  /** Instructions executed (an LD_IMM64 counts once; the faulting instruction counts). */
+  insnsExecuted: number;
+  /** r0..r10 at exit (with `regs: true`). */
+  regs?: bigint[];
+  /** Helper output lines (trace_printk). */
+  output: string[];
+  /** null, or why the program stopped. */
+  fault: Fault | null;
+  /** The maps the program references, by index. */
+  maps: BpfMap[];
+  /** The ctx after the run (if one was given). */
+  ctxOut?: Uint8Array;
+  /** The packet after the run (if one was given). */
+  dataOut?: Uint8Array;
+  /** The memory buffer after the run (if one was given). */
+  memOut?: Uint8Array;
+}
+
+// Internal opcodes beyond the 0..255 code byte (variants that depend on off/imm/src).
+const SDIV32 = 0x100, SMOD32 = 0x101, SDIV64 = 0x102, SMOD64 = 0x103;
+const MOVSX32_8 = 0x108, MOVSX32_16 = 0x109, MOVSX64_8 = 0x10a, MOVSX64_16 = 0x10b, MOVSX64_32 = 0x10c;
+const LE16 = 0x110, LE32 = 0x111, LE64 = 0x112, BE16 = 0x113, BE32 = 0x114, BE64 = 0x115;
+const ATOMIC32 = 0x120, ATOMIC64 = 0x130; // + k: 0 add,1 fadd,2 or,3 for,4 and,5 fand,6 xor,7 fxor,8 xchg,9 cmpxchg
+const CALL_LOCAL = 0x140, BAD = 0x1f0, OOB = 0x1f1;
+const CONST_BASE = 16; // register slots: 0..10 registers, 16 + pc: the constant operand of insn pc
+
+const ATOMIC_KIND: Record<number, number> = {
+  0x00: 0,
+  0x01: 1,
+  0x40: 2,
+  0x41: 3,
+  0x50: 4,
+  0x51: 5,
+  0xa0: 6,
+  0xa1: 7,
+  0xe1: 8,
+  0xf1: 9,
+};
+
+const TWO32 = 4294967296;
+
+class HelperFault {
+  constructor(readonly message: string) {}
+}
+
+function mulhiu(a: number, b: number): number {
+  const a0 = a & 0xffff, a1 = a >>> 16, b0 = b & 0xffff, b1 = b >>> 16;
+  const p01 = a0 * b1, p10 = a1 * b0;
+  const mid = ((a0 * b0) >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+  return (a1 * b1 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16)) | 0;
+}
+
+function bswap32(x: number): number {
+  return ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24);
+}
+
+/** A program decoded for the interpreter, with its maps bound. Run it any number of times. */
+export class Interpreter {
+  /** The program. */
+  readonly prog: Program;
+  /** The semantics profile. */
+  readonly profile: VmProfile;
+  /** Maps referenced by the program, by index (map pointer k = map k). */
+  readonly maps: BpfMap[] = [];
+  readonly #op: Uint16Array;
+  readonly #dst: Uint8Array;
+  readonly #src: Int32Array;
+  readonly #off: Int32Array;
+  readonly #tgt: Int32Array;
+  readonly #lo: Int32Array;
+  readonly #hi: Int32Array;
+  readonly #helpers: Array<HelperFn | null>;
+  readonly #helperTable: HelperTable;
+  readonly #bad: Map<number, string> = new Map();
+  readonly #space = new AddressSpace();
+  readonly #stack: Region[] = [];
+  readonly #ctx: Region;
+  readonly #packet: Region;
+  readonly #mem: Region;
+  #firstDynamic: number;
+  // per-run state used by helpers
+  #valueRegions: Map<Uint8Array, Region> = new Map();
+  #detached: Region[] = [];
+  #output: string[] = [];
+  #rand = 1;
+  #clock: () => bigint = () => BigInt(Math.round(performance.now() * 1e6));
+  #env: HelperEnv;
+
+  /** Decode `prog` (after map fd fixups) for running. Never throws for a bad program: bad instructions fault when executed. */
+  constructor(prog: Program, opts: InterpreterOptions = {}) {
+    this.prog = prog;
+    this.profile = opts.profile ?? "modern";
+    this.#helperTable = opts.helpers ?? defaultHelpers(this.profile);
+    const n = prog.len;
+    // jump targets first, to size the sentinel area
+    const badJumps: Array<[number, number]> = [];
+    const targetOf = (i: number): number => {
+      const c = prog.code(i);
+      const t = c === 0x06 ? i + prog.imm(i) + 1 : (c === 0x85 ? i + prog.imm(i) + 1 : i + prog.off(i) + 1);
+      if (t >= 0 && t < n) return t;
+      badJumps.push([i, t]);
+      return n + badJumps.length;
+    };
+    const size = n + 2 + n; // room for one sentinel per instruction at most
+    this.#op = new Uint16Array(size).fill(OOB);
+    this.#dst = new Uint8Array(size);
+    this.#src = new Int32Array(size);
+    this.#off = new Int32Array(size);
+    this.#tgt = new Int32Array(size);
+    this.#lo = new Int32Array(CONST_BASE + n);
+    this.#hi = new Int32Array(CONST_BASE + n);
+    this.#helpers = new Array(n).fill(null);
+    const mapIndex = new Map<BpfMap, number>();
+    const mapOf = (fd: number): number => {
+      const m = opts.resolveMap?.(fd);
+      if (!m) return -1;
+      let k = mapIndex.get(m);
+      if (k === undefined) {
+        k = this.maps.length;
+        mapIndex.set(m, k);
+        this.maps.push(m);
+      }
+      return k;
+    };
+    const bad = (i: number, msg: string) => {
+      this.#op[i] = BAD;
+      this.#bad.set(i, msg);
+    };
+    for (let i = 0; i < n; i++) {
+      const code = prog.code(i), d = prog.dst(i), s = prog.src(i), off = prog.off(i), imm = prog.imm(i);
+      const cls = code & 7;
+      const k = CONST_BASE + i;
+      this.#dst[i] = d;
+      this.#off[i] = off;
+      this.#src[i] = s;
+      this.#lo[k] = imm;
+      this.#hi[k] = imm >> 31;
+      const hex = "0x" + code.toString(16).padStart(2, "0");
+      if (d > 10 && code !== 0x85 && code !== 0x95 && code !== 0x05 && code !== 0x06) {
+        bad(i, `invalid dst register r${d} (opcode ${hex})`);
+        continue;
+      }
+      const useSrcReg = (code & 8) !== 0;
+      if (cls === 4 || cls === 7) {
+        const op = code & 0xf0;
+        if (op === 0xd0) { // END
+          const w = imm;
+          if (w !== 16 && w !== 32 && w !== 64) {
+            bad(i, `invalid byte swap width ${w}`);
+            continue;
+          }
+          if (code === 0xd4) this.#op[i] = w === 16 ? LE16 : w === 32 ? LE32 : LE64;
+          else if (code === 0xdc || code === 0xd7) this.#op[i] = w === 16 ? BE16 : w === 32 ? BE32 : BE64;
+          else bad(i, `unknown opcode ${hex}`);
+          continue;
+        }
+        if (op === 0xe0 || op === 0xf0 || (op === 0x80 && useSrcReg)) {
+          bad(i, `unknown opcode ${hex}`);
+          continue;
+        }
+        if (useSrcReg && s > 10) {
+          bad(i, `invalid src register r${s}`);
+          continue;
+        }
+        this.#src[i] = useSrcReg ? s : k;
+        const x = code | 8;
+        if ((op === 0x30 || op === 0x90) && off === 1) {
+          this.#op[i] = cls === 7 ? (op === 0x30 ? SDIV64 : SMOD64) : (op === 0x30 ? SDIV32 : SMOD32);
+        } else if (op === 0xb0 && off !== 0) {
+          if (!useSrcReg) bad(i, `movsx needs a register source`);
+          else if (cls === 4 && (off === 8 || off === 16)) this.#op[i] = off === 8 ? MOVSX32_8 : MOVSX32_16;
+          else if (cls === 7 && (off === 8 || off === 16 || off === 32)) {
+            this.#op[i] = off === 8 ? MOVSX64_8 : off === 16 ? MOVSX64_16 : MOVSX64_32;
+          } else bad(i, `invalid movsx offset ${off}`);
+        } else this.#op[i] = op === 0x80 ? code : x;
+        continue;
+      }
+      if (cls === 5 || cls === 6) {
+        const op = code & 0xf0;
+        if (code === 0x05 || code === 0x06) {
+          if (code === 0x06 && off !== 0) {
+            bad(i, "gotol uses reserved fields");
+            continue;
+          }
+          this.#op[i] = 0x05;
+          this.#tgt[i] = targetOf(i);
+          continue;
+        }
+        if (code === 0x95) {
+          this.#op[i] = 0x95;
+          continue;
+        }
+        if (code === 0x85) {
+          if (s === 1) {
+            this.#op[i] = CALL_LOCAL;
+            this.#tgt[i] = targetOf(i);
+          } else if (s === 0) {
+            const h = this.#helperTable.get(imm);
+            if (h) {
+              this.#op[i] = 0x85;
+              this.#helpers[i] = h.fn;
+            } else bad(i, `unknown helper function ${imm}`);
+          } else bad(i, `kfunc calls (call src=${s}) are not supported`);
+          continue;
+        }
+        if (op === 0x80 || op === 0x90 || op === 0xe0 || op === 0xf0) {
+          bad(i, `unknown opcode ${hex}`);
+          continue;
+        }
+        if (useSrcReg && s > 10) {
+          bad(i, `invalid src register r${s}`);
+          continue;
+        }
+        this.#src[i] = useSrcReg ? s : k;
+        this.#op[i] = code | 8;
+        this.#tgt[i] = targetOf(i);
+        continue;
+      }
+      if (code === 0x18) {
+        if (
+          i + 1 >= n || prog.code(i + 1) !== 0 || prog.dst(i + 1) !== 0 || prog.src(i + 1) !== 0 ||
+          prog.off(i + 1) !== 0
+        ) {
+          bad(i, "invalid LD_IMM64: the second slot must be [0, 0, 0, 0, imm_hi]");
+          continue;
+        }
+        this.#op[i] = 0x18;
+        this.#src[i] = k;
+        this.#hi[k] = prog.imm(i + 1);
+        if (s === 1 || s === 2) {
+          const mk = mapOf(imm);
+          if (mk < 0) {
+            bad(i, `LD_IMM64: fd ${imm} is not a map`);
+            continue;
+          }
+          if (s === 1) {
+            this.#hi[k] = MAP_PTR_HI;
+            this.#lo[k] = (mk + 1) << 8;
+          } else {
+            const m = this.maps[mk];
+            if (!(m instanceof ArrayMap) || prog.imm(i + 1) >>> 0 >= m.values.length) {
+              bad(i, `LD_IMM64: map value offset ${prog.imm(i + 1)} is not inside an array map value`);
+              continue;
+            }
+            this.#hi[k] = REGION_HI_BASE + REGION_MAPS + mk;
+            this.#lo[k] = prog.imm(i + 1);
+          }
+        } else if (s !== 0) {
+          bad(i, `LD_IMM64 with src=${s} is not supported`);
+          continue;
+        }
+        this.#op[i + 1] = BAD;
+        this.#bad.set(i + 1, "jumped into the second slot of an LD_IMM64");
+        i++;
+        continue;
+      }
+      const mode = code & 0xe0, sz = code & 0x18;
+      if (cls === 0 && (mode === 0x20 || mode === 0x40) && sz !== 0x18) {
+        if (mode === 0x40 && s > 10) {
+          bad(i, `invalid src register r${s}`);
+          continue;
+        }
+        this.#op[i] = 0x40 | sz; // LD_IND form; LD_ABS uses a constant-zero source
+        this.#src[i] = mode === 0x40 ? s : k;
+        if (mode === 0x20) this.#lo[k] = this.#hi[k] = 0;
+        this.#off[i] = imm;
+        continue;
+      }
+      if (cls === 1 && (mode === 0x60 || (mode === 0x80 && sz !== 0x18))) {
+        if (s > 10) bad(i, `invalid src register r${s}`);
+        else this.#op[i] = code;
+        continue;
+      }
+      if ((cls === 2 || cls === 3) && mode === 0x60) {
+        if (cls === 3 && s > 10) {
+          bad(i, `invalid src register r${s}`);
+          continue;
+        }
+        this.#op[i] = code | 1; // ST imm → STX from the constant slot
+        this.#src[i] = cls === 3 ? s : k;
+        continue;
+      }
+      if (cls === 3 && mode === 0xc0 && (sz === 0x00 || sz === 0x18)) {
+        const kind = ATOMIC_KIND[imm];
+        if (kind === undefined || s > 10) {
+          bad(i, `invalid atomic operation imm=0x${(imm >>> 0).toString(16)}`);
+          continue;
+        }
+        this.#op[i] = (sz === 0 ? ATOMIC32 : ATOMIC64) + kind;
+        continue;
+      }
+      bad(i, `unknown opcode ${hex}`);
+    }
+    this.#op[n] = OOB;
+    this.#bad.set(n, `fell off the end of the program (insn ${n - 1} is not an exit or a jump)`);
+    for (let j = 0; j < badJumps.length; j++) {
+      const [from, to] = badJumps[j];
+      this.#bad.set(n + 1 + j, `insn ${from}: jump out of range to insn ${to} (program has ${n} insns)`);
+    }
+    // regions: stack frames, ctx, packet, memory, array maps
+    for (let f = 0; f < MAX_FRAMES; f++) {
+      const r = new Region(f, `stack frame ${f}`, new Uint8Array(FRAME_SIZE));
+      this.#stack.push(r);
+      this.#space.set(r);
+    }
+    this.#ctx = new Region(REGION_CTX, "ctx", new Uint8Array(0));
+    this.#packet = new Region(REGION_PACKET, "packet", new Uint8Array(0));
+    this.#mem = new Region(REGION_MEM, "memory buffer", new Uint8Array(0));
+    for (const r of [this.#ctx, this.#packet, this.#mem]) this.#space.set(r);
+    this.#space.mapNames = this.maps.map((m) => m.name);
+    this.maps.forEach((m, k) => {
+      if (m instanceof ArrayMap) {
+        this.#space.set(new Region(REGION_MAPS + k, `values of map ${JSON.stringify(m.name)}`, m.values));
+      }
+    });
+    this.#firstDynamic = REGION_MAPS + this.maps.length;
+    this.#env = this.#makeEnv();
+  }
+
+  #makeEnv(): HelperEnv {
+    const lo = this.#lo, hi = this.#hi, space = this.#space;
+    // deno-lint-ignore no-this-alias
+    const self = this;
+    const env: HelperEnv = {
+      lo,
+      hi,
+      memOff: 0,
+      arg: (i) => u64Of(hi[i], lo[i]),
+      ret(v) {
+        if (typeof v === "number" && Number.isInteger(v) && v >= -2147483648 && v <= 4294967295) {
+          lo[0] = v | 0;
+          hi[0] = v < 0 ? -1 : 0;
+        } else {
+          const x = BigInt.asUintN(64, BigInt(v));
+          lo[0] = Number(x & 0xffffffffn) | 0;
+          hi[0] = Number(x >> 32n) | 0;
+        }
+      },
+      mem(i, size) {
+        const r = space.find(hi[i], lo[i] >>> 0, size);
+        if (r === null) {
+          throw new HelperFault(
+            `invalid helper access of ${size} bytes at ${hex64(u64Of(hi[i], lo[i]))} (arg r${i}): ${
+              space.describe(u64Of(hi[i], lo[i]), size)
+            }`,
+          );
+        }
+        env.memOff = lo[i] >>> 0;
+        return r.u8!;
+      },
+      map(i) {
+        const k = (lo[i] >> 8) - 1;
+        if (hi[i] !== MAP_PTR_HI || (lo[i] & 0xff) !== 0 || k < 0 || k >= self.maps.length) {
+          throw new HelperFault(`r${i} = ${hex64(u64Of(hi[i], lo[i]))} is not a map pointer`);
+        }
+        return self.maps[k];
+      },
+      retMapValue(m, ref) {
+        const k = self.maps.indexOf(m);
+        if (m instanceof ArrayMap && k >= 0) {
+          hi[0] = REGION_HI_BASE + REGION_MAPS + k;
+          lo[0] = m.refOffset(ref);
+          return;
+        }
+        const buf = m.refBuffer(ref);
+        let r = self.#valueRegions.get(buf);
+        if (r === undefined) {
+          const id = space.regions.length;
+          r = new Region(id, `value of map ${JSON.stringify(m.name)} (element region ${id})`, buf);
+          space.set(r);
+          self.#valueRegions.set(buf, r);
+        }
+        hi[0] = r.hi;
+        lo[0] = m.refOffset(ref);
+      },
+      print: (line) => void self.#output.push(line),
+      rand() {
+        let x = self.#rand;
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        self.#rand = x;
+        return x >>> 0;
+      },
+      nowNs: () => self.#clock(),
+      fault(message): never {
+        throw new HelperFault(message);
+      },
+    };
+    return env;
+  }
+
+  #onDetach = (buf: Uint8Array): void => {
+    const r = this.#valueRegions.get(buf);
+    if (r === undefined) return;
+    this.#valueRegions.delete(buf);
+    r.detached = true;
+    r.name += ", detached from its map";
+    this.#detached.push(r);
+    if (this.#detached.length > MAX_DETACHED) this.#detached.shift()!.unmap();
+  };
+
+  /** Run the program once. */
+  run(input: RunInput = {}, opts: RunOptions = {}): RunResult {
+    const maxInsns = opts.maxInsns ?? 1e9;
+    this.#rand = (opts.seed ?? 1) | 0 || 1;
+    if (opts.clock) this.#clock = opts.clock;
+    this.#output = [];
+    this.#valueRegions = new Map();
+    this.#detached = [];
+    this.#space.truncate(this.#firstDynamic);
+    for (const r of this.#stack) r.u8!.fill(0);
+    const lo = this.#lo, hi = this.#hi;
+    lo.fill(0, 0, 11);
+    hi.fill(0, 0, 11);
+    // entry point
+    let ctx: Uint8Array | undefined;
+    if (input.ctx) ctx = input.ctx.slice();
+    else if (input.data) {
+      ctx = new Uint8Array(192);
+      new DataView(ctx.buffer).setUint32(0, input.data.length, true);
+    }
+    this.#ctx.rebind(ctx ?? new Uint8Array(0));
+    const data = input.data ? input.data.slice() : undefined;
+    this.#packet.rebind(data ?? new Uint8Array(0));
+    const mem = input.mem ? input.mem.slice() : undefined;
+    this.#mem.rebind(mem ?? new Uint8Array(0));
+    if (mem) {
+      hi[1] = this.#mem.hi;
+      lo[1] = 0;
+      lo[2] = mem.length;
+    } else {
+      hi[1] = this.#ctx.hi;
+      lo[1] = 0;
+    }
+    hi[10] = this.#stack[0].hi;
+    lo[10] = FRAME_SIZE;
+    for (const m of this.maps) m.onDetach = this.#onDetach;
+    let res;
+    try {
+      res = this.#loop(maxInsns);
+    } finally {
+      for (const m of this.maps) m.onDetach = null;
+    }
+    const legacy = this.profile === "linux-3.18";
+    let r0 = res.fault ? 0n : u64Of(hi[0], lo[0]);
+    if (res.ret0) r0 = 0n;
+    if (legacy) r0 &= 0xffffffffn;
+    const out: RunResult = {
+      r0,
+      insnsExecuted: res.count,
+      output: this.#output,
+      fault: res.fault,
+      maps: this.maps,
+    };
+    if (opts.regs) out.regs = Array.from({ length: 11 }, (_, i) => u64Of(hi[i], lo[i]));
+    if (input.ctx) out.ctxOut = ctx;
+    if (data) out.dataOut = data;
+    if (mem) out.memOut = mem;
+    return out;
+  }
+
+  #loop(maxInsns: number): { count: number; fault: Fault | null; ret0: boolean } {
+    const OP = this.#op, D = this.#dst, S = this.#src, OFF = this.#off, T = this.#tgt;
+    const lo = this.#lo, hi = this.#hi, space = this.#space;
+    const legacy = this.profile === "linux-3.18";
+    const frames = new Int32Array(MAX_FRAMES * 11);
+    let depth = 0;
+    let pc = 0;
+    let n = 0;
+    let cHi = 0, cLen = 0;
+    let cDv = this.#stack[0].dv;
+    let faultMsg: string | null = null;
+    let ret0 = false;
+    // resolve an address that missed the cache: returns the offset or -1 (faultMsg set)
+    let rHit: Region | null = null;
+    const slow = (ah: number, t: number, size: number, write: boolean, at: number): number => {
+      if (t < 0) {
+        t += TWO32;
+        ah = (ah - 1) | 0;
+      } else if (t >= TWO32) {
+        t -= TWO32;
+        ah = (ah + 1) | 0;
+      }
+      rHit = space.find(ah, t, size);
+      if (rHit === null) {
+        const addr = u64Of(ah, t);
+        faultMsg = `insn ${at}: invalid ${write ? "write" : "read"} of ${size} bytes at ${hex64(addr)}: ${
+          space.describe(addr, size)
+        }`;
+        return -1;
+      }
+      return t;
+    };
+    run: for (;;) {
+      if (++n > maxInsns) {
+        n--;
+        faultMsg = `insn ${pc}: instruction limit of ${maxInsns} executed instructions reached`;
+        break;
+      }
+      switch (OP[pc]) {
+        // ---------------- ALU64 (K forms read the constant slot) ----------------
+        case 0x0f: { // add
+          const d = D[pc], s = S[pc], al = lo[d], bl = lo[s];
+          const r = (al + bl) | 0;
+          hi[d] = (hi[d] + hi[s] + ((r >>> 0) < (al >>> 0) ? 1 : 0)) | 0;
+          lo[d] = r;
+          pc++;
+          continue;
+        }
+        case 0x1f: { // sub
+          const d = D[pc], s = S[pc], al = lo[d], bl = lo[s];
+          hi[d] = (hi[d] - hi[s] - ((al >>> 0) < (bl >>> 0) ? 1 : 0)) | 0;
+          lo[d] = (al - bl) | 0;
+          pc++;
+          continue;
+        }
+        case 0x2f: { // mul
+          const d = D[pc], s = S[pc], al = lo[d], bl = lo[s];
+          hi[d] = (mulhiu(al, bl) + Math.imul(al, hi[s]) + Math.imul(hi[d], bl)) | 0;
+          lo[d] = Math.imul(al, bl);
+          pc++;
+          continue;
+        }
+        case 0x3f: // div
+        case 0x9f: { // mod
+          const d = D[pc], s = S[pc], isDiv = OP[pc] === 0x3f;
+          if (legacy) {
+            if ((lo[s] | hi[s]) === 0 || lo[s] === 0) {
+              ret0 = true;
+              break run;
+            }
+            const a = u64Of(hi[d], lo[d]), b = BigInt(lo[s] >>> 0);
+            const r = isDiv ? a / b : a % b;
+            lo[d] = Number(r & 0xffffffffn) | 0;
+            hi[d] = Number(r >> 32n) | 0;
+          } else if ((lo[s] | hi[s]) === 0) {
+            if (isDiv) lo[d] = hi[d] = 0;
+          } else if (hi[d] === 0 && hi[s] === 0) {
+            const a = lo[d] >>> 0, b = lo[s] >>> 0;
+            lo[d] = isDiv ? (a / b) >>> 0 : a % b;
+          } else {
+            const a = u64Of(hi[d], lo[d]), b = u64Of(hi[s], lo[s]);
+            const r = isDiv ? a / b : a % b;
+            lo[d] = Number(r & 0xffffffffn) | 0;
+            hi[d] = Number(r >> 32n) | 0;
+          }
+          pc++;
+          continue;
+        }
+        case 0x102: // SDIV64
+        case 0x103: { // SMOD64
+          const d = D[pc], s = S[pc], isDiv = OP[pc] === SDIV64;
+          if ((lo[s] | hi[s]) === 0) {
+            if (isDiv) lo[d] = hi[d] = 0;
+          } else {
+            const a = BigInt.asIntN(64, u64Of(hi[d], lo[d])), b = BigInt.asIntN(64, u64Of(hi[s], lo[s]));
+            const r = BigInt.asUintN(64, isDiv ? a / b : a % b);
+            lo[d] = Number(r & 0xffffffffn) | 0;
+            hi[d] = Number(r >> 32n) | 0;
+          }
+          pc++;
+          continue;
+        }
+        case 0x4f: { // or
+          const d = D[pc], s = S[pc];
+          lo[d] |= lo[s];
+          hi[d] |= hi[s];
+          pc++;
+          continue;
+        }
+        case 0x5f: { // and
+          const d = D[pc], s = S[pc];
+          lo[d] &= lo[s];
+          hi[d] &= hi[s];
+          pc++;
+          continue;
+        }
+        case 0xaf: { // xor
+          const d = D[pc], s = S[pc];
+          lo[d] ^= lo[s];
+          hi[d] ^= hi[s];
+          pc++;
+          continue;
+        }
+        case 0x6f: { // lsh
+          const d = D[pc], c = lo[S[pc]] & 63;
+          if (c >= 32) {
+            hi[d] = lo[d] << (c - 32);
+            lo[d] = 0;
+          } else if (c !== 0) {
+            hi[d] = (hi[d] << c) | (lo[d] >>> (32 - c));
+            lo[d] = lo[d] << c;
+          }
+          pc++;
+          continue;
+        }
+        case 0x7f: { // rsh
+          const d = D[pc], c = lo[S[pc]] & 63;
+          if (c >= 32) {
+            lo[d] = hi[d] >>> (c - 32);
+            hi[d] = 0;
+          } else if (c !== 0) {
+            lo[d] = (lo[d] >>> c) | (hi[d] << (32 - c));
+            hi[d] = hi[d] >>> c;
+          }
+          pc++;
+          continue;
+        }
+        case 0xcf: { // arsh
+          const d = D[pc], c = lo[S[pc]] & 63;
+          if (c >= 32) {
+            lo[d] = hi[d] >> (c - 32);
+            hi[d] = hi[d] >> 31;
+          } else if (c !== 0) {
+            lo[d] = (lo[d] >>> c) | (hi[d] << (32 - c));
+            hi[d] = hi[d] >> c;
+          }
+          pc++;
+          continue;
+        }
+        case 0x87: { // neg
+          const d = D[pc], l = lo[d];
+          lo[d] = -l | 0;
+          hi[d] = (~hi[d] + (l === 0 ? 1 : 0)) | 0;
+          pc++;
+          continue;
+        }
+        case 0xbf: { // mov
+          const d = D[pc], s = S[pc];
+          lo[d] = lo[s];
+          hi[d] = hi[s];
+          pc++;
+          continue;
+        }
+        case 0x10a: { // MOVSX64_8
+          const d = D[pc], v = (lo[S[pc]] << 24) >> 24;
+          lo[d] = v;
+          hi[d] = v >> 31;
+          pc++;
+          continue;
+        }
+        case 0x10b: { // MOVSX64_16
+          const d = D[pc], v = (lo[S[pc]] << 16) >> 16;
+          lo[d] = v;
+          hi[d] = v >> 31;
+          pc++;
+          continue;
+        }
+        case 0x10c: { // MOVSX64_32
+          const d = D[pc], v = lo[S[pc]];
+          lo[d] = v;
+          hi[d] = v >> 31;
+          pc++;
+          continue;
+        }
+        // ---------------- ALU32: low halves, zero-extended ----------------
+        case 0x0c: {
+          const d = D[pc];
+          lo[d] = (lo[d] + lo[S[pc]]) | 0;
+          hi[d] = 0;
+          pc++;
+          continue;
+        }
+        case 0x1c: {
+          const d = D[pc];
+          lo[d] = (lo[d] - lo[S[pc]]) | 0;
+          hi[d] = 0;
+          pc++;
+          continue;
+        }
+        case 0x2c: {
+          const d = D[pc];
+          lo[d] = Math.imul(lo[d], lo[S[pc]]);
+          hi[d] = 0;
+          pc++;
+          continue;
+        }
+        case 0x3c: // div32
+        case 0x9c: { // mod32
+          const d = D[pc], b = lo[S[pc]] >>> 0, a = lo[d] >>> 0;
+          if (b === 0) {
+            if (legacy) {
+              ret0 = true;
+              break run;
+            }
+            if (OP[pc] === 0x3c) lo[d] = 0;
+          } else lo[d] = OP[pc] === 0x3c ? (a / b) >>> 0 : a % b;
+          hi[d] = 0;
+          pc++;
+          continue;
+        }
+        case 0x100: // SDIV32
+        case 0x101: { // SMOD32
+          const d = D[pc], b = lo[S[pc]], a = lo[d];
+          if (b === 0) {
+            if (OP[pc] === SDIV32) lo[d] = 0;
+          } else lo[d] = OP[pc] === SDIV32 ? (a / b) | 0 : (a % b) | 0;
+          hi[d] = 0;
+          pc++;
+          continue;
+        }
+        case 0x4c: {
+          const d = D[pc];
+          lo[d] |= lo[S[pc]];
+          hi[d] = 0;
+          pc++;
+          continue;
+        }
+        case 0x5c: {
+          const d = D[pc];
+          lo[d] &= lo[S[pc]];
+          hi[d] = 0;
+          pc++;
+          continue;
+        }
+        case 0xac: {
+          const d = D[pc];
+          lo[d] ^= lo[S[pc]];
+          hi[d] = 0;
+          pc++;
+          continue;
+        }
+        case 0x6c: {
+          const d = D[pc];
+          lo[d] = lo[d] << (lo[S[pc]] & 31);
+          hi[d] = 0;
+          pc++;
+          continue;
+        }
+        case 0x7c: {
+          const d = D[pc];
+          lo[d] = lo[d] >>> (lo[S[pc]] & 31);
+          hi[d] = 0;
+          pc++;
+          continue;
+        }
+        case 0xcc: {
+          const d = D[pc];
+          lo[d] = lo[d] >> (lo[S[pc]] & 31);
+          hi[d] = 0;
+          pc++;
+          continue;
+        }
+        case 0x84: {
+          const d = D[pc];
+          lo[d] = -lo[d] | 0;
+          hi[d] = 0;
+          pc++;
+          continue;
+        }
+        case 0xbc: {
+          const d = D[pc];
+          lo[d] = lo[S[pc]];
+          hi[d] = 0;
+          pc++;
+          continue;
+        }
+        case 0x108: { // MOVSX32_8
+          const d = D[pc];
+          lo[d] = (lo[S[pc]] << 24) >> 24;
+          hi[d] = 0;
+          pc++;
+          continue;
+        }
+        case 0x109: { // MOVSX32_16
+          const d = D[pc];
+          lo[d] = (lo[S[pc]] << 16) >> 16;
+          hi[d] = 0;
+          pc++;
+          continue;
+        }
+        // ---------------- byte swaps ----------------
+        case 0x110: { // LE16
+          const d = D[pc];
+          lo[d] &= 0xffff;
+          hi[d] = 0;
+          pc++;
+          continue;
+        }
+        case 0x111: // LE32
+          hi[D[pc]] = 0;
+          pc++;
+          continue;
+        case 0x112: // LE64
+          pc++;
+          continue;
+        case 0x113: { // BE16
+          const d = D[pc], v = lo[d];
+          lo[d] = ((v & 0xff) << 8) | ((v >>> 8) & 0xff);
+          hi[d] = 0;
+          pc++;
+          continue;
+        }
+        case 0x114: { // BE32
+          const d = D[pc];
+          lo[d] = bswap32(lo[d]);
+          hi[d] = 0;
+          pc++;
+          continue;
+        }
+        case 0x115: { // BE64
+          const d = D[pc], l = lo[d];
+          lo[d] = bswap32(hi[d]);
+          hi[d] = bswap32(l);
+          pc++;
+          continue;
+        }
+        // ---------------- LD_IMM64 (constant or map pointer) ----------------
+        case 0x18: {
+          const d = D[pc], s = S[pc];
+          lo[d] = lo[s];
+          hi[d] = hi[s];
+          pc += 2;
+          continue;
+        }
+        // ---------------- jumps ----------------
+        case 0x05:
+          pc = T[pc];
+          continue;
+        case 0x1d: {
+          const d = D[pc], s = S[pc];
+          pc = lo[d] === lo[s] && hi[d] === hi[s] ? T[pc] : pc + 1;
+          continue;
+        }
+        case 0x5d: {
+          const d = D[pc], s = S[pc];
+          pc = lo[d] !== lo[s] || hi[d] !== hi[s] ? T[pc] : pc + 1;
+          continue;
+        }
+        case 0x4d: {
+          const d = D[pc], s = S[pc];
+          pc = ((lo[d] & lo[s]) | (hi[d] & hi[s])) !== 0 ? T[pc] : pc + 1;
+          continue;
+        }
+        case 0x2d: { // jgt
+          const d = D[pc], s = S[pc], a = hi[d], b = hi[s];
+          pc = (a !== b ? (a >>> 0) > (b >>> 0) : (lo[d] >>> 0) > (lo[s] >>> 0)) ? T[pc] : pc + 1;
+          continue;
+        }
+        case 0x3d: { // jge
+          const d = D[pc], s = S[pc], a = hi[d], b = hi[s];
+          pc = (a !== b ? (a >>> 0) > (b >>> 0) : (lo[d] >>> 0) >= (lo[s] >>> 0)) ? T[pc] : pc + 1;
+          continue;
+        }
+        case 0xad: { // jlt
+          const d = D[pc], s = S[pc], a = hi[d], b = hi[s];
+          pc = (a !== b ? (a >>> 0) < (b >>> 0) : (lo[d] >>> 0) < (lo[s] >>> 0)) ? T[pc] : pc + 1;
+          continue;
+        }
+        case 0xbd: { // jle
+          const d = D[pc], s = S[pc], a = hi[d], b = hi[s];
+          pc = (a !== b ? (a >>> 0) < (b >>> 0) : (lo[d] >>> 0) <= (lo[s] >>> 0)) ? T[pc] : pc + 1;
+          continue;
+        }
+        case 0x6d: { // jsgt
+          const d = D[pc], s = S[pc], a = hi[d], b = hi[s];
+          pc = (a !== b ? a > b : (lo[d] >>> 0) > (lo[s] >>> 0)) ? T[pc] : pc + 1;
+          continue;
+        }
+        case 0x7d: { // jsge
+          const d = D[pc], s = S[pc], a = hi[d], b = hi[s];
+          pc = (a !== b ? a > b : (lo[d] >>> 0) >= (lo[s] >>> 0)) ? T[pc] : pc + 1;
+          continue;
+        }
+        case 0xcd: { // jslt
+          const d = D[pc], s = S[pc], a = hi[d], b = hi[s];
+          pc = (a !== b ? a < b : (lo[d] >>> 0) < (lo[s] >>> 0)) ? T[pc] : pc + 1;
+          continue;
+        }
+        case 0xdd: { // jsle
+          const d = D[pc], s = S[pc], a = hi[d], b = hi[s];
+          pc = (a !== b ? a < b : (lo[d] >>> 0) <= (lo[s] >>> 0)) ? T[pc] : pc + 1;
+          continue;
+        }
+        // JMP32: low halves
+        case 0x1e:
+          pc = lo[D[pc]] === lo[S[pc]] ? T[pc] : pc + 1;
+          continue;
+        case 0x5e:
+          pc = lo[D[pc]] !== lo[S[pc]] ? T[pc] : pc + 1;
+          continue;
+        case 0x4e:
+          pc = (lo[D[pc]] & lo[S[pc]]) !== 0 ? T[pc] : pc + 1;
+          continue;
+        case 0x2e:
+          pc = (lo[D[pc]] >>> 0) > (lo[S[pc]] >>> 0) ? T[pc] : pc + 1;
+          continue;
+        case 0x3e:
+          pc = (lo[D[pc]] >>> 0) >= (lo[S[pc]] >>> 0) ? T[pc] : pc + 1;
+          continue;
+        case 0xae:
+          pc = (lo[D[pc]] >>> 0) < (lo[S[pc]] >>> 0) ? T[pc] : pc + 1;
+          continue;
+        case 0xbe:
+          pc = (lo[D[pc]] >>> 0) <= (lo[S[pc]] >>> 0) ? T[pc] : pc + 1;
+          continue;
+        case 0x6e:
+          pc = lo[D[pc]] > lo[S[pc]] ? T[pc] : pc + 1;
+          continue;
+        case 0x7e:
+          pc = lo[D[pc]] >= lo[S[pc]] ? T[pc] : pc + 1;
+          continue;
+        case 0xce:
+          pc = lo[D[pc]] < lo[S[pc]] ? T[pc] : pc + 1;
+          continue;
+        case 0xde:
+          pc = lo[D[pc]] <= lo[S[pc]] ? T[pc] : pc + 1;
+          continue;
+        // ---------------- calls and exit ----------------
+        case 0x85: {
+          try {
+            this.#helpers[pc]!(this.#env);
+          } catch (e) {
+            faultMsg = `insn ${pc}: helper ${this.prog.imm(pc)}: ${
+              e instanceof HelperFault ? e.message : `failed: ${(e as Error)?.message ?? e}`
+            }`;
+            break run;
+          }
+          cHi = 0; // a helper may have unmapped a region
+          cLen = 0;
+          pc++;
+          continue;
+        }
+        case 0x140: { // CALL_LOCAL
+          if (depth + 1 >= MAX_FRAMES) {
+            faultMsg = `insn ${pc}: call stack too deep (at most ${MAX_FRAMES} frames)`;
+            break run;
+          }
+          const f = depth * 11;
+          for (let r = 6; r <= 10; r++) {
+            frames[f + (r - 6) * 2] = lo[r];
+            frames[f + (r - 6) * 2 + 1] = hi[r];
+          }
+          frames[f + 10] = pc + 1;
+          depth++;
+          lo[10] = FRAME_SIZE;
+          hi[10] = this.#stack[depth].hi;
+          this.#stack[depth].u8!.fill(0);
+          pc = T[pc];
+          continue;
+        }
+        case 0x95: {
+          if (depth === 0) break run;
+          depth--;
+          const f = depth * 11;
+          for (let r = 6; r <= 10; r++) {
+            lo[r] = frames[f + (r - 6) * 2];
+            hi[r] = frames[f + (r - 6) * 2 + 1];
+          }
+          pc = frames[f + 10];
+          continue;
+        }
+        // ---------------- loads ----------------
+        case 0x79: { // ldxdw
+          const s = S[pc];
+          let t = (lo[s] >>> 0) + OFF[pc];
+          const ah = hi[s];
+          if (ah !== cHi || t < 0 || t > cLen - 8) {
+            t = slow(ah, t, 8, false, pc);
+            if (t < 0) break run;
+            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv;
+          }
+          const d = D[pc];
+          lo[d] = cDv.getInt32(t, true);
+          hi[d] = cDv.getInt32(t + 4, true);
+          pc++;
+          continue;
+        }
+        case 0x61: // ldxw
+        case 0x81: { // ldxsw
+          const s = S[pc];
+          let t = (lo[s] >>> 0) + OFF[pc];
+          const ah = hi[s];
+          if (ah !== cHi || t < 0 || t > cLen - 4) {
+            t = slow(ah, t, 4, false, pc);
+            if (t < 0) break run;
+            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv;
+          }
+          const d = D[pc], v = cDv.getInt32(t, true);
+          lo[d] = v;
+          hi[d] = OP[pc] === 0x81 ? v >> 31 : 0;
+          pc++;
+          continue;
+        }
+        case 0x69: // ldxh
+        case 0x89: { // ldxsh
+          const s = S[pc];
+          let t = (lo[s] >>> 0) + OFF[pc];
+          const ah = hi[s];
+          if (ah !== cHi || t < 0 || t > cLen - 2) {
+            t = slow(ah, t, 2, false, pc);
+            if (t < 0) break run;
+            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv;
+          }
+          const d = D[pc];
+          if (OP[pc] === 0x89) {
+            const v = cDv.getInt16(t, true);
+            lo[d] = v;
+            hi[d] = v >> 31;
+          } else {
+            lo[d] = cDv.getUint16(t, true);
+            hi[d] = 0;
+          }
+          pc++;
+          continue;
+        }
+        case 0x71: // ldxb
+        case 0x91: { // ldxsb
+          const s = S[pc];
+          let t = (lo[s] >>> 0) + OFF[pc];
+          const ah = hi[s];
+          if (ah !== cHi || t < 0 || t > cLen - 1) {
+            t = slow(ah, t, 1, false, pc);
+            if (t < 0) break run;
+            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv;
+          }
+          const d = D[pc];
+          if (OP[pc] === 0x91) {
+            const v = cDv.getInt8(t);
+            lo[d] = v;
+            hi[d] = v >> 31;
+          } else {
+            lo[d] = cDv.getUint8(t);
+            hi[d] = 0;
+          }
+          pc++;
+          continue;
+        }
+        // ---------------- stores (ST imm uses the constant slot) ----------------
+        case 0x7b: {
+          const a = D[pc];
+          let t = (lo[a] >>> 0) + OFF[pc];
+          const ah = hi[a];
+          if (ah !== cHi || t < 0 || t > cLen - 8) {
+            t = slow(ah, t, 8, true, pc);
+            if (t < 0) break run;
+            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv;
+          }
+          const s = S[pc];
+          cDv.setInt32(t, lo[s], true);
+          cDv.setInt32(t + 4, hi[s], true);
+          pc++;
+          continue;
+        }
+        case 0x63: {
+          const a = D[pc];
+          let t = (lo[a] >>> 0) + OFF[pc];
+          const ah = hi[a];
+          if (ah !== cHi || t < 0 || t > cLen - 4) {
+            t = slow(ah, t, 4, true, pc);
+            if (t < 0) break run;
+            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv;
+          }
+          cDv.setInt32(t, lo[S[pc]], true);
+          pc++;
+          continue;
+        }
+        case 0x6b: {
+          const a = D[pc];
+          let t = (lo[a] >>> 0) + OFF[pc];
+          const ah = hi[a];
+          if (ah !== cHi || t < 0 || t > cLen - 2) {
+            t = slow(ah, t, 2, true, pc);
+            if (t < 0) break run;
+            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv;
+          }
+          cDv.setInt16(t, lo[S[pc]], true);
+          pc++;
+          continue;
+        }
+        case 0x73: {
+          const a = D[pc];
+          let t = (lo[a] >>> 0) + OFF[pc];
+          const ah = hi[a];
+          if (ah !== cHi || t < 0 || t > cLen - 1) {
+            t = slow(ah, t, 1, true, pc);
+            if (t < 0) break run;
+            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv;
+          }
+          cDv.setInt8(t, lo[S[pc]]);
+          pc++;
+          continue;
+        }
+        // ---------------- legacy packet loads ----------------
+        case 0x40: // LD_IND/ABS W
+        case 0x48: // H
+        case 0x50: { // B
+          const size = OP[pc] === 0x40 ? 4 : OP[pc] === 0x48 ? 2 : 1;
+          if (hi[6] !== this.#ctx.hi || lo[6] !== 0) {
+            faultMsg = `insn ${pc}: LD_ABS/LD_IND needs r6 = the ctx pointer, r6 is ${hex64(u64Of(hi[6], lo[6]))}`;
+            break run;
+          }
+          const pkt = this.#packet.u8!;
+          let k = (lo[S[pc]] + OFF[pc]) | 0;
+          if (k < 0 && k >= -0x200000) k = k >= -0x100000 ? k + 0x100000 : k + 0x200000; // SKF_NET_OFF / SKF_LL_OFF: the packet start
+          if (k < 0 || k + size > pkt.length) {
+            ret0 = true; // the kernel ends the program with return value 0
+            break run;
+          }
+          const v = size === 4
+            ? (pkt[k] << 24) | (pkt[k + 1] << 16) | (pkt[k + 2] << 8) | pkt[k + 3]
+            : size === 2
+            ? (pkt[k] << 8) | pkt[k + 1]
+            : pkt[k];
+          lo[0] = v;
+          hi[0] = 0;
+          pc++;
+          continue;
+        }
+        case 0x1f0: // BAD
+        case 0x1f1: { // OOB
+          const m = this.#bad.get(pc) ?? `insn ${pc}: invalid instruction`;
+          faultMsg = m.startsWith("insn ") ? m : `insn ${pc}: ${m}`;
+          break run;
+        }
+        default: {
+          const op = OP[pc];
+          if (op >= ATOMIC32 && op < ATOMIC64 + 10) {
+            const is64 = op >= ATOMIC64, kind = op - (is64 ? ATOMIC64 : ATOMIC32), size = is64 ? 8 : 4;
+            const a = D[pc], s = this.prog.src(pc);
+            let t = (lo[a] >>> 0) + OFF[pc];
+            t = slow(hi[a], t, size, true, pc);
+            if (t < 0) break run;
+            const dv = rHit!.dv;
+            const ol = dv.getInt32(t, true), oh = is64 ? dv.getInt32(t + 4, true) : 0;
+            const sl = lo[s], sh = is64 ? hi[s] : 0;
+            let nl = sl, nh = sh, write = true;
+            switch (kind >> 1) {
+              case 0: {
+                nl = (ol + sl) | 0;
+                nh = (oh + sh + ((nl >>> 0) < (ol >>> 0) ? 1 : 0)) | 0;
+                break;
+              }
+              case 1:
+                nl = ol | sl, nh = oh | sh;
+                break;
+              case 2:
+                nl = ol & sl, nh = oh & sh;
+                break;
+              case 3:
+                nl = ol ^ sl, nh = oh ^ sh;
+                break;
+              case 4:
+                if (kind === 9) { // cmpxchg: compare with r0, r0 = old
+                  write = is64 ? lo[0] === ol && hi[0] === oh : lo[0] === ol;
+                }
+                break;
+            }
+            if (write) {
+              dv.setInt32(t, nl, true);
+              if (is64) dv.setInt32(t + 4, nh, true);
+            }
+            if (kind === 9) {
+              lo[0] = ol;
+              hi[0] = oh;
+            } else if ((kind & 1) === 1 || kind === 8) {
+              lo[s] = ol;
+              hi[s] = oh;
+            }
+            pc++;
+            continue;
+          }
+          faultMsg = `insn ${pc}: unknown internal opcode 0x${op.toString(16)}`;
+          break run;
+        }
+      }
+    }
+    return { count: n, fault: faultMsg === null ? null : { message: faultMsg, pc }, ret0 };
+  }
+}

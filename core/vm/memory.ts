@@ -1,0 +1,176 @@
+/**
+ * The interpreter's virtual address space.
+ *
+ * ## Address layout (deterministic)
+ *
+ * Every region a program can reach lives in a `Uint8Array` and has a 64-bit
+ * address: the **high 32 bits** are `REGION_HI_BASE + id` and the **low 32
+ * bits** are the byte offset in the region. Region ids are fixed:
+ *
+ * | id | hi word | region |
+ * |---|---|---|
+ * | 0..7 | 0x1000..0x1007 | stack frames 0..7 (512 bytes each; r10 of frame k = `0x0000_1000_0000_0200 + k<<32`) |
+ * | 8 | 0x1008 | ctx |
+ * | 9 | 0x1009 | packet data |
+ * | 10 | 0x100a | memory buffer (the `mem` entry: r1 = `0x0000_100a_0000_0000`, r2 = length) |
+ * | 11 + k | 0x100b + k | the values of array map k (k = index of the map among the program's maps) |
+ * | after those | | hash map element values, numbered in the order a run first hands them out (lookup) |
+ *
+ * Map *objects* (what `r1 = map[fd] ll` loads) are not memory: map k is the
+ * pointer `MAP_PTR_HI << 32 | (k + 1) << 8` = `0x0000_0fff_0000_0100` for the
+ * first map. Dereferencing it faults.
+ *
+ * A hash element that leaves its map during a run (delete, or an update that
+ * replaced it) stays mapped, *detached*, so stale pointers keep working as
+ * RCU would keep the memory; at most {@link MAX_DETACHED} detached regions are
+ * kept per run, after which the oldest is unmapped (accessing it faults as a
+ * use after free).
+ *
+ * @module
+ */
+
+/** The high 32 bits of region 0's addresses. */
+export const REGION_HI_BASE = 0x1000;
+/** Region id of stack frame 0 (frames 0..7 are ids 0..7). */
+export const REGION_STACK = 0;
+/** Number of stack frames (bpf-to-bpf call depth limit). */
+export const MAX_FRAMES = 8;
+/** Bytes per stack frame. */
+export const FRAME_SIZE = 512;
+/** Region id of the ctx. */
+export const REGION_CTX = 8;
+/** Region id of the packet data. */
+export const REGION_PACKET = 9;
+/** Region id of the memory buffer. */
+export const REGION_MEM = 10;
+/** Region id of the first array map's values. */
+export const REGION_MAPS = 11;
+/** High 32 bits of map object pointers. */
+export const MAP_PTR_HI = 0x0fff;
+/** How many detached hash elements stay mapped per run. */
+export const MAX_DETACHED = 1024;
+
+/** One mapped region. */
+export class Region {
+  /** Region id (hi word minus {@link REGION_HI_BASE}). */
+  readonly id: number;
+  /** High 32 bits of its addresses (signed 32-bit form). */
+  readonly hi: number;
+  /** Name used in fault messages. */
+  name: string;
+  /** The bytes, or null once unmapped. */
+  u8: Uint8Array | null;
+  /** A DataView over the bytes (little-endian access). */
+  dv: DataView;
+  /** Length in bytes (0 when unmapped). */
+  len: number;
+  /** True when a hash element left its map during the run. */
+  detached = false;
+  /** True when this region may not be written. */
+  readonly readOnly: boolean;
+
+  /** Map `u8` as region `id`. */
+  constructor(id: number, name: string, u8: Uint8Array, readOnly = false) {
+    this.id = id;
+    this.hi = (REGION_HI_BASE + id) | 0;
+    this.name = name;
+    this.u8 = u8;
+    this.dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+    this.len = u8.length;
+    this.readOnly = readOnly;
+  }
+
+  /** Replace the bytes (per-run regions such as ctx and packet). */
+  rebind(u8: Uint8Array): void {
+    this.u8 = u8;
+    this.dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+    this.len = u8.length;
+    this.detached = false;
+  }
+
+  /** Unmap: later accesses fault. */
+  unmap(): void {
+    this.u8 = null;
+    this.len = 0;
+  }
+
+  /** The 64-bit address of offset `off`. */
+  addr(off = 0): bigint {
+    return (BigInt(this.hi >>> 0) << 32n) + BigInt(off);
+  }
+}
+
+/** Format a 64-bit address as 0x + 16 hex digits. */
+export function hex64(x: bigint): string {
+  return "0x" + BigInt.asUintN(64, x).toString(16).padStart(16, "0");
+}
+
+/** The 64-bit value of a hi/lo pair. */
+export function u64Of(hi: number, lo: number): bigint {
+  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+}
+
+/** The regions of one interpreter, indexed by id. */
+export class AddressSpace {
+  /** Regions by id (null: unused id). */
+  regions: Array<Region | null> = [];
+  /** Names of map objects by map index (for fault messages about map pointers). */
+  mapNames: string[] = [];
+
+  /** Put region `r` at its id. */
+  set(r: Region): void {
+    while (this.regions.length <= r.id) this.regions.push(null);
+    this.regions[r.id] = r;
+  }
+
+  /** Drop every region with id ≥ `n`. */
+  truncate(n: number): void {
+    if (this.regions.length > n) this.regions.length = n;
+  }
+
+  /** The region that holds `size` bytes at (hi, off), or null. `off` is in [0, 2^32). */
+  find(hi: number, off: number, size: number): Region | null {
+    const id = (hi - REGION_HI_BASE) | 0;
+    if (id < 0 || id >= this.regions.length) return null;
+    const r = this.regions[id];
+    if (r === null || r.u8 === null || off + size > r.len) return null;
+    return r;
+  }
+
+  /**
+   * Why an access of `size` bytes at `addr` failed, naming the nearest region
+   * (e.g. `8 bytes past the end of stack frame 0 [0x..., 0x...)`).
+   */
+  describe(addr: bigint, size: number): string {
+    const a = BigInt.asUintN(64, addr);
+    const hi = Number(a >> 32n);
+    if (hi === MAP_PTR_HI) {
+      const k = (Number(a & 0xffffffffn) >> 8) - 1;
+      return `it points at map object ${JSON.stringify(this.mapNames[k] ?? String(k))}, which is not memory`;
+    }
+    let best: Region | null = null;
+    let bestDist = -1n;
+    for (const r of this.regions) {
+      if (r === null) continue;
+      const lo = r.addr(0), end = r.addr(r.len === 0 && r.u8 === null ? 0 : r.len);
+      const d = a < lo ? lo - a : a + BigInt(size) > end ? a + BigInt(size) - end : 0n;
+      if (bestDist < 0n || d < bestDist) {
+        best = r;
+        bestDist = d;
+      }
+    }
+    if (best === null) return "no region is mapped";
+    const range = `[${hex64(best.addr(0))}, ${hex64(best.addr(best.len))})`;
+    if (best.u8 === null) {
+      return `nearest region: ${best.name} ${range}, freed (detached-element limit ${MAX_DETACHED})`;
+    }
+    const base = best.addr(0);
+    if (a < base) return `nearest region: ${best.name} ${range}, ${base - a} bytes before its start`;
+    if (a >= best.addr(best.len)) {
+      return `nearest region: ${best.name} ${range}, ${a - best.addr(best.len)} bytes past its end`;
+    }
+    return `nearest region: ${best.name} ${range}, the access runs ${
+      a + BigInt(size) - best.addr(best.len)
+    } bytes past its end`;
+  }
+}

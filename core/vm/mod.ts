@@ -1,0 +1,9 @@
+/**
+ * The eBPF machine: the interpreter ({@link Interpreter}), its address space
+ * (regions with deterministic 64-bit addresses) and the helper table.
+ *
+ * @module
+ */
+export * from "./interp.ts";
+export * from "./memory.ts";
+export * from "./helpers.ts";
