@@ -12,6 +12,7 @@ import { CliError } from "./util.ts";
 import { registerAsm } from "./asm.ts";
 import { registerDisasm } from "./disasm.ts";
 import { registerTui } from "./tui.ts";
+import { registerRun } from "./run.ts";
 
 /** The version printed by `--version`. */
 export const VERSION: string = denoJson.version;
@@ -35,6 +36,7 @@ Examples:
   registerAsm(program);
   registerDisasm(program);
   registerTui(program);
+  registerRun(program);
   return program;
 }
 

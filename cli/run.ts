@@ -1,0 +1,195 @@
+/**
+ * `bpfscope run`: execute programs in the interpreter.
+ *
+ * @module
+ */
+import type { Command } from "commander";
+import { BpfError } from "../core/errors.ts";
+import { Bpf, type VerifyHook } from "../core/bpf.ts";
+import type { Program } from "../core/isa/mod.ts";
+import type { RunResult, VmProfile } from "../core/vm/mod.ts";
+import { CliError, loadProgramFile, parseHexOption, parseIntOption, readFileOrDie } from "./util.ts";
+
+/** Options of `bpfscope run`. */
+export interface RunCliOptions {
+  /** Execution engine (only `interp`). */
+  engine: string;
+  /** ctx bytes as hex. */
+  ctx?: string;
+  /** packet bytes as hex. */
+  data?: string;
+  /** memory buffer file (r1 = pointer, r2 = length). */
+  mem?: string;
+  /** print all registers. */
+  regs?: boolean;
+  /** executed-instruction limit. */
+  maxInsns?: string;
+  /** `linux-3.18` or `modern`. */
+  profile: string;
+  /** get_prandom_u32 seed. */
+  seed?: string;
+  /** one JSON object per file. */
+  json?: boolean;
+  /** verify before running. */
+  verify?: boolean;
+}
+
+/**
+ * VERIFIER HOOK: returns the verifier used by `--verify`. The verifier
+ * (core/verifier) is being written in parallel; until it lands this fails
+ * with a clear message. Replace the body with the verifier's hook.
+ */
+export function loadVerifier(): VerifyHook {
+  throw new CliError("--verify: the verifier is not available yet", 2);
+}
+
+function hex(b: Uint8Array): string {
+  let s = "";
+  for (const x of b) s += x.toString(16).padStart(2, "0");
+  return s;
+}
+
+/** The JSON record of one run (keys as documented in `--help`). */
+export interface RunRecord {
+  /** The program file. */
+  file: string;
+  /** r0 as an unsigned decimal string. */
+  r0: string;
+  /** Executed instructions. */
+  insns_executed: number;
+  /** r0..r10 as decimal strings (with --regs). */
+  regs?: string[];
+  /** Map contents after the run. */
+  maps: Array<{ name: string; type: string; entries: Array<[string, string]> }>;
+  /** Helper output lines. */
+  output: string[];
+  /** null, or the fault / load error message. */
+  error: string | null;
+}
+
+/**
+ * Run one program the way `bpfscope run` does: create and fill its maps,
+ * apply fixups, load (verified or not) and run once.
+ */
+export function runProgram(
+  file: string,
+  prog: Program,
+  input: { ctx?: Uint8Array; data?: Uint8Array; mem?: Uint8Array },
+  opts: { profile: VmProfile; maxInsns?: number; seed?: number; regs?: boolean; verify?: VerifyHook | null },
+): RunRecord {
+  const bpf = new Bpf({ profile: opts.profile, verify: opts.verify ?? null });
+  const rec: RunRecord = { file, r0: "0", insns_executed: 0, maps: [], output: [], error: null };
+  const fds: number[] = [];
+  try {
+    for (const def of prog.maps) {
+      const fd = bpf.mapCreate({
+        mapType: def.type,
+        keySize: def.keySize,
+        valueSize: def.valueSize,
+        maxEntries: def.maxEntries,
+        mapFlags: def.flags,
+        name: def.name,
+      });
+      for (const [k, v] of def.init) bpf.mapUpdateElem(fd, k, v, 0);
+      fds.push(fd);
+    }
+    const loaded = bpf.progLoad({ insns: prog.withMapFds(fds), progType: prog.progType });
+    const r: RunResult = bpf.progTestRun(loaded.fd, {
+      ...input,
+      maxInsns: opts.maxInsns,
+      seed: opts.seed,
+      regs: opts.regs,
+    });
+    rec.r0 = r.r0.toString();
+    rec.insns_executed = r.insnsExecuted;
+    rec.output = r.output;
+    rec.error = r.fault?.message ?? null;
+    if (r.regs) rec.regs = r.regs.map(String);
+  } catch (e) {
+    if (e instanceof BpfError || e instanceof RangeError) rec.error = e.message;
+    else throw e;
+  }
+  rec.maps = fds.map((fd) => {
+    const m = bpf.map(fd);
+    return { name: m.name, type: m.typeName, entries: m.entries().map(([k, v]) => [hex(k), hex(v)]) };
+  });
+  return rec;
+}
+
+function textReport(rec: RunRecord, many: boolean): string {
+  const lines: string[] = [];
+  const r0 = BigInt(rec.r0);
+  const pre = many ? `${rec.file}: ` : "";
+  lines.push(`${pre}r0 = 0x${r0.toString(16).padStart(16, "0")} (${rec.r0}), ${rec.insns_executed} insns executed`);
+  if (rec.regs) {
+    rec.regs.forEach((v, i) =>
+      lines.push(`  r${i}`.padEnd(6) + ` = 0x${BigInt(v).toString(16).padStart(16, "0")} (${v})`)
+    );
+  }
+  for (const o of rec.output) lines.push(`  trace: ${o}`);
+  for (const m of rec.maps) {
+    lines.push(`  map ${m.name} (${m.type}): ${m.entries.length} entries`);
+    for (const [k, v] of m.entries) lines.push(`    ${k}: ${v}`);
+  }
+  if (rec.error) lines.push(`  error: ${rec.error}`);
+  return lines.join("\n");
+}
+
+/** Register `bpfscope run` on the command tree. */
+export function registerRun(program: Command): void {
+  program
+    .command("run")
+    .description("run programs in the interpreter (unverified unless --verify)")
+    .argument("<files...>", "program files (JSON, raw or asm)")
+    .option("--engine <name>", "execution engine: interp", "interp")
+    .option("--ctx <hex>", "ctx bytes (r1 points at a copy)")
+    .option("--data <hex>", "packet bytes (socket filter: LD_ABS/LD_IND read them)")
+    .option("--mem <file>", "memory buffer: r1 = its address, r2 = its length")
+    .option("--regs", "print all registers at exit")
+    .option("--max-insns <n>", "executed-instruction limit (default 1e9)")
+    .option("--profile <name>", "semantics: modern | linux-3.18", "modern")
+    .option("--seed <n>", "seed of get_prandom_u32 (default 1)")
+    .option("--verify", "verify before running")
+    .option("--json", "one JSON object per file per line: file, r0, insns_executed, regs, maps, output, error")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  bpfscope run prog.json                          run with an empty ctx
+  bpfscope run --mem input256.mem bench.json      r1 = copy of the file, r2 = its length
+  bpfscope run --data 45000054 --regs filter.json packet program, all registers
+  bpfscope run --json --profile linux-3.18 a.json b.json
+
+Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usage.`,
+    )
+    .action((files: string[], o: RunCliOptions) => {
+      if (o.engine !== "interp") throw new CliError(`--engine: unknown engine '${o.engine}' (available: interp)`, 2);
+      if (o.profile !== "modern" && o.profile !== "linux-3.18") {
+        throw new CliError(`--profile: expected modern or linux-3.18, got '${o.profile}'`, 2);
+      }
+      const input = {
+        ctx: o.ctx !== undefined ? parseHexOption("--ctx", o.ctx) : undefined,
+        data: o.data !== undefined ? parseHexOption("--data", o.data) : undefined,
+        mem: o.mem !== undefined ? readFileOrDie(o.mem, 2) : undefined,
+      };
+      const maxInsns = o.maxInsns !== undefined ? parseIntOption("--max-insns", o.maxInsns, 1) : undefined;
+      const seed = o.seed !== undefined ? parseIntOption("--seed", o.seed, 0, 0xffffffff) : undefined;
+      const verify = o.verify ? loadVerifier() : null;
+      const progs = files.map((f) => [f, loadProgramFile(f)] as const);
+      let failed = false;
+      const enc = new TextEncoder();
+      for (const [file, prog] of progs) {
+        const rec = runProgram(file, prog, input, {
+          profile: o.profile as VmProfile,
+          maxInsns,
+          seed,
+          regs: o.regs,
+          verify,
+        });
+        if (rec.error) failed = true;
+        const text = o.json ? JSON.stringify(rec) : textReport(rec, progs.length > 1);
+        Deno.stdout.writeSync(enc.encode(text + "\n"));
+      }
+      if (failed) Deno.exitCode = 1;
+    });
+}

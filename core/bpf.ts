@@ -1,0 +1,295 @@
+/**
+ * A `bpf()`-style facade: an fd table of maps and programs and the commands
+ * of the syscall, with the kernel's errno names.
+ *
+ * ```ts
+ * import { Bpf } from "./core/bpf.ts";
+ * const bpf = new Bpf();
+ * const fd = bpf.mapCreate({ mapType: 1, keySize: 4, valueSize: 8, maxEntries: 16 }); // 3
+ * ```
+ *
+ * ## Errno behaviour
+ *
+ * | command | condition | errno |
+ * |---|---|---|
+ * | any fd argument | fd not open | EBADF |
+ * | element commands | fd is a program | EINVAL |
+ * | map commands | see `core/maps` (EINVAL, E2BIG, EEXIST, ENOENT, ENOMEM) | |
+ * | progLoad | 0 instructions | EINVAL (modern) / E2BIG (linux-3.18) |
+ * | progLoad | more than 4095 (linux-3.18) / 1 000 000 (modern) instructions | EINVAL / E2BIG |
+ * | progLoad | unknown program type (linux-3.18: only unspec and socket_filter) | EINVAL |
+ * | progLoad | LD_IMM64 map fd not open / not a map; bad second slot | EBADF / EINVAL |
+ * | progLoad | the verify hook rejects | the hook's errno (a {@link ProgLoadError} carrying the log) |
+ * | progTestRun | fd is a map | EINVAL |
+ * | close | fd not open | EBADF |
+ *
+ * File descriptors start at 3 (as in a process with stdio open) and the
+ * lowest free number is reused, as the kernel does. Closing a map fd that a
+ * loaded program uses keeps the map alive until the program is closed (the
+ * program holds the map object).
+ *
+ * @module
+ */
+import { BpfError } from "./errors.ts";
+import { PROG_TYPES, type Program } from "./isa/mod.ts";
+import { type BpfMap, createMap, type MapCreateAttr } from "./maps/mod.ts";
+import { type HelperTable, Interpreter, type RunResult, type VmProfile } from "./vm/mod.ts";
+
+/** What a verifier hook is given besides the program. */
+export interface VerifyRequest {
+  /** Program type number. */
+  progType: number;
+  /** Log level of the load. */
+  logLevel: number;
+  /** Log buffer size (0: no log). */
+  logSize: number;
+  /** The semantics profile of this Bpf object. */
+  profile: VmProfile;
+  /** The map behind an fd, if the fd is an open map. */
+  mapByFd(fd: number): BpfMap | undefined;
+}
+
+/** A verifier's verdict. */
+export interface VerifyVerdict {
+  /** True when the program may be loaded. */
+  accepted: boolean;
+  /** errno name on rejection (default EACCES). */
+  errno?: string;
+  /** The verifier log. */
+  log: string;
+}
+
+/** A verifier plugged into {@link Bpf.progLoad}. */
+export type VerifyHook = (prog: Program, req: VerifyRequest) => VerifyVerdict;
+
+/** Attributes of `BPF_PROG_LOAD`. */
+export interface ProgLoadAttr {
+  /** Program type number (see PROG_TYPES); default the program's own. */
+  progType?: number;
+  /** The instructions (map fds already in the LD_IMM64 slots). */
+  insns: Program;
+  /** License (default the program's). */
+  license?: string;
+  /** Log level (default 0). */
+  logLevel?: number;
+  /** Log size (default 0). */
+  logSize?: number;
+}
+
+/** The result of a successful load. */
+export interface ProgLoadResult {
+  /** The program fd. */
+  fd: number;
+  /** The verifier log, or a note that no verifier ran. */
+  log: string;
+  /** True when a verify hook accepted the program. */
+  verified: boolean;
+}
+
+/** Attributes of `BPF_PROG_TEST_RUN`. */
+export interface TestRunAttr {
+  /** ctx bytes (r1 points at a copy). */
+  ctx?: Uint8Array;
+  /** Packet bytes (LD_ABS/LD_IND). */
+  data?: Uint8Array;
+  /** A raw memory buffer (r1 = its address, r2 = its length). */
+  mem?: Uint8Array;
+  /** Number of runs (default 1; 0 counts as 1, as the kernel does). */
+  repeat?: number;
+  /** Executed-instruction limit per run (default 1e9). */
+  maxInsns?: number;
+  /** get_prandom_u32 seed. */
+  seed?: number;
+  /** Return all registers at exit. */
+  regs?: boolean;
+}
+
+/** The result of `BPF_PROG_TEST_RUN` (from the last run). */
+export interface TestRunResult extends RunResult {
+  /** The kernel-style u32 return value. */
+  retval: number;
+  /** Average wall time per run in ns. */
+  durationNs: number;
+}
+
+/** The error of a rejected `progLoad`, carrying the verifier log. */
+export class ProgLoadError extends BpfError {
+  /** The verifier log. */
+  readonly log: string;
+  /**
+   * Create the error.
+   * @param errno errno name
+   * @param log the verifier log
+   */
+  constructor(errno: string, log: string) {
+    super(errno, log.split("\n").filter((l) => l.trim()).at(-1) ?? "program rejected");
+    this.name = "ProgLoadError";
+    this.log = log;
+  }
+}
+
+/** The note put in the log when no verifier is installed. */
+export const NO_VERIFIER_LOG = "bpfscope: no verifier installed; the program was loaded without verification\n";
+
+type Entry = { kind: "map"; map: BpfMap } | { kind: "prog"; vm: Interpreter; progType: number };
+
+/** Options of {@link Bpf}. */
+export interface BpfOptions {
+  /** The verifier to run on progLoad (none: programs load unverified). */
+  verify?: VerifyHook | null;
+  /** Semantics profile for maps and programs (default `modern`). */
+  profile?: VmProfile;
+  /** Helper table for loaded programs (default: the profile's). */
+  helpers?: HelperTable;
+}
+
+/** The bpf() facade: an fd table plus the commands. */
+export class Bpf {
+  /** The verifier hook (settable; null: load without verification). */
+  verify: VerifyHook | null;
+  /** Semantics profile. */
+  readonly profile: VmProfile;
+  readonly #helpers?: HelperTable;
+  readonly #fds: Map<number, Entry> = new Map();
+
+  /** Create an empty fd table. */
+  constructor(opts: BpfOptions = {}) {
+    this.verify = opts.verify ?? null;
+    this.profile = opts.profile ?? "modern";
+    this.#helpers = opts.helpers;
+  }
+
+  #alloc(e: Entry): number {
+    let fd = 3;
+    while (this.#fds.has(fd)) fd++;
+    this.#fds.set(fd, e);
+    return fd;
+  }
+
+  #get(fd: number): Entry {
+    const e = this.#fds.get(fd);
+    if (!e) throw new BpfError("EBADF", `fd ${fd} is not open`);
+    return e;
+  }
+
+  /** The map behind `fd`. @throws BpfError EBADF, EINVAL (not a map) */
+  map(fd: number): BpfMap {
+    const e = this.#get(fd);
+    if (e.kind !== "map") throw new BpfError("EINVAL", `fd ${fd} is not a map`);
+    return e.map;
+  }
+
+  /** `BPF_MAP_CREATE`: a new map fd. @throws BpfError (see core/maps) */
+  mapCreate(attr: MapCreateAttr): number {
+    return this.#alloc({ kind: "map", map: createMap(attr, this.profile) });
+  }
+
+  /** `BPF_MAP_LOOKUP_ELEM`: a copy of the value. @throws BpfError EBADF, EINVAL, ENOENT */
+  mapLookupElem(fd: number, key: Uint8Array): Uint8Array {
+    return this.map(fd).lookup(key);
+  }
+
+  /** `BPF_MAP_UPDATE_ELEM`. @throws BpfError EBADF, EINVAL, E2BIG, EEXIST, ENOENT */
+  mapUpdateElem(fd: number, key: Uint8Array, value: Uint8Array, flags = 0): void {
+    this.map(fd).update(key, value, flags);
+  }
+
+  /** `BPF_MAP_DELETE_ELEM`. @throws BpfError EBADF, EINVAL, ENOENT */
+  mapDeleteElem(fd: number, key: Uint8Array): void {
+    this.map(fd).delete(key);
+  }
+
+  /** `BPF_MAP_GET_NEXT_KEY` (null: the first key). @throws BpfError EBADF, EINVAL, ENOENT */
+  mapGetNextKey(fd: number, key: Uint8Array | null): Uint8Array {
+    return this.map(fd).getNextKey(key);
+  }
+
+  /**
+   * `BPF_PROG_LOAD`: check the program, resolve its map fds, run the verify
+   * hook when one is installed (else load unverified and say so in the log)
+   * and return a program fd.
+   * @throws BpfError EINVAL, E2BIG, EBADF; ProgLoadError when the verifier rejects
+   */
+  progLoad(attr: ProgLoadAttr): ProgLoadResult {
+    const p = attr.insns;
+    const progType = attr.progType ?? p.progType;
+    const legacy = this.profile === "linux-3.18";
+    if (p.len === 0) throw new BpfError(legacy ? "E2BIG" : "EINVAL", "empty program");
+    if (legacy ? p.len >= 4096 : p.len > 1_000_000) {
+      throw new BpfError(legacy ? "EINVAL" : "E2BIG", `too many instructions (${p.len})`);
+    }
+    const known = legacy ? progType === 0 || progType === 1 : Object.values(PROG_TYPES).includes(progType);
+    if (!known) throw new BpfError("EINVAL", `unknown program type ${progType}`);
+    // the LD_IMM64 pre-pass (replace_map_fd_with_map_ptr)
+    const maps = new Map<number, BpfMap>();
+    for (let i = 0; i < p.len; i++) {
+      if (p.code(i) !== 0x18) continue;
+      if (i + 1 >= p.len || p.code(i + 1) !== 0 || p.dst(i + 1) !== 0 || p.src(i + 1) !== 0 || p.off(i + 1) !== 0) {
+        throw new ProgLoadError("EINVAL", `invalid bpf_ld_imm64 insn\n`);
+      }
+      const s = p.src(i);
+      if (s === 1 || s === 2) {
+        const fd = p.imm(i);
+        const e = this.#fds.get(fd);
+        if (!e) throw new ProgLoadError("EBADF", `fd ${fd} is not pointing to valid bpf_map\n`);
+        if (e.kind !== "map") throw new ProgLoadError("EINVAL", `fd ${fd} is not pointing to valid bpf_map\n`);
+        maps.set(fd, e.map);
+      }
+      i++;
+    }
+    let log = NO_VERIFIER_LOG;
+    let verified = false;
+    if (this.verify) {
+      const v = this.verify(p, {
+        progType,
+        logLevel: attr.logLevel ?? 0,
+        logSize: attr.logSize ?? 0,
+        profile: this.profile,
+        mapByFd: (fd) => {
+          const e = this.#fds.get(fd);
+          return e?.kind === "map" ? e.map : undefined;
+        },
+      });
+      if (!v.accepted) throw new ProgLoadError(v.errno ?? "EACCES", v.log);
+      log = v.log;
+      verified = true;
+    }
+    const vm = new Interpreter(p, { profile: this.profile, resolveMap: (fd) => maps.get(fd), helpers: this.#helpers });
+    return { fd: this.#alloc({ kind: "prog", vm, progType }), log, verified };
+  }
+
+  /** The interpreter behind a program fd. @throws BpfError EBADF, EINVAL */
+  prog(fd: number): Interpreter {
+    const e = this.#get(fd);
+    if (e.kind !== "prog") throw new BpfError("EINVAL", `fd ${fd} is not a program`);
+    return e.vm;
+  }
+
+  /** `BPF_PROG_TEST_RUN`: run `repeat` times, return the last result. @throws BpfError EBADF, EINVAL */
+  progTestRun(fd: number, attr: TestRunAttr = {}): TestRunResult {
+    const vm = this.prog(fd);
+    const repeat = Math.max(1, attr.repeat ?? 1);
+    const t0 = performance.now();
+    let r!: RunResult;
+    for (let i = 0; i < repeat; i++) {
+      r = vm.run({ ctx: attr.ctx, data: attr.data, mem: attr.mem }, {
+        maxInsns: attr.maxInsns,
+        seed: attr.seed,
+        regs: attr.regs,
+      });
+    }
+    const durationNs = Math.floor(((performance.now() - t0) * 1e6) / repeat);
+    return { ...r, retval: Number(r.r0 & 0xffffffffn), durationNs };
+  }
+
+  /** Close an fd. @throws BpfError EBADF */
+  close(fd: number): void {
+    this.#get(fd);
+    this.#fds.delete(fd);
+  }
+
+  /** Open fds, ascending. */
+  fds(): number[] {
+    return [...this.#fds.keys()].sort((a, b) => a - b);
+  }
+}
