@@ -4,6 +4,9 @@
  * - `core/isa`: the RFC 9669 instruction set, `Program`, `BPF_*` builders
  * - `core/asm`: disassembler (kernel 3.18 log style, llvm style) and assembler
  * - `core/formats`: JSON, raw and assembly program files
+ * - `core/vm`: the interpreter, its address space and helpers
+ * - `core/maps`: hash and array maps
+ * - `core/bpf.ts`: the `bpf()` facade (fd table, errno names)
  *
  * @example
  * ```ts
@@ -16,3 +19,6 @@
  */
 export * from "./core/isa/mod.ts";
 export * from "./core/errors.ts";
+export * from "./core/vm/mod.ts";
+export * from "./core/maps/mod.ts";
+export * from "./core/bpf.ts";

@@ -142,17 +142,26 @@ function checkLen(what: string, got: number, want: number): void {
 const MAX_BUCKETS = 1 << 24;
 const MAX_BYTES = 256 * 1024 * 1024;
 
-/** Base with the byte-array API on top of the raw methods. */
-abstract class MapBase implements BpfMap {
+/** Base of the maps: the byte-array API on top of the raw methods. */
+export abstract class MapBase implements BpfMap {
+  /** See {@link BpfMap}. */
   abstract readonly type: number;
+  /** See {@link BpfMap}. */
   abstract readonly typeName: string;
+  /** See {@link BpfMap}. */
   readonly keySize: number;
+  /** See {@link BpfMap}. */
   readonly valueSize: number;
+  /** See {@link BpfMap}. */
   readonly maxEntries: number;
+  /** See {@link BpfMap}. */
   readonly flags: number;
+  /** See {@link BpfMap}. */
   name: string;
+  /** See {@link BpfMap}. */
   onDetach: ((value: Uint8Array) => void) | null = null;
 
+  /** See {@link BpfMap}. */
   constructor(a: MapCreateAttr) {
     this.keySize = a.keySize;
     this.valueSize = a.valueSize;
@@ -160,14 +169,22 @@ abstract class MapBase implements BpfMap {
     this.flags = a.mapFlags ?? 0;
     this.name = a.name ?? "map";
   }
+  /** See {@link BpfMap}. */
   abstract count(): number;
+  /** See {@link BpfMap}. */
   abstract lookupRef(key: Uint8Array, keyOff: number): number;
+  /** See {@link BpfMap}. */
   abstract refBuffer(ref: number): Uint8Array;
+  /** See {@link BpfMap}. */
   abstract refOffset(ref: number): number;
+  /** See {@link BpfMap}. */
   abstract updateRaw(key: Uint8Array, keyOff: number, value: Uint8Array, valueOff: number, flags: number): number;
+  /** See {@link BpfMap}. */
   abstract deleteRaw(key: Uint8Array, keyOff: number): number;
+  /** See {@link BpfMap}. */
   abstract nextKeyRaw(key: Uint8Array | null): Uint8Array | number;
 
+  /** See {@link BpfMap}. */
   lookup(key: Uint8Array): Uint8Array {
     checkLen("key", key.length, this.keySize);
     const r = this.lookupRef(key, 0);
@@ -175,23 +192,27 @@ abstract class MapBase implements BpfMap {
     const o = this.refOffset(r);
     return this.refBuffer(r).slice(o, o + this.valueSize);
   }
+  /** See {@link BpfMap}. */
   update(key: Uint8Array, value: Uint8Array, flags = 0): void {
     checkLen("key", key.length, this.keySize);
     checkLen("value", value.length, this.valueSize);
     const e = this.updateRaw(key, 0, value, 0, flags);
     if (e < 0) fail(e);
   }
+  /** See {@link BpfMap}. */
   delete(key: Uint8Array): void {
     checkLen("key", key.length, this.keySize);
     const e = this.deleteRaw(key, 0);
     if (e < 0) fail(e);
   }
+  /** See {@link BpfMap}. */
   getNextKey(key: Uint8Array | null): Uint8Array {
     if (key !== null) checkLen("key", key.length, this.keySize);
     const r = this.nextKeyRaw(key);
     if (typeof r === "number") fail(r);
     return r;
   }
+  /** See {@link BpfMap}. */
   entries(): Array<[Uint8Array, Uint8Array]> {
     const out: Array<[Uint8Array, Uint8Array]> = [];
     let k: Uint8Array | number = this.nextKeyRaw(null);
@@ -205,8 +226,10 @@ abstract class MapBase implements BpfMap {
 
 /** `BPF_MAP_TYPE_HASH` with the 3.19 semantics (see the module doc). */
 export class HashMap extends MapBase {
-  readonly type = MAP_TYPE_HASH;
-  readonly typeName = "hash";
+  /** See {@link BpfMap}. */
+  readonly type: number = MAP_TYPE_HASH;
+  /** See {@link BpfMap}. */
+  readonly typeName: string = "hash";
   /** Number of buckets: max_entries rounded up to a power of two. */
   readonly nBuckets: number;
   #heads: Int32Array;
@@ -233,6 +256,7 @@ export class HashMap extends MapBase {
     this.#keys = new Uint8Array(cap * a.keySize);
   }
 
+  /** See {@link BpfMap}. */
   count(): number {
     return this.#count;
   }
@@ -286,16 +310,20 @@ export class HashMap extends MapBase {
     this.#heads[b] = e;
   }
 
+  /** See {@link BpfMap}. */
   lookupRef(key: Uint8Array, keyOff: number): number {
     return this.#find(key, keyOff, jhash(key, keyOff, this.keySize, 0));
   }
+  /** See {@link BpfMap}. */
   refBuffer(ref: number): Uint8Array {
     return this.#vals[ref]!;
   }
+  /** See {@link BpfMap}. */
   refOffset(_ref: number): number {
     return 0;
   }
 
+  /** See {@link BpfMap}. */
   updateRaw(key: Uint8Array, keyOff: number, value: Uint8Array, valueOff: number, flags: number): number {
     if (flags >>> 0 > 2) return -ERRNO.EINVAL;
     const h = jhash(key, keyOff, this.keySize, 0);
@@ -328,6 +356,7 @@ export class HashMap extends MapBase {
     return 0;
   }
 
+  /** See {@link BpfMap}. */
   deleteRaw(key: Uint8Array, keyOff: number): number {
     const e = this.#find(key, keyOff, jhash(key, keyOff, this.keySize, 0));
     if (e < 0) return -ERRNO.ENOENT;
@@ -340,6 +369,7 @@ export class HashMap extends MapBase {
     return 0;
   }
 
+  /** See {@link BpfMap}. */
   nextKeyRaw(key: Uint8Array | null): Uint8Array | number {
     let e = -1;
     let b = 0;
@@ -359,8 +389,10 @@ export class HashMap extends MapBase {
 
 /** `BPF_MAP_TYPE_ARRAY` with the 3.19 semantics (see the module doc). */
 export class ArrayMap extends MapBase {
-  readonly type = MAP_TYPE_ARRAY;
-  readonly typeName = "array";
+  /** See {@link BpfMap}. */
+  readonly type: number = MAP_TYPE_ARRAY;
+  /** See {@link BpfMap}. */
+  readonly typeName: string = "array";
   /** Bytes between values: value_size rounded up to 8. */
   readonly stride: number;
   /** All values, `max_entries * stride` bytes (addressable by programs). */
@@ -372,22 +404,27 @@ export class ArrayMap extends MapBase {
     this.stride = (a.valueSize + 7) & ~7;
     this.values = new Uint8Array(this.stride * a.maxEntries);
   }
+  /** See {@link BpfMap}. */
   count(): number {
     return this.maxEntries;
   }
   #index(key: Uint8Array, off: number): number {
     return (key[off] | (key[off + 1] << 8) | (key[off + 2] << 16) | (key[off + 3] << 24)) >>> 0;
   }
+  /** See {@link BpfMap}. */
   lookupRef(key: Uint8Array, keyOff: number): number {
     const i = this.#index(key, keyOff);
     return i < this.maxEntries ? i : -1;
   }
+  /** See {@link BpfMap}. */
   refBuffer(_ref: number): Uint8Array {
     return this.values;
   }
+  /** See {@link BpfMap}. */
   refOffset(ref: number): number {
     return ref * this.stride;
   }
+  /** See {@link BpfMap}. */
   updateRaw(key: Uint8Array, keyOff: number, value: Uint8Array, valueOff: number, flags: number): number {
     if (flags >>> 0 > 2) return -ERRNO.EINVAL;
     const i = this.#index(key, keyOff);
@@ -396,9 +433,11 @@ export class ArrayMap extends MapBase {
     this.values.set(value.subarray(valueOff, valueOff + this.valueSize), i * this.stride);
     return 0;
   }
+  /** See {@link BpfMap}. */
   deleteRaw(_key: Uint8Array, _keyOff: number): number {
     return -ERRNO.EINVAL;
   }
+  /** See {@link BpfMap}. */
   nextKeyRaw(key: Uint8Array | null): Uint8Array | number {
     const i = key === null ? -1 : this.#index(key, 0);
     let n: number;
@@ -411,32 +450,43 @@ export class ArrayMap extends MapBase {
 
 /** `BPF_MAP_TYPE_UNSPEC` of the 3.18 test stub: stores its sizes, has no element operations (EINVAL). */
 export class UnspecMap extends MapBase {
-  readonly type = MAP_TYPE_UNSPEC;
-  readonly typeName = "unspec";
+  /** See {@link BpfMap}. */
+  readonly type: number = MAP_TYPE_UNSPEC;
+  /** See {@link BpfMap}. */
+  readonly typeName: string = "unspec";
+  /** See {@link BpfMap}. */
   count(): number {
     return 0;
   }
+  /** See {@link BpfMap}. */
   lookupRef(_key: Uint8Array, _keyOff: number): number {
     return -1;
   }
+  /** See {@link BpfMap}. */
   refBuffer(_ref: number): Uint8Array {
     return new Uint8Array(0);
   }
+  /** See {@link BpfMap}. */
   refOffset(_ref: number): number {
     return 0;
   }
+  /** See {@link BpfMap}. */
   updateRaw(): number {
     return -ERRNO.EINVAL;
   }
+  /** See {@link BpfMap}. */
   deleteRaw(): number {
     return -ERRNO.EINVAL;
   }
+  /** See {@link BpfMap}. */
   nextKeyRaw(): number {
     return -ERRNO.EINVAL;
   }
+  /** See {@link BpfMap}. */
   override lookup(_key: Uint8Array): Uint8Array {
     throw new BpfError("EINVAL", "unspec maps have no element operations");
   }
+  /** See {@link BpfMap}. */
   override entries(): Array<[Uint8Array, Uint8Array]> {
     return [];
   }

@@ -17,7 +17,7 @@
  * | after those | | hash map element values, numbered in the order a run first hands them out (lookup) |
  *
  * Map *objects* (what `r1 = map[fd] ll` loads) are not memory: map k is the
- * pointer `MAP_PTR_HI << 32 | (k + 1) << 8` = `0x0000_0fff_0000_0100` for the
+ * pointer `MAP_PTR_HI << 32 | (k + 1) << 8` = `0x0000_0800_0000_0100` for the
  * first map. Dereferencing it faults.
  *
  * A hash element that leaves its map during a run (delete, or an update that
@@ -46,7 +46,7 @@ export const REGION_MEM = 10;
 /** Region id of the first array map's values. */
 export const REGION_MAPS = 11;
 /** High 32 bits of map object pointers. */
-export const MAP_PTR_HI = 0x0fff;
+export const MAP_PTR_HI = 0x0800;
 /** How many detached hash elements stay mapped per run. */
 export const MAX_DETACHED = 1024;
 

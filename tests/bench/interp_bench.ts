@@ -106,6 +106,6 @@ if (import.meta.main) {
   const big = runBigIntRegs(alu.prog);
   if (big.r0 !== alu.r0) throw new Error("bigint prototype: wrong result");
   console.log(
-    `bigint-registers prototype alu_loop ${nsPerInsn(() => runBigIntRegs(alu.prog).n, 1, 3).toFixed(2)} ns/insn`,
+    `bigint-registers prototype alu_loop ${nsPerInsn(() => runBigIntRegs(alu.prog).n, 10, 15).toFixed(2)} ns/insn`,
   );
 }
