@@ -5,7 +5,7 @@
  * @module
  */
 import { FormatError } from "../core/errors.ts";
-import { type Program } from "../core/isa/mod.ts";
+import type { Program } from "../core/isa/mod.ts";
 import { decodeProgram } from "../core/formats/mod.ts";
 
 /** An error the CLI reports as one line on stderr before exiting with `exitCode`. */
