@@ -1,0 +1,38 @@
+/**
+ * `bpfscope disasm`: print a program in the llvm or the kernel 3.18 style.
+ *
+ * @module
+ */
+import type { Command } from "commander";
+import { disassemble } from "../core/asm/mod.ts";
+import { CliError, loadProgramFile } from "./util.ts";
+
+/** Options of `bpfscope disasm`. */
+export interface DisasmCliOptions {
+  /** `llvm` (default) or `kernel`. */
+  style: string;
+}
+
+/** Register `bpfscope disasm FILE [--style kernel|llvm]`. */
+export function registerDisasm(program: Command): void {
+  program
+    .command("disasm")
+    .description("disassemble a program file (JSON, raw .bin, or assembly)")
+    .argument("<file>", "program file (.json, .bin/.raw, .s/.asm; other names by content)")
+    .option("-s, --style <style>", "llvm (llvm-objdump style) or kernel (the 3.18 verifier log)", "llvm")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  bpfscope disasm prog.json                 llvm-objdump style, re-assembles with 'bpfscope asm'
+  bpfscope disasm --style kernel prog.bin   as the Linux 3.18 verifier log prints each insn`,
+    )
+    .action((file: string, opts: DisasmCliOptions) => {
+      if (opts.style !== "llvm" && opts.style !== "kernel") {
+        throw new CliError(`--style: expected 'llvm' or 'kernel', got '${opts.style}'`, 2);
+      }
+      const p = loadProgramFile(file);
+      const text = disassemble(p, { style: opts.style });
+      Deno.stdout.writeSync(new TextEncoder().encode(text));
+    });
+}
