@@ -39,12 +39,19 @@ export function rawInsnText(p: Program, i: number): string {
   return s;
 }
 
-/** Map name by slot, from the program's fixups (slots whose map index exists). */
+/**
+ * Map name by slot, from the program's fixups, for maps that have a name of
+ * their own: an identifier other than the default `map<i>` of map `i`
+ * (unnamed maps keep the `map[fd:N]` form, as a reference disassembler
+ * prints them).
+ */
 export function fixupNames(p: Program): Map<number, string> {
   const m = new Map<number, string>();
   for (const [slot, idx] of p.fixups) {
     const def = p.maps[idx];
-    if (def && /^[A-Za-z_][\w.]*$/.test(def.name)) m.set(slot, def.name);
+    if (def && def.name !== `map${idx}` && /^[A-Za-z_][\w.]*$/.test(def.name) && !/^[rw]\d+$/.test(def.name)) {
+      m.set(slot, def.name);
+    }
   }
   return m;
 }

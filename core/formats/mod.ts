@@ -8,7 +8,7 @@
  */
 import { FormatError } from "../errors.ts";
 import { mapTypeName, progTypeName } from "../isa/opcodes.ts";
-import { type MapDef, Program } from "../isa/program.ts";
+import type { MapDef, Program } from "../isa/program.ts";
 import { assemble } from "../asm/assemble.ts";
 import { disassemble } from "../asm/disasm.ts";
 import { fixupNames, llvmInsnWithWidth } from "../asm/llvm.ts";
