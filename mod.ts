@@ -22,3 +22,5 @@ export * from "./core/errors.ts";
 export * from "./core/vm/mod.ts";
 export * from "./core/maps/mod.ts";
 export * from "./core/bpf.ts";
+export * from "./core/asm/mod.ts";
+export * from "./core/formats/mod.ts";
