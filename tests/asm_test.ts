@@ -376,3 +376,16 @@ Deno.test("asm: leading N: indexes are ignored, .insn accepts raw and 5-integer 
   assert.deepEqual(p.insn(1), ins(6, 1));
   assert.deepEqual(p.insn(2), ins(6, 1));
 });
+
+Deno.test("asm: llvm-objdump labels and target annotations", () => {
+  const p = assemble(".LBB0_1:\n  if r1 > 3 goto +1 <LBB0_3>\n  goto .LBB0_1\nLBB0_3:\n  exit\n");
+  assert.deepEqual(p.insn(0), ins(0x25, 1, 0, 1, 3));
+  assert.deepEqual(p.insn(1), ins(0x05, 0, 0, -2, 0));
+});
+
+Deno.test("asm: prototype property names are not mnemonics, sizes or types", () => {
+  asmError("*(constructor *)(r1 +0) = 1\n", /^t\.s:1:3: unknown size 'constructor'/);
+  asmError(".prog_type toString\nexit", /^t\.s:1:12: unknown program type 'toString'/);
+  asmError(".map m __proto__ key=1 value=1 max=1\nexit", /^t\.s:1:8: unknown map type '__proto__'/);
+  asmError("r1 = *(hasOwnProperty *)(r2 +0)\n", /^t\.s:1:8: unknown size 'hasOwnProperty'/);
+});

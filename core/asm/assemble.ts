@@ -4,7 +4,9 @@
  *
  * Syntax, one statement per line:
  * - comments start with `#`, `;` or `//`;
- * - `name:` defines a label (also before a statement on the same line);
+ * - `name:` defines a label (also before a statement on the same line;
+ *   `.LBB0_1:` style names are fine); a trailing `<name>` annotation, as
+ *   llvm-objdump prints after jumps, is ignored;
  *   a leading number `N:` is a slot index as printed by the disassembler and
  *   is ignored;
  * - jump targets are `+N`/`-N` (relative, as printed), `pc+N`, or a label;
@@ -13,7 +15,10 @@
  *   (TYPE a name such as `hash` or a number), `.init NAME KEYHEX VALUEHEX`
  *   stores an element before the run, `.fixup SLOT NAME|INDEX` adds a fixup,
  *   `.prog_type NAME|NUMBER`, `.license "GPL"`, and `.insn 0x<16 hex digits>`
- *   (raw slot bytes in file order) or `.insn CODE, DST, SRC, OFF, IMM`;
+ *   (raw slot bytes in file order) or `.insn CODE, DST, SRC, OFF, IMM`; an
+ *   `.insn` with code 0x18 (the first slot of LD_IMM64) must be followed by
+ *   its second slot, unless it ends in the word `unpaired` (a deliberately
+ *   truncated pair, as the disassembler prints one);
  * - `r1 = map[NAME] ll` loads the declared map NAME: it assembles to
  *   LD_IMM64 with src_reg 1 and imm 0 and records a fixup.
  *
@@ -118,6 +123,11 @@ const FETCH_OPS: Readonly<Record<string, number>> = {
 
 const REG_RE = /^([rw])(\d+)$/;
 
+/** `table[key]` for own keys only (so `toString` or `constructor` are not names). */
+function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 function stripComment(line: string): string {
   let inStr = false;
   for (let i = 0; i < line.length; i++) {
@@ -157,6 +167,8 @@ class Assembler {
   readonly mapRefs: Array<{ slot: number; name: string; where: string }> = [];
   readonly fixupRefs: Array<{ slot: number; map: string; where: string }> = [];
   readonly inits: Array<{ name: string; key: Uint8Array; value: Uint8Array; where: string }> = [];
+  /** The last `.insn` LD_IMM64 first half not marked `unpaired`: its slot and location. */
+  lastHalf: { slot: number; where: string } | null = null;
   progType = PROG_TYPES.unspec;
   license = "GPL";
   // per line
@@ -333,7 +345,7 @@ class Assembler {
     return t;
   }
   usize(t: Tok): number {
-    const s = SIZE_BITS[t.v];
+    const s = own(SIZE_BITS, t.v);
     if (s === undefined) this.fail(t, `unknown size '${t.v}' (u8, u16, u32, u64)`);
     return s;
   }
@@ -360,7 +372,8 @@ class Assembler {
 
   line(text: string, lineNo: number): void {
     this.lineNo = lineNo;
-    const body = stripComment(text);
+    // llvm-objdump's `goto +2 <LBB0_3>` target annotations are dropped
+    const body = stripComment(text).replace(/<[\w.$]+>\s*$/, "");
     this.endCol = body.trimEnd().length + 1;
     this.toks = this.tokenize(body);
     this.pos = 0;
@@ -371,7 +384,7 @@ class Assembler {
         this.pos += 2;
         continue;
       }
-      if (t.k !== "id" || t.v.startsWith(".")) break;
+      if (t.k !== "id") break;
       if (REG_RE.test(t.v) || t.v === "pc") this.fail(t, `'${t.v}' cannot be a label name`);
       const prev = this.labels.get(t.v);
       if (prev) this.fail(t, `duplicate label '${t.v}' (first defined at line ${prev[1]})`);
@@ -420,7 +433,7 @@ class Assembler {
         if (v && v.k === "num") {
           this.pos--;
           this.progType = this.int("program type", 0, 0xffffffff);
-        } else if (v && v.k === "id" && v.v in PROG_TYPES) this.progType = PROG_TYPES[v.v];
+        } else if (v && v.k === "id" && own(PROG_TYPES, v.v) !== undefined) this.progType = PROG_TYPES[v.v];
         else this.fail(v, `unknown program type ${this.found(v)}`);
         return;
       }
@@ -451,7 +464,9 @@ class Assembler {
   cond(): void {
     const a = this.reg();
     const o = this.next();
-    if (!o || o.k !== "op" || JMP_OPS[o.v] === undefined) this.fail(o, `expected a comparison, found ${this.found(o)}`);
+    if (!o || o.k !== "op" || own(JMP_OPS, o.v) === undefined) {
+      this.fail(o, `expected a comparison, found ${this.found(o)}`);
+    }
     const cls = a.w ? 0x06 : 0x05;
     let code: number, src = 0, imm = 0;
     if (this.isReg()) {
@@ -473,7 +488,7 @@ class Assembler {
     if (st.v !== "u32" && st.v !== "u64") this.fail(st, `atomic operations are u32 or u64, not '${st.v}'`);
     const [dst, off] = this.mem();
     const o = this.next();
-    if (!o || o.k !== "op" || LOCK_OPS[o.v] === undefined) {
+    if (!o || o.k !== "op" || own(LOCK_OPS, o.v) === undefined) {
       this.fail(o, `expected an atomic operation (+=, |=, &=, ^=), found ${this.found(o)}`);
     }
     const r = this.reg();
@@ -499,7 +514,7 @@ class Assembler {
     const R = d.w ? 0x04 : 0x07;
     const o = this.next();
     if (!o || o.k !== "op") this.fail(o, `expected '=' or an operator, found ${this.found(o)}`);
-    const alu = ALU_OPS[o.v];
+    const alu = own(ALU_OPS, o.v);
     if (alu !== undefined) {
       if (this.isReg()) {
         const s = this.reg();
@@ -522,7 +537,7 @@ class Assembler {
     if (t.k === "op" && t.v === "(") {
       this.next();
       const c = this.ident("a cast (s8, s16, s32)");
-      const bits = { s8: 8, s16: 16, s32: 32 }[c.v];
+      const bits = own({ s8: 8, s16: 16, s32: 32 }, c.v);
       if (bits === undefined || (bits === 32 && d.w)) this.fail(c, `unknown sign-extension cast '${c.v}'`);
       this.op(")");
       const s = this.reg();
@@ -562,7 +577,6 @@ class Assembler {
   /** `le16 r1`, `map[..]`, `atomic_fetch_add(..)`, `xchg_64(..)`, ... after `rD =`. */
   namedValue(d: Reg, t: Tok): void {
     this.next();
-    const R = d.w ? 0x04 : 0x07;
     const end = /^(le|be|bswap)(16|32|64)$/.exec(t.v);
     if (end) {
       if (d.w) this.fail(d.tok, `byte swaps take an r register`);
@@ -597,7 +611,7 @@ class Assembler {
       this.mapRefs.push({ slot: this.slots.length, name: kind.v, where: this.where(kind.col) });
       return this.ldImm64(d.n, 1, 0n, 0);
     }
-    const fetch = FETCH_OPS[t.v];
+    const fetch = own(FETCH_OPS, t.v);
     if (fetch !== undefined) {
       this.op("(");
       const st = this.sizeCast();
@@ -630,7 +644,6 @@ class Assembler {
       const imm = xchg[1] === "cmpxchg" ? 0xf1 : 0xe1;
       return this.emit({ code: 0xc3 | (d.w ? 0 : 0x18), dst, src: s.n, off, imm });
     }
-    void R;
     this.fail(t, `unknown operand '${t.v}'`);
   }
 
@@ -658,13 +671,23 @@ class Assembler {
       return this.emit({ code: 0x20 | size, dst: 0, src: 0, off: 0, imm });
     }
     if (d.w) this.fail(d.tok, `loads take a 64-bit register name, not '${d.tok.v}'`);
-    const sx = SSIZE_BITS[st.v];
+    const sx = own(SSIZE_BITS, st.v);
     const size = sx ?? this.usize(st);
     const [src, off] = this.mem();
     this.emit({ code: (sx === undefined ? 0x61 : 0x81) | size, dst: d.n, src, off, imm: 0 });
   }
 
   rawInsn(): void {
+    const t = this.peek();
+    const at = this.slots.length, where = this.where(t ? t.col : this.endCol);
+    this.rawSlot();
+    if (this.slots[at].code === 0x18) {
+      if (this.isId("unpaired")) this.next();
+      else this.lastHalf = { slot: at, where };
+    } else if (this.isId("unpaired")) this.fail(this.peek(), "only an LD_IMM64 slot (code 0x18) can be 'unpaired'");
+  }
+
+  rawSlot(): void {
     const t = this.peek();
     if (t && t.k === "num" && !this.isOp(",", 1)) {
       this.next();
@@ -703,7 +726,7 @@ class Assembler {
     if (tt && tt.k === "num") {
       this.pos--;
       type = this.int("map type", 0, 0xffffffff);
-    } else if (tt && tt.k === "id" && tt.v in MAP_TYPES) type = MAP_TYPES[tt.v];
+    } else if (tt && tt.k === "id" && own(MAP_TYPES, tt.v) !== undefined) type = MAP_TYPES[tt.v];
     else this.fail(tt, `unknown map type ${this.found(tt)}`);
     const f: Record<string, number> = {};
     while (this.peek()) {
@@ -743,6 +766,13 @@ class Assembler {
 
   finish(): Program {
     if (this.slots.length === 0) throw new FormatError(this.file, "no instructions");
+    if (this.lastHalf && this.lastHalf.slot === this.slots.length - 1) {
+      throw new FormatError(
+        this.lastHalf.where,
+        `LD_IMM64 at slot ${this.lastHalf.slot} is missing its second slot ` +
+          "(add '.insn 0x00000000XXXXXXXX' with the high 32 bits, or mark it 'unpaired')",
+      );
+    }
     for (const r of this.refs) {
       const l = this.labels.get(r.label);
       if (!l) throw new FormatError(r.where, `undefined label '${r.label}'`);

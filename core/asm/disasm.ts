@@ -22,19 +22,19 @@ export interface DisasmOptions {
  * verifier log. The llvm output re-assembles into the same bytes.
  */
 export function disassemble(p: Program, opts: DisasmOptions = {}): string {
-  const out: string[] = [];
+  let out = "";
   if (opts.style === "kernel") {
     for (let i = 0; i < p.len; i++) {
-      out.push(`${i}: ${kernelInsnText(p, i)}\n`);
+      out += i + ": " + kernelInsnText(p, i) + "\n";
       if (p.code(i) === 0x18 && i + 1 < p.len) i++;
     }
-    return out.join("");
+    return out;
   }
-  const names = fixupNames(p);
+  const o = { mapNames: fixupNames(p) };
   for (let i = 0; i < p.len;) {
-    const [t, w] = llvmInsnWithWidth(p, i, { mapNames: names });
-    out.push(`${String(i).padStart(4)}: ${t}\n`);
+    const [t, w] = llvmInsnWithWidth(p, i, o);
+    out += (i < 1000 ? String(i).padStart(4) : String(i)) + ": " + t + "\n";
     i += w;
   }
-  return out.join("");
+  return out;
 }

@@ -13,7 +13,10 @@
  *   `r0 = *(u32 *)skb[r1 + 4]` (LD IND), as the kernel log prints them;
  * - any slot that is not a defined instruction, or whose unused fields are not
  *   zero (so the text could not carry them), prints as `.insn 0x` followed by
- *   its 8 raw bytes in file order (16 hex digits, the JSON string slot form).
+ *   its 8 raw bytes in file order (16 hex digits, the JSON string slot form);
+ *   an LD_IMM64 first slot (code 0x18) that ends the program, so has no
+ *   second slot, prints as `.insn 0x18... unpaired` (the assembler rejects a
+ *   trailing 0x18 `.insn` without that word, as a likely mistake).
  *
  * @module
  */
@@ -169,7 +172,9 @@ export function llvmInsnText(p: Program, i: number, opts?: LlvmTextOptions): str
   const cls = code & 7;
   const dst = p.dst(i), src = p.src(i), off = p.off(i), imm = p.imm(i);
   const t = text(code, cls, dst, src, off, imm, p, i, opts);
-  return t ?? rawInsnText(p, i);
+  if (t !== null) return t;
+  // a lone LD_IMM64 first half at the end of the program: say so, the assembler requires it
+  return code === 0x18 && i === p.len - 1 ? rawInsnText(p, i) + " unpaired" : rawInsnText(p, i);
 }
 
 function text(
