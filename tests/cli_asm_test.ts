@@ -14,8 +14,10 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
   return { code: p.code, out: new TextDecoder().decode(p.stdout), err: new TextDecoder().decode(p.stderr) };
 }
 
+const TMP = Deno.makeTempDirSync({ prefix: "bpfscope_cli_asm_" });
+
 async function tmp(suffix: string, data: string | Uint8Array): Promise<string> {
-  const f = await Deno.makeTempFile({ suffix });
+  const f = await Deno.makeTempFile({ dir: TMP, suffix });
   if (typeof data === "string") await Deno.writeTextFile(f, data);
   else await Deno.writeFile(f, data);
   return f;
@@ -66,7 +68,7 @@ Deno.test("cli asm: JSON to stdout, -o by extension, disasm output re-assembles"
   assert.deepEqual(doc.fixup, [[0, 0]]);
   assert.equal(doc.maps[0].name, "counts");
 
-  const bin = await Deno.makeTempFile({ suffix: ".bin" });
+  const bin = await Deno.makeTempFile({ dir: TMP, suffix: ".bin" });
   const b = await cli("asm", src, "-o", bin);
   assert.equal(b.code, 0, b.err);
   assert.equal(b.out, "");
@@ -75,12 +77,12 @@ Deno.test("cli asm: JSON to stdout, -o by extension, disasm output re-assembles"
   // disasm -> file.s -> asm -> identical slots
   const d = await cli("disasm", `${DATA}/bench/memory.json`);
   const s = await tmp(".s", d.out);
-  const raw = await Deno.makeTempFile({ suffix: ".raw" });
+  const raw = await Deno.makeTempFile({ dir: TMP, suffix: ".raw" });
   assert.equal((await cli("asm", s, "-o", raw)).code, 0);
   assert.deepEqual(await Deno.readFile(raw), await Deno.readFile(`${DATA}/bench/memory.bin`));
 
   // JSON -> asm file keeps maps and fixups
-  const out = await Deno.makeTempFile({ suffix: ".s" });
+  const out = await Deno.makeTempFile({ dir: TMP, suffix: ".s" });
   assert.equal((await cli("asm", `${DATA}/vectors/alu/v1_seed1/case_00000.json`, "-o", out)).code, 0);
   const text = await Deno.readTextFile(out);
   assert.match(text, /^\.prog_type socket_filter\n/);
@@ -106,4 +108,8 @@ Deno.test("cli: malformed input exits 1 with one stderr line naming the location
   oneLineError(await cli("disasm", "/nonexistent/prog.json"), /^bpfscope: \/nonexistent\/prog\.json: no such file$/);
   const src = await tmp(".s", "exit\n");
   oneLineError(await cli("asm", src, "-o", "/nonexistent/dir/out.json"), /cannot write/);
+});
+
+Deno.test("cli asm: remove temporary files", () => {
+  Deno.removeSync(TMP, { recursive: true });
 });
