@@ -274,7 +274,7 @@ Deno.test("asm: llvm style forms", () => {
     [[ins(0x06, 1, 0, 0, 0)], ".insn 0x0601000000000000"],
     [[ins(0xe7, 1, 0, 0, 1)], ".insn 0xe701000001000000"],
     [[ins(0x07, 1, 0, 5, 1)], ".insn 0x0701050001000000"],
-    [[ins(0x18, 1, 0, 0, 1)], ".insn 0x1801000001000000"],
+    [[ins(0x18, 1, 0, 0, 1)], ".insn 0x1801000001000000 unpaired"],
   ];
   for (const [slots, want] of cases) assert.equal(llvmInsnText(prog(...slots), 0), want);
 });
@@ -368,9 +368,27 @@ Deno.test("asm: errors carry file:line:col", () => {
   asmError('.license "GPL\nexit', /^t\.s:1:10: unterminated string/);
   asmError("r1 = 1 ll\nw1 = 1 ll\n", /^t\.s:2:1: 64-bit immediate loads take an r register/);
   asmError("r1 = 1\nr1 =", /^t\.s:2:5: expected a value after '='/);
+  // LD_IMM64 written raw without its second slot
+  asmError("exit\n.insn 0x1801000005000000\n# end\n", /^t\.s:2:7: LD_IMM64 at slot 1 is missing its second slot/);
+  asmError(".insn 24, 1, 0, 0, 5\n", /^t\.s:1:7: LD_IMM64 at slot 0 is missing its second slot/);
+  asmError(".insn 0x9500000000000000 unpaired\n", /^t\.s:1:26: only an LD_IMM64 slot \(code 0x18\) can be 'unpaired'/);
+  // names inherited from Object.prototype are not table entries
+  asmError(".prog_type toString\nexit", /^t\.s:1:12: unknown program type 'toString'/);
+  asmError(".map m constructor key=8 value=8 max=1\nexit", /^t\.s:1:8: unknown map type 'constructor'/);
+  asmError("r1 = (constructor)r2\n", /^t\.s:1:7: unknown sign-extension cast 'constructor'/);
+  asmError("r0 = constructor((u64 *)(r1 +0), r0)\n", /^t\.s:1:6: unknown operand 'constructor'/);
+  asmError("*(constructor *)(r1 +0) = r1\n", /^t\.s:1:3: unknown size 'constructor'/);
+  asmError("r0 = *(toString *)(r1 +0)\n", /^t\.s:1:8: unknown size 'toString'/);
 });
 
 Deno.test("asm: leading N: indexes are ignored, .insn accepts raw and 5-integer forms", () => {
+  {
+    // a program ending in half an LD_IMM64 prints 'unpaired' and re-assembles
+    const p = Program.fromInsns([ins(0xb7, 0, 0, 0, 1), ins(0x18, 1, 0, 0, 5)]);
+    const text = disassemble(p);
+    assert.equal(text, "   0: r0 = 1\n   1: .insn 0x1801000005000000 unpaired\n");
+    assert.deepEqual([...assemble(text).bytes], [...p.bytes]);
+  }
   const p = assemble("   0: r0 = 1\n   1: .insn 0x0601000000000000\n   2: .insn 6, 1, 0, 0, 0\n3: exit\n");
   assert.equal(p.len, 4);
   assert.deepEqual(p.insn(1), ins(6, 1));

@@ -770,7 +770,7 @@ class Assembler {
       throw new FormatError(
         this.lastHalf.where,
         `LD_IMM64 at slot ${this.lastHalf.slot} is missing its second slot ` +
-          "(add '.insn 0x00000000XXXXXXXX' with the high 32 bits, or mark it 'unpaired')",
+          "(add '.insn 0, 0, 0, 0, HIGH32' after it, or mark it 'unpaired')",
       );
     }
     for (const r of this.refs) {
