@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { encodeByExtension, encodeJson } from "../core/formats/mod.ts";
-import { loadProgramFile, writeFileOrDie } from "./util.ts";
+import { loadProgramFile, writeFileOrDie, writeStdout } from "./util.ts";
 
 /** Options of `bpfscope asm`. */
 export interface AsmCliOptions {
@@ -40,7 +40,7 @@ Assembly syntax (llvm-objdump style, as 'bpfscope disasm' prints it):
     .action((file: string, opts: AsmCliOptions) => {
       const p = loadProgramFile(file);
       if (opts.output === undefined) {
-        Deno.stdout.writeSync(new TextEncoder().encode(encodeJson(p)));
+        writeStdout(encodeJson(p));
         return;
       }
       writeFileOrDie(opts.output, encodeByExtension(p, opts.output));

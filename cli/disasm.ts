@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { disassemble } from "../core/asm/mod.ts";
-import { CliError, loadProgramFile } from "./util.ts";
+import { CliError, loadProgramFile, writeStdout } from "./util.ts";
 
 /** Options of `bpfscope disasm`. */
 export interface DisasmCliOptions {
@@ -33,6 +33,6 @@ Examples:
       }
       const p = loadProgramFile(file);
       const text = disassemble(p, { style: opts.style });
-      Deno.stdout.writeSync(new TextEncoder().encode(text));
+      writeStdout(text);
     });
 }

@@ -65,6 +65,20 @@ export function writeFileOrDie(path: string, data: Uint8Array | string): void {
   }
 }
 
+/**
+ * Write all of `data` to stdout, looping over partial writes. A closed pipe
+ * (`bpfscope disasm big.bin | head`) ends the output quietly.
+ */
+export function writeStdout(data: string | Uint8Array): void {
+  const b = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  try {
+    for (let off = 0; off < b.length;) off += Deno.stdout.writeSync(b.subarray(off));
+  } catch (e) {
+    if (e instanceof Deno.errors.BrokenPipe) return;
+    throw e;
+  }
+}
+
 /** Parse an integer option, or fail with a one-line error naming the option. */
 export function parseIntOption(name: string, text: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const t = text.trim();
