@@ -1,0 +1,493 @@
+/**
+ * eBPF → JavaScript code generation (hi/lo int32 register locals).
+ *
+ * The program is split into basic blocks (leaders: insn 0, jump and call
+ * targets, the instruction after a jump, exit, local call or bad
+ * instruction, and every sentinel slot). The generated function is one
+ * `for (;;) switch (b)` over block ids (= the leader's instruction index);
+ * blocks are emitted in program order so a fall-through or a not-taken
+ * branch falls into the next `case` without a dispatch, and a block whose
+ * branch targets its own start becomes an inner `for (;;)` loop.
+ *
+ * ## Instruction budget (identical counts to the interpreter)
+ * Each block of `L` instructions starts with `if ((n += L) > max)`. When the
+ * budget does not cover the whole block, control goes to the block's
+ * *checked* twin (case id `total + leader`): the same instructions with the
+ * interpreter's per-instruction check, which always ends in the limit fault
+ * inside that block (a block only leaves at its last instruction). A fault
+ * at the j-th instruction of a fast block subtracts the `L - j - 1`
+ * instructions it did not execute, so counts match exactly.
+ *
+ * Registers r0..r10 are locals `l0..l10` / `h0..h10` holding the low / high
+ * 32 bits in signed int32 form (exactly what the interpreter's `Int32Array`s
+ * hold). K-form operands are inlined as literals. They are written back to
+ * the shared register arrays at exit and around helper calls (helpers see
+ * and may change every register through their env).
+ *
+ * @module
+ */
+import {
+  ATOMIC32,
+  ATOMIC64,
+  BAD,
+  BE16,
+  BE32,
+  BE64,
+  CALL_LOCAL,
+  CONST_BASE,
+  type Decoded,
+  LE16,
+  LE32,
+  LE64,
+  MOVSX32_16,
+  MOVSX32_8,
+  MOVSX64_16,
+  MOVSX64_32,
+  MOVSX64_8,
+  OOB,
+  SDIV32,
+  SDIV64,
+  SMOD32,
+  SMOD64,
+} from "./decode.ts";
+
+/** Code generation options. */
+export interface CodegenOptions {
+  /** `linux-3.18` div/mod semantics. */
+  legacy: boolean;
+}
+
+/** One basic block. */
+export interface Block {
+  /** Leader instruction index (the block id). */
+  start: number;
+  /** Instruction indices executed in order (an LD_IMM64 appears once). */
+  insns: number[];
+  /** The instruction after the last one when the block falls through (-1: it never does). */
+  next: number;
+}
+
+function isJump(op: number): boolean {
+  return op === 0x05 || ((op & 7) === 5 || (op & 7) === 6) && op < 0x100 && op !== 0x85 && op !== 0x95;
+}
+
+function isTerminator(op: number): boolean {
+  return isJump(op) || op === 0x95 || op === CALL_LOCAL || op === BAD || op === OOB;
+}
+
+/** Split a decoded program into basic blocks, in program order. */
+export function basicBlocks(d: Decoded): Block[] {
+  const leader = new Uint8Array(d.total);
+  leader[0] = 1;
+  for (let i = d.n; i < d.total; i++) leader[i] = 1;
+  for (let i = 0; i < d.n; i++) {
+    const op = d.op[i];
+    if (isJump(op) || op === CALL_LOCAL) leader[d.tgt[i]] = 1;
+    if (isTerminator(op) && i + 1 < d.total) leader[i + 1] = 1;
+    if (op === 0x18) i++;
+  }
+  // second slots of LD_IMM64s that are jump targets: their successor starts a block too
+  for (let i = 0; i < d.n; i++) if (leader[i] && d.op[i] === BAD && i + 1 < d.total) leader[i + 1] = 1;
+  const blocks: Block[] = [];
+  for (let s = 0; s < d.total; s++) {
+    if (!leader[s]) continue;
+    const insns: number[] = [];
+    let pc = s, next = -1;
+    for (;;) {
+      insns.push(pc);
+      const op = d.op[pc];
+      if (isTerminator(op)) {
+        next = op === CALL_LOCAL || (isJump(op) && op !== 0x05) ? pc + 1 : -1;
+        break;
+      }
+      pc += op === 0x18 ? 2 : 1;
+      if (leader[pc]) {
+        next = pc;
+        break;
+      }
+    }
+    blocks.push({ start: s, insns, next });
+  }
+  return blocks;
+}
+
+const lit = (v: number): string => (v < 0 ? `(${v})` : `${v}`);
+
+/**
+ * Generate the body of the factory `(R, mulhiu, bswap32) => run(max)`.
+ * See the module documentation for the runtime object `R`.
+ */
+export function generate(d: Decoded, opts: CodegenOptions): string {
+  const blocks = basicBlocks(d);
+  const SLOW = d.total;
+  const out: string[] = [];
+  const emit = (s: string) => out.push(s);
+  const isConst = (i: number) => d.src[i] >= CONST_BASE;
+  const SL = (i: number) => (isConst(i) ? lit(d.clo[i]) : `l${d.src[i]}`);
+  const SH = (i: number) => (isConst(i) ? lit(d.chi[i]) : `h${d.src[i]}`);
+  const SLU = (i: number) => (isConst(i) ? `${d.clo[i] >>> 0}` : `(l${d.src[i]} >>> 0)`);
+  const SHU = (i: number) => (isConst(i) ? `${d.chi[i] >>> 0}` : `(h${d.src[i]} >>> 0)`);
+  const regs = Array.from({ length: 11 }, (_, r) => r);
+  const spill = regs.map((r) => `lo[${r}] = l${r}; hi[${r}] = h${r};`).join(" ");
+  const reload = regs.map((r) => `l${r} = lo[${r}]; h${r} = hi[${r}];`).join(" ");
+
+  /** Jump condition of a conditional jump at i. */
+  const cond = (i: number): string => {
+    const op = d.op[i], r = d.dst[i];
+    const L = `l${r}`, H = `h${r}`, LU = `(l${r} >>> 0)`, HU = `(h${r} >>> 0)`;
+    const sl = SL(i), sh = SH(i), slu = SLU(i), shu = SHU(i);
+    switch (op) {
+      case 0x1d:
+        return `${L} === ${sl} && ${H} === ${sh}`;
+      case 0x5d:
+        return `${L} !== ${sl} || ${H} !== ${sh}`;
+      case 0x4d:
+        return `((${L} & ${sl}) | (${H} & ${sh})) !== 0`;
+      case 0x2d:
+        return `(${H} !== ${sh} ? ${HU} > ${shu} : ${LU} > ${slu})`;
+      case 0x3d:
+        return `(${H} !== ${sh} ? ${HU} > ${shu} : ${LU} >= ${slu})`;
+      case 0xad:
+        return `(${H} !== ${sh} ? ${HU} < ${shu} : ${LU} < ${slu})`;
+      case 0xbd:
+        return `(${H} !== ${sh} ? ${HU} < ${shu} : ${LU} <= ${slu})`;
+      case 0x6d:
+        return `(${H} !== ${sh} ? ${H} > ${sh} : ${LU} > ${slu})`;
+      case 0x7d:
+        return `(${H} !== ${sh} ? ${H} > ${sh} : ${LU} >= ${slu})`;
+      case 0xcd:
+        return `(${H} !== ${sh} ? ${H} < ${sh} : ${LU} < ${slu})`;
+      case 0xdd:
+        return `(${H} !== ${sh} ? ${H} < ${sh} : ${LU} <= ${slu})`;
+      case 0x1e:
+        return `${L} === ${sl}`;
+      case 0x5e:
+        return `${L} !== ${sl}`;
+      case 0x4e:
+        return `(${L} & ${sl}) !== 0`;
+      case 0x2e:
+        return `${LU} > ${slu}`;
+      case 0x3e:
+        return `${LU} >= ${slu}`;
+      case 0xae:
+        return `${LU} < ${slu}`;
+      case 0xbe:
+        return `${LU} <= ${slu}`;
+      case 0x6e:
+        return `${L} > ${sl}`;
+      case 0x7e:
+        return `${L} >= ${sl}`;
+      case 0xce:
+        return `${L} < ${sl}`;
+      case 0xde:
+        return `${L} <= ${sl}`;
+    }
+    throw new Error(`jit: no condition for internal opcode 0x${op.toString(16)}`);
+  };
+
+  /** Code of a non-terminator instruction; `stop` is the statement that leaves after a fault. */
+  const body = (i: number, stop: string): string => {
+    const op = d.op[i], r = d.dst[i];
+    const L = `l${r}`, H = `h${r}`;
+    const sl = SL(i), sh = SH(i);
+    const off = d.off[i];
+    const z = `${H} = 0;`;
+    // memory access: address register a, size, write?
+    const addr = (a: number, size: number, write: boolean) =>
+      `t = (l${a} >>> 0) + ${lit(off)};
+if (h${a} !== cHi || t < 0 || t > cLen - ${size}) {
+  t = slow(h${a}, t, ${size}, ${write}, ${i}); if (t < 0) { ${stop} }
+  cHi = R.hit.hi; cLen = R.hit.len; cDv = R.hit.dv;
+}`;
+    switch (op) {
+      case 0x0f: // add
+        return `{ const al = ${L}, bl = ${sl}, x = (al + bl) | 0; ${H} = (${H} + ${sh} + ((x >>> 0) < (al >>> 0) ? 1 : 0)) | 0; ${L} = x; }`;
+      case 0x1f: // sub
+        return `{ const al = ${L}, bl = ${sl}; ${H} = (${H} - ${sh} - ((al >>> 0) < (bl >>> 0) ? 1 : 0)) | 0; ${L} = (al - bl) | 0; }`;
+      case 0x2f: { // mul
+        if (isConst(i) && d.chi[i] === 0 && d.clo[i] >= 0) {
+          return `{ const al = ${L}; ${H} = (mulhiu(al, ${sl}) + Math.imul(${H}, ${sl})) | 0; ${L} = Math.imul(al, ${sl}); }`;
+        }
+        return `{ const al = ${L}, bl = ${sl}; ${H} = (mulhiu(al, bl) + Math.imul(al, ${sh}) + Math.imul(${H}, bl)) | 0; ${L} = Math.imul(al, bl); }`;
+      }
+      case 0x3f:
+      case 0x9f: {
+        const isDiv = op === 0x3f;
+        if (opts.legacy) {
+          return `if ((${sl} | ${sh}) === 0 || ${sl} === 0) { R.ret0 = true; ${stop} }
+R.udiv64(${H}, ${L}, 0, ${sl}, ${isDiv}); ${L} = R.ol; ${H} = R.oh;`;
+        }
+        return `if ((${sl} | ${sh}) === 0) { ${isDiv ? `${L} = 0; ${H} = 0;` : ""} }
+else if (${H} === 0 && ${sh} === 0) { const a = ${L} >>> 0, b = ${sl} >>> 0; ${L} = ${
+          isDiv ? "((a / b) >>> 0) | 0" : "(a % b) | 0"
+        }; }
+else { R.udiv64(${H}, ${L}, ${sh}, ${sl}, ${isDiv}); ${L} = R.ol; ${H} = R.oh; }`;
+      }
+      case SDIV64:
+      case SMOD64:
+        return `if ((${sl} | ${sh}) === 0) { ${op === SDIV64 ? `${L} = 0; ${H} = 0;` : ""} }
+else { R.sdiv64(${H}, ${L}, ${sh}, ${sl}, ${op === SDIV64}); ${L} = R.ol; ${H} = R.oh; }`;
+      case 0x4f:
+        return `${L} |= ${sl}; ${H} |= ${sh};`;
+      case 0x5f:
+        return `${L} &= ${sl}; ${H} &= ${sh};`;
+      case 0xaf:
+        return `${L} ^= ${sl}; ${H} ^= ${sh};`;
+      case 0x6f:
+      case 0x7f:
+      case 0xcf: {
+        if (isConst(i)) {
+          const c = d.clo[i] & 63;
+          if (c === 0) return "";
+          if (op === 0x6f) {
+            return c >= 32
+              ? `${H} = ${L} << ${c - 32}; ${L} = 0;`
+              : `${H} = (${H} << ${c}) | (${L} >>> ${32 - c}); ${L} = ${L} << ${c};`;
+          }
+          if (op === 0x7f) {
+            return c >= 32
+              ? `${L} = ${H} >>> ${c - 32} | 0; ${H} = 0;`
+              : `${L} = (${L} >>> ${c}) | (${H} << ${32 - c}); ${H} = (${H} >>> ${c}) | 0;`;
+          }
+          return c >= 32
+            ? `${L} = ${H} >> ${c - 32}; ${H} = ${H} >> 31;`
+            : `${L} = (${L} >>> ${c}) | (${H} << ${32 - c}); ${H} = ${H} >> ${c};`;
+        }
+        const c = `(l${d.src[i]} & 63)`;
+        if (op === 0x6f) {
+          return `{ const c = ${c}; if (c >= 32) { ${H} = ${L} << (c - 32); ${L} = 0; } else if (c !== 0) { ${H} = (${H} << c) | (${L} >>> (32 - c)); ${L} = ${L} << c; } }`;
+        }
+        if (op === 0x7f) {
+          return `{ const c = ${c}; if (c >= 32) { ${L} = (${H} >>> (c - 32)) | 0; ${H} = 0; } else if (c !== 0) { ${L} = (${L} >>> c) | (${H} << (32 - c)); ${H} = (${H} >>> c) | 0; } }`;
+        }
+        return `{ const c = ${c}; if (c >= 32) { ${L} = ${H} >> (c - 32); ${H} = ${H} >> 31; } else if (c !== 0) { ${L} = (${L} >>> c) | (${H} << (32 - c)); ${H} = ${H} >> c; } }`;
+      }
+      case 0x87:
+        return `{ const x = ${L}; ${L} = -x | 0; ${H} = (~${H} + (x === 0 ? 1 : 0)) | 0; }`;
+      case 0xbf:
+        return `${L} = ${sl}; ${H} = ${sh};`;
+      case MOVSX64_8:
+        return `${L} = (${sl} << 24) >> 24; ${H} = ${L} >> 31;`;
+      case MOVSX64_16:
+        return `${L} = (${sl} << 16) >> 16; ${H} = ${L} >> 31;`;
+      case MOVSX64_32:
+        return `${L} = ${sl}; ${H} = ${L} >> 31;`;
+      // ALU32
+      case 0x0c:
+        return `${L} = (${L} + ${sl}) | 0; ${z}`;
+      case 0x1c:
+        return `${L} = (${L} - ${sl}) | 0; ${z}`;
+      case 0x2c:
+        return `${L} = Math.imul(${L}, ${sl}); ${z}`;
+      case 0x3c:
+      case 0x9c: {
+        const isDiv = op === 0x3c;
+        return `{ const b = ${sl} >>> 0, a = ${L} >>> 0;
+if (b === 0) { ${opts.legacy ? `R.ret0 = true; ${stop}` : isDiv ? `${L} = 0;` : ""} }
+else ${L} = ${isDiv ? "((a / b) >>> 0) | 0" : "(a % b) | 0"}; ${z} }`;
+      }
+      case SDIV32:
+      case SMOD32:
+        return `{ const b = ${sl}, a = ${L}; if (b === 0) { ${op === SDIV32 ? `${L} = 0;` : ""} } else ${L} = ${
+          op === SDIV32 ? "(a / b) | 0" : "(a % b) | 0"
+        }; ${z} }`;
+      case 0x4c:
+        return `${L} |= ${sl}; ${z}`;
+      case 0x5c:
+        return `${L} &= ${sl}; ${z}`;
+      case 0xac:
+        return `${L} ^= ${sl}; ${z}`;
+      case 0x6c:
+        return `${L} = ${L} << (${sl} & 31); ${z}`;
+      case 0x7c:
+        return `${L} = (${L} >>> (${sl} & 31)) | 0; ${z}`;
+      case 0xcc:
+        return `${L} = ${L} >> (${sl} & 31); ${z}`;
+      case 0x84:
+        return `${L} = -${L} | 0; ${z}`;
+      case 0xbc:
+        return `${L} = ${sl}; ${z}`;
+      case MOVSX32_8:
+        return `${L} = (${sl} << 24) >> 24; ${z}`;
+      case MOVSX32_16:
+        return `${L} = (${sl} << 16) >> 16; ${z}`;
+      case LE16:
+        return `${L} &= 0xffff; ${z}`;
+      case LE32:
+        return z;
+      case LE64:
+        return "";
+      case BE16:
+        return `${L} = ((${L} & 0xff) << 8) | ((${L} >>> 8) & 0xff); ${z}`;
+      case BE32:
+        return `${L} = bswap32(${L}); ${z}`;
+      case BE64:
+        return `{ const x = ${L}; ${L} = bswap32(${H}); ${H} = bswap32(x); }`;
+      case 0x18:
+        return `${L} = ${sl}; ${H} = ${sh};`;
+      case 0x85:
+        return `${spill}
+{ const ok = R.call(${i}); ${reload} cHi = 0; cLen = 0; if (!ok) { ${stop} } }`;
+      // loads
+      case 0x79:
+        return `${addr(d.src[i], 8, false)}
+${L} = cDv.getInt32(t, true); ${H} = cDv.getInt32(t + 4, true);`;
+      case 0x61:
+        return `${addr(d.src[i], 4, false)}
+${L} = cDv.getInt32(t, true); ${z}`;
+      case 0x81:
+        return `${addr(d.src[i], 4, false)}
+${L} = cDv.getInt32(t, true); ${H} = ${L} >> 31;`;
+      case 0x69:
+        return `${addr(d.src[i], 2, false)}
+${L} = cDv.getUint16(t, true); ${z}`;
+      case 0x89:
+        return `${addr(d.src[i], 2, false)}
+${L} = cDv.getInt16(t, true); ${H} = ${L} >> 31;`;
+      case 0x71:
+        return `${addr(d.src[i], 1, false)}
+${L} = cDv.getUint8(t); ${z}`;
+      case 0x91:
+        return `${addr(d.src[i], 1, false)}
+${L} = cDv.getInt8(t); ${H} = ${L} >> 31;`;
+      // stores (ST imm: constant operand)
+      case 0x7b:
+        return `${addr(r, 8, true)}
+cDv.setInt32(t, ${sl}, true); cDv.setInt32(t + 4, ${sh}, true);`;
+      case 0x63:
+        return `${addr(r, 4, true)}
+cDv.setInt32(t, ${sl}, true);`;
+      case 0x6b:
+        return `${addr(r, 2, true)}
+cDv.setInt16(t, ${sl}, true);`;
+      case 0x73:
+        return `${addr(r, 1, true)}
+cDv.setInt8(t, ${sl});`;
+      case 0x40:
+      case 0x48:
+      case 0x50: {
+        const size = op === 0x40 ? 4 : op === 0x48 ? 2 : 1;
+        const v = size === 4
+          ? "(pkt[k] << 24) | (pkt[k + 1] << 16) | (pkt[k + 2] << 8) | pkt[k + 3]"
+          : size === 2
+          ? "(pkt[k] << 8) | pkt[k + 1]"
+          : "pkt[k]";
+        return `if (h6 !== R.ctxHi || l6 !== 0) { R.ldabsFault(${i}, h6, l6); ${stop} }
+{ const pkt = R.pkt; let k = (${sl} + ${lit(off)}) | 0;
+  if (k < 0 && k >= -0x200000) k = k >= -0x100000 ? k + 0x100000 : k + 0x200000;
+  if (k < 0 || k + ${size} > pkt.length) { R.ret0 = true; ${stop} }
+  l0 = ${v}; h0 = 0; }`;
+      }
+    }
+    if (op >= ATOMIC32 && op < ATOMIC64 + 10) {
+      const is64 = op >= ATOMIC64, kind = op - (is64 ? ATOMIC64 : ATOMIC32), size = is64 ? 8 : 4;
+      const s = d.src[i];
+      const lines: string[] = [];
+      lines.push(`t = (${L} >>> 0) + ${lit(off)}; t = slow(${H}, t, ${size}, true, ${i}); if (t < 0) { ${stop} }`);
+      lines.push(`{ const dv = R.hit.dv, ol = dv.getInt32(t, true), oh = ${is64 ? "dv.getInt32(t + 4, true)" : "0"};`);
+      lines.push(`const sl = l${s}, sh = ${is64 ? `h${s}` : "0"};`);
+      let nl = "sl", nh = "sh", write = "true";
+      switch (kind >> 1) {
+        case 0:
+          lines.push(`const nl = (ol + sl) | 0, nh = (oh + sh + ((nl >>> 0) < (ol >>> 0) ? 1 : 0)) | 0;`);
+          nl = "nl", nh = "nh";
+          break;
+        case 1:
+          nl = "(ol | sl)", nh = "(oh | sh)";
+          break;
+        case 2:
+          nl = "(ol & sl)", nh = "(oh & sh)";
+          break;
+        case 3:
+          nl = "(ol ^ sl)", nh = "(oh ^ sh)";
+          break;
+        case 4:
+          if (kind === 9) write = is64 ? "l0 === ol && h0 === oh" : "l0 === ol";
+          break;
+      }
+      lines.push(`if (${write}) { dv.setInt32(t, ${nl}, true); ${is64 ? `dv.setInt32(t + 4, ${nh}, true);` : ""} }`);
+      if (kind === 9) lines.push("l0 = ol; h0 = oh;");
+      else if ((kind & 1) === 1 || kind === 8) lines.push(`l${s} = ol; h${s} = oh;`);
+      lines.push("}");
+      return lines.join("\n");
+    }
+    return `R.msg = "insn ${i}: unknown internal opcode 0x${op.toString(16)}"; R.pc = ${i}; ${stop}`;
+  };
+
+  /** The terminator of a block (last instruction), for the fast variant. */
+  const terminator = (blk: Block, i: number, selfLoop: boolean, nextStart: number): string => {
+    const op = d.op[i];
+    if (op === BAD || op === OOB) return `R.badInsn(${i}); break run;`;
+    if (op === 0x95) {
+      return `if (depth === 0) break run;
+depth--; { const f = depth * 11; ${
+        [6, 7, 8, 9, 10].map((r) => `l${r} = frames[f + ${(r - 6) * 2}]; h${r} = frames[f + ${(r - 6) * 2 + 1}];`)
+          .join(" ")
+      } b = frames[f + 10]; } continue run;`;
+    }
+    if (op === CALL_LOCAL) {
+      return `if (depth + 1 >= ${8}) { R.msg = "insn ${i}: call stack too deep (at most 8 frames)"; R.pc = ${i}; break run; }
+{ const f = depth * 11; ${
+        [6, 7, 8, 9, 10].map((r) => `frames[f + ${(r - 6) * 2}] = l${r}; frames[f + ${(r - 6) * 2 + 1}] = h${r};`)
+          .join(" ")
+      } frames[f + 10] = ${i + 1}; }
+depth++; l10 = 512; h10 = stack[depth].hi; stack[depth].u8.fill(0);
+b = ${d.tgt[i]}; continue run;`;
+    }
+    const T = d.tgt[i];
+    const go = (to: number) => (selfLoop && to === blk.start ? "continue;" : `{ b = ${to}; continue run; }`);
+    if (op === 0x05) {
+      if (T === nextStart && !selfLoop) return "";
+      return go(T);
+    }
+    // conditional
+    const fall = blk.next === nextStart ? (selfLoop ? "break;" : "") : `{ b = ${blk.next}; continue run; }`;
+    return `if (${cond(i)}) ${go(T)}\n${fall}`;
+  };
+
+  emit(`"use strict";
+const lo = R.lo, hi = R.hi, stack = R.stack, slow = R.slow;
+return function run(max) {
+  let ${regs.map((r) => `l${r} = lo[${r}], h${r} = hi[${r}]`).join(", ")};
+  let n = 0, b = 0, depth = 0, t = 0, cHi = 0, cLen = 0, cDv = R.dv0;
+  const frames = new Int32Array(88);
+  run: for (;;) {
+    switch (b) {`);
+  for (let bi = 0; bi < blocks.length; bi++) {
+    const blk = blocks[bi];
+    const L = blk.insns.length;
+    const nextStart = bi + 1 < blocks.length ? blocks[bi + 1].start : -1;
+    const last = blk.insns[L - 1];
+    const lastOp = d.op[last];
+    const endsWithTerm = isTerminator(lastOp);
+    const selfLoop = endsWithTerm && isJump(lastOp) && d.tgt[last] === blk.start;
+    emit(`case ${blk.start}: ${selfLoop ? "for (;;) " : ""}{`);
+    emit(`if ((n += ${L}) > max) { n -= ${L}; b = ${SLOW + blk.start}; continue run; }`);
+    const bodyEnd = endsWithTerm ? L - 1 : L;
+    for (let j = 0; j < bodyEnd; j++) {
+      const adj = L - j - 1;
+      emit(body(blk.insns[j], `${adj ? `n -= ${adj}; ` : ""}R.pc = ${blk.insns[j]}; break run;`));
+    }
+    if (endsWithTerm) emit(terminator(blk, last, selfLoop, nextStart));
+    else if (blk.next !== nextStart) emit(`b = ${blk.next}; continue run;`);
+    emit("}");
+  }
+  // checked twins: always end in the limit fault inside the block
+  for (const blk of blocks) {
+    emit(`case ${SLOW + blk.start}: {`);
+    const L = blk.insns.length;
+    for (let j = 0; j < L; j++) {
+      const i = blk.insns[j];
+      emit(`if (++n > max) { n--; R.limit(${i}); break run; }`);
+      if (j < L - 1 || !isTerminator(d.op[i])) emit(body(i, `R.pc = ${i}; break run;`));
+    }
+    emit(`R.msg = "jit: budget twin of block ${blk.start} ran past its end"; R.pc = ${blk.start}; break run; }`);
+  }
+  emit(`default: R.msg = "jit: bad block id " + b; R.pc = b; break run;
+    }
+  }
+  ${regs.map((r) => `lo[${r}] = l${r}; hi[${r}] = h${r};`).join(" ")}
+  return n;
+};`);
+  return out.join("\n");
+}

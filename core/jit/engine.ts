@@ -1,0 +1,25 @@
+/**
+ * Engine selection: `interp` or `jit`, behind one `run(input, options)`.
+ *
+ * @module
+ */
+import type { Program } from "../isa/mod.ts";
+import type { BpfMap } from "../maps/mod.ts";
+import { Interpreter, type InterpreterOptions, type RunInput, type RunOptions, type RunResult } from "../vm/mod.ts";
+import { Jit } from "./jit.ts";
+
+/** The execution engines. */
+export type EngineName = "interp" | "jit";
+
+/** What both engines provide. */
+export interface Engine {
+  /** Maps referenced by the program, by index. */
+  readonly maps: BpfMap[];
+  /** Run the program once. */
+  run(input?: RunInput, opts?: RunOptions): RunResult;
+}
+
+/** Prepare `prog` for running on engine `name` (default `jit`). */
+export function createEngine(prog: Program, opts: InterpreterOptions = {}, name: EngineName = "jit"): Engine {
+  return name === "interp" ? new Interpreter(prog, opts) : new Jit(prog, opts);
+}

@@ -1,0 +1,393 @@
+/**
+ * The JIT engine: compiles an eBPF program to one JavaScript function
+ * (`new Function`, once per distinct generated source, cached) and runs it
+ * with the interpreter's semantics, address space, helpers and fault
+ * messages. See `codegen.ts` for the generated code's shape.
+ *
+ * @module
+ */
+import type { Program } from "../isa/mod.ts";
+import type { BpfMap } from "../maps/mod.ts";
+import { ArrayMap } from "../maps/mod.ts";
+import {
+  AddressSpace,
+  defaultHelpers,
+  FRAME_SIZE,
+  type HelperEnv,
+  hex64,
+  type InterpreterOptions,
+  MAP_PTR_HI,
+  MAX_DETACHED,
+  MAX_FRAMES,
+  Region,
+  REGION_CTX,
+  REGION_HI_BASE,
+  REGION_MAPS,
+  REGION_MEM,
+  REGION_PACKET,
+  type RunInput,
+  type RunOptions,
+  type RunResult,
+  u64Of,
+  type VmProfile,
+} from "../vm/mod.ts";
+import { type Decoded, decodeProgram } from "./decode.ts";
+import { generate } from "./codegen.ts";
+
+const TWO32 = 4294967296;
+
+class HelperFault {
+  constructor(readonly message: string) {}
+}
+
+function mulhiu(a: number, b: number): number {
+  const a0 = a & 0xffff, a1 = a >>> 16, b0 = b & 0xffff, b1 = b >>> 16;
+  const p01 = a0 * b1, p10 = a1 * b0;
+  const mid = ((a0 * b0) >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+  return (a1 * b1 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16)) | 0;
+}
+
+function bswap32(x: number): number {
+  return ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24);
+}
+
+type Factory = (R: JitRuntime, mulhiu: (a: number, b: number) => number, bswap32: (x: number) => number) => (
+  max: number,
+) => number;
+
+const factoryCache = new Map<string, Factory>();
+const FACTORY_CACHE_MAX = 256;
+
+function factoryFor(src: string): Factory {
+  let f = factoryCache.get(src);
+  if (f === undefined) {
+    f = new Function("R", "mulhiu", "bswap32", src) as Factory;
+    if (factoryCache.size >= FACTORY_CACHE_MAX) factoryCache.delete(factoryCache.keys().next().value!);
+    factoryCache.set(src, f);
+  }
+  return f;
+}
+
+/** The state the generated code reads and writes (internal; exported for the JSDoc of {@link Jit.source}). */
+export interface JitRuntime {
+  /** Register file, low words (helpers and entry/exit). */
+  lo: Int32Array;
+  /** Register file, high words. */
+  hi: Int32Array;
+  /** Stack frame regions. */
+  stack: Region[];
+  /** Any DataView (initial cache value). */
+  dv0: DataView;
+  /** The region the last slow-path lookup hit. */
+  hit: Region | null;
+  /** Fault message (null: none). */
+  msg: string | null;
+  /** Fault pc. */
+  pc: number;
+  /** Legacy "return 0" exit. */
+  ret0: boolean;
+  /** Hi word of ctx addresses. */
+  ctxHi: number;
+  /** Packet bytes of this run. */
+  pkt: Uint8Array;
+  /** Result words of udiv64/sdiv64. */
+  ol: number;
+  /** Result words of udiv64/sdiv64. */
+  oh: number;
+  /** Resolve an address that missed the cache: the offset, or -1 with `msg` set. */
+  slow(ah: number, t: number, size: number, write: boolean, at: number): number;
+  /** Call the helper of insn `pc`; false (and `msg`) on a helper fault. */
+  call(pc: number): boolean;
+  /** Fault for the bad/sentinel slot `pc`. */
+  badInsn(pc: number): void;
+  /** Instruction-limit fault at `pc`. */
+  limit(pc: number): void;
+  /** LD_ABS/LD_IND with r6 not the ctx. */
+  ldabsFault(pc: number, h6: number, l6: number): void;
+  /** Unsigned 64-bit div/mod through BigInt (sets ol/oh). */
+  udiv64(ah: number, al: number, bh: number, bl: number, isDiv: boolean): void;
+  /** Signed 64-bit div/mod through BigInt (sets ol/oh). */
+  sdiv64(ah: number, al: number, bh: number, bl: number, isDiv: boolean): void;
+}
+
+/**
+ * A program compiled to JavaScript, with its maps bound: the drop-in
+ * alternative to {@link Interpreter} (same constructor options, same
+ * {@link Jit.run} contract and results, including fault messages, fault pcs
+ * and executed-instruction counts). Run it any number of times.
+ */
+export class Jit {
+  /** The program. */
+  readonly prog: Program;
+  /** The semantics profile. */
+  readonly profile: VmProfile;
+  /** Maps referenced by the program, by index (map pointer k = map k). */
+  readonly maps: BpfMap[];
+  /** The generated JavaScript (the body of the compiled factory). */
+  readonly source: string;
+  /** Milliseconds spent decoding, generating and compiling (0 for the compile step on a cache hit). */
+  readonly compileMs: number;
+  readonly #d: Decoded;
+  readonly #R: JitRuntime;
+  readonly #fn: (max: number) => number;
+  readonly #space = new AddressSpace();
+  readonly #stack: Region[] = [];
+  readonly #ctx: Region;
+  readonly #packet: Region;
+  readonly #mem: Region;
+  readonly #firstDynamic: number;
+  #valueRegions: Map<Uint8Array, Region> = new Map();
+  #detached: Region[] = [];
+  #output: string[] = [];
+  #rand = 1;
+  #max = 1e9;
+  #clock: () => bigint = () => BigInt(Math.round(performance.now() * 1e6));
+  readonly #env: HelperEnv;
+
+  /** Decode and compile `prog`. Never throws for a bad program: bad instructions fault when executed. */
+  constructor(prog: Program, opts: InterpreterOptions = {}) {
+    const t0 = performance.now();
+    this.prog = prog;
+    this.profile = opts.profile ?? "modern";
+    const d = decodeProgram(prog, opts.helpers ?? defaultHelpers(this.profile), opts.resolveMap);
+    this.#d = d;
+    this.maps = d.maps;
+    for (let f = 0; f < MAX_FRAMES; f++) {
+      const r = new Region(f, `stack frame ${f}`, new Uint8Array(FRAME_SIZE));
+      this.#stack.push(r);
+      this.#space.set(r);
+    }
+    this.#ctx = new Region(REGION_CTX, "ctx", new Uint8Array(0));
+    this.#packet = new Region(REGION_PACKET, "packet", new Uint8Array(0));
+    this.#mem = new Region(REGION_MEM, "memory buffer", new Uint8Array(0));
+    for (const r of [this.#ctx, this.#packet, this.#mem]) this.#space.set(r);
+    this.#space.mapNames = this.maps.map((m) => m.name);
+    this.maps.forEach((m, k) => {
+      if (m instanceof ArrayMap) {
+        this.#space.set(new Region(REGION_MAPS + k, `values of map ${JSON.stringify(m.name)}`, m.values));
+      }
+    });
+    this.#firstDynamic = REGION_MAPS + this.maps.length;
+    this.#R = this.#makeRuntime();
+    this.#env = this.#makeEnv();
+    this.source = generate(d, { legacy: this.profile === "linux-3.18" });
+    this.#fn = factoryFor(this.source)(this.#R, mulhiu, bswap32);
+    this.compileMs = performance.now() - t0;
+  }
+
+  #makeRuntime(): JitRuntime {
+    const space = this.#space, d = this.#d;
+    // deno-lint-ignore no-this-alias
+    const self = this;
+    const R: JitRuntime = {
+      lo: new Int32Array(11),
+      hi: new Int32Array(11),
+      stack: this.#stack,
+      dv0: this.#stack[0].dv,
+      hit: null,
+      msg: null,
+      pc: 0,
+      ret0: false,
+      ctxHi: this.#ctx.hi,
+      pkt: new Uint8Array(0),
+      ol: 0,
+      oh: 0,
+      slow(ah, t, size, write, at) {
+        if (t < 0) {
+          t += TWO32;
+          ah = (ah - 1) | 0;
+        } else if (t >= TWO32) {
+          t -= TWO32;
+          ah = (ah + 1) | 0;
+        }
+        R.hit = space.find(ah, t, size);
+        if (R.hit === null) {
+          const addr = u64Of(ah, t);
+          R.msg = `insn ${at}: invalid ${write ? "write" : "read"} of ${size} bytes at ${hex64(addr)}: ${
+            space.describe(addr, size)
+          }`;
+          return -1;
+        }
+        return t;
+      },
+      call(pc) {
+        try {
+          d.helpers[pc]!(self.#env);
+          return true;
+        } catch (e) {
+          R.msg = `insn ${pc}: helper ${self.prog.imm(pc)}: ${
+            e instanceof HelperFault ? e.message : `failed: ${(e as Error)?.message ?? e}`
+          }`;
+          return false;
+        }
+      },
+      badInsn(pc) {
+        const m = d.bad.get(pc) ?? `insn ${pc}: invalid instruction`;
+        R.msg = m.startsWith("insn ") ? m : `insn ${pc}: ${m}`;
+        R.pc = pc;
+      },
+      limit(pc) {
+        R.msg = `insn ${pc}: instruction limit of ${self.#max} executed instructions reached`;
+        R.pc = pc;
+      },
+      ldabsFault(pc, h6, l6) {
+        R.msg = `insn ${pc}: LD_ABS/LD_IND needs r6 = the ctx pointer, r6 is ${hex64(u64Of(h6, l6))}`;
+      },
+      udiv64(ah, al, bh, bl, isDiv) {
+        const a = u64Of(ah, al), b = u64Of(bh, bl);
+        const r = isDiv ? a / b : a % b;
+        R.ol = Number(r & 0xffffffffn) | 0;
+        R.oh = Number(r >> 32n) | 0;
+      },
+      sdiv64(ah, al, bh, bl, isDiv) {
+        const a = BigInt.asIntN(64, u64Of(ah, al)), b = BigInt.asIntN(64, u64Of(bh, bl));
+        const r = BigInt.asUintN(64, isDiv ? a / b : a % b);
+        R.ol = Number(r & 0xffffffffn) | 0;
+        R.oh = Number(r >> 32n) | 0;
+      },
+    };
+    return R;
+  }
+
+  #makeEnv(): HelperEnv {
+    const lo = this.#R.lo, hi = this.#R.hi, space = this.#space;
+    // deno-lint-ignore no-this-alias
+    const self = this;
+    const env: HelperEnv = {
+      lo,
+      hi,
+      memOff: 0,
+      arg: (i) => u64Of(hi[i], lo[i]),
+      ret(v) {
+        if (typeof v === "number" && Number.isInteger(v) && v >= -2147483648 && v <= 4294967295) {
+          lo[0] = v | 0;
+          hi[0] = v < 0 ? -1 : 0;
+        } else {
+          const x = BigInt.asUintN(64, BigInt(v));
+          lo[0] = Number(x & 0xffffffffn) | 0;
+          hi[0] = Number(x >> 32n) | 0;
+        }
+      },
+      mem(i, size) {
+        const r = space.find(hi[i], lo[i] >>> 0, size);
+        if (r === null) {
+          throw new HelperFault(
+            `invalid helper access of ${size} bytes at ${hex64(u64Of(hi[i], lo[i]))} (arg r${i}): ${
+              space.describe(u64Of(hi[i], lo[i]), size)
+            }`,
+          );
+        }
+        env.memOff = lo[i] >>> 0;
+        return r.u8!;
+      },
+      map(i) {
+        const k = (lo[i] >> 8) - 1;
+        if (hi[i] !== MAP_PTR_HI || (lo[i] & 0xff) !== 0 || k < 0 || k >= self.maps.length) {
+          throw new HelperFault(`r${i} = ${hex64(u64Of(hi[i], lo[i]))} is not a map pointer`);
+        }
+        return self.maps[k];
+      },
+      retMapValue(m, ref) {
+        const k = self.maps.indexOf(m);
+        if (m instanceof ArrayMap && k >= 0) {
+          hi[0] = REGION_HI_BASE + REGION_MAPS + k;
+          lo[0] = m.refOffset(ref);
+          return;
+        }
+        const buf = m.refBuffer(ref);
+        let r = self.#valueRegions.get(buf);
+        if (r === undefined) {
+          const id = space.regions.length;
+          r = new Region(id, `value of map ${JSON.stringify(m.name)} (element region ${id})`, buf);
+          space.set(r);
+          self.#valueRegions.set(buf, r);
+        }
+        hi[0] = r.hi;
+        lo[0] = m.refOffset(ref);
+      },
+      print: (line) => void self.#output.push(line),
+      rand() {
+        let x = self.#rand;
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        self.#rand = x;
+        return x >>> 0;
+      },
+      nowNs: () => self.#clock(),
+      fault(message): never {
+        throw new HelperFault(message);
+      },
+    };
+    return env;
+  }
+
+  #onDetach = (buf: Uint8Array): void => {
+    const r = this.#valueRegions.get(buf);
+    if (r === undefined) return;
+    this.#valueRegions.delete(buf);
+    r.detached = true;
+    r.name += ", detached from its map";
+    this.#detached.push(r);
+    if (this.#detached.length > MAX_DETACHED) this.#detached.shift()!.unmap();
+  };
+
+  /** Run the compiled program once (same contract as {@link Interpreter.run}). */
+  run(input: RunInput = {}, opts: RunOptions = {}): RunResult {
+    const maxInsns = opts.maxInsns ?? 1e9;
+    this.#max = maxInsns;
+    this.#rand = (opts.seed ?? 1) | 0 || 1;
+    if (opts.clock) this.#clock = opts.clock;
+    this.#output = [];
+    this.#valueRegions = new Map();
+    this.#detached = [];
+    this.#space.truncate(this.#firstDynamic);
+    for (const r of this.#stack) r.u8!.fill(0);
+    const R = this.#R, lo = R.lo, hi = R.hi;
+    lo.fill(0);
+    hi.fill(0);
+    R.msg = null;
+    R.pc = 0;
+    R.ret0 = false;
+    R.hit = null;
+    let ctx: Uint8Array | undefined;
+    if (input.ctx) ctx = input.ctx.slice();
+    else if (input.data) {
+      ctx = new Uint8Array(192);
+      new DataView(ctx.buffer).setUint32(0, input.data.length, true);
+    }
+    this.#ctx.rebind(ctx ?? new Uint8Array(0));
+    const data = input.data ? input.data.slice() : undefined;
+    this.#packet.rebind(data ?? new Uint8Array(0));
+    R.pkt = this.#packet.u8!;
+    const mem = input.mem ? input.mem.slice() : undefined;
+    this.#mem.rebind(mem ?? new Uint8Array(0));
+    if (mem) {
+      hi[1] = this.#mem.hi;
+      lo[1] = 0;
+      lo[2] = mem.length;
+    } else {
+      hi[1] = this.#ctx.hi;
+      lo[1] = 0;
+    }
+    hi[10] = this.#stack[0].hi;
+    lo[10] = FRAME_SIZE;
+    for (const m of this.maps) m.onDetach = this.#onDetach;
+    let count: number;
+    try {
+      count = this.#fn(maxInsns);
+    } finally {
+      for (const m of this.maps) m.onDetach = null;
+    }
+    const fault = R.msg === null ? null : { message: R.msg, pc: R.pc };
+    let r0 = fault ? 0n : u64Of(hi[0], lo[0]);
+    if (R.ret0) r0 = 0n;
+    if (this.profile === "linux-3.18") r0 &= 0xffffffffn;
+    const out: RunResult = { r0, insnsExecuted: count, output: this.#output, fault, maps: this.maps };
+    if (opts.regs) out.regs = Array.from({ length: 11 }, (_, i) => u64Of(hi[i], lo[i]));
+    if (input.ctx) out.ctxOut = ctx;
+    if (data) out.dataOut = data;
+    if (mem) out.memOut = mem;
+    return out;
+  }
+}
