@@ -1,0 +1,281 @@
+/**
+ * The Linux 3.18 / 3.19 eBPF verifier, re-implemented: the kernel's verdict,
+ * errno and log, byte for byte.
+ *
+ * ```ts
+ * import { verify } from "./core/verifier/mod.ts";
+ * import { BPF_EXIT_INSN, BPF_MOV64_IMM, Program } from "./core/isa/mod.ts";
+ * const r = verify(Program.fromInsns([BPF_MOV64_IMM(0, 0), BPF_EXIT_INSN()]), { logLevel: 1 });
+ * console.log(r.accepted, r.log); // true "0: (b7) r0 = 0\n1: (95) exit\n"
+ * ```
+ *
+ * Pass order (as `bpf_prog_load` + `bpf_check`): `insn_cnt >= 4096` →
+ * EINVAL; unknown program type → EINVAL; length 0 → E2BIG; bad log
+ * parameters → EINVAL; the LD_IMM64 map-fd pre-pass; `check_cfg`; the walk
+ * (`do_check`) with pruning; ENOSPC when the log buffer filled up.
+ *
+ * Map fds: with `resolveMapFd`, the program's LD_IMM64 fds are resolved
+ * through it. Without it, `program.maps[i]` gets fd `3 + i` (as in a process
+ * with stdio open), `program.fixups` are applied with `withMapFds`, fds 0..2
+ * are "open but not a map" (EINVAL) and any other fd is closed (EBADF).
+ * Map addresses come from the fake kernel address space documented in
+ * `prepass.ts`.
+ *
+ * @module
+ */
+import type { Program } from "../isa/program.ts";
+import {
+  EV_ACCEPTED,
+  EV_BRANCH_PUSHED,
+  EV_BRANCH_RESUMED,
+  EV_ERROR,
+  EV_INSN,
+  EV_NONE,
+  EV_PRUNED,
+  EV_STATE_STORED,
+  VerifierEngine,
+} from "./engine.ts";
+import type { MapFdResolver, VerifierMap } from "./prepass.ts";
+import { DEFAULT_PROFILE, PROFILES } from "./profiles.ts";
+
+export * from "./engine.ts";
+export * from "./prepass.ts";
+export * from "./profiles.ts";
+export {
+  CONST_IMM,
+  CONST_PTR_TO_MAP,
+  FRAME_PTR,
+  NOT_INIT,
+  PTR_TO_CTX,
+  PTR_TO_MAP_VALUE,
+  PTR_TO_MAP_VALUE_OR_NULL,
+  PTR_TO_STACK,
+  REG_TYPE_STR,
+  STACK_INVALID,
+  STACK_MISC,
+  STACK_SPILL,
+  STACK_SPILL_PART,
+  UNKNOWN_VALUE,
+} from "./state.ts";
+export { LOG_SIZE_MAX, LOG_SIZE_MIN, VerifierLog } from "./log.ts";
+
+/** Event codes by name (the numbers `VerifierEngine.step()` returns). */
+export const VerifierEvent: Readonly<{
+  NONE: number;
+  INSN: number;
+  BRANCH_PUSHED: number;
+  BRANCH_RESUMED: number;
+  STATE_STORED: number;
+  PRUNED: number;
+  ERROR: number;
+  ACCEPTED: number;
+}> = {
+  NONE: EV_NONE,
+  INSN: EV_INSN,
+  BRANCH_PUSHED: EV_BRANCH_PUSHED,
+  BRANCH_RESUMED: EV_BRANCH_RESUMED,
+  STATE_STORED: EV_STATE_STORED,
+  PRUNED: EV_PRUNED,
+  ERROR: EV_ERROR,
+  ACCEPTED: EV_ACCEPTED,
+};
+
+/** Options of {@link verify} and {@link createEngine}. */
+export interface VerifyOptions {
+  /** `linux-3.18` or `linux-3.19` (default). */
+  profile?: string;
+  /** Program type: number or name (`unspec`, `socket_filter`); default the program's. */
+  progType?: number | string;
+  /** Log level (0 = off, default; 1 and 2 print the same in 3.18/3.19). */
+  logLevel?: number;
+  /** Log buffer size in bytes (with logging: default `UINT_MAX >> 8`; 128 .. `UINT_MAX >> 8`). */
+  logSize?: number;
+  /** State pruning (default true). */
+  prune?: boolean;
+  /** Processed-instruction budget (default 32768). */
+  insnLimit?: number;
+  /** On rejection, explain the failing path (default false). */
+  explain?: boolean;
+  /** Resolve LD_IMM64 map fds (see the module doc for the default). */
+  resolveMapFd?: MapFdResolver;
+}
+
+/** Statistics of a walk, named as veristat does. */
+export interface VerifyStats {
+  /** Instructions processed (the counter the 32768 limit applies to). */
+  processed_insns: number;
+  /** States stored at pruning points. */
+  total_states: number;
+  /** Most states held at once (3.18 frees none during the walk, so equal to total_states). */
+  peak_states: number;
+  /** Most states stored for one instruction. */
+  max_states_per_insn: number;
+  /** Paths ended by pruning. */
+  prunes: number;
+  /** Deepest pending-branch stack. */
+  peak_stack_depth: number;
+  /** Wall time of the whole verification in microseconds. */
+  duration_us: number;
+}
+
+/** Why a program was rejected, along the failing path. */
+export interface Explanation {
+  /** Conditional jumps on the failing path and the side taken. */
+  path: Array<{ insn: number; taken: boolean }>;
+  /** The insn the error is reported at (-1: before the walk). */
+  insn: number;
+  /** The register the error is about, or -1. */
+  register: number;
+  /** Where that register got its current type (-1: program entry / none). */
+  origin: number;
+  /** The same as readable lines. */
+  text: string[];
+}
+
+/** The verdict of {@link verify}. */
+export interface VerifyResult {
+  /** True when the kernel would load the program. */
+  accepted: boolean;
+  /** errno name when rejected, else null. */
+  errno: string | null;
+  /** The log ("" with logging off). */
+  log: string;
+  /** The error message (the kernel's last log line, also computed with logging off), or null. */
+  error: string | null;
+  /** Walk statistics. */
+  stats: VerifyStats;
+  /** With `explain` on a rejection. */
+  explain?: Explanation;
+}
+
+const PROG_TYPE_NAMES: Record<string, number> = { unspec: 0, socket_filter: 1 };
+
+/** Resolve a program type name or number (`undefined` for an unknown name). */
+export function progTypeNumber(t: number | string): number | undefined {
+  return typeof t === "number" ? t : /^\d+$/.test(t) ? Number(t) : PROG_TYPE_NAMES[t];
+}
+
+/**
+ * Build a stepping engine for `program` (the same one {@link verify} drives).
+ * @throws RangeError for an unknown profile or program type name, or a fixup outside the program
+ */
+export function createEngine(program: Program, opts: VerifyOptions = {}): VerifierEngine {
+  const profile = PROFILES[opts.profile ?? DEFAULT_PROFILE];
+  if (!profile) throw new RangeError(`unknown verifier profile '${opts.profile}' (linux-3.18, linux-3.19)`);
+  let progType = program.progType;
+  if (opts.progType !== undefined) {
+    const t = progTypeNumber(opts.progType);
+    if (t === undefined) throw new RangeError(`unknown program type '${opts.progType}'`);
+    progType = t;
+  }
+  let prog = program;
+  let resolve = opts.resolveMapFd;
+  if (!resolve) {
+    const maps = program.maps;
+    if (program.fixups.length > 0) prog = program.withMapFds(maps.map((_, i) => 3 + i));
+    resolve = (fd: number): VerifierMap | "EBADF" | "EINVAL" => {
+      const m = maps[fd - 3];
+      if (m) return { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries };
+      return fd >= 0 && fd <= 2 ? "EINVAL" : "EBADF";
+    };
+  }
+  return new VerifierEngine(prog, {
+    profile,
+    progType,
+    logLevel: opts.logLevel ?? 0,
+    logSize: opts.logSize,
+    prune: opts.prune,
+    insnLimit: opts.insnLimit,
+    explain: opts.explain,
+    resolveMapFd: resolve,
+  });
+}
+
+/** The statistics of an engine's walk. */
+export function engineStats(e: VerifierEngine, durationUs = 0): VerifyStats {
+  return {
+    processed_insns: e.processed,
+    total_states: e.storedStates,
+    peak_states: e.storedStates,
+    max_states_per_insn: e.maxStatesPerInsn,
+    prunes: e.prunes,
+    peak_stack_depth: e.peakPendingDepth,
+    duration_us: durationUs,
+  };
+}
+
+/** The explanation of a rejected walk (the engine must have run with `explain`). */
+export function explainEngine(e: VerifierEngine): Explanation {
+  const path = e.path();
+  const text: string[] = [];
+  for (const p of path) {
+    text.push(`insn ${p.insn}: ${e.insnText(p.insn)} -> ${p.taken ? "jump taken" : "fall-through"}`);
+  }
+  if (e.errorInsn >= 0) text.push(`insn ${e.errorInsn}: ${e.insnText(e.errorInsn)}: ${e.errorMessage ?? e.errno}`);
+  else if (e.errno) text.push(`rejected before the walk: ${e.errorMessage ?? e.errno}`);
+  const reg = e.errorReg, origin = e.errorRegOrigin;
+  if (reg >= 0) {
+    const r = e.register(reg);
+    const what = r.type === 0 ? "is not initialised" : `is ${r.text}`;
+    if (origin >= 0) text.push(`R${reg} ${what}; it got that at insn ${origin}: ${e.insnText(origin)}`);
+    else text.push(`R${reg} ${what} since the program entry`);
+  }
+  return { path, insn: e.errorInsn, register: reg, origin, text };
+}
+
+/**
+ * Verify a program: `{accepted, errno, log, error, stats, explain?}`.
+ * Rejections are results, not exceptions.
+ * @throws RangeError for an unknown profile or program type name
+ */
+export function verify(program: Program, opts: VerifyOptions = {}): VerifyResult {
+  const t0 = performance.now();
+  const e = createEngine(program, opts);
+  e.run();
+  const dt = Math.round((performance.now() - t0) * 1000);
+  const res: VerifyResult = {
+    accepted: e.accepted,
+    errno: e.errno,
+    log: e.log,
+    error: e.errorMessage,
+    stats: engineStats(e, dt),
+  };
+  if (opts.explain && !e.accepted) res.explain = explainEngine(e);
+  return res;
+}
+
+/** What `Bpf.progLoad` passes to its verify hook (structurally `VerifyRequest` of core/bpf.ts). */
+export interface VerifyHookRequest {
+  /** Program type number. */
+  progType: number;
+  /** Log level. */
+  logLevel: number;
+  /** Log size (0: no log). */
+  logSize: number;
+  /** `linux-3.18` or `modern` (verified as linux-3.19). */
+  profile: string;
+  /** The map behind an fd. */
+  mapByFd(fd: number): { type: number; keySize: number; valueSize: number; maxEntries: number } | undefined;
+}
+
+/**
+ * A `VerifyHook` for `Bpf` (core/bpf.ts): verifies with the facade's fds.
+ * Profile `linux-3.18` verifies as linux-3.18, anything else as linux-3.19.
+ */
+export function verifyHook(
+  prog: Program,
+  req: VerifyHookRequest,
+): { accepted: boolean; errno?: string; log: string } {
+  const r = verify(prog, {
+    profile: req.profile === "linux-3.18" ? "linux-3.18" : "linux-3.19",
+    progType: req.progType,
+    logLevel: req.logLevel,
+    logSize: req.logLevel > 0 || req.logSize > 0 ? req.logSize : undefined,
+    resolveMapFd: (fd) => {
+      const m = req.mapByFd(fd);
+      if (m) return { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries };
+      return fd >= 0 && fd <= 2 ? "EINVAL" : "EBADF";
+    },
+  });
+  return r.accepted ? { accepted: true, log: r.log } : { accepted: false, errno: r.errno ?? "EACCES", log: r.log };
+}
