@@ -7,6 +7,7 @@
  * - `core/vm`: the interpreter, its address space and helpers
  * - `core/maps`: hash and array maps
  * - `core/bpf.ts`: the `bpf()` facade (fd table, errno names)
+ * - `core/elf`: eBPF ELF objects (clang -target bpf -c): programs, maps, relocations
  *
  * @example
  * ```ts
@@ -24,3 +25,5 @@ export * from "./core/maps/mod.ts";
 export * from "./core/bpf.ts";
 export * from "./core/asm/mod.ts";
 export * from "./core/formats/mod.ts";
+export * from "./core/elf/mod.ts";
+export * from "./core/verifier/mod.ts";

@@ -11,6 +11,8 @@ import { CliError, loadProgramFile, writeStdout } from "./util.ts";
 export interface DisasmCliOptions {
   /** `llvm` (default) or `kernel`. */
   style: string;
+  /** ELF objects: the section of the program. */
+  section?: string;
 }
 
 /** Register `bpfscope disasm FILE [--style kernel|llvm]`. */
@@ -18,8 +20,9 @@ export function registerDisasm(program: Command): void {
   program
     .command("disasm")
     .description("disassemble a program file (JSON, raw .bin, or assembly)")
-    .argument("<file>", "program file (.json, .bin/.raw, .s/.asm; other names by content)")
+    .argument("<file>", "program file (.json, .bin/.raw, .s/.asm, ELF .o; other names by content)")
     .option("-s, --style <style>", "llvm (llvm-objdump style) or kernel (the 3.18 verifier log)", "llvm")
+    .option("--section <name>", "ELF objects: the section of the program (needed when there are several)")
     .addHelpText(
       "after",
       `
@@ -31,7 +34,7 @@ Examples:
       if (opts.style !== "llvm" && opts.style !== "kernel") {
         throw new CliError(`--style: expected 'llvm' or 'kernel', got '${opts.style}'`, 2);
       }
-      const p = loadProgramFile(file);
+      const p = loadProgramFile(file, 1, opts.section);
       const text = disassemble(p, { style: opts.style });
       writeStdout(text);
     });

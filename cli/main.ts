@@ -13,6 +13,7 @@ import { registerAsm } from "./asm.ts";
 import { registerDisasm } from "./disasm.ts";
 import { registerTui } from "./tui.ts";
 import { registerRun } from "./run.ts";
+import { registerInspect } from "./inspect.ts";
 
 /** The version printed by `--version`. */
 export const VERSION: string = denoJson.version;
@@ -31,12 +32,14 @@ export function buildCli(): Command {
 Examples:
   bpfscope disasm prog.json                 disassemble in llvm-objdump style
   bpfscope disasm --style kernel prog.bin   as the 3.18 verifier log prints it
-  bpfscope asm prog.s -o prog.json          assemble to the JSON program format`,
+  bpfscope asm prog.s -o prog.json          assemble to the JSON program format
+  bpfscope inspect prog.o                   programs, maps and relocations of a clang-built object`,
     );
   registerAsm(program);
   registerDisasm(program);
   registerTui(program);
   registerRun(program);
+  registerInspect(program);
   return program;
 }
 

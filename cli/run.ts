@@ -32,6 +32,8 @@ export interface RunCliOptions {
   json?: boolean;
   /** verify before running. */
   verify?: boolean;
+  /** ELF objects: the section of the program. */
+  section?: string;
 }
 
 /**
@@ -150,6 +152,7 @@ export function registerRun(program: Command): void {
     .option("--profile <name>", "semantics: modern | linux-3.18", "modern")
     .option("--seed <n>", "seed of get_prandom_u32 (default 1)")
     .option("--verify", "verify before running")
+    .option("--section <name>", "ELF objects: the section of the program (needed when there are several)")
     .option("--json", "one JSON object per file per line: file, r0, insns_executed, regs, maps, output, error")
     .addHelpText(
       "after",
@@ -175,7 +178,7 @@ Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usag
       const maxInsns = o.maxInsns !== undefined ? parseIntOption("--max-insns", o.maxInsns, 1) : undefined;
       const seed = o.seed !== undefined ? parseIntOption("--seed", o.seed, 0, 0xffffffff) : undefined;
       const verify = o.verify ? loadVerifier() : null;
-      const progs = files.map((f) => [f, loadProgramFile(f)] as const);
+      const progs = files.map((f) => [f, loadProgramFile(f, 1, o.section)] as const);
       let failed = false;
       const enc = new TextEncoder();
       for (const [file, prog] of progs) {

@@ -44,11 +44,14 @@ export function readFileOrDie(path: string, exitCode = 1): Uint8Array {
   }
 }
 
-/** Read and decode a program file (format chosen by content and extension). */
-export function loadProgramFile(path: string, exitCode = 1): Program {
+/**
+ * Read and decode a program file (format chosen by content and extension;
+ * `section` picks the program of an ELF object).
+ */
+export function loadProgramFile(path: string, exitCode = 1, section?: string): Program {
   const bytes = readFileOrDie(path, exitCode);
   try {
-    return decodeProgram(bytes, path);
+    return decodeProgram(bytes, path, { section });
   } catch (e) {
     if (e instanceof FormatError) throw new CliError(e.message, exitCode);
     throw e;

@@ -14,6 +14,7 @@ import { disassemble } from "../asm/disasm.ts";
 import { fixupNames, llvmInsnWithWidth } from "../asm/llvm.ts";
 import { decodeJson, encodeJson } from "./json.ts";
 import { decodeRaw, encodeRaw, MAX_SLOTS } from "./raw.ts";
+import { loadElfProgram } from "../elf/loader.ts";
 
 export { decodeJson, encodeJson } from "./json.ts";
 export { decodeRaw, encodeRaw, MAX_SLOTS } from "./raw.ts";
@@ -63,16 +64,23 @@ function text(bytes: Uint8Array, name: string): string {
   }
 }
 
+/** Options of {@link decodeProgram}. */
+export interface DecodeOptions {
+  /** ELF objects: the section of the program to load (needed when there are several). */
+  section?: string;
+}
+
 /**
- * Decode a program file. The format comes from `name`'s extension, or from
- * the content when the extension is not one of `.json .bin .raw .s .asm`.
+ * Decode a program file. ELF objects (by their `\x7fELF` magic) go to the
+ * ELF loader (core/elf); otherwise the format comes from `name`'s extension,
+ * or from the content when the extension is not one of `.json .bin .raw .s .asm`.
  * @param bytes the file contents
  * @param name the file name (for the format and error locations)
- * @throws FormatError for any malformed input (ELF objects included: they are
- * not supported yet).
+ * @param opts `section`: which program of an ELF object
+ * @throws FormatError for any malformed input.
  */
-export function decodeProgram(bytes: Uint8Array, name: string): Program {
-  if (isElf(bytes)) throw new FormatError(name, "ELF objects are not supported yet");
+export function decodeProgram(bytes: Uint8Array, name: string, opts: DecodeOptions = {}): Program {
+  if (isElf(bytes)) return loadElfProgram(bytes, name, { section: opts.section });
   const fmt = formatOfPath(name) ?? sniff(bytes);
   try {
     switch (fmt) {
