@@ -13,6 +13,7 @@ import { registerAsm } from "./asm.ts";
 import { registerDisasm } from "./disasm.ts";
 import { registerTui } from "./tui.ts";
 import { registerRun } from "./run.ts";
+import { registerVerify } from "./verify.ts";
 import { registerInspect } from "./inspect.ts";
 
 /** The version printed by `--version`. */
@@ -39,6 +40,7 @@ Examples:
   registerDisasm(program);
   registerTui(program);
   registerRun(program);
+  registerVerify(program);
   registerInspect(program);
   return program;
 }

@@ -8,6 +8,7 @@ import { BpfError } from "../core/errors.ts";
 import { Bpf, type VerifyHook } from "../core/bpf.ts";
 import type { Program } from "../core/isa/mod.ts";
 import type { RunResult, VmProfile } from "../core/vm/mod.ts";
+import { verifyHook } from "../core/verifier/mod.ts";
 import { CliError, loadProgramFile, parseHexOption, parseIntOption, readFileOrDie } from "./util.ts";
 
 /** Options of `bpfscope run`. */
@@ -42,7 +43,7 @@ export interface RunCliOptions {
  * with a clear message. Replace the body with the verifier's hook.
  */
 export function loadVerifier(): VerifyHook {
-  throw new CliError("--verify: the verifier is not available yet", 2);
+  return verifyHook;
 }
 
 function hex(b: Uint8Array): string {

@@ -111,8 +111,8 @@ export const EVENT_NAMES: readonly string[] = [
 export const INSN_LIMIT = 32768;
 /** Pending-branch limit (`BPF program is too complex` above it). */
 export const PENDING_LIMIT = 1024;
-/** `BPF_MAXINSNS`: the syscall refuses `insn_cnt >= 4096`. */
-export const BPF_MAXINSNS = 4096;
+/** The syscall refuses `insn_cnt >= 4096` (`BPF_MAXINSNS`). */
+const MAXINSNS_318 = 4096;
 
 const GPL_LICENSES = ["GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"];
 
@@ -311,7 +311,7 @@ export class VerifierEngine {
     initRegState(this.#cur);
 
     // bpf_prog_load: insn_cnt, prog type; bpf_check: len 0, log parameters
-    if (n >= BPF_MAXINSNS) {
+    if (n >= MAXINSNS_318) {
       this.#failEarly("EINVAL", "");
       return;
     }

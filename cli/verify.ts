@@ -1,0 +1,162 @@
+/**
+ * `bpfscope verify`: run the Linux 3.18/3.19 verifier on program files.
+ *
+ * @module
+ */
+import type { Command } from "commander";
+import { PROFILES, progTypeNumber, verify, type VerifyResult } from "../core/verifier/mod.ts";
+import { CliError, loadProgramFile, parseIntOption, writeStdout } from "./util.ts";
+
+/** Options of `bpfscope verify`. */
+export interface VerifyCliOptions {
+  /** `linux-3.18` or `linux-3.19`. */
+  profile: string;
+  /** Program type name or number (default: the file's). */
+  progType?: string;
+  /** Log level. */
+  logLevel?: string;
+  /** false with --no-prune. */
+  prune: boolean;
+  /** Processed-insn budget. */
+  insnLimit?: string;
+  /** Explain rejections. */
+  explain?: boolean;
+  /** One JSON object per file. */
+  json?: boolean;
+}
+
+/** The JSON record of one file. */
+export interface VerifyRecord {
+  /** File path. */
+  file: string;
+  /** Verdict. */
+  accepted: boolean;
+  /** errno name or null. */
+  errno: string | null;
+  /** Error message or null. */
+  error: string | null;
+  /** Verifier log. */
+  log: string;
+  /** Statistics. */
+  stats: VerifyResult["stats"];
+  /** With --explain on a rejection. */
+  explain?: VerifyResult["explain"];
+}
+
+function table(recs: VerifyRecord[]): string {
+  const head = [
+    "File",
+    "Verdict",
+    "Errno",
+    "Insns",
+    "States",
+    "Peak states",
+    "Max/insn",
+    "Prunes",
+    "Stack",
+    "Time (us)",
+  ];
+  const rows = recs.map((r) => [
+    r.file,
+    r.accepted ? "success" : "failure",
+    r.errno ?? "-",
+    String(r.stats.processed_insns),
+    String(r.stats.total_states),
+    String(r.stats.peak_states),
+    String(r.stats.max_states_per_insn),
+    String(r.stats.prunes),
+    String(r.stats.peak_stack_depth),
+    String(r.stats.duration_us),
+  ]);
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  ");
+  return [line(head), w.map((n) => "-".repeat(n)).join("  "), ...rows.map(line)].join("\n") + "\n";
+}
+
+/** Register `bpfscope verify` on the command tree. */
+export function registerVerify(program: Command): void {
+  program
+    .command("verify")
+    .description("verify programs as the Linux 3.18/3.19 verifier does (verdict, errno, log byte for byte)")
+    .argument("<files...>", "program files (JSON, raw, asm, ELF)")
+    .option("--profile <name>", "kernel profile: linux-3.18 | linux-3.19", "linux-3.19")
+    .option("--prog-type <type>", "program type: unspec | socket_filter | number (default: the file's)")
+    .option("--log-level <n>", "log level (0 = off; 1 and 2 print the same; default 1, 0 for several files)")
+    .option("--no-prune", "disable state pruning (watch the 32768-insn budget drain)")
+    .option("--insn-limit <n>", "processed-instruction budget (default 32768)")
+    .option(
+      "--explain",
+      "on rejection, show the branch decisions of the failing path and where the register got its type",
+    )
+    .option(
+      "--json",
+      "one JSON object per file per line: file, accepted, errno, error, log, stats (processed_insns, total_states, peak_states, max_states_per_insn, prunes, peak_stack_depth, duration_us)",
+    )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  bpfscope verify prog.json                          log and verdict (linux-3.19)
+  bpfscope verify --profile linux-3.18 prog.json     as Linux 3.18 (test stub helper 0)
+  bpfscope verify --no-prune --log-level 0 big.json  the budget without pruning
+  bpfscope verify --explain bad.json                 why: the failing path and the culprit insn
+  bpfscope verify a.json b.json c.json               veristat-style table
+  bpfscope verify --json *.json                      one JSON object per file
+
+Exit status: 0 when every program is accepted, 1 when any is rejected, 2 on bad input.`,
+    )
+    .action((files: string[], o: VerifyCliOptions) => {
+      if (!PROFILES[o.profile]) {
+        throw new CliError(`--profile: expected one of ${Object.keys(PROFILES).join(", ")}, got '${o.profile}'`, 2);
+      }
+      let progType: number | undefined;
+      if (o.progType !== undefined) {
+        progType = progTypeNumber(o.progType);
+        if (progType === undefined) {
+          throw new CliError(`--prog-type: expected unspec, socket_filter or a number, got '${o.progType}'`, 2);
+        }
+      }
+      const many = files.length > 1;
+      const logLevel = o.logLevel !== undefined
+        ? parseIntOption("--log-level", o.logLevel, 0, 0xffffffff)
+        : many && !o.json
+        ? 0
+        : 1;
+      const insnLimit = o.insnLimit !== undefined ? parseIntOption("--insn-limit", o.insnLimit, 1) : undefined;
+      const progs = files.map((f) => [f, loadProgramFile(f, 2)] as const);
+      const recs: VerifyRecord[] = [];
+      for (const [file, prog] of progs) {
+        const r = verify(prog, {
+          profile: o.profile,
+          progType,
+          logLevel,
+          prune: o.prune,
+          insnLimit,
+          explain: o.explain,
+        });
+        const rec: VerifyRecord = {
+          file,
+          accepted: r.accepted,
+          errno: r.errno,
+          error: r.error,
+          log: r.log,
+          stats: r.stats,
+        };
+        if (r.explain) rec.explain = r.explain;
+        recs.push(rec);
+        if (o.json) {
+          writeStdout(JSON.stringify(rec) + "\n");
+        } else if (!many || logLevel > 0) {
+          let out = many ? `${file}:\n` : "";
+          out += r.log;
+          out += r.accepted
+            ? `verdict: accepted (${r.stats.processed_insns} insns processed)\n`
+            : `verdict: rejected, ${r.errno}${r.error ? `: ${r.error}` : ""}\n`;
+          if (r.explain) out += "explain:\n" + r.explain.text.map((l) => `  ${l}\n`).join("");
+          writeStdout(out);
+        }
+      }
+      if (many && !o.json) writeStdout(table(recs));
+      if (recs.some((r) => !r.accepted)) Deno.exitCode = 1;
+    });
+}
