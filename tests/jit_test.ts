@@ -1,0 +1,457 @@
+// Differential tests: the JIT (core/jit) against the interpreter (core/vm).
+// Every program runs on both engines with fresh, identical maps and inputs;
+// r0, all registers, memory (ctx/packet/mem after the run), map contents,
+// helper output, faults (message and pc) and executed-instruction counts
+// must be identical.
+import assert from "node:assert/strict";
+import { createEngine, Jit } from "../core/jit/mod.ts";
+import { Interpreter, type InterpreterOptions, type RunInput, type RunOptions } from "../core/vm/mod.ts";
+import { defaultHelpers, type HelperTable } from "../core/vm/mod.ts";
+import { ArrayMap, type BpfMap, HashMap } from "../core/maps/mod.ts";
+import { type Insn, mapDef, Program } from "../core/isa/mod.ts";
+import { benchInput, benchPrograms, progFromSlots, TESTS_DIR } from "./vm_util.ts";
+
+const hex = (
+  b: Uint8Array | undefined,
+) => (b === undefined ? undefined : Array.from(b, (x) => x.toString(16)).join(","));
+
+function freshMaps(): Map<number, BpfMap> {
+  const h = new HashMap({ mapType: 1, keySize: 4, valueSize: 8, maxEntries: 4, name: "h" });
+  const a = new ArrayMap({ mapType: 2, keySize: 4, valueSize: 16, maxEntries: 4, name: "a" });
+  a.update(new Uint8Array([1, 0, 0, 0]), new Uint8Array(16).fill(7));
+  h.update(new Uint8Array([0, 0, 0, 0]), new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]));
+  return new Map<number, BpfMap>([[1, h], [2, a]]);
+}
+
+interface Case {
+  prog: Program;
+  input?: RunInput;
+  run?: RunOptions;
+  profile?: "modern" | "linux-3.18";
+  helpers?: () => HelperTable;
+  maps?: () => Map<number, BpfMap>;
+}
+
+let compared = 0;
+
+/** Run `c` on both engines and assert identical observable results. Returns the interpreter's result. */
+function same(c: Case, label: string) {
+  const results = (["interp", "jit"] as const).map((engine) => {
+    const maps = (c.maps ?? freshMaps)();
+    const opts: InterpreterOptions = { profile: c.profile, resolveMap: (fd) => maps.get(fd) };
+    if (c.helpers) opts.helpers = c.helpers();
+    const e = createEngine(c.prog, opts, engine);
+    const r = e.run(c.input ?? {}, { clock: () => 123456789n, ...c.run, regs: true });
+    return {
+      r0: r.r0,
+      regs: r.regs,
+      insns: r.insnsExecuted,
+      fault: r.fault,
+      output: r.output,
+      ctx: hex(r.ctxOut),
+      data: hex(r.dataOut),
+      mem: hex(r.memOut),
+      maps: [...maps.values()].map((m) => m.entries().map(([k, v]) => hex(k) + "=" + hex(v))),
+    };
+  });
+  compared++;
+  assert.deepEqual(results[1], results[0], label);
+  return results[0];
+}
+
+// ---------------------------------------------------------------- bench programs
+Deno.test("jit: bench programs give the expected r0, counts and memory", () => {
+  const mem = benchInput();
+  for (const b of benchPrograms()) {
+    const r = new Jit(b.prog).run({ mem });
+    assert.equal(r.fault, null, b.name);
+    assert.equal(r.r0, b.r0, b.name);
+    assert.equal(r.insnsExecuted, b.insns, b.name);
+    same({ prog: b.prog, input: { mem } }, b.name);
+  }
+});
+
+Deno.test("jit: instruction limit on the bench programs (counts and fault pcs identical)", () => {
+  const mem = benchInput();
+  for (const b of benchPrograms()) {
+    for (
+      const max of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 17, 18, 19, 25, 26, 27, 100, 771, 772, 12345, 99999]
+    ) {
+      const r = same({ prog: b.prog, input: { mem }, run: { maxInsns: max } }, `${b.name} max ${max}`);
+      assert.equal(r.insns, max);
+      assert.match(r.fault!.message, /instruction limit/);
+    }
+    same({ prog: b.prog, input: { mem }, run: { maxInsns: b.insns } }, `${b.name} exact budget`);
+  }
+});
+
+// ---------------------------------------------------------------- kernel ALU vectors
+function vectorCases(dir: string) {
+  const root = `${TESTS_DIR}data/vectors/alu/${dir}`;
+  return [...Deno.readDirSync(root)].map((e) => e.name).filter((n) => /^case_\d+\.json$/.test(n)).sort().map((
+    n,
+  ) => [n, JSON.parse(Deno.readTextFileSync(`${root}/${n}`))] as const);
+}
+
+Deno.test("jit: all 400 kernel ALU vectors (bodies and full programs with maps)", () => {
+  let n = 0;
+  for (const dir of ["v1_seed1", "v4_seed4"]) {
+    for (const [name, c] of vectorCases(dir)) {
+      const body = c.insns.slice(c.body_range[0], c.body_range[1]).concat([[0x95, 0, 0, 0, 0]]);
+      const r = same({ prog: progFromSlots(body) }, `${dir}/${name} body`);
+      assert.deepEqual(r.regs!.slice(0, 10).map(String), c.expect_regs, `${dir}/${name}`);
+      // deno-lint-ignore no-explicit-any
+      const defs = c.maps.map((m: any) =>
+        mapDef({ type: 2, keySize: m.key_size, valueSize: m.value_size, maxEntries: m.max_entries })
+      );
+      const p = progFromSlots(c.insns).clone({ maps: defs, fixups: c.fixup });
+      const fds = defs.map((_: unknown, i: number) => 100 + i);
+      const full = same({
+        prog: p.withMapFds(fds),
+        input: { data: new Uint8Array(64) },
+        maps: () =>
+          new Map(
+            // deno-lint-ignore no-explicit-any
+            c.maps.map((m: any, i: number) => [
+              100 + i,
+              new ArrayMap({ mapType: 2, keySize: m.key_size, valueSize: m.value_size, maxEntries: m.max_entries }),
+            ]),
+          ),
+      }, `${dir}/${name} full`);
+      assert.equal(full.fault, null);
+      n++;
+    }
+  }
+  assert.equal(n, 400);
+});
+
+// ---------------------------------------------------------------- every opcode byte
+const I = (code: number, dst: number, src: number, off: number, imm: number): Insn => ({ code, dst, src, off, imm });
+const EXIT = I(0x95, 0, 0, 0, 0);
+const lddw = (dst: number, v: bigint): Insn[] => [
+  I(0x18, dst, 0, 0, Number(BigInt.asIntN(32, v))),
+  I(0, 0, 0, 0, Number(BigInt.asIntN(32, v >> 32n))),
+];
+
+const INTERESTING = [
+  0n,
+  1n,
+  2n,
+  7n,
+  31n,
+  32n,
+  63n,
+  64n,
+  0x7fffffffn,
+  0x80000000n,
+  0xffffffffn,
+  0x100000000n,
+  0x123456789abcdef0n,
+  0x7fffffffffffffffn,
+  0x8000000000000000n,
+  0xffffffffffffffffn,
+  0xfffffffffffffffen,
+  0xffffffff80000000n,
+];
+
+function rng(seed: number) {
+  let s = seed >>> 0 || 1;
+  const next = () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return s >>> 0;
+  };
+  return {
+    u32: next,
+    int: (n: number) => next() % n,
+    pick: <T>(a: readonly T[]): T => a[next() % a.length],
+    chance: (p: number) => next() / 4294967296 < p,
+    u64: (): bigint => {
+      const k = next() % 4;
+      if (k === 0) return INTERESTING[next() % INTERESTING.length];
+      if (k === 1) return BigInt(next() % 300);
+      if (k === 2) return BigInt.asUintN(64, BigInt((next() | 0) % 100000));
+      return (BigInt(next()) << 32n) | BigInt(next());
+    },
+  };
+}
+
+Deno.test("jit: every opcode byte with assorted operands (all instruction classes, bad ones included)", () => {
+  const r = rng(42);
+  for (let code = 0; code < 256; code++) {
+    for (let v = 0; v < 10; v++) {
+      const dst = v === 9 ? 11 : r.int(10), src = v === 8 ? 12 : r.int(11);
+      const off = r.pick([0, 1, 8, 16, 32, -8, -16, -64, 2, 7, -512, 3]);
+      const imm = r.pick([0, 1, 16, 32, 64, -1, 5, 0x7fffffff, -0x80000000, 63, 33, 0xe1, 0xf1, 0x01, 0x51, 0xa1]);
+      const insns: Insn[] = [];
+      for (let k = 0; k < 10; k++) insns.push(...lddw(k, r.u64()));
+      if (v % 3 === 0) insns.push(I(0xbf, dst < 10 ? dst : 3, 10, 0, 0), I(0x07, dst < 10 ? dst : 3, 0, 0, -64));
+      if (v % 3 === 1) insns.push(I(0xbf, src < 10 ? src : 4, 10, 0, 0), I(0x07, src < 10 ? src : 4, 0, 0, -32));
+      insns.push(I(0xbf, 6, 1, 0, 0)); // r6 = ctx (LD_ABS)
+      insns.push(I(code, dst, src, off, imm));
+      insns.push(EXIT, EXIT, EXIT, EXIT);
+      const data = new Uint8Array(40).map((_, i) => i * 7);
+      const run = { maxInsns: 5000 }; // backward jumps loop
+      same({ prog: Program.fromInsns(insns), input: { data }, run }, `opcode 0x${code.toString(16)} v${v}`);
+      same(
+        { prog: Program.fromInsns(insns), input: { data }, run, profile: "linux-3.18" },
+        `3.18 0x${code.toString(16)}`,
+      );
+    }
+  }
+});
+
+// ---------------------------------------------------------------- hand-written cases
+Deno.test("jit: hand-written faults, limits, local calls, atomics, JMP32, helpers", () => {
+  const cases: Array<[string, Insn[], Partial<Case>?]> = [
+    ["fall off the end", [I(0xb7, 0, 0, 0, 1)]],
+    ["jump out of range", [I(0x05, 0, 0, 5, 0), EXIT]],
+    ["jump backwards out of range", [I(0x15, 0, 0, -3, 0), EXIT]],
+    ["two bad jumps", [I(0x15, 1, 0, 9, 0), I(0x05, 0, 0, -9, 0), EXIT]],
+    ["jump into lddw second slot", [I(0x05, 0, 0, 1, 0), ...lddw(0, 5n), EXIT]],
+    ["lddw at the end", [I(0xb7, 0, 0, 0, 1), I(0x18, 0, 0, 0, 1)]],
+    ["read null", [I(0x79, 0, 0, 0, 0), EXIT]],
+    ["write past stack", [I(0x7a, 10, 0, 0, 1), EXIT]],
+    ["write below stack", [I(0x62, 10, 0, -516, 1), EXIT]],
+    ["read straddling stack", [I(0x79, 0, 10, -4, 0), EXIT]],
+    ["ctx read ok", [I(0x61, 0, 1, 4, 0), EXIT], { input: { ctx: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]) } }],
+    ["ctx write", [I(0x62, 1, 0, 4, -2), I(0x61, 0, 1, 4, 0), EXIT], { input: { ctx: new Uint8Array(8) } }],
+    ["mem r2 len", [I(0xbf, 0, 2, 0, 0), I(0x73, 1, 0, 3, 0x99), EXIT], { input: { mem: new Uint8Array(9) } }],
+    ["map object deref", [
+      ...lddw(1, 0n).map((x, i) => i === 0 ? { ...x, src: 1, imm: 1 } : x),
+      I(0x79, 0, 1, 0, 0),
+      EXIT,
+    ]],
+    ["bad map fd", [I(0x18, 1, 1, 0, 77), I(0, 0, 0, 0, 0), EXIT]],
+    ["map value ld", [I(0x18, 1, 2, 0, 2), I(0, 0, 0, 0, 16), I(0x79, 0, 1, 0, 0), I(0x7a, 1, 0, 8, -1), EXIT]],
+    ["map value bad off", [I(0x18, 1, 2, 0, 2), I(0, 0, 0, 0, 64), EXIT]],
+    ["map value in hash", [I(0x18, 1, 2, 0, 1), I(0, 0, 0, 0, 0), EXIT]],
+    ["unknown helper", [I(0x85, 0, 0, 0, 999), EXIT]],
+    ["kfunc", [I(0x85, 0, 2, 0, 1), EXIT]],
+    ["helper bad map", [I(0x85, 0, 0, 0, 1), EXIT]],
+    ["prandom x3", [I(0x85, 0, 0, 0, 7), I(0xbf, 6, 0, 0, 0), I(0x85, 0, 0, 0, 7), I(0x85, 0, 0, 0, 7), EXIT], {
+      run: { seed: 99 },
+    }],
+    ["ktime + cpu", [I(0x85, 0, 0, 0, 5), I(0xbf, 7, 0, 0, 0), I(0x85, 0, 0, 0, 8), EXIT]],
+    [
+      "lookup/update/delete hash",
+      [
+        I(0x62, 10, 0, -4, 0), // key 0
+        I(0x18, 1, 1, 0, 1),
+        I(0, 0, 0, 0, 0),
+        I(0xbf, 2, 10, 0, 0),
+        I(0x07, 2, 0, 0, -4),
+        I(0x85, 0, 0, 0, 1),
+        I(0x15, 0, 0, 3, 0),
+        I(0x79, 6, 0, 0, 0),
+        I(0x07, 6, 0, 0, 1),
+        I(0x7b, 0, 6, 0, 0),
+        I(0x62, 10, 0, -4, 3), // key 3
+        I(0x7a, 10, 0, -16, 0x55),
+        I(0x18, 1, 1, 0, 1),
+        I(0, 0, 0, 0, 0),
+        I(0xbf, 2, 10, 0, 0),
+        I(0x07, 2, 0, 0, -4),
+        I(0xbf, 3, 10, 0, 0),
+        I(0x07, 3, 0, 0, -16),
+        I(0xb7, 4, 0, 0, 0),
+        I(0x85, 0, 0, 0, 2),
+        I(0x62, 10, 0, -4, 0),
+        I(0x18, 1, 1, 0, 1),
+        I(0, 0, 0, 0, 0),
+        I(0xbf, 2, 10, 0, 0),
+        I(0x07, 2, 0, 0, -4),
+        I(0x85, 0, 0, 0, 3),
+        EXIT,
+      ],
+    ],
+    [
+      "trace_printk",
+      [
+        ...lddw(1, 0x0a78252064252025n), // "% d %x\n" little-endian bytes: "%  d %x\n"
+        I(0x7b, 10, 1, -16, 0),
+        I(0x7a, 10, 0, -8, 0),
+        I(0xbf, 1, 10, 0, 0),
+        I(0x07, 1, 0, 0, -16),
+        I(0xb7, 2, 0, 0, 16),
+        I(0xb7, 3, 0, 0, -5),
+        I(0xb7, 4, 0, 0, 255),
+        I(0x85, 0, 0, 0, 6),
+        EXIT,
+      ],
+    ],
+    ["printk bad pointer", [I(0xb7, 1, 0, 0, 0), I(0xb7, 2, 0, 0, 4), I(0x85, 0, 0, 0, 6), EXIT]],
+    [
+      "local call and return",
+      [
+        I(0xb7, 6, 0, 0, 5),
+        I(0x85, 0, 1, 0, 3),
+        I(0x0f, 0, 6, 0, 0),
+        EXIT,
+        I(0xb7, 6, 0, 0, 9),
+        I(0x7a, 10, 0, -8, 1),
+        I(0xb7, 0, 0, 0, 40),
+        EXIT,
+      ],
+    ],
+    ["recursion too deep", [I(0x07, 0, 0, 0, 1), I(0x85, 0, 1, 0, -2), EXIT]],
+    ["call out of range", [I(0x85, 0, 1, 0, 10), EXIT]],
+    ["infinite loop", [I(0x07, 0, 0, 0, 1), I(0x05, 0, 0, -2, 0)], { run: { maxInsns: 1001 } }],
+    ["self loop w/ exit", [I(0x07, 0, 0, 0, 1), I(0x55, 0, 0, -2, 100), EXIT], { run: { maxInsns: 150 } }],
+    ["gotol", [I(0x06, 0, 0, 0, 1), I(0xb7, 0, 0, 0, 1), EXIT]],
+    ["gotol reserved", [I(0x06, 0, 0, 1, 1), EXIT]],
+    ["atomic add/fetch/xchg/cmpxchg", [
+      I(0x7a, 10, 0, -8, 10),
+      I(0xb7, 1, 0, 0, 5),
+      I(0xdb, 10, 1, -8, 0x01),
+      I(0xc3, 10, 1, -8, 0x00),
+      I(0xb7, 2, 0, 0, -1),
+      I(0xdb, 10, 2, -8, 0xe1),
+      I(0xbf, 0, 2, 0, 0),
+      I(0xdb, 10, 1, -8, 0xf1),
+      I(0x79, 3, 10, -8, 0),
+      I(0xc3, 10, 3, -4, 0xa1),
+      I(0xc3, 10, 3, -4, 0x51),
+      I(0xc3, 10, 3, -4, 0x41),
+      EXIT,
+    ]],
+    ["atomic fault", [I(0xdb, 1, 1, 0, 0x01), EXIT]],
+    ["atomic bad", [I(0xdb, 10, 1, -8, 0x02), EXIT]],
+    ["ld_abs ok", [I(0x20, 0, 0, 0, 2), I(0x28, 0, 0, 0, 1), EXIT], {
+      input: { data: new Uint8Array([1, 2, 3, 4, 5]) },
+    }],
+    ["ld_abs oob (return 0)", [I(0xb7, 0, 0, 0, 3), I(0x20, 0, 0, 0, 2), EXIT], { input: { data: new Uint8Array(4) } }],
+    ["ld_ind", [I(0xb7, 2, 0, 0, 1), I(0x40, 0, 2, 0, 1), EXIT], {
+      input: { data: new Uint8Array([9, 8, 7, 6, 5, 4]) },
+    }],
+    ["ld_abs needs r6", [I(0xb7, 6, 0, 0, 0), I(0x30, 0, 0, 0, 1), EXIT], { input: { data: new Uint8Array(4) } }],
+    ["div by zero 3.18", [I(0xb7, 0, 0, 0, 7), I(0x37, 0, 0, 0, 0), EXIT], { profile: "linux-3.18" }],
+    ["mod32 by zero 3.18", [I(0xb7, 0, 0, 0, 7), I(0xbc, 1, 0, 0, 0), I(0x9c, 0, 1, 0, 0), EXIT], {
+      profile: "linux-3.18",
+    }],
+    ["div64 3.18 hi divisor", [...lddw(0, -1n), ...lddw(1, 0x500000003n), I(0x3f, 0, 1, 0, 0), EXIT], {
+      profile: "linux-3.18",
+    }],
+    ["JMP32 signed", [...lddw(1, 0x1ffffffffn), I(0xb7, 0, 0, 0, 1), I(0x66, 1, 0, 1, 0), I(0xb7, 0, 0, 0, 2), EXIT]],
+  ];
+  for (const [name, insns, extra] of cases) same({ prog: Program.fromInsns(insns), ...extra }, name);
+});
+
+Deno.test("jit: custom helpers see and change every register; helper exceptions become faults", () => {
+  const helpers = () =>
+    defaultHelpers().clone()
+      .set(50, "scramble", (e) => {
+        e.lo[3] = e.lo[1] ^ 0x1234;
+        e.hi[9] = -7;
+        e.ret(e.arg(1) + e.arg(5));
+      })
+      .set(51, "boom", () => {
+        throw new Error("kaboom");
+      })
+      .set(52, "fault", (e) => e.fault("custom fault"));
+  const pre = [...lddw(1, 0x1111222233334444n), ...lddw(5, 5n), I(0xb7, 3, 0, 0, 1)];
+  for (const id of [50, 51, 52]) {
+    same({ prog: Program.fromInsns([...pre, I(0x85, 0, 0, 0, id), I(0x0f, 0, 3, 0, 0), EXIT]), helpers }, `h${id}`);
+  }
+});
+
+Deno.test("jit: engines agree on repeated runs (state reset), compile cache and createEngine", () => {
+  const b = benchPrograms()[2];
+  const j = new Jit(b.prog);
+  const mem = benchInput();
+  const a = j.run({ mem }, { maxInsns: 1000 }), c = j.run({ mem });
+  assert.equal(a.insnsExecuted, 1000);
+  assert.equal(c.r0, b.r0);
+  const j2 = new Jit(b.prog);
+  assert.equal(j2.source, j.source);
+  assert.ok(createEngine(b.prog, {}, "interp") instanceof Interpreter);
+  assert.ok(createEngine(b.prog) instanceof Jit);
+});
+
+// ---------------------------------------------------------------- random programs
+const ALU_OPS = [0x00, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x80, 0x90, 0xa0, 0xb0, 0xc0, 0xd0];
+const JMP_OPS = [0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0xa0, 0xb0, 0xc0, 0xd0];
+const ATOMICS = [0x00, 0x01, 0x40, 0x41, 0x50, 0x51, 0xa0, 0xa1, 0xe1, 0xf1];
+
+function randomProgram(r: ReturnType<typeof rng>): Insn[] {
+  const p: Insn[] = [];
+  for (let k = 0; k < 10; k++) if (k !== 1 && r.chance(0.7)) p.push(...lddw(k, r.u64()));
+  p.push(I(0xbf, 6, 10, 0, 0), I(0x07, 6, 0, 0, -8 * r.int(64)));
+  const len = 8 + r.int(40);
+  const reg = () => r.int(10);
+  while (p.length < len) {
+    const k = r.int(100);
+    const here = p.length;
+    if (k < 35) { // ALU
+      const cls = r.chance(0.5) ? 7 : 4, x = r.chance(0.5) ? 8 : 0, op = r.pick(ALU_OPS);
+      let off = 0, imm = r.chance(0.5) ? r.int(70) : Number(BigInt.asIntN(32, r.u64()));
+      if ((op === 0x30 || op === 0x90) && r.chance(0.4)) off = 1;
+      if (op === 0xb0 && r.chance(0.3)) off = r.pick([8, 16, 32]);
+      if (op === 0xd0) imm = r.pick([16, 32, 64]);
+      p.push(I(op | x | cls, reg(), x ? r.int(11) : 0, off, imm));
+    } else if (k < 55) { // memory
+      const sz = r.pick([0x00, 0x08, 0x10, 0x18]);
+      const base = r.pick([10, 6, 6, 1]);
+      const off = base === 1 ? r.int(70) - 3 : -r.int(80) * (r.chance(0.8) ? 8 : 1) + (r.chance(0.05) ? 600 : 0);
+      const kind = r.int(4);
+      if (kind === 0) p.push(I(0x61 | sz, reg(), base, off, 0));
+      else if (kind === 1) p.push(I(0x63 | sz, base, reg(), off, 0));
+      else if (kind === 2) p.push(I(0x62 | sz, base, 0, off, Number(BigInt.asIntN(32, r.u64()))));
+      else if (sz !== 0x18) p.push(I(0x81 | sz, reg(), base, off, 0));
+      else p.push(I(0xc3 | r.pick([0x00, 0x18]), base, reg(), off & ~7, r.pick(ATOMICS)));
+    } else if (k < 78) { // jumps
+      const cls = r.chance(0.6) ? 5 : 6, x = r.chance(0.5) ? 8 : 0;
+      const to = r.int(len + 3) - here - 1;
+      if (r.chance(0.1)) p.push(I(0x05, 0, 0, to, 0));
+      else p.push(I(r.pick(JMP_OPS) | x | cls, reg(), x ? reg() : 0, to, r.chance(0.5) ? r.int(40) : r.u32() | 0));
+    } else if (k < 86) { // helpers
+      const h = r.pick([1, 2, 3, 5, 7, 8, 6]);
+      if (h <= 3) {
+        p.push(I(0x62, 10, 0, -4, r.int(5)));
+        p.push(I(0x18, 1, 1, 0, r.pick([1, 2])), I(0, 0, 0, 0, 0));
+        p.push(I(0xbf, 2, 10, 0, 0), I(0x07, 2, 0, 0, -4));
+        p.push(I(0xbf, 3, 10, 0, 0), I(0x07, 3, 0, 0, -24));
+        p.push(I(0xb7, 4, 0, 0, r.int(3)));
+      } else if (h === 6) {
+        p.push(...lddw(1, 0x000a7825206425n), I(0x7b, 10, 1, -32, 0));
+        p.push(I(0xbf, 1, 10, 0, 0), I(0x07, 1, 0, 0, -32), I(0xb7, 2, 0, 0, 8));
+      }
+      p.push(I(0x85, 0, 0, 0, h));
+      if (h === 1 && r.chance(0.7)) p.push(I(0x15, 0, 0, 1, 0), I(0x79, reg(), 0, 0, 0), I(0x7a, 0, 0, 8, 3));
+    } else if (k < 90) {
+      p.push(I(0x85, 0, 1, 0, r.int(len) - here - 1)); // local call
+    } else if (k < 93) {
+      p.push(EXIT);
+    } else if (k < 95) {
+      p.push(I(0x18, 2, r.pick([0, 2]), 0, 2), I(0, 0, 0, 0, r.pick([0, 8, 30, 70])));
+    } else if (k < 96) {
+      p.push(I(r.u32() & 0xff, r.int(12), r.int(12), r.int(20) - 10, r.u32() | 0)); // anything
+    } else {
+      p.push(I(0x07, 10, 0, 0, -8)); // move the frame pointer
+    }
+  }
+  if (r.chance(0.9)) p.push(EXIT);
+  return p;
+}
+
+Deno.test("jit: 3000 seeded random programs (loops, memory, maps, helpers, calls, limits)", () => {
+  const r = rng(20240607);
+  let faults = 0, limits = 0;
+  for (let i = 0; i < 3000; i++) {
+    const insns = randomProgram(r);
+    const maxInsns = r.chance(0.3) ? 1 + r.int(60) : 200 + r.int(3000);
+    const mem = r.chance(0.5) ? new Uint8Array(64).map((_, j) => j * 13) : undefined;
+    const res = same({
+      prog: Program.fromInsns(insns),
+      input: mem ? { mem } : { ctx: new Uint8Array(16).fill(3) },
+      run: { maxInsns, seed: i },
+      profile: r.chance(0.15) ? "linux-3.18" : "modern",
+    }, `random #${i}: ${JSON.stringify(insns.map((x) => [x.code, x.dst, x.src, x.off, x.imm]))} max ${maxInsns}`);
+    if (res.fault) faults++;
+    if (res.fault?.message.includes("instruction limit")) limits++;
+  }
+  // the generator must reach the interesting outcomes
+  assert.ok(faults > 300 && limits > 100, `faults ${faults}, limits ${limits}`);
+  assert.ok(compared > 3000);
+});
