@@ -9,13 +9,14 @@ import { CliError, loadProgramFile, parseIntOption, useColor } from "./util.ts";
 import { findExample, GALLERY, type GalleryEntry } from "../tui/gallery.ts";
 import type { WalkOptions } from "../tui/engine.ts";
 import { textWalk } from "../tui/text.ts";
+import { DEFAULT_PROFILE, PROFILES as VERIFIER_PROFILES } from "../core/verifier/mod.ts";
 import { Timeline } from "../tui/timeline.ts";
 import { type EngineMaker, loadVerifier, type ProgramSource } from "../tui/verifier_engine.ts";
 
 /** The example `bpfscope tui` opens without a file. */
 export const DEFAULT_EXAMPLE = "misaligned";
 
-const PROFILES = ["linux-3.18", "linux-3.19"];
+const PROFILES = Object.keys(VERIFIER_PROFILES);
 
 /** Options of the `tui` command. */
 interface TuiOptions {
@@ -36,7 +37,7 @@ export function registerTui(program: Command): void {
     .description("watch the verifier walk a program, live (prints a text walk when not on a terminal)")
     .argument("[file]", "program file (JSON, raw, asm, ELF); without it a built-in example")
     .option("-e, --example <id>", `gallery example: ${GALLERY.map((g) => g.id).join(", ")} (or 1-${GALLERY.length})`)
-    .option("--profile <name>", `kernel profile: ${PROFILES.join(", ")}`, "linux-3.18")
+    .option("--profile <name>", `kernel profile: ${PROFILES.join(", ")}`, DEFAULT_PROFILE)
     .option("--no-pruning", "start with state pruning off")
     .option("--text", "print the text walk even on a terminal")
     .option("--play", "start the animation at once")

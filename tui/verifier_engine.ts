@@ -1,12 +1,34 @@
 /**
- * Adapts core/verifier's stepping engine to the TUI's {@link StepEngine}.
- * The verifier module is imported lazily, once, by {@link loadVerifier}; the
- * returned maker is synchronous so the UI can open gallery entries at once.
+ * Adapts core/verifier's stepping engine ({@link VerifierEngine}) to the
+ * TUI's {@link StepEngine}: event codes become event names, state views
+ * become the panels' views, and the log string is split into lines
+ * incrementally (per-frame cost stays proportional to what is new).
  *
  * @module
  */
 import type { Program } from "../core/isa/mod.ts";
-import type { EngineFactory } from "./engine.ts";
+import {
+  createEngine,
+  type EngineSnapshot,
+  EV_ACCEPTED,
+  EV_BRANCH_PUSHED,
+  EV_BRANCH_RESUMED,
+  EV_ERROR,
+  EV_PRUNED,
+  EV_STATE_STORED,
+  explainEngine,
+  type StateView as CoreStateView,
+  type VerifierEngine,
+} from "../core/verifier/mod.ts";
+import type {
+  EngineFactory,
+  PendingView,
+  StateView,
+  StepEngine,
+  VerdictView,
+  WalkEvent,
+  WalkOptions,
+} from "./engine.ts";
 
 /** A program, or a function building it for a profile (gallery entries differ per profile). */
 export type ProgramSource = Program | ((profile: string) => Program);
@@ -19,18 +41,178 @@ export function programFor(src: ProgramSource, profile: string): Program {
   return typeof src === "function" ? src(profile) : src;
 }
 
-/**
- * Load core/verifier and return a maker of engine factories.
- * @throws Error naming what is missing when core/verifier has no stepping engine.
- */
-export async function loadVerifier(): Promise<EngineMaker> {
-  const path = "../core/verifier/mod.ts";
-  let mod: Record<string, unknown>;
-  try {
-    mod = await import(path);
-  } catch (e) {
-    throw new Error(`the verifier (core/verifier) is not available: ${(e as Error).message.split("\n")[0]}`);
+function eventName(ev: number): WalkEvent {
+  switch (ev) {
+    case EV_BRANCH_PUSHED:
+      return "branch";
+    case EV_BRANCH_RESUMED:
+      return "resume";
+    case EV_STATE_STORED:
+      return "store";
+    case EV_PRUNED:
+      return "prune";
+    case EV_ERROR:
+      return "error";
+    case EV_ACCEPTED:
+      return "accept";
+    default:
+      return "insn";
   }
-  void mod;
-  throw new Error("core/verifier has no stepping engine the TUI knows yet");
+}
+
+function stateView(s: CoreStateView): StateView {
+  return {
+    regs: s.regs.map((r) => ({ reg: r.reg, type: r.typeName, text: r.text })),
+    stack: s.stack.map((k) => ({ off: k.off, size: 8, text: k.text, spill: k.spill })),
+  };
+}
+
+/** The TUI's view of one verifier walk. */
+export class VerifierStepEngine implements StepEngine {
+  readonly #e: VerifierEngine;
+  #last: WalkEvent = "insn";
+  #lines: string[] = [];
+  #parsed = 0; // characters of the log already split into #lines
+  #verdict: VerdictView | null = null;
+
+  /** Wrap an engine (created with logging and explain on). */
+  constructor(engine: VerifierEngine) {
+    this.#e = engine;
+  }
+  /** Number of instruction slots. */
+  get len(): number {
+    return this.#e.len;
+  }
+  /** Advance by one instruction or event. */
+  step(): WalkEvent {
+    if (this.#e.done) return this.#last;
+    this.#last = eventName(this.#e.step());
+    return this.#last;
+  }
+  /** True once the walk ended. */
+  get done(): boolean {
+    return this.#e.done;
+  }
+  /** The instruction the last event is about. */
+  get pc(): number {
+    return this.#e.pc;
+  }
+  /** The current verifier state. */
+  state(): StateView {
+    return stateView(this.#e.state());
+  }
+  /** On a prune: the stored state the current one matched. */
+  matchedState(): StateView | null {
+    if (this.#last !== "prune") return null;
+    const m = this.#e.matchedState();
+    return m ? stateView(m) : null;
+  }
+  /** Number of pending branches. */
+  get pendingDepth(): number {
+    return this.#e.pendingDepth;
+  }
+  /** Pending entry `i` (0 = oldest). */
+  pendingAt(i: number): PendingView {
+    return this.#e.pendingAt(i);
+  }
+  /** Instructions processed. */
+  get processed(): number {
+    return this.#e.processed;
+  }
+  /** The processed-instruction limit. */
+  get limit(): number {
+    return this.#e.limit;
+  }
+  /** States stored at pruning points. */
+  get stored(): number {
+    return this.#e.storedStates;
+  }
+  /** Paths pruned. */
+  get prunes(): number {
+    return this.#e.prunes;
+  }
+  /** How often instruction `i` was processed. */
+  insnCount(i: number): number {
+    return this.#e.insnCount(i);
+  }
+  /** Whether instruction `i` is a pruning point. */
+  isPruningPoint(i: number): boolean {
+    return this.#e.isPruningPoint(i);
+  }
+  /** Kernel-style text of instruction `i`. */
+  insnText(i: number): string {
+    return this.#e.insnText(i);
+  }
+  /** Whether slot `i` is the second half of an LD_IMM64. */
+  isContinuation(i: number): boolean {
+    return this.#e.isContinuation(i);
+  }
+  #syncLog(): void {
+    const log = this.#e.log;
+    if (log.length < this.#parsed) {
+      this.#lines = [];
+      this.#parsed = 0;
+    }
+    let nl = log.indexOf("\n", this.#parsed);
+    while (nl >= 0) {
+      this.#lines.push(log.slice(this.#parsed, nl));
+      this.#parsed = nl + 1;
+      nl = log.indexOf("\n", this.#parsed);
+    }
+  }
+  /** Complete log lines so far. */
+  get logLines(): number {
+    this.#syncLog();
+    return this.#lines.length;
+  }
+  /** Log line `i`. */
+  logLine(i: number): string {
+    this.#syncLog();
+    return this.#lines[i] ?? "";
+  }
+  /** The verdict once done. */
+  verdict(): VerdictView | null {
+    const e = this.#e;
+    if (!e.done) return null;
+    if (this.#verdict) return this.#verdict;
+    this.#verdict = e.accepted ? { accepted: true } : {
+      accepted: false,
+      errno: e.errno ?? undefined,
+      message: e.errorMessage ?? e.errno ?? undefined,
+      insn: e.errorInsn >= 0 ? e.errorInsn : undefined,
+      explain: explainEngine(e).text,
+    };
+    return this.#verdict;
+  }
+  /** A copy of the whole walk. */
+  snapshot(): unknown {
+    return { snap: this.#e.snapshot(), last: this.#last };
+  }
+  /** Go back to a snapshot of this engine. */
+  restore(s: unknown): void {
+    const { snap, last } = s as { snap: EngineSnapshot; last: WalkEvent };
+    this.#e.restore(snap);
+    this.#last = last;
+    this.#verdict = null;
+    this.#lines = [];
+    this.#parsed = 0;
+  }
+}
+
+/** A maker of engine factories backed by core/verifier. */
+export function verifierMaker(src: ProgramSource): EngineFactory {
+  return (opts: WalkOptions): StepEngine => {
+    const engine = createEngine(programFor(src, opts.profile), {
+      profile: opts.profile,
+      logLevel: 1,
+      prune: opts.pruning,
+      explain: true,
+    });
+    return new VerifierStepEngine(engine);
+  };
+}
+
+/** The engine maker the CLI uses (kept async so callers need not change if loading becomes lazy again). */
+export function loadVerifier(): Promise<EngineMaker> {
+  return Promise.resolve(verifierMaker);
 }
