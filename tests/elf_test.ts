@@ -429,3 +429,44 @@ Deno.test("elf: fuzz (seeded bit flips and truncations) raises nothing but Forma
   assert.ok(ok > 0 && ok < cases, `${ok} of ${cases} parsed`);
   assert.ok(performance.now() - t0 < 60_000);
 });
+
+Deno.test("elf: bpfscope inspect --json and disasm --section", async () => {
+  const cli = async (...args: string[]) => {
+    const main = new URL("../cli/main.ts", import.meta.url).pathname;
+    const o = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", main, ...args],
+      stdout: "piped",
+      stderr: "piped",
+    })
+      .output();
+    return { code: o.code, out: new TextDecoder().decode(o.stdout), err: new TextDecoder().decode(o.stderr) };
+  };
+  const fx = (f: string) => new URL(`${f}.o`, DIR).pathname;
+  const r = await cli("inspect", "--json", fx("globals"));
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.deepEqual(j.programs, [{
+    section: "xdp",
+    insns: 18,
+    section_insns: 18,
+    prog_type: "xdp",
+    maps: [".rodata", ".bss", ".data"],
+  }]);
+  assert.deepEqual(j.maps[2], {
+    name: ".bss",
+    type: "array",
+    key_size: 4,
+    value_size: 24,
+    max_entries: 1,
+    flags: 0,
+    declared: "data",
+    section: ".bss",
+  });
+  assert.equal(j.relocations.length, 4);
+  const d = await cli("disasm", "--section", "tc", fx("calls"));
+  assert.equal(d.code, 0, d.err);
+  assert.match(d.out, /^ {3}4: call pc\+2$/m);
+  const bad = await cli("disasm", "--section", "nope", fx("calls"));
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /no program in section 'nope' \(programs: tc\)/);
+});
