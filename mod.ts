@@ -5,6 +5,7 @@
  * - `core/asm`: disassembler (kernel 3.18 log style, llvm style) and assembler
  * - `core/formats`: JSON, raw and assembly program files
  * - `core/vm`: the interpreter, its address space and helpers
+ * - `core/jit`: the eBPF → JavaScript JIT (`Jit`, `createEngine`), same results as the interpreter
  * - `core/maps`: hash and array maps
  * - `core/bpf.ts`: the `bpf()` facade (fd table, errno names)
  * - `core/elf`: eBPF ELF objects (clang -target bpf -c): programs, maps, relocations
@@ -21,6 +22,7 @@
 export * from "./core/isa/mod.ts";
 export * from "./core/errors.ts";
 export * from "./core/vm/mod.ts";
+export * from "./core/jit/mod.ts";
 export * from "./core/maps/mod.ts";
 export * from "./core/bpf.ts";
 export * from "./core/asm/mod.ts";

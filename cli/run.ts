@@ -8,12 +8,13 @@ import { BpfError } from "../core/errors.ts";
 import { Bpf, type VerifyHook } from "../core/bpf.ts";
 import type { Program } from "../core/isa/mod.ts";
 import type { RunResult, VmProfile } from "../core/vm/mod.ts";
+import { Jit } from "../core/jit/mod.ts";
 import { verifyHook } from "../core/verifier/mod.ts";
 import { CliError, loadProgramFile, parseHexOption, parseIntOption, readFileOrDie } from "./util.ts";
 
 /** Options of `bpfscope run`. */
 export interface RunCliOptions {
-  /** Execution engine (only `interp`). */
+  /** Execution engine: `jit` (default) or `interp`. */
   engine: string;
   /** ctx bytes as hex. */
   ctx?: string;
@@ -78,7 +79,15 @@ export function runProgram(
   file: string,
   prog: Program,
   input: { ctx?: Uint8Array; data?: Uint8Array; mem?: Uint8Array },
-  opts: { profile: VmProfile; maxInsns?: number; seed?: number; regs?: boolean; verify?: VerifyHook | null },
+  opts: {
+    profile: VmProfile;
+    maxInsns?: number;
+    seed?: number;
+    regs?: boolean;
+    verify?: VerifyHook | null;
+    /** `interp` (default here) or `jit` (same results, compiled to JavaScript). */
+    engine?: "interp" | "jit";
+  },
 ): RunRecord {
   const bpf = new Bpf({ profile: opts.profile, verify: opts.verify ?? null });
   const rec: RunRecord = { file, r0: "0", insns_executed: 0, maps: [], output: [], error: null };
@@ -97,12 +106,13 @@ export function runProgram(
       fds.push(fd);
     }
     const loaded = bpf.progLoad({ insns: prog.withMapFds(fds), progType: prog.progType });
-    const r: RunResult = bpf.progTestRun(loaded.fd, {
-      ...input,
-      maxInsns: opts.maxInsns,
-      seed: opts.seed,
-      regs: opts.regs,
-    });
+    const runOpts = { maxInsns: opts.maxInsns, seed: opts.seed, regs: opts.regs };
+    const r: RunResult = opts.engine === "jit"
+      ? new Jit(bpf.prog(loaded.fd).prog, {
+        profile: opts.profile,
+        resolveMap: (fd) => (fds.includes(fd) ? bpf.map(fd) : undefined),
+      }).run(input, runOpts)
+      : bpf.progTestRun(loaded.fd, { ...input, ...runOpts });
     rec.r0 = r.r0.toString();
     rec.insns_executed = r.insnsExecuted;
     rec.output = r.output;
@@ -142,9 +152,9 @@ function textReport(rec: RunRecord, many: boolean): string {
 export function registerRun(program: Command): void {
   program
     .command("run")
-    .description("run programs in the interpreter (unverified unless --verify)")
+    .description("run programs (JIT by default, or the interpreter; unverified unless --verify)")
     .argument("<files...>", "program files (JSON, raw or asm)")
-    .option("--engine <name>", "execution engine: interp", "interp")
+    .option("--engine <name>", "execution engine: jit (compiled to JavaScript) | interp; identical results", "jit")
     .option("--ctx <hex>", "ctx bytes (r1 points at a copy)")
     .option("--data <hex>", "packet bytes (socket filter: LD_ABS/LD_IND read them)")
     .option("--mem <file>", "memory buffer: r1 = its address, r2 = its length")
@@ -167,7 +177,9 @@ Examples:
 Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usage.`,
     )
     .action((files: string[], o: RunCliOptions) => {
-      if (o.engine !== "interp") throw new CliError(`--engine: unknown engine '${o.engine}' (available: interp)`, 2);
+      if (o.engine !== "interp" && o.engine !== "jit") {
+        throw new CliError(`--engine: unknown engine '${o.engine}' (available: jit, interp)`, 2);
+      }
       if (o.profile !== "modern" && o.profile !== "linux-3.18") {
         throw new CliError(`--profile: expected modern or linux-3.18, got '${o.profile}'`, 2);
       }
@@ -189,6 +201,7 @@ Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usag
           seed,
           regs: o.regs,
           verify,
+          engine: o.engine as "interp" | "jit",
         });
         if (rec.error) failed = true;
         const text = o.json ? JSON.stringify(rec) : textReport(rec, progs.length > 1);

@@ -4,7 +4,7 @@
 // helper output, faults (message and pc) and executed-instruction counts
 // must be identical.
 import assert from "node:assert/strict";
-import { createEngine, Jit } from "../core/jit/mod.ts";
+import { createVm, Jit } from "../core/jit/mod.ts";
 import { Interpreter, type InterpreterOptions, type RunInput, type RunOptions } from "../core/vm/mod.ts";
 import { defaultHelpers, type HelperTable } from "../core/vm/mod.ts";
 import { ArrayMap, type BpfMap, HashMap } from "../core/maps/mod.ts";
@@ -40,7 +40,7 @@ function same(c: Case, label: string) {
     const maps = (c.maps ?? freshMaps)();
     const opts: InterpreterOptions = { profile: c.profile, resolveMap: (fd) => maps.get(fd) };
     if (c.helpers) opts.helpers = c.helpers();
-    const e = createEngine(c.prog, opts, engine);
+    const e = createVm(c.prog, opts, engine);
     const r = e.run(c.input ?? {}, { clock: () => 123456789n, ...c.run, regs: true });
     return {
       r0: r.r0,
@@ -356,7 +356,7 @@ Deno.test("jit: custom helpers see and change every register; helper exceptions 
   }
 });
 
-Deno.test("jit: engines agree on repeated runs (state reset), compile cache and createEngine", () => {
+Deno.test("jit: engines agree on repeated runs (state reset), compile cache and createVm", () => {
   const b = benchPrograms()[2];
   const j = new Jit(b.prog);
   const mem = benchInput();
@@ -365,8 +365,8 @@ Deno.test("jit: engines agree on repeated runs (state reset), compile cache and 
   assert.equal(c.r0, b.r0);
   const j2 = new Jit(b.prog);
   assert.equal(j2.source, j.source);
-  assert.ok(createEngine(b.prog, {}, "interp") instanceof Interpreter);
-  assert.ok(createEngine(b.prog) instanceof Jit);
+  assert.ok(createVm(b.prog, {}, "interp") instanceof Interpreter);
+  assert.ok(createVm(b.prog) instanceof Jit);
 });
 
 // ---------------------------------------------------------------- random programs

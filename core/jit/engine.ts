@@ -9,10 +9,10 @@ import { Interpreter, type InterpreterOptions, type RunInput, type RunOptions, t
 import { Jit } from "./jit.ts";
 
 /** The execution engines. */
-export type EngineName = "interp" | "jit";
+export type VmEngineName = "interp" | "jit";
 
 /** What both engines provide. */
-export interface Engine {
+export interface VmEngine {
   /** Maps referenced by the program, by index. */
   readonly maps: BpfMap[];
   /** Run the program once. */
@@ -20,6 +20,6 @@ export interface Engine {
 }
 
 /** Prepare `prog` for running on engine `name` (default `jit`). */
-export function createEngine(prog: Program, opts: InterpreterOptions = {}, name: EngineName = "jit"): Engine {
+export function createVm(prog: Program, opts: InterpreterOptions = {}, name: VmEngineName = "jit"): VmEngine {
   return name === "interp" ? new Interpreter(prog, opts) : new Jit(prog, opts);
 }
