@@ -8,9 +8,11 @@ import {
   BPF_JMP_IMM,
   BPF_LD_IMM64,
   BPF_LD_MAP_FD,
+  BPF_LD_MAP_VALUE,
   BPF_LDX_MEM,
   BPF_MOV64_IMM,
   BPF_PSEUDO_MAP_FD,
+  BPF_PSEUDO_MAP_VALUE,
   BPF_REG_0,
   BPF_REG_1,
   BPF_REG_10,
@@ -87,4 +89,15 @@ Deno.test("isa: withMapFds patches imm and src_reg of fixup slots, leaving the o
   assert.equal(p.imm(0), 0);
   assert.equal(p.src(0), 0);
   assert.throws(() => p.withMapFds([]), /names map 0, but there are 0 maps/);
+});
+
+Deno.test("isa: withMapFds keeps BPF_PSEUDO_MAP_VALUE loads (global data) as value loads", () => {
+  const p = Program.fromInsns([BPF_LD_MAP_VALUE(BPF_REG_1, 0, 16), BPF_MOV64_IMM(BPF_REG_0, 0), BPF_EXIT_INSN()], {
+    maps: [mapDef({ type: 2, keySize: 4, valueSize: 32, maxEntries: 1 })],
+    fixups: [[0, 0]],
+  });
+  const q = p.withMapFds([5]);
+  assert.equal(q.imm(0), 5);
+  assert.equal(q.src(0), BPF_PSEUDO_MAP_VALUE);
+  assert.equal(q.imm(1), 16);
 });

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { BPF_PSEUDO_MAP_FD, PROG_TYPES } from "./opcodes.ts";
+import { BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, PROG_TYPES } from "./opcodes.ts";
 
 /** One decoded instruction slot, as in the kernel's `struct bpf_insn`. */
 export interface Insn {
@@ -188,7 +188,7 @@ export class Program {
   /**
    * A copy with each fixup applied: the map fd from `fds[mapIndex]` written
    * into the imm of the LD_IMM64 at the fixup's slot, and src_reg set to
-   * BPF_PSEUDO_MAP_FD.
+   * BPF_PSEUDO_MAP_FD (a BPF_PSEUDO_MAP_VALUE load keeps its src_reg).
    * @throws RangeError when a fixup names a slot or map that does not exist.
    */
   withMapFds(fds: ReadonlyArray<number>): Program {
@@ -199,7 +199,8 @@ export class Program {
         throw new RangeError(`fixup at slot ${slot} names map ${mapIndex}, but there are ${fds.length} maps`);
       }
       p.setImm(slot, fds[mapIndex]);
-      p.setSrc(slot, BPF_PSEUDO_MAP_FD);
+      // a BPF_PSEUDO_MAP_VALUE load (global data) keeps its kind; anything else becomes a map fd load
+      if (p.src(slot) !== BPF_PSEUDO_MAP_VALUE) p.setSrc(slot, BPF_PSEUDO_MAP_FD);
     }
     return p;
   }
