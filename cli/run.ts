@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { BpfError } from "../core/errors.ts";
-import { Bpf, type VerifyHook } from "../core/bpf.ts";
+import { Bpf, ProgLoadError, type VerifyHook } from "../core/bpf.ts";
 import type { Program } from "../core/isa/mod.ts";
 import type { RunResult, VmProfile } from "../core/vm/mod.ts";
 import { Jit } from "../core/jit/mod.ts";
@@ -119,7 +119,8 @@ export function runProgram(
     rec.error = r.fault?.message ?? null;
     if (r.regs) rec.regs = r.regs.map(String);
   } catch (e) {
-    if (e instanceof BpfError || e instanceof RangeError) rec.error = e.message;
+    if (e instanceof ProgLoadError) rec.error = `rejected by the verifier: ${e.message}`;
+    else if (e instanceof BpfError || e instanceof RangeError) rec.error = e.message;
     else throw e;
   }
   rec.maps = fds.map((fd) => {
@@ -133,6 +134,7 @@ function textReport(rec: RunRecord, many: boolean): string {
   const lines: string[] = [];
   const r0 = BigInt(rec.r0);
   const pre = many ? `${rec.file}: ` : "";
+  if (rec.error && rec.insns_executed === 0 && rec.output.length === 0) return `${pre}error: ${rec.error}`;
   lines.push(`${pre}r0 = 0x${r0.toString(16).padStart(16, "0")} (${rec.r0}), ${rec.insns_executed} insns executed`);
   if (rec.regs) {
     rec.regs.forEach((v, i) =>

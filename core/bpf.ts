@@ -57,6 +57,8 @@ export interface VerifyVerdict {
   errno?: string;
   /** The verifier log. */
   log: string;
+  /** The error message (the kernel's last log line), also when logging was off. */
+  error?: string | null;
 }
 
 /** A verifier plugged into {@link Bpf.progLoad}. */
@@ -120,9 +122,10 @@ export class ProgLoadError extends BpfError {
    * Create the error.
    * @param errno errno name
    * @param log the verifier log
+   * @param message the error message when the log does not carry it (logging off)
    */
-  constructor(errno: string, log: string) {
-    super(errno, log.split("\n").filter((l) => l.trim()).at(-1) ?? "program rejected");
+  constructor(errno: string, log: string, message?: string | null) {
+    super(errno, log.split("\n").filter((l) => l.trim()).at(-1) ?? message ?? "program rejected");
     this.name = "ProgLoadError";
     this.log = log;
   }
@@ -250,7 +253,7 @@ export class Bpf {
           return e?.kind === "map" ? e.map : undefined;
         },
       });
-      if (!v.accepted) throw new ProgLoadError(v.errno ?? "EACCES", v.log);
+      if (!v.accepted) throw new ProgLoadError(v.errno ?? "EACCES", v.log, v.error);
       log = v.log;
       verified = true;
     }
