@@ -66,6 +66,7 @@ import {
   regText,
   SLOT_OFF,
   STACK_INVALID,
+  STACK_LO,
   STACK_MISC,
   STACK_SPILL,
   STACK_SPILL_PART,
@@ -192,6 +193,11 @@ const PH_POP = 2;
 const PH_DONE = 3;
 
 const SIZE_BYTES = [4, 2, 1, 8];
+
+/** One spare explored-states arena, reused by the next walk after {@link VerifierEngine.release}. */
+let arenaPool: Int32Array<ArrayBuffer> | null = null;
+/** One spare pending-stack arena. */
+let pendPool: Int32Array<ArrayBuffer> | null = null;
 
 /** The stepping verifier. */
 export class VerifierEngine {
@@ -418,6 +424,26 @@ export class VerifierEngine {
     }
   }
 
+  /**
+   * Give the explored-states arena back for reuse by the next engine (batch
+   * verification calls this once it has read the results). Accessors about
+   * explored states must not be used afterwards.
+   */
+  release(): void {
+    if (!arenaPool || arenaPool.length < this.#ex.length) arenaPool = this.#ex;
+    if (!pendPool || pendPool.length < this.#pend.length) pendPool = this.#pend;
+    this.#pend = new Int32Array(0);
+    this.#pendInsn = new Int32Array(0);
+    this.#pendPrev = new Int32Array(0);
+    this.#pendPath = new Int32Array(0);
+    this.#depth = 0;
+    this.#ex = new Int32Array(0);
+    this.#exB = new Uint8Array(0);
+    this.#exNext = new Int32Array(0);
+    this.#exCount = 0;
+    this.#head.fill(-1);
+  }
+
   /** Run to the end; returns the final event (EV_ACCEPTED or EV_ERROR). */
   run(): number {
     let ev = this.#lastEv;
@@ -449,8 +475,11 @@ export class VerifierEngine {
     }
     const k = this.#exCount;
     if (k === this.#exNext.length) {
-      const cap = Math.max(64, k * 2);
-      const ex2 = new Int32Array(cap * STATE_WORDS);
+      let cap = Math.max(8, k * 2);
+      const pooled = arenaPool;
+      const ex2 = pooled && pooled.length >= cap * STATE_WORDS ? pooled : new Int32Array(cap * STATE_WORDS);
+      if (ex2 === pooled) arenaPool = null;
+      cap = ex2.length / STATE_WORDS;
       ex2.set(this.#ex);
       this.#ex = ex2;
       this.#exB = new Uint8Array(ex2.buffer);
@@ -477,8 +506,11 @@ export class VerifierEngine {
   #pushStack(insnIdx: number, prev: number): number {
     const d = this.#depth;
     if (d === this.#pendInsn.length) {
-      const cap = Math.max(16, d * 2);
-      const p2 = new Int32Array(cap * STATE_WORDS);
+      let cap = Math.max(4, d * 2);
+      const pooled = pendPool;
+      const p2 = pooled && pooled.length >= cap * STATE_WORDS ? pooled : new Int32Array(cap * STATE_WORDS);
+      if (p2 === pooled) pendPool = null;
+      cap = p2.length / STATE_WORDS;
       p2.set(this.#pend);
       this.#pend = p2;
       const a = new Int32Array(cap), b = new Int32Array(cap), c = new Int32Array(cap);
@@ -722,6 +754,7 @@ export class VerifierEngine {
     const vt = valueRegno >= 0 ? s[valueRegno * REG_W] : NOT_INIT;
     const k = ((MAX_BPF_STACK + off) / 8) | 0;
     const so = SLOT_OFF + k * REG_W;
+    if (MAX_BPF_STACK + off < s[STACK_LO]) s[STACK_LO] = MAX_BPF_STACK + off;
     if (vt === PTR_TO_MAP_VALUE || vt === PTR_TO_STACK || vt === PTR_TO_CTX) {
       if (size !== 8) return this.#err("EACCES", "invalid size of register spill");
       s.copyWithin(so, valueRegno * REG_W, valueRegno * REG_W + REG_W);

@@ -241,6 +241,7 @@ export function verify(program: Program, opts: VerifyOptions = {}): VerifyResult
     stats: engineStats(e, dt),
   };
   if (opts.explain && !e.accepted) res.explain = explainEngine(e);
+  e.release();
   return res;
 }
 
@@ -265,7 +266,7 @@ export interface VerifyHookRequest {
 export function verifyHook(
   prog: Program,
   req: VerifyHookRequest,
-): { accepted: boolean; errno?: string; log: string } {
+): { accepted: boolean; errno?: string; log: string; error: string | null } {
   const r = verify(prog, {
     profile: req.profile === "linux-3.18" ? "linux-3.18" : "linux-3.19",
     progType: req.progType,
@@ -277,5 +278,7 @@ export function verifyHook(
       return fd >= 0 && fd <= 2 ? "EINVAL" : "EBADF";
     },
   });
-  return r.accepted ? { accepted: true, log: r.log } : { accepted: false, errno: r.errno ?? "EACCES", log: r.log };
+  return r.accepted
+    ? { accepted: true, log: r.log, error: null }
+    : { accepted: false, errno: r.errno ?? "EACCES", log: r.log, error: r.error };
 }

@@ -7,9 +7,11 @@
  *
  * | words | what |
  * |---|---|
- * | `0 .. 55` | R0..R10, 5 words each: type, payload low, payload high, map index, origin insn |
+ * | `0 .. 54` | R0..R10, 5 words each: type, payload low, payload high, map index, origin insn |
+ * | `55` | lowest stack byte index ever written (512: none), so comparisons skip the untouched stack |
  * | `56 .. 183` | 512 stack slot-type bytes (`stack[MAX_BPF_STACK + off]`), 4 per word |
  * | `184 .. 503` | 64 saved (spilled) registers, one per 8-byte stack slot, 5 words each |
+ * | `504 .. 505` | bit k set: some byte of 8-byte stack slot k is not STACK_INVALID |
  *
  * The payload is the kernel's 8-byte union of `int imm` and `struct bpf_map *`:
  * writing an imm replaces only the low word, "mark unknown" clears both, so
@@ -88,6 +90,8 @@ export const R_HI = 2;
 export const R_MAP = 3;
 /** Word index of the insn that gave a register its type (-1: program entry). */
 export const R_ORIGIN = 4;
+/** Word index of the lowest written stack byte index (bookkeeping, not compared). */
+export const STACK_LO = 55;
 /** Word offset of the stack slot-type bytes. */
 export const STYPE_OFF = 56;
 /** Byte offset of the stack slot-type bytes. */
@@ -96,8 +100,16 @@ export const STYPE_BYTE = STYPE_OFF * 4;
 export const SLOT_OFF = STYPE_OFF + MAX_BPF_STACK / 4;
 /** Number of 8-byte stack slots. */
 export const NSLOTS = MAX_BPF_STACK / 8;
+/**
+ * Word offset of the 64-bit "slot written" mask (bit k: a byte of slot k,
+ * stack bytes `8k .. 8k+7`, is not STACK_INVALID). Stack bytes never go
+ * back to INVALID, so the mask only grows. It is bookkeeping for a quick
+ * reject in {@link statesEqual} (old's written slots must be a subset of
+ * cur's) and is never compared itself.
+ */
+export const MASK_OFF = SLOT_OFF + NSLOTS * REG_W;
 /** Words per state. */
-export const STATE_WORDS = SLOT_OFF + NSLOTS * REG_W;
+export const STATE_WORDS = MASK_OFF + 2;
 
 /** Initial state: R1 = ctx, R10 = fp, everything else NOT_INIT, stack INVALID. */
 export function initRegState(s: Int32Array): void {
@@ -110,6 +122,7 @@ export function initRegState(s: Int32Array): void {
     s[SLOT_OFF + k * REG_W + R_MAP] = -1;
     s[SLOT_OFF + k * REG_W + R_ORIGIN] = -1;
   }
+  s[STACK_LO] = MAX_BPF_STACK;
   s[1 * REG_W + R_TYPE] = PTR_TO_CTX;
   s[10 * REG_W + R_TYPE] = FRAME_PTR;
 }
@@ -139,23 +152,27 @@ export function statesEqual(
     if (ot === UNKNOWN_VALUE && b[c] !== NOT_INIT) continue;
     return false;
   }
-  const ao = aOff + STYPE_OFF, bo = bOff + STYPE_OFF;
-  for (let w = 0; w < MAX_BPF_STACK / 4; w++) {
-    const ow = a[ao + w];
-    if (ow === 0) continue; // four INVALID bytes in old
-    const cw = b[bo + w];
-    const ab = (aOff + STYPE_OFF) * 4 + w * 4, bb = (bOff + STYPE_OFF) * 4 + w * 4;
-    if (ow !== cw) {
-      for (let j = 0; j < 4; j++) {
-        const ot = aBytes[ab + j];
-        if (ot !== STACK_INVALID && ot !== bBytes[bb + j]) return false;
+  // A byte old has written must be written (identically) in cur: old's
+  // written slots must be a subset of cur's. Only those slots are visited.
+  const m0 = a[aOff + MASK_OFF], m1 = a[aOff + MASK_OFF + 1];
+  if ((m0 & ~b[bOff + MASK_OFF]) !== 0 || (m1 & ~b[bOff + MASK_OFF + 1]) !== 0) return false;
+  for (let half = 0; half < 2; half++) {
+    let m = half === 0 ? m0 : m1;
+    while (m !== 0) {
+      const low = m & -m;
+      m ^= low;
+      const k = (half << 5) | (31 - Math.clz32(low)); // slot: stack bytes 8k .. 8k+7
+      const aw = aOff + STYPE_OFF + (k << 1), bw = bOff + STYPE_OFF + (k << 1);
+      if (a[aw] !== b[bw] || a[aw + 1] !== b[bw + 1]) {
+        const ab = aw << 2, bb = bw << 2;
+        for (let j = 0; j < 8; j++) {
+          const ot = aBytes[ab + j];
+          if (ot !== STACK_INVALID && ot !== bBytes[bb + j]) return false;
+        }
       }
-    }
-    if ((w & 1) === 0) {
-      // w covers bytes 4w..4w+3; byte 4w is 8-aligned when w is even
-      const ot = aBytes[ab];
+      // saved register: compared at the slot's first (8-aligned) byte
+      const ot = aBytes[aw << 2];
       if (slotModel ? ot !== STACK_INVALID : ot === STACK_SPILL) {
-        const k = w >> 1;
         const so = aOff + SLOT_OFF + k * REG_W, co = bOff + SLOT_OFF + k * REG_W;
         if (a[so] !== b[co] || a[so + 1] !== b[co + 1] || a[so + 2] !== b[co + 2]) return false;
       }
