@@ -49,6 +49,7 @@ import {
   CONST_PTR_TO_MAP,
   FRAME_PTR,
   initRegState,
+  MASK_OFF,
   MAX_BPF_REG,
   MAX_BPF_STACK,
   NOT_INIT,
@@ -755,6 +756,7 @@ export class VerifierEngine {
     const k = ((MAX_BPF_STACK + off) / 8) | 0;
     const so = SLOT_OFF + k * REG_W;
     if (MAX_BPF_STACK + off < s[STACK_LO]) s[STACK_LO] = MAX_BPF_STACK + off;
+    s[MASK_OFF + (k >> 5)] |= 1 << (k & 31);
     if (vt === PTR_TO_MAP_VALUE || vt === PTR_TO_STACK || vt === PTR_TO_CTX) {
       if (size !== 8) return this.#err("EACCES", "invalid size of register spill");
       s.copyWithin(so, valueRegno * REG_W, valueRegno * REG_W + REG_W);

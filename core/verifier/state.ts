@@ -144,6 +144,11 @@ export function statesEqual(
   aBytes: Uint8Array,
   bBytes: Uint8Array,
 ): boolean {
+  // A byte old has written must be written (identically) in cur: old's
+  // written slots must be a subset of cur's (a cheap reject, tested first).
+  // Only those slots are visited below.
+  const m0 = a[aOff + MASK_OFF], m1 = a[aOff + MASK_OFF + 1];
+  if ((m0 & ~b[bOff + MASK_OFF]) !== 0 || (m1 & ~b[bOff + MASK_OFF + 1]) !== 0) return false;
   for (let r = 0; r < MAX_BPF_REG; r++) {
     const o = aOff + r * REG_W, c = bOff + r * REG_W;
     const ot = a[o];
@@ -152,10 +157,6 @@ export function statesEqual(
     if (ot === UNKNOWN_VALUE && b[c] !== NOT_INIT) continue;
     return false;
   }
-  // A byte old has written must be written (identically) in cur: old's
-  // written slots must be a subset of cur's. Only those slots are visited.
-  const m0 = a[aOff + MASK_OFF], m1 = a[aOff + MASK_OFF + 1];
-  if ((m0 & ~b[bOff + MASK_OFF]) !== 0 || (m1 & ~b[bOff + MASK_OFF + 1]) !== 0) return false;
   for (let half = 0; half < 2; half++) {
     let m = half === 0 ? m0 : m1;
     while (m !== 0) {
