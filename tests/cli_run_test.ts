@@ -24,8 +24,11 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
   return { code: p.code, out: new TextDecoder().decode(p.stdout), err: new TextDecoder().decode(p.stderr) };
 }
 
+const TMP = Deno.makeTempDirSync({ prefix: "bpfscope_test_" });
+globalThis.addEventListener("unload", () => Deno.removeSync(TMP, { recursive: true }));
+
 async function tmpJson(obj: unknown): Promise<string> {
-  const f = await Deno.makeTempFile({ suffix: ".json" });
+  const f = await Deno.makeTempFile({ dir: TMP, suffix: ".json" });
   await Deno.writeTextFile(f, JSON.stringify(obj));
   return f;
 }
