@@ -53,7 +53,7 @@ export interface PassError {
 export interface MapPass {
   /** Distinct maps in order of first reference. */
   maps: VerifierMap[];
-  /** The fds they came from. */
+  /** The fd each map was first referenced by. */
   fds: number[];
   /** Per slot: index into `maps` of the map the LD_IMM64 loads, or -1. */
   mapAt: Int32Array;
@@ -75,6 +75,7 @@ export function replaceMapFdWithMapPtr(
 ): MapPass | PassError {
   const maps: VerifierMap[] = [];
   const fds: number[] = [];
+  const byFd = new Map<number, number>();
   const mapAt = new Int32Array(len).fill(-1);
   for (let i = 0; i < len; i++) {
     if (code[i] !== 0x18) continue;
@@ -84,14 +85,19 @@ export function replaceMapFdWithMapPtr(
     if (src[i] !== 0) {
       if (src[i] !== 1) return { errno: "EINVAL", msg: "unrecognized bpf_ld_imm64 insn\n" };
       const fd = imm[i];
-      let k = fds.indexOf(fd);
+      let k = byFd.get(fd) ?? -1;
       if (k < 0) {
         const m = resolve(fd);
         if (m === "EBADF" || m === "EINVAL") return { errno: m, msg: `fd ${fd} is not pointing to valid bpf_map\n` };
-        if (maps.length >= MAX_USED_MAPS) return { errno: "E2BIG", msg: "" };
-        k = maps.length;
-        maps.push(m);
-        fds.push(fd);
+        // used_maps is deduplicated by map (pointer), not by fd: two fds of one map are one map
+        k = maps.indexOf(m);
+        if (k < 0) {
+          if (maps.length >= MAX_USED_MAPS) return { errno: "E2BIG", msg: "" };
+          k = maps.length;
+          maps.push(m);
+          fds.push(fd);
+        }
+        byFd.set(fd, k);
       }
       imm[i] = (MAP_ADDR_LO_BASE + k * MAP_ADDR_STRIDE) | 0;
       imm[i + 1] = MAP_ADDR_HI;
