@@ -151,7 +151,7 @@ Exit status: 0 when every program is accepted, 1 when any is rejected, 2 on bad 
           out += r.log;
           out += r.accepted
             ? `verdict: accepted (${r.stats.processed_insns} insns processed)\n`
-            : `verdict: rejected, ${r.errno}${r.error ? `: ${r.error}` : ""}\n`;
+            : `verdict: rejected, ${r.errno}${r.error ? `: ${r.error}` : ""}${r.note ? ` (${r.note})` : ""}\n`;
           if (r.explain) out += "explain:\n" + r.explain.text.map((l) => `  ${l}\n`).join("");
           writeStdout(out);
         }

@@ -24,6 +24,7 @@
  * @module
  */
 import type { Program } from "../isa/program.ts";
+import { progTypeName } from "../isa/opcodes.ts";
 import {
   EV_ACCEPTED,
   EV_BRANCH_PUSHED,
@@ -146,6 +147,11 @@ export interface VerifyResult {
   stats: VerifyStats;
   /** With `explain` on a rejection. */
   explain?: Explanation;
+  /**
+   * On a rejection the kernel prints nothing for (`error` is null): why, in
+   * bpfscope's words. Not part of the kernel's output.
+   */
+  note?: string;
 }
 
 const PROG_TYPE_NAMES: Record<string, number> = { unspec: 0, socket_filter: 1 };
@@ -241,8 +247,31 @@ export function verify(program: Program, opts: VerifyOptions = {}): VerifyResult
     stats: engineStats(e, dt),
   };
   if (opts.explain && !e.accepted) res.explain = explainEngine(e);
+  if (!e.accepted && res.error === null) res.note = silentRejectionNote(program, opts, e.errno);
   e.release();
   return res;
+}
+
+/**
+ * Why a program was rejected when the kernel says nothing: the checks
+ * `bpf_prog_load` and `bpf_check` make before any log is written.
+ */
+export function silentRejectionNote(program: Program, opts: VerifyOptions, errno: string | null): string {
+  const profile = PROFILES[opts.profile ?? DEFAULT_PROFILE];
+  const type = opts.progType !== undefined ? progTypeNumber(opts.progType) ?? -1 : program.progType;
+  if (errno === "ENOSPC") return "the log buffer filled up (log_size too small); the program itself may be fine";
+  if (program.len === 0) return "the program is empty";
+  if (program.len >= 4096) return `the program has ${program.len} instructions; PROG_LOAD takes at most 4095`;
+  if (profile && !profile.progTypes[type]) {
+    const known = Object.values(profile.progTypes).map((t) => t.name).join(", ");
+    return `program type ${
+      progTypeName(type)
+    } is not known to ${profile.name} (it has ${known}); --prog-type overrides it`;
+  }
+  if (errno === "EINVAL" && (opts.logLevel || opts.logSize)) {
+    return "bad log parameters: log_size must be 128 .. UINT_MAX >> 8 and log_level non-zero";
+  }
+  return "the kernel prints no message for this rejection";
 }
 
 /** What `Bpf.progLoad` passes to its verify hook (structurally `VerifyRequest` of core/bpf.ts). */
