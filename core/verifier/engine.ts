@@ -47,6 +47,7 @@ import {
 import {
   CONST_IMM,
   CONST_PTR_TO_MAP,
+  firstRegMismatch,
   FRAME_PTR,
   initRegState,
   MASK_OFF,
@@ -261,6 +262,7 @@ export class VerifierEngine {
   #pc = -1;
   #lastEv = EV_NONE;
   #matched = -1;
+  #hintReg = 0; // see #isStateVisited
   #callMap = -1;
   // log
   #log: VerifierLog | null = null;
@@ -468,11 +470,23 @@ export class VerifierEngine {
 
   #isStateVisited(idx: number): boolean {
     const cur = this.#cur, curB = this.#curB, ex = this.#ex, exB = this.#exB, slot = this.#slotModel;
+    // The register that made the last comparison fail is checked first: a
+    // cheap reject with exactly states_equal's register rule (branch chains
+    // keep many stored states that differ in the same register).
+    let h = this.#hintReg;
+    const hc = h * REG_W, ht = cur[hc], hlo = cur[hc + 1], hhi = cur[hc + 2];
     for (let k = this.#head[idx]; k >= 0; k = this.#exNext[k]) {
-      if (statesEqual(ex, k * STATE_WORDS, cur, 0, slot, exB, curB)) {
+      const ko = k * STATE_WORDS, o = ko + hc, ot = ex[o];
+      if (
+        (ot !== ht || ex[o + 1] !== hlo || ex[o + 2] !== hhi) && ot !== NOT_INIT &&
+        !(ot === UNKNOWN_VALUE && ht !== NOT_INIT)
+      ) continue;
+      if (statesEqual(ex, ko, cur, 0, slot, exB, curB)) {
         this.#matched = k;
         return true;
       }
+      const r = firstRegMismatch(ex, ko, cur, 0);
+      if (r >= 0 && r !== h) this.#hintReg = h = r;
     }
     const k = this.#exCount;
     if (k === this.#exNext.length) {

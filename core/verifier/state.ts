@@ -218,3 +218,19 @@ export function stateLine(s: Int32Array, o: number, bytes: Uint8Array, maps: Rea
   }
   return out + "\n";
 }
+
+/**
+ * The first register for which states_equal's register rule fails (old not
+ * NOT_INIT, not inv-over-initialised, and not bytewise identical), or -1.
+ */
+export function firstRegMismatch(a: Int32Array, aOff: number, b: Int32Array, bOff: number): number {
+  for (let r = 0; r < MAX_BPF_REG; r++) {
+    const o = aOff + r * REG_W, c = bOff + r * REG_W;
+    const ot = a[o];
+    if (ot === b[c] && a[o + 1] === b[c + 1] && a[o + 2] === b[c + 2]) continue;
+    if (ot === NOT_INIT) continue;
+    if (ot === UNKNOWN_VALUE && b[c] !== NOT_INIT) continue;
+    return r;
+  }
+  return -1;
+}
