@@ -47,7 +47,6 @@ import {
 import {
   CONST_IMM,
   CONST_PTR_TO_MAP,
-  firstRegMismatch,
   FRAME_PTR,
   initRegState,
   MASK_OFF,
@@ -65,6 +64,7 @@ import {
   R_ORIGIN,
   REG_TYPE_STR,
   REG_W,
+  regSignature,
   regText,
   SLOT_OFF,
   STACK_INVALID,
@@ -75,6 +75,7 @@ import {
   STATE_WORDS,
   stateLine,
   statesEqual,
+  strictRegMask,
   STYPE_BYTE,
   UNKNOWN_VALUE,
 } from "./state.ts";
@@ -262,7 +263,8 @@ export class VerifierEngine {
   #pc = -1;
   #lastEv = EV_NONE;
   #matched = -1;
-  #hintReg = 0; // see #isStateVisited
+  /** Per explored state: strict register mask, register signature, written-slot mask (pre-filter). */
+  #exSig = new Int32Array(0);
   #callMap = -1;
   // log
   #log: VerifierLog | null = null;
@@ -443,6 +445,7 @@ export class VerifierEngine {
     this.#ex = new Int32Array(0);
     this.#exB = new Uint8Array(0);
     this.#exNext = new Int32Array(0);
+    this.#exSig = new Int32Array(0);
     this.#exCount = 0;
     this.#head.fill(-1);
   }
@@ -470,23 +473,26 @@ export class VerifierEngine {
 
   #isStateVisited(idx: number): boolean {
     const cur = this.#cur, curB = this.#curB, ex = this.#ex, exB = this.#exB, slot = this.#slotModel;
-    // The register that made the last comparison fail is checked first: a
-    // cheap reject with exactly states_equal's register rule (branch chains
-    // keep many stored states that differ in the same register).
-    let h = this.#hintReg;
-    const hc = h * REG_W, ht = cur[hc], hlo = cur[hc + 1], hhi = cur[hc + 2];
+    // Pre-filter (exact: it only skips states states_equal would reject):
+    // old's strictly compared registers (neither NOT_INIT nor inv) must hash
+    // alike in cur, and old's written stack slots must be written in cur.
+    // The filter words sit in a compact side array (4 words per state), so
+    // rejected states cost no cache miss on the 2 KB state itself; cur's
+    // hash is recomputed only when the strict mask changes along the list.
+    const sig = this.#exSig;
+    const cm0 = cur[MASK_OFF], cm1 = cur[MASK_OFF + 1];
+    let lastMask = -1, lastHash = 0;
     for (let k = this.#head[idx]; k >= 0; k = this.#exNext[k]) {
-      const ko = k * STATE_WORDS, o = ko + hc, ot = ex[o];
-      if (
-        (ot !== ht || ex[o + 1] !== hlo || ex[o + 2] !== hhi) && ot !== NOT_INIT &&
-        !(ot === UNKNOWN_VALUE && ht !== NOT_INIT)
-      ) continue;
-      if (statesEqual(ex, ko, cur, 0, slot, exB, curB)) {
+      const q = k << 2, m = sig[q];
+      if (m !== lastMask) {
+        lastMask = m;
+        lastHash = regSignature(cur, 0, m);
+      }
+      if (sig[q + 1] !== lastHash || (sig[q + 2] & ~cm0) !== 0 || (sig[q + 3] & ~cm1) !== 0) continue;
+      if (statesEqual(ex, k * STATE_WORDS, cur, 0, slot, exB, curB)) {
         this.#matched = k;
         return true;
       }
-      const r = firstRegMismatch(ex, ko, cur, 0);
-      if (r >= 0 && r !== h) this.#hintReg = h = r;
     }
     const k = this.#exCount;
     if (k === this.#exNext.length) {
@@ -504,8 +510,16 @@ export class VerifierEngine {
       const ins = new Int32Array(cap);
       ins.set(this.#exInsn);
       this.#exInsn = ins;
+      const sg = new Int32Array(cap * 4);
+      sg.set(this.#exSig);
+      this.#exSig = sg;
     }
     this.#ex.set(cur, k * STATE_WORDS);
+    const sm = strictRegMask(cur, 0), q = k << 2;
+    this.#exSig[q] = sm;
+    this.#exSig[q + 1] = regSignature(cur, 0, sm);
+    this.#exSig[q + 2] = cur[MASK_OFF];
+    this.#exSig[q + 3] = cur[MASK_OFF + 1];
     this.#exNext[k] = this.#head[idx];
     this.#exInsn[k] = idx;
     this.#head[idx] = k;

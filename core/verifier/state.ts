@@ -220,17 +220,34 @@ export function stateLine(s: Int32Array, o: number, bytes: Uint8Array, maps: Rea
 }
 
 /**
- * The first register for which states_equal's register rule fails (old not
- * NOT_INIT, not inv-over-initialised, and not bytewise identical), or -1.
+ * The registers `states_equal` compares strictly when `s` is the *old*
+ * state: bit r set when R`r` is neither NOT_INIT nor inv (those two are the
+ * relaxed cases). Used with {@link regSignature} as a pre-filter.
  */
-export function firstRegMismatch(a: Int32Array, aOff: number, b: Int32Array, bOff: number): number {
+export function strictRegMask(s: Int32Array, o: number): number {
+  let m = 0;
   for (let r = 0; r < MAX_BPF_REG; r++) {
-    const o = aOff + r * REG_W, c = bOff + r * REG_W;
-    const ot = a[o];
-    if (ot === b[c] && a[o + 1] === b[c + 1] && a[o + 2] === b[c + 2]) continue;
-    if (ot === NOT_INIT) continue;
-    if (ot === UNKNOWN_VALUE && b[c] !== NOT_INIT) continue;
-    return r;
+    const t = s[o + r * REG_W];
+    if (t !== NOT_INIT && t !== UNKNOWN_VALUE) m |= 1 << r;
   }
-  return -1;
+  return m;
+}
+
+/**
+ * A 32-bit hash of (type, payload) of the registers in `mask`. For an old
+ * state with strict mask `m`, `statesEqual(old, cur)` implies
+ * `regSignature(old, m) === regSignature(cur, m)`, so a differing signature
+ * rejects without the full comparison (is_state_visited computes cur's
+ * signature once per distinct mask).
+ */
+export function regSignature(s: Int32Array, o: number, mask: number): number {
+  let h = 0x811c9dc5 | 0;
+  for (let r = 0; r < MAX_BPF_REG; r++) {
+    if ((mask & (1 << r)) === 0) continue;
+    const ro = o + r * REG_W;
+    h = Math.imul(h ^ s[ro], 0x01000193);
+    h = Math.imul(h ^ s[ro + 1], 0x01000193);
+    h = Math.imul(h ^ s[ro + 2], 0x01000193);
+  }
+  return h;
 }
