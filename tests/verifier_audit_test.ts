@@ -713,3 +713,36 @@ Deno.test("audit: explain — path of branch decisions, origin of the offending 
   assert.equal(r.explain!.origin, -1);
   assert.ok(r.explain!.text.join("\n").includes("R6"));
 });
+
+Deno.test("audit: is_state_visited pre-filter is exact (equal states always share the signature)", async () => {
+  const S = await import("../core/verifier/state.ts");
+  let seed = 12345;
+  const rnd = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
+  let equal = 0;
+  for (let iter = 0; iter < 20000; iter++) {
+    const a = new Int32Array(S.STATE_WORDS), b = new Int32Array(S.STATE_WORDS);
+    S.initRegState(a);
+    for (let r = 0; r < S.MAX_BPF_REG; r++) {
+      const o = r * S.REG_W;
+      a[o] = rnd(9);
+      a[o + 1] = rnd(3) - 1;
+      a[o + 2] = rnd(2) ? 0 : 0xffff8800 | 0;
+    }
+    b.set(a);
+    // mutate cur a little: relaxations (old NOT_INIT / inv) make many pairs equal
+    for (let j = rnd(3); j > 0; j--) {
+      const o = rnd(S.MAX_BPF_REG) * S.REG_W;
+      b[o + rnd(3)] = rnd(9);
+    }
+    const m = S.strictRegMask(a, 0);
+    const eq = S.statesEqual(a, 0, b, 0, true, new Uint8Array(a.buffer), new Uint8Array(b.buffer));
+    if (eq) {
+      equal++;
+      assert.equal(S.regSignature(a, 0, m), S.regSignature(b, 0, m));
+    }
+  }
+  assert.ok(equal > 2000, `only ${equal} equal pairs`);
+});
