@@ -80,6 +80,7 @@ if (import.meta.main) {
   report("const chain x200, pruning", consts, true);
   report("const chain x120, pruning (accepted)", constsOk, true);
   report("distinct chain x14, no pruning", distinct, false);
+  report("distinct chain x14, pruning (worst case: ~13k stored states, none match)", distinct, true);
 }
 
 Deno.bench("verifier: diamond chain, no pruning (32769 insns, E2BIG)", () => {
@@ -96,4 +97,7 @@ Deno.bench("verifier: const chain x120, pruning (accepted)", () => {
 });
 Deno.bench("verifier: distinct-stack chain, no pruning (budget)", () => {
   verify(distinct, { prune: false });
+});
+Deno.bench("verifier: distinct-stack chain, pruning (worst case for is_state_visited)", () => {
+  verify(distinct);
 });
