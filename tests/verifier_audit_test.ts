@@ -746,3 +746,12 @@ Deno.test("audit: is_state_visited pre-filter is exact (equal states always shar
   }
   assert.ok(equal > 2000, `only ${equal} equal pairs`);
 });
+
+Deno.test("audit: map sizes are C ints where the kernel passes them as int (3.18 UNSPEC maps are not validated)", () => {
+  const huge = { type: 0, keySize: 0xffffffff, valueSize: 0x80000000, maxEntries: 1 };
+  const r = verify(P([...LOOKUP(0, 9), R0_0, EXIT]), {
+    profile: "linux-3.18",
+    resolveMapFd: (fd) => (fd === 9 ? huge : "EBADF"),
+  });
+  assert.equal(r.error, "invalid stack type R2 off=-8 access_size=-1");
+});

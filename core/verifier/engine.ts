@@ -756,7 +756,7 @@ export class VerifierEngine {
       if (off < 0 || off + size > m.valueSize) {
         return this.#err(
           "EACCES",
-          `invalid access to map value, value_size=${m.valueSize} off=${off} size=${size}`,
+          `invalid access to map value, value_size=${m.valueSize | 0} off=${off} size=${size}`,
           regno,
         );
       }
@@ -877,10 +877,10 @@ export class VerifierEngine {
       this.#callMap = s[o + R_MAP];
     } else if (argType === ARG_PTR_TO_MAP_KEY) {
       if (this.#callMap < 0) return this.#err("EACCES", "invalid map_ptr to access map->key");
-      return this.#checkStackBoundary(regno, this.maps[this.#callMap].keySize);
+      return this.#checkStackBoundary(regno, this.maps[this.#callMap].keySize | 0); // (int) u32
     } else if (argType === ARG_PTR_TO_MAP_VALUE) {
       if (this.#callMap < 0) return this.#err("EACCES", "invalid map_ptr to access map->value");
-      return this.#checkStackBoundary(regno, this.maps[this.#callMap].valueSize);
+      return this.#checkStackBoundary(regno, this.maps[this.#callMap].valueSize | 0);
     } else if (argType === ARG_CONST_STACK_SIZE) {
       if (regno === 1) return this.#err("EACCES", "ARG_CONST_STACK_SIZE cannot be first argument");
       return this.#checkStackBoundary(regno - 1, s[o + R_LO]);
