@@ -1,39 +1,12 @@
 // `bpfscope run` end to end (spawns `deno run -A cli/main.ts run ...`).
-// Needs core/formats and the other commands' modules; until they land in this
-// tree the tests are skipped (set BPFSCOPE_CLI_ROOT to run them on another checkout).
 import assert from "node:assert/strict";
 import { TESTS_DIR } from "./vm_util.ts";
+import { runCli, tmpJson } from "./cli_util.ts";
 
-const ROOT = Deno.env.get("BPFSCOPE_CLI_ROOT") ?? new URL("..", import.meta.url).pathname;
-const ready = ["core/formats/mod.ts", "cli/asm.ts", "cli/disasm.ts"].every((f) => {
-  try {
-    return Deno.statSync(`${ROOT}/${f}`).isFile;
-  } catch {
-    return false;
-  }
-});
 const DATA = `${TESTS_DIR}data`;
+const cli = (...args: string[]) => runCli("run", ...args);
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const p = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}/cli/main.ts`, "run", ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  return { code: p.code, out: new TextDecoder().decode(p.stdout), err: new TextDecoder().decode(p.stderr) };
-}
-
-const TMP = Deno.makeTempDirSync({ prefix: "bpfscope_test_" });
-globalThis.addEventListener("unload", () => Deno.removeSync(TMP, { recursive: true }));
-
-async function tmpJson(obj: unknown): Promise<string> {
-  const f = await Deno.makeTempFile({ dir: TMP, suffix: ".json" });
-  await Deno.writeTextFile(f, JSON.stringify(obj));
-  return f;
-}
-
-Deno.test({ name: "run: bench programs with --mem, text and --json", ignore: !ready }, async () => {
+Deno.test("run: bench programs with --mem, text and --json", async () => {
   const t = await cli("--mem", `${DATA}/bench/input256.mem`, `${DATA}/bench/fib32.json`);
   assert.equal(t.code, 0, t.err);
   assert.equal(t.out, "r0 = 0x0000000065733f5e (1702051678), 9000007 insns executed\n");
@@ -55,7 +28,7 @@ Deno.test({ name: "run: bench programs with --mem, text and --json", ignore: !re
   assert.equal(lines[1].error, null);
 });
 
-Deno.test({ name: "run: maps with init and fixup, dumped after the run", ignore: !ready }, async () => {
+Deno.test("run: maps with init and fixup, dumped after the run", async () => {
   const f = await tmpJson(JSON.parse(Deno.readTextFileSync(`${DATA}/vectors/alu/v1_seed1/case_00000.json`)));
   const j = await cli("--json", f);
   assert.equal(j.code, 0, j.err);
@@ -66,7 +39,7 @@ Deno.test({ name: "run: maps with init and fixup, dumped after the run", ignore:
   assert.equal(rec.output.length, 0);
 });
 
-Deno.test({ name: "run: fault -> exit 1 with the message; trace_printk output", ignore: !ready }, async () => {
+Deno.test("run: fault -> exit 1 with the message; trace_printk output", async () => {
   const f = await tmpJson({ insns: [[121, 0, 10, 0, 0], [149, 0, 0, 0, 0]] });
   const r = await cli(f);
   assert.equal(r.code, 1);
@@ -102,7 +75,7 @@ Deno.test({ name: "run: fault -> exit 1 with the message; trace_printk output", 
   assert.match(out.out, /trace: hi 42/);
 });
 
-Deno.test({ name: "run: bad input -> non-zero exit and one stderr line", ignore: !ready }, async () => {
+Deno.test("run: bad input -> non-zero exit and one stderr line", async () => {
   for (
     const args of [["/nonexistent.json"], ["--ctx", "xyz", "/nonexistent.json"], ["--profile", "linux-2.6", "a.json"]]
   ) {

@@ -1,26 +1,8 @@
 // `bpfscope verify` end to end (spawns `deno run -A cli/main.ts verify ...`).
 import assert from "node:assert/strict";
+import { runCli, tmpJson } from "./cli_util.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
-
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const p = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}/cli/main.ts`, "verify", ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  return { code: p.code, out: new TextDecoder().decode(p.stdout), err: new TextDecoder().decode(p.stderr) };
-}
-
-const TMP = Deno.makeTempDirSync({ prefix: "bpfscope_test_" });
-globalThis.addEventListener("unload", () => Deno.removeSync(TMP, { recursive: true }));
-
-async function tmpJson(obj: unknown): Promise<string> {
-  const f = await Deno.makeTempFile({ dir: TMP, suffix: ".json" });
-  await Deno.writeTextFile(f, JSON.stringify(obj));
-  return f;
-}
+const cli = (...args: string[]) => runCli("verify", ...args);
 
 Deno.test("cli verify: text, --json, table, exit codes, --explain, bad input", async () => {
   const good = await tmpJson({ insns: [[0xb7, 0, 0, 0, 0], [0x95, 0, 0, 0, 0]] });

@@ -1,0 +1,39 @@
+/** Shared helpers of the CLI end-to-end tests: spawn `deno run -A cli/main.ts`, temporary files. */
+
+/** The repository root. */
+export const ROOT: string = new URL("..", import.meta.url).pathname;
+
+/** What a CLI run printed and returned. */
+export interface CliOutput {
+  /** Exit code. */
+  code: number;
+  /** Standard output. */
+  out: string;
+  /** Standard error. */
+  err: string;
+}
+
+/** Run `bpfscope ...args` from source with NO_COLOR set. */
+export async function runCli(...args: string[]): Promise<CliOutput> {
+  const p = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}cli/main.ts`, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  return { code: p.code, out: new TextDecoder().decode(p.stdout), err: new TextDecoder().decode(p.stderr) };
+}
+
+let tmpDir: string | undefined;
+
+/** Write `obj` as JSON to a temporary file (removed when the test module unloads). */
+export async function tmpJson(obj: unknown): Promise<string> {
+  if (!tmpDir) {
+    const dir = Deno.makeTempDirSync({ prefix: "bpfscope_test_" });
+    tmpDir = dir;
+    globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+  }
+  const f = await Deno.makeTempFile({ dir: tmpDir, suffix: ".json" });
+  await Deno.writeTextFile(f, JSON.stringify(obj));
+  return f;
+}
