@@ -35,6 +35,8 @@ export interface VerifyRecord {
   errno: string | null;
   /** Error message or null. */
   error: string | null;
+  /** Why, when the kernel prints nothing for a rejection (bpfscope's words; absent otherwise). */
+  note?: string;
   /** Verifier log. */
   log: string;
   /** Statistics. */
@@ -55,6 +57,7 @@ function table(recs: VerifyRecord[]): string {
     "Prunes",
     "Stack",
     "Time (us)",
+    "Error",
   ];
   const rows = recs.map((r) => [
     r.file,
@@ -67,9 +70,12 @@ function table(recs: VerifyRecord[]): string {
     String(r.stats.prunes),
     String(r.stats.peak_stack_depth),
     String(r.stats.duration_us),
+    r.error ?? r.note ?? "",
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  ");
+  const last = head.length - 1;
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === last ? c : i < 3 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  ").trimEnd();
   return [line(head), w.map((n) => "-".repeat(n)).join("  "), ...rows.map(line)].join("\n") + "\n";
 }
 
@@ -142,6 +148,7 @@ Exit status: 0 when every program is accepted, 1 when any is rejected, 2 on bad 
           log: r.log,
           stats: r.stats,
         };
+        if (r.note) rec.note = r.note;
         if (r.explain) rec.explain = r.explain;
         recs.push(rec);
         if (o.json) {

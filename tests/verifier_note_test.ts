@@ -24,3 +24,20 @@ Deno.test("verify: silent rejections get a note naming the cause; the kernel's e
   assert.equal(ok.accepted, true);
   assert.equal(ok.note, undefined);
 });
+
+Deno.test("verify CLI: the table's Error column has the kernel's message or the note", async () => {
+  const { runCli } = await import("./cli_util.ts");
+  const fx = new URL("fixtures/", import.meta.url).pathname;
+  const r = await runCli("verify", `${fx}nullcheck.o`, `${fx}globals.o`);
+  assert.equal(r.code, 1);
+  const lines = r.out.trimEnd().split("\n");
+  assert.match(lines[0], /Time \(us\)\s+Error$/);
+  assert.match(
+    lines.find((l) => l.includes("nullcheck.o")) ?? "",
+    /EACCES .* R0 invalid mem access 'map_value_or_null'$/,
+  );
+  assert.match(
+    lines.find((l) => l.includes("globals.o")) ?? "",
+    /EINVAL .* program type xdp is not known to linux-3.19/,
+  );
+});
