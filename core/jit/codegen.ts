@@ -226,9 +226,11 @@ if (h${a} !== cHi || t < 0 || t > cLen - ${size}) {
 }`;
     switch (op) {
       case 0x0f: // add
-        return `{ const al = ${L}, bl = ${sl}, x = (al + bl) | 0; ${H} = (${H} + ${sh} + ((x >>> 0) < (al >>> 0) ? 1 : 0)) | 0; ${L} = x; }`;
+        // branchless carry (the carry of random data is unpredictable): ((a & b) | ((a | b) & ~x)) >>> 31
+        return `{ const al = ${L}, bl = ${sl}, x = (al + bl) | 0; ${H} = (${H} + ${sh} + (((al & bl) | ((al | bl) & ~x)) >>> 31)) | 0; ${L} = x; }`;
       case 0x1f: // sub
-        return `{ const al = ${L}, bl = ${sl}; ${H} = (${H} - ${sh} - ((al >>> 0) < (bl >>> 0) ? 1 : 0)) | 0; ${L} = (al - bl) | 0; }`;
+        // branchless borrow: ((~a & b) | (~(a ^ b) & x)) >>> 31
+        return `{ const al = ${L}, bl = ${sl}, x = (al - bl) | 0; ${H} = (${H} - ${sh} - (((~al & bl) | (~(al ^ bl) & x)) >>> 31)) | 0; ${L} = x; }`;
       case 0x2f: { // mul
         if (isConst(i) && d.chi[i] === 0 && d.clo[i] >= 0) {
           return `{ const al = ${L}; ${H} = (mulhiu(al, ${sl}) + Math.imul(${H}, ${sl})) | 0; ${L} = Math.imul(al, ${sl}); }`;

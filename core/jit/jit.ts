@@ -41,10 +41,11 @@ class HelperFault {
 }
 
 function mulhiu(a: number, b: number): number {
+  // int32-only arithmetic (Math.imul of 16-bit halves, read back unsigned): no float64 products
   const a0 = a & 0xffff, a1 = a >>> 16, b0 = b & 0xffff, b1 = b >>> 16;
-  const p01 = a0 * b1, p10 = a1 * b0;
-  const mid = ((a0 * b0) >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
-  return (a1 * b1 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16)) | 0;
+  const p01 = Math.imul(a0, b1), p10 = Math.imul(a1, b0);
+  const mid = (Math.imul(a0, b0) >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+  return (Math.imul(a1, b1) + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16)) | 0;
 }
 
 function bswap32(x: number): number {
