@@ -125,7 +125,7 @@ const SDIV32 = 0x100, SMOD32 = 0x101, SDIV64 = 0x102, SMOD64 = 0x103;
 const MOVSX32_8 = 0x108, MOVSX32_16 = 0x109, MOVSX64_8 = 0x10a, MOVSX64_16 = 0x10b, MOVSX64_32 = 0x10c;
 const LE16 = 0x110, LE32 = 0x111, LE64 = 0x112, BE16 = 0x113, BE32 = 0x114, BE64 = 0x115;
 const ATOMIC32 = 0x120, ATOMIC64 = 0x130; // + k: 0 add,1 fadd,2 or,3 for,4 and,5 fand,6 xor,7 fxor,8 xchg,9 cmpxchg
-const CALL_LOCAL = 0x140, BAD = 0x1f0, OOB = 0x1f1;
+const CALL_LOCAL = 0x140, BAD = 0x1f0, OOB = 0x1f1, BRK = 0x1f2;
 const CONST_BASE = 16; // register slots: 0..10 registers, 16 + pc: the constant operand of insn pc
 
 const ATOMIC_KIND: Record<number, number> = {
@@ -142,6 +142,9 @@ const ATOMIC_KIND: Record<number, number> = {
 };
 
 const TWO32 = 4294967296;
+
+// set by a static block of Interpreter: how a VmSession reaches the run state
+let accessOf: (it: Interpreter) => VmAccess;
 
 class HelperFault {
   constructor(readonly message: string) {}
@@ -189,6 +192,7 @@ export class Interpreter {
   #rand = 1;
   #clock: () => bigint = () => BigInt(Math.round(performance.now() * 1e6));
   #env: HelperEnv;
+  #gen = 0;
 
   /** Decode `prog` (after map fd fixups) for running. Never throws for a bad program: bad instructions fault when executed. */
   constructor(prog: Program, opts: InterpreterOptions = {}) {
@@ -506,7 +510,24 @@ export class Interpreter {
 
   /** Run the program once. */
   run(input: RunInput = {}, opts: RunOptions = {}): RunResult {
+    const st = this.#begin(input, opts);
+    this.#advance(st, Infinity);
+    return this.#result(st);
+  }
+
+  /**
+   * Start a run that is executed in steps (a debugger): the returned
+   * {@link VmSession} runs the same loop as {@link Interpreter.run}, paused
+   * after a number of instructions or at breakpoints, with the same results.
+   * Starting another run or session on this interpreter invalidates it.
+   */
+  start(input: RunInput = {}, opts: RunOptions = {}): VmSession {
+    return new Session(this, this.#begin(input, opts));
+  }
+
+  #begin(input: RunInput, opts: RunOptions): LoopState {
     const maxInsns = opts.maxInsns ?? 1e9;
+    this.#gen++;
     this.#rand = (opts.seed ?? 1) | 0 || 1;
     if (opts.clock) this.#clock = opts.clock;
     this.#output = [];
@@ -539,39 +560,78 @@ export class Interpreter {
     }
     hi[10] = this.#stack[0].hi;
     lo[10] = FRAME_SIZE;
+    return {
+      gen: this.#gen,
+      maxInsns,
+      pc: 0,
+      n: 0,
+      depth: 0,
+      frames: new Int32Array(MAX_FRAMES * 11),
+      done: false,
+      fault: null,
+      ret0: false,
+      regs: opts.regs ?? false,
+      ctxOut: input.ctx ? ctx : undefined,
+      data,
+      mem,
+    };
+  }
+
+  /** Run `st` until `stopAt` executed instructions, a breakpoint or the end. */
+  #advance(st: LoopState, stopAt: number): void {
+    if (st.gen !== this.#gen) throw new Error("this VM session was superseded by another run of the interpreter");
+    if (st.done) return;
     for (const m of this.maps) m.onDetach = this.#onDetach;
-    let res;
     try {
-      res = this.#loop(maxInsns);
+      this.#loop(st.maxInsns, stopAt, st);
     } finally {
       for (const m of this.maps) m.onDetach = null;
     }
+  }
+
+  #result(st: LoopState): RunResult {
+    const lo = this.#lo, hi = this.#hi;
     const legacy = this.profile === "linux-3.18";
-    let r0 = res.fault ? 0n : u64Of(hi[0], lo[0]);
-    if (res.ret0) r0 = 0n;
+    let r0 = st.fault ? 0n : u64Of(hi[0], lo[0]);
+    if (st.ret0) r0 = 0n;
     if (legacy) r0 &= 0xffffffffn;
     const out: RunResult = {
       r0,
-      insnsExecuted: res.count,
+      insnsExecuted: st.n,
       output: this.#output,
-      fault: res.fault,
+      fault: st.fault,
       maps: this.maps,
     };
-    if (opts.regs) out.regs = Array.from({ length: 11 }, (_, i) => u64Of(hi[i], lo[i]));
-    if (input.ctx) out.ctxOut = ctx;
-    if (data) out.dataOut = data;
-    if (mem) out.memOut = mem;
+    if (st.regs) out.regs = Array.from({ length: 11 }, (_, i) => u64Of(hi[i], lo[i]));
+    if (st.ctxOut) out.ctxOut = st.ctxOut;
+    if (st.data) out.dataOut = st.data;
+    if (st.mem) out.memOut = st.mem;
     return out;
   }
 
-  #loop(maxInsns: number): { count: number; fault: Fault | null; ret0: boolean } {
+  static {
+    accessOf = (it: Interpreter): VmAccess => ({
+      advance: (st, stopAt) => it.#advance(st, stopAt),
+      result: (st) => it.#result(st),
+      gen: () => it.#gen,
+      lo: it.#lo,
+      hi: it.#hi,
+      stack: (f) => it.#stack[f].u8!,
+      output: () => it.#output,
+      op: it.#op,
+    });
+  }
+
+  #loop(maxInsns: number, stopAt: number, st: LoopState): void {
     const OP = this.#op, D = this.#dst, S = this.#src, OFF = this.#off, T = this.#tgt;
     const lo = this.#lo, hi = this.#hi, space = this.#space;
     const legacy = this.profile === "linux-3.18";
-    const frames = new Int32Array(MAX_FRAMES * 11);
-    let depth = 0;
-    let pc = 0;
-    let n = 0;
+    const frames = st.frames;
+    let depth = st.depth;
+    let pc = st.pc;
+    let n = st.n;
+    const limit = stopAt < maxInsns ? stopAt : maxInsns;
+    let paused = false;
     let cHi = 0, cLen = 0;
     let cDv = this.#stack[0].dv;
     let faultMsg: string | null = null;
@@ -597,8 +657,12 @@ export class Interpreter {
       return t;
     };
     run: for (;;) {
-      if (++n > maxInsns) {
+      if (++n > limit) {
         n--;
+        if (n < maxInsns) {
+          paused = true; // a session's stop count: resume later from here
+          break;
+        }
         faultMsg = `insn ${pc}: instruction limit of ${maxInsns} executed instructions reached`;
         break;
       }
@@ -1212,6 +1276,10 @@ export class Interpreter {
           pc++;
           continue;
         }
+        case 0x1f2: // BRK: a session's breakpoint (patched in by runUntil)
+          n--;
+          paused = true;
+          break run;
         case 0x1f0: // BAD
         case 0x1f1: { // OOB
           const m = this.#bad.get(pc) ?? `insn ${pc}: invalid instruction`;
@@ -1270,6 +1338,157 @@ export class Interpreter {
         }
       }
     }
-    return { count: n, fault: faultMsg === null ? null : { message: faultMsg, pc }, ret0 };
+    st.pc = pc;
+    st.n = n;
+    st.depth = depth;
+    if (!paused) {
+      st.done = true;
+      st.fault = faultMsg === null ? null : { message: faultMsg, pc };
+      st.ret0 = ret0;
+    }
+  }
+}
+
+/** The state of one run between pauses. */
+interface LoopState {
+  gen: number;
+  maxInsns: number;
+  pc: number;
+  n: number;
+  depth: number;
+  frames: Int32Array;
+  done: boolean;
+  fault: Fault | null;
+  ret0: boolean;
+  regs: boolean;
+  ctxOut: Uint8Array | undefined;
+  data: Uint8Array | undefined;
+  mem: Uint8Array | undefined;
+}
+
+interface VmAccess {
+  advance(st: LoopState, stopAt: number): void;
+  result(st: LoopState): RunResult;
+  gen(): number;
+  lo: Int32Array;
+  hi: Int32Array;
+  stack(frame: number): Uint8Array;
+  output(): string[];
+  op: Uint16Array;
+}
+
+/**
+ * A run executed in steps ({@link Interpreter.start}): the same loop and the
+ * same results as {@link Interpreter.run}, paused between instructions.
+ * Accessors read the live machine: they are valid until the next call that
+ * executes, and the session is invalidated when its interpreter starts
+ * another run.
+ */
+export interface VmSession {
+  /** The interpreter. */
+  readonly interp: Interpreter;
+  /** The next instruction to execute (when done: the exit or faulting instruction). */
+  readonly pc: number;
+  /** Instructions executed so far (counted as {@link RunResult.insnsExecuted}). */
+  readonly executed: number;
+  /** True once the program exited or faulted. */
+  readonly done: boolean;
+  /** The fault once done, else null. */
+  readonly fault: Fault | null;
+  /** Current call depth (0 = the main program's frame). */
+  readonly depth: number;
+  /** Register `i` (0..10) as an unsigned 64-bit value. */
+  reg(i: number): bigint;
+  /** r0..r10. */
+  regs(): bigint[];
+  /** The bytes of stack frame `frame` (default: the current one), a live view of 512 bytes; r10 of that frame points past its end. */
+  stack(frame?: number): Uint8Array;
+  /** Helper output lines so far. */
+  readonly output: readonly string[];
+  /** The maps the program references (live). */
+  readonly maps: readonly BpfMap[];
+  /** Execute up to `n` instructions (default 1). Returns {@link VmSession.done}. */
+  step(n?: number): boolean;
+  /**
+   * Run until the next instruction to execute is in `breakpoints` (at least
+   * one instruction is executed first), or the end. Breakpoints cost nothing
+   * per instruction (the instruction is patched while running). Returns
+   * {@link VmSession.done}.
+   */
+  runUntil(breakpoints: Iterable<number>): boolean;
+  /** The result once done (as {@link Interpreter.run} returns it, with registers). */
+  result(): RunResult;
+}
+
+class Session implements VmSession {
+  readonly interp: Interpreter;
+  readonly #st: LoopState;
+  readonly #a: VmAccess;
+  constructor(interp: Interpreter, st: LoopState) {
+    this.interp = interp;
+    this.#st = st;
+    this.#a = accessOf(interp);
+  }
+  get pc(): number {
+    return this.#st.pc;
+  }
+  get executed(): number {
+    return this.#st.n;
+  }
+  get done(): boolean {
+    return this.#st.done;
+  }
+  get fault(): Fault | null {
+    return this.#st.fault;
+  }
+  get depth(): number {
+    return this.#st.depth;
+  }
+  #live(): void {
+    if (this.#a.gen() !== this.#st.gen) {
+      throw new Error("this VM session was superseded by another run of the interpreter");
+    }
+  }
+  reg(i: number): bigint {
+    this.#live();
+    return u64Of(this.#a.hi[i], this.#a.lo[i]);
+  }
+  regs(): bigint[] {
+    return Array.from({ length: 11 }, (_, i) => this.reg(i));
+  }
+  stack(frame: number = this.#st.depth): Uint8Array {
+    this.#live();
+    return this.#a.stack(frame);
+  }
+  get output(): readonly string[] {
+    return this.#a.output();
+  }
+  get maps(): readonly BpfMap[] {
+    return this.interp.maps;
+  }
+  step(n = 1): boolean {
+    if (n > 0) this.#a.advance(this.#st, this.#st.n + n);
+    return this.#st.done;
+  }
+  runUntil(breakpoints: Iterable<number>): boolean {
+    if (this.step(1)) return true;
+    const op = this.#a.op, len = this.interp.prog.len, saved = new Map<number, number>();
+    for (const b of breakpoints) {
+      if (Number.isInteger(b) && b >= 0 && b < len && !saved.has(b)) {
+        saved.set(b, op[b]);
+        op[b] = BRK;
+      }
+    }
+    try {
+      this.#a.advance(this.#st, Infinity);
+    } finally {
+      for (const [b, o] of saved) op[b] = o;
+    }
+    return this.#st.done;
+  }
+  result(): RunResult {
+    if (!this.#st.done) throw new Error("the run has not ended");
+    this.#live();
+    return { ...this.#a.result(this.#st), regs: this.regs() };
   }
 }
