@@ -10,6 +10,8 @@ import { defaultHelpers, type HelperTable } from "../core/vm/mod.ts";
 import { ArrayMap, type BpfMap, HashMap } from "../core/maps/mod.ts";
 import { type Insn, mapDef, Program } from "../core/isa/mod.ts";
 import { benchInput, benchPrograms, progFromSlots, TESTS_DIR } from "./vm_util.ts";
+import { basicBlocks, structure } from "../core/jit/codegen.ts";
+import { decodeProgram } from "../core/jit/decode.ts";
 
 const hex = (
   b: Uint8Array | undefined,
@@ -454,4 +456,24 @@ Deno.test("jit: 3000 seeded random programs (loops, memory, maps, helpers, calls
   // the generator must reach the interesting outcomes
   assert.ok(faults > 300 && limits > 100, `faults ${faults}, limits ${limits}`);
   assert.ok(compared > 3000);
+});
+
+Deno.test("jit: structured control flow (labeled loops/blocks) and the switch fallback agree with the interpreter", () => {
+  const r = rng(77001);
+  let structuredCount = 0, fallback = 0;
+  for (let i = 0; i < 3000; i++) {
+    // no local calls: those always use the switch dispatch
+    const insns = randomProgram(r).map((x) => (x.code === 0x85 && x.src === 1 ? I(0xb7, 5, 0, 0, 7) : x));
+    const prog = Program.fromInsns(insns);
+    const d = decodeProgram(prog, defaultHelpers());
+    if (structure(d, basicBlocks(d)) !== null) structuredCount++;
+    else fallback++;
+    const maxInsns = r.chance(0.3) ? 1 + r.int(60) : 200 + r.int(3000);
+    same({
+      prog,
+      input: { ctx: new Uint8Array(16).fill(3) },
+      run: { maxInsns, seed: i },
+    }, `structured #${i}: ${JSON.stringify(insns.map((x) => [x.code, x.dst, x.src, x.off, x.imm]))} max ${maxInsns}`);
+  }
+  assert.ok(structuredCount > 1000 && fallback > 100, `structured ${structuredCount}, switch ${fallback}`);
 });

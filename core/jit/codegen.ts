@@ -4,10 +4,15 @@
  * The program is split into basic blocks (leaders: insn 0, jump and call
  * targets, the instruction after a jump, exit, local call or bad
  * instruction, and every sentinel slot). The generated function is one
- * `for (;;) switch (b)` over block ids (= the leader's instruction index);
- * blocks are emitted in program order so a fall-through or a not-taken
- * branch falls into the next `case` without a dispatch, and a block whose
- * branch targets its own start becomes an inner `for (;;)` loop.
+ * `for (;;) switch (b)`. When the control flow nests ({@link structure}: no
+ * local calls, no jump into a loop past its header) the whole program is
+ * `case 0:` in program order with structured control flow: a back edge is
+ * `continue L<header>` of a labeled `for (;;)` loop, a forward jump is
+ * `break F<target>` of a labeled block ending just before the target, a
+ * fall-through is straight-line code. Otherwise every block is a `case`
+ * (block id = the leader's instruction index) in program order, so a
+ * fall-through or a not-taken branch falls into the next `case` without a
+ * dispatch and a block branching to its own start is an inner `for (;;)`.
  *
  * ## Instruction budget (identical counts to the interpreter)
  * Each block of `L` instructions starts with `if ((n += L) > max)`. When the
@@ -55,6 +60,8 @@ import {
 export interface CodegenOptions {
   /** `linux-3.18` div/mod semantics. */
   legacy: boolean;
+  /** Emit structured control flow (labeled loops and blocks) when possible (default true); false: `switch` dispatch only. */
+  structured?: boolean;
 }
 
 /** One basic block. */
@@ -136,6 +143,66 @@ export function basicBlocks(d: Decoded): Block[] {
   return blocks;
 }
 
+/** A labeled region of the structured emission: `[start, end)` in block positions. */
+interface Region {
+  /** First block position inside. */
+  start: number;
+  /** Position after the last block inside (a forward region's jump target). */
+  end: number;
+  /** A loop (`L<header>: for (;;)`, entered at `start`) or a forward block (`F<end>: { }`). */
+  loop: boolean;
+}
+
+/** Limit of blocks for the structured emitter (its nesting fixpoint is quadratic). */
+const STRUCTURE_MAX_BLOCKS = 400;
+
+/**
+ * Structured control flow for `blocks` (program order): a loop region per
+ * back-edge target (header to the last back edge), a forward region per
+ * forward jump target (ending just before it, starting at or before every
+ * source), starts widened until all regions nest. Null when that is
+ * impossible (a jump into a loop past its header, overlapping loops), when
+ * the program has local calls (dynamic returns), or when it is large; the
+ * caller then uses the `switch` dispatch for the whole program.
+ */
+export function structure(d: Decoded, blocks: Block[]): { regions: Region[]; pos: Map<number, number> } | null {
+  const k = blocks.length;
+  if (k > STRUCTURE_MAX_BLOCKS) return null;
+  const pos = new Map<number, number>();
+  blocks.forEach((b, i) => pos.set(b.start, i));
+  const loops = new Map<number, Region>(), fwds = new Map<number, Region>();
+  const edge = (s: number, t: number) => {
+    if (t <= s) {
+      const r = loops.get(t);
+      if (r === undefined) loops.set(t, { start: t, end: s + 1, loop: true });
+      else r.end = Math.max(r.end, s + 1);
+    } else if (t > s + 1) {
+      const r = fwds.get(t);
+      if (r === undefined) fwds.set(t, { start: s, end: t, loop: false });
+      else r.start = Math.min(r.start, s);
+    }
+  };
+  for (let i = 0; i < k; i++) {
+    const blk = blocks[i], last = blk.insns[blk.insns.length - 1], op = d.op[last];
+    if (op === CALL_LOCAL) return null;
+    if (isJump(op)) edge(i, pos.get(d.tgt[last])!);
+    if (blk.next !== -1) edge(i, pos.get(blk.next)!);
+  }
+  const regions = [...loops.values(), ...fwds.values()];
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const a of regions) {
+      for (const b of regions) {
+        if (!(a.start < b.start && b.start < a.end && a.end < b.end)) continue;
+        if (b.loop) return null; // a crosses into loop b past its header
+        b.start = a.start;
+        changed = true;
+      }
+    }
+  }
+  return { regions, pos };
+}
+
 const lit = (v: number): string => (v < 0 ? `(${v})` : `${v}`);
 
 /**
@@ -143,6 +210,7 @@ const lit = (v: number): string => (v < 0 ? `(${v})` : `${v}`);
  * See the module documentation for the runtime object `R`.
  */
 export function generate(d: Decoded, opts: CodegenOptions): string {
+  const structured = opts.structured ?? true;
   const blocks = basicBlocks(d);
   const SLOW = d.total;
   const out: string[] = [];
@@ -480,25 +548,9 @@ return function run(max) {
   const frames = new Int32Array(88);
   run: for (;;) {
     switch (b) {`);
-  for (let bi = 0; bi < blocks.length; bi++) {
-    const blk = blocks[bi];
-    const L = blk.insns.length;
-    const nextStart = bi + 1 < blocks.length ? blocks[bi + 1].start : -1;
-    const last = blk.insns[L - 1];
-    const lastOp = d.op[last];
-    const endsWithTerm = isTerminator(lastOp);
-    const selfLoop = endsWithTerm && isJump(lastOp) && d.tgt[last] === blk.start;
-    emit(`case ${blk.start}: ${selfLoop ? "for (;;) " : ""}{`);
-    emit(`if ((n += ${L}) > max) { n -= ${L}; b = ${SLOW + blk.start}; continue run; }`);
-    const bodyEnd = endsWithTerm ? L - 1 : L;
-    for (let j = 0; j < bodyEnd; j++) {
-      const adj = L - j - 1;
-      emit(body(blk.insns[j], `${adj ? `n -= ${adj}; ` : ""}R.pc = ${blk.insns[j]}; break run;`));
-    }
-    if (endsWithTerm) emit(terminator(blk, last, selfLoop, nextStart));
-    else if (blk.next !== nextStart) emit(`b = ${blk.next}; continue run;`);
-    emit("}");
-  }
+  const st = structured ? structure(d, blocks) : null;
+  if (st !== null) emitStructured(st.regions, st.pos);
+  else emitSwitch();
   // checked twins: always end in the limit fault inside the block
   for (const blk of blocks) {
     emit(`case ${SLOW + blk.start}: {`);
@@ -517,4 +569,88 @@ return function run(max) {
   return n;
 };`);
   return out.join("\n");
+
+  /** Fast block code (budget check and body, without the terminator); the block's last insn index. */
+  function blockBody(blk: Block): void {
+    const L = blk.insns.length;
+    const endsWithTerm = isTerminator(d.op[blk.insns[L - 1]]);
+    emit(`if ((n += ${L}) > max) { n -= ${L}; b = ${SLOW + blk.start}; continue run; }`);
+    const bodyEnd = endsWithTerm ? L - 1 : L;
+    for (let j = 0; j < bodyEnd; j++) {
+      const adj = L - j - 1;
+      emit(body(blk.insns[j], `${adj ? `n -= ${adj}; ` : ""}R.pc = ${blk.insns[j]}; break run;`));
+    }
+  }
+
+  /** The whole program as `case 0:` with labeled loops and blocks (see {@link structure}). */
+  function emitStructured(regions: Region[], pos: Map<number, number>): void {
+    const k = blocks.length;
+    const opening = new Map<number, Region[]>();
+    for (const r of regions) {
+      const list = opening.get(r.start) ?? [];
+      list.push(r);
+      opening.set(r.start, list);
+    }
+    for (const list of opening.values()) list.sort((a, b) => b.end - a.end || (a.loop ? -1 : 1));
+    const label = (r: Region) => (r.loop ? `L${blocks[r.start].start}` : `F${blocks[r.end].start}`);
+    const open: Region[] = [];
+    const close = (p: number) => {
+      while (open.length > 0 && open[open.length - 1].end === p) {
+        const r = open.pop()!;
+        emit(r.loop ? `break ${label(r)}; }` : "}");
+      }
+      if (open.some((r) => r.end === p)) throw new Error("jit: structured regions do not nest");
+    };
+    emit("case 0: {");
+    for (let i = 0; i < k; i++) {
+      close(i);
+      for (const r of opening.get(i) ?? []) {
+        open.push(r);
+        emit(r.loop ? `${label(r)}: for (;;) {` : `${label(r)}: {`);
+      }
+      const blk = blocks[i];
+      const go = (toInsn: number): string => {
+        const t = pos.get(toInsn)!;
+        if (t === i + 1) return "";
+        return t <= i ? `continue L${toInsn};` : `break F${toInsn};`;
+      };
+      emit(`// block ${blk.start}`);
+      blockBody(blk);
+      const last = blk.insns[blk.insns.length - 1], op = d.op[last];
+      if (op === BAD || op === OOB) emit(`R.badInsn(${last}); break run;`);
+      else if (op === 0x95) emit("break run;");
+      else if (op === 0x05) emit(go(d.tgt[last]));
+      else if (isJump(op)) {
+        const g = go(d.tgt[last]);
+        if (g !== "") emit(`if (${cond(last)}) ${g}`);
+        emit(go(blk.next));
+      } else if (blk.next !== -1) emit(go(blk.next));
+    }
+    close(k);
+    if (open.length !== 0) throw new Error("jit: structured regions left open");
+    emit(`R.msg = "jit: fell off the structured program"; R.pc = 0; break run; }`);
+  }
+
+  /** Every block as a `case` of the dispatch `switch` (programs with local calls, irreducible flow). */
+  function emitSwitch(): void {
+    for (let bi = 0; bi < blocks.length; bi++) {
+      const blk = blocks[bi];
+      const L = blk.insns.length;
+      const nextStart = bi + 1 < blocks.length ? blocks[bi + 1].start : -1;
+      const last = blk.insns[L - 1];
+      const lastOp = d.op[last];
+      const endsWithTerm = isTerminator(lastOp);
+      const selfLoop = endsWithTerm && isJump(lastOp) && d.tgt[last] === blk.start;
+      emit(`case ${blk.start}: ${selfLoop ? "for (;;) " : ""}{`);
+      emit(`if ((n += ${L}) > max) { n -= ${L}; b = ${SLOW + blk.start}; continue run; }`);
+      const bodyEnd = endsWithTerm ? L - 1 : L;
+      for (let j = 0; j < bodyEnd; j++) {
+        const adj = L - j - 1;
+        emit(body(blk.insns[j], `${adj ? `n -= ${adj}; ` : ""}R.pc = ${blk.insns[j]}; break run;`));
+      }
+      if (endsWithTerm) emit(terminator(blk, last, selfLoop, nextStart));
+      else if (blk.next !== nextStart) emit(`b = ${blk.next}; continue run;`);
+      emit("}");
+    }
+  }
 }
