@@ -755,3 +755,13 @@ Deno.test("audit: map sizes are C ints where the kernel passes them as int (3.18
   });
   assert.equal(r.error, "invalid stack type R2 off=-8 access_size=-1");
 });
+
+Deno.test("audit: at most 64 distinct maps per program (the 65th: E2BIG, no message)", () => {
+  const slots = (k: number): Slot[] => [...Array.from({ length: k }, (_, i) => LD_MAP(1, 100 + i)).flat(), R0_0, EXIT];
+  const resolve = (fd: number) => (fd >= 100 ? { type: 1, keySize: 4, valueSize: 4, maxEntries: 1 } : "EBADF" as const);
+  const ok = verify(P(slots(64)), { logLevel: 1, resolveMapFd: resolve });
+  assert.equal(ok.accepted, true);
+  assert.ok(ok.log.includes("126: (18) r1 = 0xd1b6bc00\n"), "64th map at 0xd1b5c000 + 63 * 0x400");
+  const bad = verify(P(slots(65)), { logLevel: 1, resolveMapFd: resolve });
+  assert.deepEqual([bad.errno, bad.log, bad.error], ["E2BIG", "", null]);
+});
