@@ -15,6 +15,7 @@ import { registerTui } from "./tui.ts";
 import { registerRun } from "./run.ts";
 import { registerVerify } from "./verify.ts";
 import { registerInspect } from "./inspect.ts";
+import { registerBench } from "./bench.ts";
 
 /** The version printed by `--version`. */
 export const VERSION: string = denoJson.version;
@@ -42,6 +43,7 @@ Examples:
   registerRun(program);
   registerVerify(program);
   registerInspect(program);
+  registerBench(program);
   return program;
 }
 
