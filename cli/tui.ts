@@ -5,7 +5,7 @@
  * @module
  */
 import type { Command } from "commander";
-import { CliError, loadProgramFile, parseIntOption, useColor } from "./util.ts";
+import { CliError, loadProgramFile, parseHexOption, parseIntOption, readFileOrDie, useColor } from "./util.ts";
 import { findExample, GALLERY, type GalleryEntry } from "../tui/gallery.ts";
 import type { WalkOptions } from "../tui/engine.ts";
 import { textWalk } from "../tui/text.ts";
@@ -28,6 +28,12 @@ interface TuiOptions {
   speed: string;
   maxEvents: string;
   log?: boolean;
+  run?: boolean;
+  ctx?: string;
+  data?: string;
+  mem?: string;
+  seed?: string;
+  maxInsns?: string;
 }
 
 /** Register the `tui` command. */
@@ -44,11 +50,19 @@ export function registerTui(program: Command): void {
     .option("--speed <n>", "animation speed in steps per second", "20")
     .option("--max-events <n>", "text walk: print at most this many event lines", "200")
     .option("--log", "text walk: also print the verifier log")
+    .option("--run", "run mode: step the interpreter (a debugger); without a terminal, print a trace")
+    .option("--ctx <hex>", "run mode: ctx bytes (r1 points at a copy)")
+    .option("--data <hex>", "run mode: packet bytes")
+    .option("--mem <file>", "run mode: memory buffer (r1 = its address, r2 = its length)")
+    .option("--seed <n>", "run mode: get_prandom_u32 seed", "1")
+    .option("--max-insns <n>", "run mode: executed-instruction limit (default 1e9)")
     .addHelpText(
       "after",
       `
 Keys: s step, n next event, space run/pause, b back, x breakpoint, p pruning,
-P profile, l gallery, ? help, q quit.`,
+P profile, l gallery, m run mode, ? help, q quit.
+Run mode (--run, or m): s step, c continue, b back, x breakpoint, v style,
+R restart, m verifier view, q quit.`,
     )
     .action(async (file: string | undefined, opts: TuiOptions) => {
       await runTuiCommand(file, opts);
@@ -75,6 +89,29 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
     src = (p: string) => g.build(p);
     title = g.title;
   }
+  const interactive = !opts.text && Deno.stdin.isTerminal() && Deno.stdout.isTerminal() && !Deno.env.get("CI");
+  const input = {
+    ctx: opts.ctx !== undefined ? parseHexOption("--ctx", opts.ctx) : undefined,
+    data: opts.data !== undefined ? parseHexOption("--data", opts.data) : undefined,
+    mem: opts.mem !== undefined ? readFileOrDie(opts.mem, 2) : undefined,
+  };
+  const vmOpts = {
+    profile: opts.profile === "linux-3.18" ? "linux-3.18" as const : "modern" as const,
+    seed: parseIntOption("--seed", opts.seed ?? "1", 0),
+    maxInsns: opts.maxInsns !== undefined ? parseIntOption("--max-insns", opts.maxInsns, 0) : undefined,
+  };
+  const runProg = () => typeof src === "function" ? src(opts.profile) : src;
+  const makeDebugger = async () => {
+    const { Debugger, vmFactory } = await import("../tui/debugger.ts");
+    const p = runProg();
+    return () => new Debugger(vmFactory(p, input, vmOpts), p, title);
+  };
+  if (opts.run && !interactive) {
+    const { traceText, vmFactory } = await import("../tui/debugger.ts");
+    const p = runProg();
+    writeAll(traceText(vmFactory(p, input, vmOpts), p, title, maxEvents));
+    return;
+  }
   let make: EngineMaker;
   try {
     make = await loadVerifier();
@@ -83,11 +120,8 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
   }
   const factory = make(src);
   const walk: WalkOptions = { profile: opts.profile, pruning: opts.pruning };
-  const interactive = !opts.text && Deno.stdin.isTerminal() && Deno.stdout.isTerminal() && !Deno.env.get("CI");
   if (!interactive) {
-    const out = textWalk(factory, { ...walk, title, maxEvents, log: opts.log });
-    const bytes = new TextEncoder().encode(out);
-    for (let off = 0; off < bytes.length;) off += Deno.stdout.writeSync(bytes.subarray(off));
+    writeAll(textWalk(factory, { ...walk, title, maxEvents, log: opts.log }));
     return;
   }
   const { runInteractive } = await import("../tui/run.ts");
@@ -101,5 +135,16 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
     color: useColor(Deno.stdout),
     autoplay: opts.play,
     speed,
+    debugger: await makeDebugger(),
+    startInRun: opts.run,
   });
+  if (Deno.env.get("BPFSCOPE_STARTUP")) {
+    const { firstFrameMs } = await import("../tui/run.ts");
+    console.error(`first frame at ${firstFrameMs?.toFixed(1)} ms after process start`);
+  }
+}
+
+function writeAll(out: string): void {
+  const bytes = new TextEncoder().encode(out);
+  for (let off = 0; off < bytes.length;) off += Deno.stdout.writeSync(bytes.subarray(off));
 }

@@ -2,7 +2,7 @@
 // at a time, in chunks, or to breakpoints gives exactly what run() gives.
 import assert from "node:assert/strict";
 import { Interpreter, type RunInput, type RunOptions, type RunResult, type VmSession } from "../core/vm/mod.ts";
-import { ArrayMap, createMap } from "../core/maps/mod.ts";
+import { type ArrayMap, createMap } from "../core/maps/mod.ts";
 import type { Program } from "../core/isa/mod.ts";
 import { benchInput, benchPrograms, progFromSlots, TESTS_DIR } from "./vm_util.ts";
 

@@ -15,6 +15,7 @@ import type { GalleryEntry } from "./gallery.ts";
 import { Controller, type Session, TICK_MS } from "./controller.ts";
 import { parseKeys } from "./keys.ts";
 import { computeLayout } from "./model.ts";
+import type { Debugger } from "./debugger.ts";
 
 /** Options for {@link runInteractive}. */
 export interface InteractiveOptions {
@@ -30,7 +31,14 @@ export interface InteractiveOptions {
   autoplay?: boolean;
   /** Animation speed (steps per second). */
   speed?: number;
+  /** Run mode (the debugger over the interpreter) for the same program: `m` switches views. */
+  debugger?: () => Debugger;
+  /** Open in run mode. */
+  startInRun?: boolean;
 }
+
+/** `BPFSCOPE_STARTUP=1`: the time of the first frame write, printed on exit (ms since process start). */
+export let firstFrameMs: number | null = null;
 
 /** Alternate screen, home, clear, hide cursor, no autowrap. */
 export const ENTER_SCREEN = "\x1b[?1049h\x1b[H\x1b[2J\x1b[?25l\x1b[?7l";
@@ -39,12 +47,26 @@ export const LEAVE_SCREEN = "\x1b[0m\x1b[?7h\x1b[?25h\x1b[?1049l";
 
 /** Run the UI until the user quits. Restores the terminal however it ends. */
 export async function runInteractive(opts: InteractiveOptions): Promise<void> {
-  const [{ renderToString }, React, { Screen }, { default: stringWidth }] = await Promise.all([
-    import("ink"),
-    import("react"),
-    import("./app.tsx"),
-    import("string-width"),
-  ]);
+  // Ink and React are loaded only for the verifier view (run mode draws plain strings)
+  type Ink = {
+    renderToString: typeof import("ink").renderToString;
+    React: typeof import("react");
+    Screen: typeof import("./app.tsx").Screen;
+    stringWidth: typeof import("string-width").default;
+  };
+  let ink: Ink | null = null;
+  const loadInk = async (): Promise<Ink> => {
+    const [{ renderToString }, React, { Screen }, { default: stringWidth }] = await Promise.all([
+      import("ink"),
+      import("react"),
+      import("./app.tsx"),
+      import("string-width"),
+    ]);
+    return (ink = { renderToString, React, Screen, stringWidth });
+  };
+  let dbg: Debugger | null = opts.startInRun && opts.debugger ? opts.debugger() : null;
+  let mode: "verify" | "run" = dbg ? "run" : "verify";
+  if (mode === "verify") await loadInk();
   const enc = new TextEncoder();
   const write = (s: string) => {
     const b = enc.encode(s);
@@ -68,10 +90,15 @@ export async function runInteractive(opts: InteractiveOptions): Promise<void> {
   let size = Deno.consoleSize();
   let prev: string[] = [];
   const draw = (full = false) => {
-    const layout = computeLayout(size.columns, size.rows, false);
-    const frame = ctl.frame(layout, opts.color);
-    const s = renderToString(React.createElement(Screen, { frame, gallery: ctl.gallery }), { columns: size.columns });
-    const lines = s.split("\n");
+    let lines: string[];
+    if (mode === "run" || !ink) lines = dbg!.lines(size.columns, size.rows, opts.color);
+    else {
+      const { renderToString, React, Screen } = ink;
+      const layout = computeLayout(size.columns, size.rows, false);
+      const frame = ctl.frame(layout, opts.color);
+      const s = renderToString(React.createElement(Screen, { frame, gallery: ctl.gallery }), { columns: size.columns });
+      lines = s.split("\n");
+    }
     let out = "\x1b[?2026h";
     if (full) {
       out += "\x1b[0m\x1b[2J";
@@ -80,13 +107,16 @@ export async function runInteractive(opts: InteractiveOptions): Promise<void> {
     for (let i = 0; i < size.rows; i++) {
       const l = lines[i] ?? "";
       if (l === prev[i]) continue;
-      const w = l.length <= size.columns && /^[\x20-\x7e]*$/.test(l) ? l.length : stringWidth(l);
+      const w = l.length <= size.columns && /^[\x20-\x7e]*$/.test(l) ? l.length : width(l);
       out += `\x1b[${i + 1};1H\x1b[0m${l}\x1b[0m${w < size.columns ? " ".repeat(size.columns - w) : ""}`;
     }
     out += "\x1b[?2026l";
     write(out);
     prev = lines;
+    if (firstFrameMs === null) firstFrameMs = performance.now();
   };
+  // display width: Ink's string-width when loaded; run mode's lines only use one-column characters
+  const width = (l: string) => ink ? ink.stringWidth(l) : l.replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, "").length;
 
   let finish!: () => void;
   let fail!: (e: unknown) => void;
@@ -130,7 +160,7 @@ export async function runInteractive(opts: InteractiveOptions): Promise<void> {
   listen("SIGWINCH", onResize, true);
   const timer = setInterval(() =>
     guard(() => {
-      if (ctl.tick(performance.now())) draw();
+      if (mode === "verify" && ctl.tick(performance.now())) draw();
     }), TICK_MS);
   let reading = true;
   const readKeys = async () => {
@@ -140,12 +170,30 @@ export async function runInteractive(opts: InteractiveOptions): Promise<void> {
       const n = await Deno.stdin.read(buf);
       if (n === null) break;
       const layout = computeLayout(size.columns, size.rows, false);
+      let full = false;
       for (const k of parseKeys(dec.decode(buf.subarray(0, n)))) {
+        if (mode === "run" && dbg) {
+          dbg.key(k);
+          if (dbg.quit) return finish();
+          if (dbg.switchToVerifier) {
+            dbg.switchToVerifier = false;
+            if (!ink) await loadInk();
+            mode = "verify";
+            full = true;
+          }
+          continue;
+        }
+        if (k.name === "m" && !k.ctrl && opts.debugger && ctl.ui.overlay === "none" && ctl.ui.prompt === null) {
+          dbg ??= opts.debugger();
+          mode = "run";
+          full = true;
+          continue;
+        }
         ctl.key(k, layout);
         if (ctl.quit) break;
       }
       if (ctl.quit) return finish();
-      draw();
+      draw(full);
     }
     finish();
   };
