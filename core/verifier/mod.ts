@@ -296,6 +296,7 @@ export function verifyHook(
   prog: Program,
   req: VerifyHookRequest,
 ): { accepted: boolean; errno?: string; log: string; error: string | null } {
+  const seen = new Map<object, VerifierMap>();
   const r = verify(prog, {
     profile: req.profile === "linux-3.18" ? "linux-3.18" : "linux-3.19",
     progType: req.progType,
@@ -303,8 +304,11 @@ export function verifyHook(
     logSize: req.logLevel > 0 || req.logSize > 0 ? req.logSize : undefined,
     resolveMapFd: (fd) => {
       const m = req.mapByFd(fd);
-      if (m) return { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries };
-      return fd >= 0 && fd <= 2 ? "EINVAL" : "EBADF";
+      if (!m) return fd >= 0 && fd <= 2 ? "EINVAL" : "EBADF";
+      // one VerifierMap per facade map, so two fds of one map are one map (used_maps dedup)
+      let v = seen.get(m);
+      if (!v) seen.set(m, v = { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries });
+      return v;
     },
   });
   return r.accepted
