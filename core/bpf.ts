@@ -28,12 +28,24 @@
  * loaded program uses keeps the map alive until the program is closed (the
  * program holds the map object).
  *
+ * ## Engines
+ * `new Bpf({ engine: "jit" })` makes {@link Bpf.progTestRun} run programs on
+ * the JIT (core/jit, compiled on the first test run of each program fd);
+ * the default `interp` runs them on the interpreter. Results (r0, registers,
+ * memory, maps, output, faults, executed-instruction counts) are identical;
+ * only `durationNs` differs. {@link Bpf.prog} keeps returning the
+ * program's {@link Interpreter} whatever the engine (its type is unchanged;
+ * the stepping and inspection APIs live there); {@link Bpf.progVm} returns
+ * the engine `progTestRun` uses.
+ *
  * @module
  */
 import { BpfError } from "./errors.ts";
 import { PROG_TYPES, type Program } from "./isa/mod.ts";
 import { type BpfMap, createMap, type MapCreateAttr } from "./maps/mod.ts";
-import { type HelperTable, Interpreter, type RunResult, type VmProfile } from "./vm/mod.ts";
+import { type HelperTable, Interpreter, type InterpreterOptions, type RunResult, type VmProfile } from "./vm/mod.ts";
+import { Jit } from "./jit/jit.ts";
+import type { VmEngine, VmEngineName } from "./jit/engine.ts";
 
 /** What a verifier hook is given besides the program. */
 export interface VerifyRequest {
@@ -134,7 +146,13 @@ export class ProgLoadError extends BpfError {
 /** The note put in the log when no verifier is installed. */
 export const NO_VERIFIER_LOG = "bpfscope: no verifier installed; the program was loaded without verification\n";
 
-type Entry = { kind: "map"; map: BpfMap } | { kind: "prog"; vm: Interpreter; progType: number };
+type Entry = { kind: "map"; map: BpfMap } | {
+  kind: "prog";
+  vm: Interpreter;
+  jit: Jit | null;
+  vmOpts: InterpreterOptions;
+  progType: number;
+};
 
 /** Options of {@link Bpf}. */
 export interface BpfOptions {
@@ -144,6 +162,8 @@ export interface BpfOptions {
   profile?: VmProfile;
   /** Helper table for loaded programs (default: the profile's). */
   helpers?: HelperTable;
+  /** Engine of {@link Bpf.progTestRun}: `interp` (default) or `jit` (same results, compiled to JavaScript). */
+  engine?: VmEngineName;
 }
 
 /** The bpf() facade: an fd table plus the commands. */
@@ -152,6 +172,8 @@ export class Bpf {
   verify: VerifyHook | null;
   /** Semantics profile. */
   readonly profile: VmProfile;
+  /** Engine of {@link Bpf.progTestRun}. */
+  readonly engine: VmEngineName;
   readonly #helpers?: HelperTable;
   readonly #fds: Map<number, Entry> = new Map();
 
@@ -160,6 +182,10 @@ export class Bpf {
     this.verify = opts.verify ?? null;
     this.profile = opts.profile ?? "modern";
     this.#helpers = opts.helpers;
+    this.engine = opts.engine ?? "interp";
+    if (this.engine !== "interp" && this.engine !== "jit") {
+      throw new BpfError("EINVAL", `unknown engine ${JSON.stringify(this.engine)} (interp or jit)`);
+    }
   }
 
   #alloc(e: Entry): number {
@@ -257,20 +283,48 @@ export class Bpf {
       log = v.log;
       verified = true;
     }
-    const vm = new Interpreter(p, { profile: this.profile, resolveMap: (fd) => maps.get(fd), helpers: this.#helpers });
-    return { fd: this.#alloc({ kind: "prog", vm, progType }), log, verified };
+    const vmOpts: InterpreterOptions = {
+      profile: this.profile,
+      resolveMap: (fd) => maps.get(fd),
+      helpers: this.#helpers,
+    };
+    const vm = new Interpreter(p, vmOpts);
+    return { fd: this.#alloc({ kind: "prog", vm, jit: null, vmOpts, progType }), log, verified };
   }
 
-  /** The interpreter behind a program fd. @throws BpfError EBADF, EINVAL */
-  prog(fd: number): Interpreter {
+  #progEntry(fd: number): Extract<Entry, { kind: "prog" }> {
     const e = this.#get(fd);
     if (e.kind !== "prog") throw new BpfError("EINVAL", `fd ${fd} is not a program`);
-    return e.vm;
+    return e;
   }
 
-  /** `BPF_PROG_TEST_RUN`: run `repeat` times, return the last result. @throws BpfError EBADF, EINVAL */
+  /**
+   * The interpreter behind a program fd, whatever {@link Bpf.engine} is
+   * (unchanged type; see {@link Bpf.progVm} for the engine of test runs).
+   * @throws BpfError EBADF, EINVAL
+   */
+  prog(fd: number): Interpreter {
+    return this.#progEntry(fd).vm;
+  }
+
+  /**
+   * The engine {@link Bpf.progTestRun} uses for a program fd: its
+   * {@link Interpreter}, or its {@link Jit} (compiled on first use, then
+   * kept) when {@link Bpf.engine} is `jit`. Both share the program's maps.
+   * @throws BpfError EBADF, EINVAL
+   */
+  progVm(fd: number): VmEngine {
+    const e = this.#progEntry(fd);
+    if (this.engine === "interp") return e.vm;
+    return e.jit ??= new Jit(e.vm.prog, e.vmOpts);
+  }
+
+  /**
+   * `BPF_PROG_TEST_RUN` on {@link Bpf.engine}: run `repeat` times, return the last result.
+   * @throws BpfError EBADF, EINVAL
+   */
   progTestRun(fd: number, attr: TestRunAttr = {}): TestRunResult {
-    const vm = this.prog(fd);
+    const vm = this.progVm(fd);
     const repeat = Math.max(1, attr.repeat ?? 1);
     const t0 = performance.now();
     let r!: RunResult;

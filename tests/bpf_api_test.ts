@@ -2,6 +2,8 @@
 import assert from "node:assert/strict";
 import { Bpf, NO_VERIFIER_LOG, ProgLoadError } from "../core/bpf.ts";
 import { BpfError } from "../core/errors.ts";
+import { Interpreter } from "../core/vm/mod.ts";
+import { Jit } from "../core/jit/mod.ts";
 import {
   BPF_ADD,
   BPF_ALU64_IMM,
@@ -117,4 +119,43 @@ Deno.test("test run reads maps; closing the map fd keeps the map alive for the p
   assert.equal(r.maps.length, 1);
   bpf.close(fd);
   assert.deepEqual(bpf.fds(), []);
+});
+
+Deno.test("engine option: progTestRun on the JIT gives the interpreter's results; prog(fd) stays the Interpreter", () => {
+  assert.equal(new Bpf().engine, "interp");
+  const results = (["interp", "jit"] as const).map((engine) => {
+    const bpf = new Bpf({ engine });
+    assert.equal(bpf.engine, engine);
+    const hash = bpf.mapCreate({ mapType: 1, keySize: 4, valueSize: 8, maxEntries: 4 });
+    const arr = bpf.mapCreate({ mapType: 2, keySize: 4, valueSize: 8, maxEntries: 1 });
+    bpf.mapUpdateElem(arr, k4(0), v8(99));
+    const { fd } = bpf.progLoad({ insns: lookupProg(arr) });
+    assert.ok(bpf.prog(fd) instanceof Interpreter, "prog(fd) keeps its type");
+    const vm = bpf.progVm(fd);
+    assert.ok(engine === "jit" ? vm instanceof Jit : vm === bpf.prog(fd));
+    assert.equal(bpf.progVm(fd), vm, "compiled once per fd");
+    const r = bpf.progTestRun(fd, { repeat: 2, regs: true });
+    // a fault and an instruction limit go through the same engine
+    const bad = bpf.progLoad({ insns: Program.fromInsns([BPF_LDX_MEM(BPF_DW, 0, 0, 0), BPF_EXIT_INSN()]) }).fd;
+    const f = bpf.progTestRun(bad);
+    const limit = bpf.progTestRun(fd, { maxInsns: 3 });
+    errno(() => bpf.progVm(hash), "EINVAL");
+    errno(() => bpf.progTestRun(99), "EBADF");
+    return [
+      r.r0,
+      r.retval,
+      r.regs,
+      r.insnsExecuted,
+      r.fault,
+      f.fault,
+      f.insnsExecuted,
+      limit.fault,
+      limit.insnsExecuted,
+    ];
+  });
+  assert.deepEqual(results[1], results[0]);
+  assert.equal(results[0][0], 99n);
+  assert.match(String((results[0][5] as { message: string }).message), /invalid read of 8 bytes/);
+  assert.match(String((results[0][7] as { message: string }).message), /instruction limit of 3/);
+  errno(() => new Bpf({ engine: "v8" as "jit" }), "EINVAL");
 });
