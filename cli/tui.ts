@@ -12,6 +12,7 @@ import { textWalk } from "../tui/text.ts";
 import { DEFAULT_PROFILE, PROFILES as VERIFIER_PROFILES } from "../core/verifier/mod.ts";
 import { Timeline } from "../tui/timeline.ts";
 import { type EngineMaker, loadVerifier, type ProgramSource } from "../tui/verifier_engine.ts";
+import { mark, marksText } from "../tui/startup.ts";
 
 /** The example `bpfscope tui` opens without a file. */
 export const DEFAULT_EXAMPLE = "misaligned";
@@ -70,6 +71,7 @@ R restart, m verifier view, q quit.`,
 }
 
 async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promise<void> {
+  mark("cli");
   if (!PROFILES.includes(opts.profile)) {
     throw new CliError(`--profile: expected one of ${PROFILES.join(", ")}, got '${opts.profile}'`, 2);
   }
@@ -118,6 +120,7 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
   } catch (e) {
     throw new CliError((e as Error).message);
   }
+  mark("verifier");
   const factory = make(src);
   const walk: WalkOptions = { profile: opts.profile, pruning: opts.pruning };
   if (!interactive) {
@@ -139,8 +142,7 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
     startInRun: opts.run,
   });
   if (Deno.env.get("BPFSCOPE_STARTUP")) {
-    const { firstFrameMs } = await import("../tui/run.ts");
-    console.error(`first frame at ${firstFrameMs?.toFixed(1)} ms after process start`);
+    console.error(`startup: ${marksText()}`);
   }
 }
 

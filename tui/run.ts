@@ -16,6 +16,8 @@ import { Controller, type Session, TICK_MS } from "./controller.ts";
 import { parseKeys } from "./keys.ts";
 import { computeLayout } from "./model.ts";
 import type { Debugger } from "./debugger.ts";
+import { mark } from "./startup.ts";
+import { previewLines } from "./preview.ts";
 
 /** Options for {@link runInteractive}. */
 export interface InteractiveOptions {
@@ -36,9 +38,6 @@ export interface InteractiveOptions {
   /** Open in run mode. */
   startInRun?: boolean;
 }
-
-/** `BPFSCOPE_STARTUP=1`: the time of the first frame write, printed on exit (ms since process start). */
-export let firstFrameMs: number | null = null;
 
 /** Alternate screen, home, clear, hide cursor, no autowrap. */
 export const ENTER_SCREEN = "\x1b[?1049h\x1b[H\x1b[2J\x1b[?25l\x1b[?7l";
@@ -62,11 +61,11 @@ export async function runInteractive(opts: InteractiveOptions): Promise<void> {
       import("./app.tsx"),
       import("string-width"),
     ]);
+    mark("ink");
     return (ink = { renderToString, React, Screen, stringWidth });
   };
   let dbg: Debugger | null = opts.startInRun && opts.debugger ? opts.debugger() : null;
   let mode: "verify" | "run" = dbg ? "run" : "verify";
-  if (mode === "verify") await loadInk();
   const enc = new TextEncoder();
   const write = (s: string) => {
     const b = enc.encode(s);
@@ -88,10 +87,12 @@ export async function runInteractive(opts: InteractiveOptions): Promise<void> {
   };
 
   let size = Deno.consoleSize();
+  let drawn = false;
   let prev: string[] = [];
   const draw = (full = false) => {
     let lines: string[];
-    if (mode === "run" || !ink) lines = dbg!.lines(size.columns, size.rows, opts.color);
+    if (mode === "run") lines = dbg!.lines(size.columns, size.rows, opts.color);
+    else if (!ink) lines = previewLines(ctl.frame(computeLayout(size.columns, size.rows, false), opts.color));
     else {
       const { renderToString, React, Screen } = ink;
       const layout = computeLayout(size.columns, size.rows, false);
@@ -113,9 +114,11 @@ export async function runInteractive(opts: InteractiveOptions): Promise<void> {
     out += "\x1b[?2026l";
     write(out);
     prev = lines;
-    if (firstFrameMs === null) firstFrameMs = performance.now();
+    if (!drawn) mark("first frame");
+    drawn = true;
   };
   // display width: Ink's string-width when loaded; run mode's lines only use one-column characters
+  // deno-lint-ignore no-control-regex
   const width = (l: string) => ink ? ink.stringWidth(l) : l.replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, "").length;
 
   let finish!: () => void;
@@ -199,6 +202,12 @@ export async function runInteractive(opts: InteractiveOptions): Promise<void> {
   };
   try {
     draw(true);
+    if (mode === "verify") {
+      // the first frame above is the plain preview; the full one follows as soon as Ink is loaded
+      await loadInk();
+      draw();
+      mark("full frame");
+    }
     readKeys().catch(fail);
     await done;
   } finally {
