@@ -15,12 +15,15 @@ const open = (g: GalleryEntry, o: WalkOptions) => ({
   tl: new Timeline((oo) => new FakeEngine(g.build(oo.profile), oo), o),
   title: g.title,
 });
-const g = findExample(Deno.args[0] ?? "misaligned")!;
-await runInteractive({
-  session: open(g, { profile: "linux-3.18", pruning: true }),
-  gallery: GALLERY,
-  openExample: open,
-  color: !Deno.env.get("NO_COLOR"),
-  autoplay: Deno.args[1] === "play",
-});
-Deno.exit(0);
+// (picked up by `deno test tests/tui_*` too: nothing to drive without a terminal)
+if (Deno.stdout.isTerminal()) {
+  const g = findExample(Deno.args[0] ?? "misaligned")!;
+  await runInteractive({
+    session: open(g, { profile: "linux-3.18", pruning: true }),
+    gallery: GALLERY,
+    openExample: open,
+    color: !Deno.env.get("NO_COLOR"),
+    autoplay: Deno.args[1] === "play",
+  });
+  Deno.exit(0);
+}

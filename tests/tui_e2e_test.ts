@@ -59,7 +59,7 @@ async function session(name: string, command: string, fn: (s: string) => Promise
 
 /** The walk the brief asks for: open, step, continue, pruning, back, quit, restored. */
 async function drive(s: string) {
-  let scr = await waitFor(s, /step 0 · start/);
+  let scr = await waitFor(s, /─ budget /); // the full frame (the first one is the plain preview)
   assert.match(scr, /─ instructions /);
   assert.match(scr, /─ pending branches .*depth 0/);
   assert.match(scr, /─ budget /);
@@ -128,4 +128,49 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: () => session("bpfscope_e2e_cli", "deno run -A cli/main.ts tui", drive),
+});
+
+Deno.test({
+  name: "e2e (tmux): run mode (--run): open, step, breakpoint, continue, back, verifier view, quit",
+  ignore: !hasTmux,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const data = "00".repeat(23) + "06" + "00".repeat(8);
+    await session(
+      "bpfscope-e2e-run",
+      `deno run -A cli/main.ts tui --run --data ${data} tests/fixtures/counter.o`,
+      async (s) => {
+        let scr = await waitFor(s, /bpfscope run .*pc 0 {2}executed 0/);
+        assert.match(scr, /▶ +0: r6 = r1/);
+        assert.match(scr, /r10 0x0000100000000200 {2}17592186044928/);
+        tmux("send-keys", "-t", s, "s");
+        scr = await waitFor(s, /pc 1 {2}executed 1/);
+        assert.match(scr, /\*r6 +0x0000100800000000/, "the changed register is marked");
+        for (let i = 0; i < 11; i++) tmux("send-keys", "-t", s, "j"); // 5 → 7 skips LD_IMM64's second slot
+        tmux("send-keys", "-t", s, "x");
+        scr = await waitFor(s, /breakpoint at 13/);
+        assert.match(scr, /● +13: \*\(u64 \*\)\(r10 -16\) = r1/);
+        tmux("send-keys", "-t", s, "c");
+        scr = await waitFor(s, /pc 13 {2}executed 9/);
+        assert.match(scr, /stack frame 0 \(4 of 512 bytes used\)/);
+        tmux("send-keys", "-t", s, "c");
+        scr = await waitFor(s, /EXIT r0 = 0 .* after 19 insns/);
+        assert.match(scr, /counts \(hash\): 1 entries/);
+        assert.match(scr, /06000000: 0100000000000000/);
+        tmux("send-keys", "-t", s, "b");
+        scr = await waitFor(s, /pc 23 {2}executed 18/);
+        tmux("send-keys", "-t", s, "m");
+        scr = await waitFor(s, /─ budget /);
+        assert.match(scr, /bpfscope · tests\/fixtures\/counter.o · step 0/);
+        tmux("send-keys", "-t", s, "m");
+        await waitFor(s, /pc 23 {2}executed 18/);
+        tmux("send-keys", "-t", s, "q");
+        scr = await waitFor(s, /EXIT=0/);
+        assert.doesNotMatch(scr, /bpfscope run/, "the UI is gone from the screen");
+        assert.equal(tmux("display", "-p", "-t", s, "#{alternate_on}").trim(), "0", "alternate screen left");
+        assert.equal(tmux("display", "-p", "-t", s, "#{cursor_flag}").trim(), "1", "cursor visible again");
+      },
+    );
+  },
 });
