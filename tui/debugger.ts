@@ -316,7 +316,7 @@ export class Debugger {
     const stackRows: string[] = [];
     for (let o = start; o < stack.length; o += 16) {
       const chunk = stack.subarray(o, o + 16);
-      const bytes = Array.from(chunk, (x) => x.toString(16).padStart(2, "0")).join(" ");
+      const bytes = [0, 4, 8, 12].map((g) => hex(chunk.subarray(g, g + 4))).join(" ");
       stackRows.push(fit(` fp-${String(stack.length - o).padEnd(4)}${bytes}`, rightW));
     }
     right.push(...stackRows.slice(0, Math.min(stackRows.length, Math.ceil(room / 2))));
