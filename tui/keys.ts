@@ -46,6 +46,7 @@ export const KEYS: ReadonlyArray<{ group: string; items: KeyHelp[] }> = [
       { keys: "p", what: "toggle pruning, restart" },
       { keys: "P", what: "switch profile, restart" },
       { keys: "l", what: "examples gallery" },
+      { keys: "m", what: "run mode (interpreter)" },
       { keys: "?  h", what: "this help" },
       { keys: "q  Ctrl-C", what: "quit" },
     ],
