@@ -50,6 +50,7 @@ Deno.test("debugger: breakpoint, continue, back (replay), restart, style, quit",
   assert.ok(d.vm.done);
   assert.match(d.status(), /EXIT r0 = 0 .* after 19 insns/);
   assert.ok(d.lines(100, 30, false).some((l) => /06000000: 0100000000000000/.test(l)));
+  assert.ok(d.lines(100, 30, false).some((l) => /■ +23: exit/.test(l)), "where it ended");
   const before = d.vm.regs();
   d.key({ name: "b" });
   assert.equal(d.vm.executed, 18);

@@ -288,11 +288,12 @@ export class Debugger {
         continue;
       }
       const isPc = i === v.pc && !v.done, fault = v.done && v.fault && i === v.fault.pc;
-      const mark = isPc ? "▶" : fault ? "✗" : " ";
+      const ended = v.done && !v.fault && i === v.pc;
+      const mark = isPc ? "▶" : fault ? "✗" : ended ? "■" : " ";
       const bp = this.breakpoints.has(i) ? "●" : " ";
       const text = fit(`${mark}${bp}${String(i).padStart(4)}: ${insnText(this.prog, i, this.style)[0]}`, leftW);
       let s = text;
-      if (isPc) s = c(GRN + BOLD, text);
+      if (isPc || ended) s = c(GRN + BOLD, text);
       else if (fault) s = c(RED + BOLD, text);
       else if (this.breakpoints.has(i)) s = c(RED, text);
       if (i === this.cursor && !this.follow) s = c(REV, text);
