@@ -43,6 +43,7 @@
 import { BpfError } from "./errors.ts";
 import { PROG_TYPES, type Program } from "./isa/mod.ts";
 import { type BpfMap, createMap, type MapCreateAttr } from "./maps/mod.ts";
+import { verifyHook } from "./verifier/mod.ts";
 import { type HelperTable, Interpreter, type InterpreterOptions, type RunResult, type VmProfile } from "./vm/mod.ts";
 import { Jit } from "./jit/jit.ts";
 import type { VmEngine, VmEngineName } from "./jit/engine.ts";
@@ -156,7 +157,11 @@ type Entry = { kind: "map"; map: BpfMap } | {
 
 /** Options of {@link Bpf}. */
 export interface BpfOptions {
-  /** The verifier to run on progLoad (none: programs load unverified). */
+  /**
+   * The verifier to run on progLoad. Default: bpfscope's Linux 3.19 verifier
+   * (3.18 with the `linux-3.18` profile), as the kernel always verifies;
+   * `null` loads programs unverified (the machine is memory-safe on its own).
+   */
   verify?: VerifyHook | null;
   /** Semantics profile for maps and programs (default `modern`). */
   profile?: VmProfile;
@@ -179,7 +184,7 @@ export class Bpf {
 
   /** Create an empty fd table. */
   constructor(opts: BpfOptions = {}) {
-    this.verify = opts.verify ?? null;
+    this.verify = opts.verify === undefined ? verifyHook : opts.verify;
     this.profile = opts.profile ?? "modern";
     this.#helpers = opts.helpers;
     this.engine = opts.engine ?? "interp";

@@ -41,7 +41,7 @@ function lookupProg(fd: number): Program {
 }
 
 Deno.test("fds start at 3, lowest free reused; EBADF and EINVAL for wrong fds", () => {
-  const bpf = new Bpf();
+  const bpf = new Bpf({ verify: null });
   const a = bpf.mapCreate({ mapType: 1, keySize: 4, valueSize: 8, maxEntries: 4 });
   const b = bpf.mapCreate({ mapType: 2, keySize: 4, valueSize: 8, maxEntries: 4 });
   assert.deepEqual([a, b], [3, 4]);
@@ -56,7 +56,7 @@ Deno.test("fds start at 3, lowest free reused; EBADF and EINVAL for wrong fds", 
 });
 
 Deno.test("map commands and errno names", () => {
-  const bpf = new Bpf();
+  const bpf = new Bpf({ verify: null });
   const fd = bpf.mapCreate({ mapType: 1, keySize: 4, valueSize: 8, maxEntries: 1 });
   bpf.mapUpdateElem(fd, k4(1), v8(5));
   errno(() => bpf.mapUpdateElem(fd, k4(2), v8(5)), "E2BIG");
@@ -77,8 +77,8 @@ Deno.test("map commands and errno names", () => {
   assert.equal(e.code, 2);
 });
 
-Deno.test("progLoad without a verifier says so; with a hook the hook decides", () => {
-  const bpf = new Bpf();
+Deno.test("progLoad with verify: null says so; with a hook the hook decides", () => {
+  const bpf = new Bpf({ verify: null });
   const ok = Program.fromInsns([BPF_MOV64_IMM(0, 42), BPF_EXIT_INSN()]);
   const r = bpf.progLoad({ insns: ok });
   assert.deepEqual([r.log, r.verified], [NO_VERIFIER_LOG, false]);
@@ -97,7 +97,7 @@ Deno.test("progLoad without a verifier says so; with a hook the hook decides", (
 });
 
 Deno.test("progLoad errors: empty, too long, prog type, map fds", () => {
-  const bpf = new Bpf();
+  const bpf = new Bpf({ verify: null });
   errno(() => bpf.progLoad({ insns: new Program(new Uint8Array(0)) }), "EINVAL");
   errno(() => new Bpf({ profile: "linux-3.18" }).progLoad({ insns: new Program(new Uint8Array(0)) }), "E2BIG");
   errno(() => new Bpf({ profile: "linux-3.18" }).progLoad({ insns: new Program(new Uint8Array(4096 * 8)) }), "EINVAL");
@@ -108,7 +108,7 @@ Deno.test("progLoad errors: empty, too long, prog type, map fds", () => {
 });
 
 Deno.test("test run reads maps; closing the map fd keeps the map alive for the program", () => {
-  const bpf = new Bpf();
+  const bpf = new Bpf({ verify: null });
   const m = bpf.mapCreate({ mapType: 2, keySize: 4, valueSize: 8, maxEntries: 1 });
   bpf.mapUpdateElem(m, k4(0), v8(1234));
   const { fd } = bpf.progLoad({ insns: lookupProg(m) });
@@ -124,7 +124,7 @@ Deno.test("test run reads maps; closing the map fd keeps the map alive for the p
 Deno.test("engine option: progTestRun on the JIT gives the interpreter's results; prog(fd) stays the Interpreter", () => {
   assert.equal(new Bpf().engine, "interp");
   const results = (["interp", "jit"] as const).map((engine) => {
-    const bpf = new Bpf({ engine });
+    const bpf = new Bpf({ engine, verify: null });
     assert.equal(bpf.engine, engine);
     const hash = bpf.mapCreate({ mapType: 1, keySize: 4, valueSize: 8, maxEntries: 4 });
     const arr = bpf.mapCreate({ mapType: 2, keySize: 4, valueSize: 8, maxEntries: 1 });
@@ -158,4 +158,26 @@ Deno.test("engine option: progTestRun on the JIT gives the interpreter's results
   assert.match(String((results[0][5] as { message: string }).message), /invalid read of 8 bytes/);
   assert.match(String((results[0][7] as { message: string }).message), /instruction limit of 3/);
   errno(() => new Bpf({ engine: "v8" as "jit" }), "EINVAL");
+});
+
+Deno.test("progLoad verifies by default with the 3.19 verifier (3.18 for the linux-3.18 profile)", () => {
+  const bpf = new Bpf();
+  const ok = bpf.progLoad({
+    insns: Program.fromInsns([BPF_MOV64_IMM(0, 42), BPF_EXIT_INSN()]),
+    logLevel: 1,
+    logSize: 4096,
+  });
+  assert.equal(ok.verified, true);
+  assert.equal(ok.log, "0: (b7) r0 = 42\n1: (95) exit\n");
+  assert.equal(bpf.progTestRun(ok.fd).r0, 42n);
+  // r0 is never written: the kernel's "R0 !read_ok", also with logging off
+  assert.throws(
+    () => bpf.progLoad({ insns: Program.fromInsns([BPF_EXIT_INSN()]) }),
+    (e: unknown) => e instanceof ProgLoadError && e.errno === "EACCES" && e.message === "EACCES: R0 !read_ok",
+  );
+  const old = new Bpf({ profile: "linux-3.18" });
+  errno(
+    () => old.progLoad({ insns: Program.fromInsns([BPF_MOV64_IMM(0, 0), BPF_EXIT_INSN()]), progType: 1 }),
+    "EINVAL",
+  );
 });
