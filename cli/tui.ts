@@ -11,6 +11,7 @@ import type { WalkOptions } from "../tui/engine.ts";
 import { textWalk } from "../tui/text.ts";
 import { DEFAULT_PROFILE, PROFILES as VERIFIER_PROFILES } from "../core/verifier/mod.ts";
 import { Timeline } from "../tui/timeline.ts";
+import type { Session } from "../tui/controller.ts";
 import { type EngineMaker, loadVerifier, type ProgramSource } from "../tui/verifier_engine.ts";
 import { mark, marksText } from "../tui/startup.ts";
 
@@ -106,7 +107,10 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
   const makeDebugger = async () => {
     const { Debugger, vmFactory } = await import("../tui/debugger.ts");
     const p = runProg();
-    return () => new Debugger(vmFactory(p, input, vmOpts), p, title);
+    return (s: Session) => {
+      const prog = s.program?.() ?? p;
+      return new Debugger(vmFactory(prog, input, vmOpts), prog, s.title);
+    };
   };
   if (opts.run && !interactive) {
     const { traceText, vmFactory } = await import("../tui/debugger.ts");
@@ -129,11 +133,12 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
   }
   const { runInteractive } = await import("../tui/run.ts");
   await runInteractive({
-    session: { tl: new Timeline(factory, walk), title },
+    session: { tl: new Timeline(factory, walk), title, program: runProg },
     gallery: GALLERY,
     openExample: (g: GalleryEntry, o: WalkOptions) => ({
       tl: new Timeline(make((p) => g.build(p)), o),
       title: g.title,
+      program: () => g.build(o.profile),
     }),
     color: useColor(Deno.stdout),
     autoplay: opts.play,

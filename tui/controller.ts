@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { Program } from "../core/isa/mod.ts";
 import type { WalkOptions } from "./engine.ts";
 import type { GalleryEntry } from "./gallery.ts";
 import { SPEEDS } from "./keys.ts";
@@ -21,6 +22,8 @@ export interface Session {
   tl: Timeline;
   /** Title for the header. */
   title: string;
+  /** The program of the walk, for run mode (`m`). */
+  program?: () => Program;
 }
 
 /** A key press, normalised. */

@@ -33,8 +33,8 @@ export interface InteractiveOptions {
   autoplay?: boolean;
   /** Animation speed (steps per second). */
   speed?: number;
-  /** Run mode (the debugger over the interpreter) for the same program: `m` switches views. */
-  debugger?: () => Debugger;
+  /** Run mode (the debugger over the interpreter) for a session's program: `m` switches views. */
+  debugger?: (session: Session) => Debugger;
   /** Open in run mode. */
   startInRun?: boolean;
 }
@@ -64,7 +64,8 @@ export async function runInteractive(opts: InteractiveOptions): Promise<void> {
     mark("ink");
     return (ink = { renderToString, React, Screen, stringWidth });
   };
-  let dbg: Debugger | null = opts.startInRun && opts.debugger ? opts.debugger() : null;
+  let dbg: Debugger | null = opts.startInRun && opts.debugger ? opts.debugger(opts.session) : null;
+  let dbgSession: Session | null = dbg ? opts.session : null;
   let mode: "verify" | "run" = dbg ? "run" : "verify";
   const enc = new TextEncoder();
   const write = (s: string) => {
@@ -187,7 +188,11 @@ export async function runInteractive(opts: InteractiveOptions): Promise<void> {
           continue;
         }
         if (k.name === "m" && !k.ctrl && opts.debugger && ctl.ui.overlay === "none" && ctl.ui.prompt === null) {
-          dbg ??= opts.debugger();
+          // a gallery example opened since the debugger was made gets a debugger of its own
+          if (!dbg || dbgSession !== ctl.session) {
+            dbg = opts.debugger(ctl.session);
+            dbgSession = ctl.session;
+          }
           mode = "run";
           full = true;
           continue;
