@@ -1,0 +1,64 @@
+// Fixed-seed short runs of the fuzz targets (tests/fuzz/): a few seconds in
+// total. Longer runs: `deno task fuzz TARGET SECONDS [SEED]`.
+import assert from "node:assert/strict";
+import { fuzzLimits, fuzzParsers, fuzzSoundness, type FuzzStats, fuzzVerifier } from "./fuzz/targets.ts";
+import { generateProgram } from "./fuzz/gen.ts";
+import { Rng } from "./fuzz/rng.ts";
+import { verify } from "../core/verifier/mod.ts";
+import { decodeProgram } from "../core/formats/mod.ts";
+import { FormatError } from "../core/errors.ts";
+
+const noFindings = (s: FuzzStats) => assert.deepEqual(s.findings, [], JSON.stringify(s.findings, null, 1));
+
+Deno.test("fuzz: the generator is deterministic for a seed", () => {
+  const a = generateProgram(new Rng(42), { profile: "linux-3.19" }).prog;
+  const b = generateProgram(new Rng(42), { profile: "linux-3.19" }).prog;
+  assert.deepEqual(a.bytes, b.bytes);
+  assert.deepEqual(a.fixups, b.fixups);
+});
+
+Deno.test("fuzz: soundness — accepted programs never fault, interp and JIT agree (seed 1, 150 programs)", () => {
+  const s = fuzzSoundness({ seed: 1, iterations: 150, runs: 4 });
+  noFindings(s);
+  const accepted = (s.counts["accepted linux-3.19"] ?? 0) + (s.counts["accepted linux-3.18"] ?? 0);
+  // the generator is biased towards valid programs: a good share must be accepted
+  assert.ok(accepted / s.iterations > 0.4, `acceptance ${accepted}/${s.iterations}`);
+  assert.ok((s.counts["accepted linux-3.18"] ?? 0) > 10);
+  assert.ok(s.counts.runs > 500);
+});
+
+Deno.test("fuzz: verifier — mutated, random and huge programs end in a verdict (seed 1, 1500 inputs)", () => {
+  const s = fuzzVerifier({ seed: 1, iterations: 1500, slowMs: 5000 });
+  noFindings(s);
+  assert.ok(s.counts.huge > 0 && s.counts.mutated > 0 && s.counts.random > 0);
+});
+
+Deno.test("fuzz: parsers — mutated JSON, raw, asm and ELF end in FormatError or a program (seed 1, 1500 inputs)", () => {
+  const s = fuzzParsers({ seed: 1, iterations: 1500, slowMs: 5000 });
+  noFindings(s);
+  assert.ok(s.counts["input elf"] > 0 && s.counts["input json"] > 0 && s.counts["input asm"] > 0);
+  assert.ok(s.counts["input raw"] > 0 && s.counts.decoded > 0 && s.counts["format-error"] > 0);
+});
+
+Deno.test("fuzz: limits — runaway programs stop at the instruction limit on both engines (seed 1, 40 programs)", () => {
+  const s = fuzzLimits({ seed: 1, iterations: 40 });
+  noFindings(s);
+  assert.ok(s.counts["stopped by the limit"] > 0);
+});
+
+Deno.test("fuzz: corpus — every file decodes or fails with a FormatError, and verifies without throwing", () => {
+  const dir = new URL("./data/corpus/", import.meta.url).pathname;
+  let n = 0;
+  for (const e of Deno.readDirSync(dir)) {
+    if (!e.isFile || e.name === "README.md") continue;
+    n++;
+    const bytes = Deno.readFileSync(dir + e.name);
+    try {
+      const p = decodeProgram(bytes, e.name);
+      for (const profile of ["linux-3.18", "linux-3.19"]) verify(p, { profile });
+    } catch (err) {
+      assert.ok(err instanceof FormatError, `${e.name}: ${err}`);
+    }
+  }
+  assert.ok(n >= 5);
+});
