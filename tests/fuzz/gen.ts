@@ -371,7 +371,7 @@ class Gen {
   /** `if r0 == 0 goto +N; <body using r0 as a map value>` or the JNE form. */
   nullChecked(depth: number, m: number): void {
     const r = this.r;
-    const before = this.st.clone();
+
     const ptrRegs = this.regsOf((x) => x.kind === "maybe_null" && x.n === m);
     const nullState = this.st.clone();
     for (const p of ptrRegs) nullState.regs[p] = { kind: p === 0 ? "scalar" : "other", n: 0 };
@@ -379,7 +379,6 @@ class Gen {
     if (r.chance(0.25)) {
       // if r0 != 0 goto +2; r0 = 0; exit; <rest of the program sees r0 as a map value>
       this.emit(I(0x55, 0, 0, 2, 0), I(0xb7, 0, 0, 0, r.range(0, 3)), I(0x95, 0, 0, 0, 0));
-      void before;
       return;
     }
     const at = this.out.length;
@@ -398,7 +397,7 @@ class Gen {
     const [sz, w] = r.pick(SIZES.filter(([, w]) => w <= vs));
     let off = w * r.int(Math.floor(vs / w));
     if (this.badNow()) {
-      off = r.pick([vs, -w, vs - w + 1 - (w === 1 ? 0 : 0) + (w > 1 ? 1 : 0)]);
+      off = r.pick([vs, -w, vs - w + (w > 1 ? 2 : 1)]);
       this.bad = true;
     }
     switch (r.int(4)) {
