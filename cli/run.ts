@@ -8,6 +8,7 @@ import { BpfError } from "../core/errors.ts";
 import { Bpf, ProgLoadError, type VerifyHook } from "../core/bpf.ts";
 import type { Program } from "../core/isa/mod.ts";
 import type { RunResult, VmProfile } from "../core/vm/mod.ts";
+import { ArrayMap, type BpfMap } from "../core/maps/mod.ts";
 import { Jit } from "../core/jit/mod.ts";
 import { verifyHook } from "../core/verifier/mod.ts";
 import { CliError, loadProgramFile, parseHexOption, parseIntOption, readFileOrDie } from "./util.ts";
@@ -51,6 +52,34 @@ function hex(b: Uint8Array): string {
   let s = "";
   for (const x of b) s += x.toString(16).padStart(2, "0");
   return s;
+}
+
+/** Array maps with more elements than this list only their non-zero elements. */
+export const ARRAY_LIST_ALL_MAX = 1024;
+
+/**
+ * A map's contents as `[key_hex, value_hex]` pairs, in get_next_key order.
+ * Array maps over {@link ARRAY_LIST_ALL_MAX} elements list only elements
+ * whose value is not all zero, read in place (output and time stay
+ * proportional to what the program wrote, not to max_entries).
+ */
+export function mapEntries(m: BpfMap): Array<[string, string]> {
+  if (!(m instanceof ArrayMap) || m.maxEntries <= ARRAY_LIST_ALL_MAX) {
+    return m.entries().map(([k, v]) => [hex(k), hex(v)]);
+  }
+  const out: Array<[string, string]> = [];
+  const key = new Uint8Array(4);
+  const kv = new DataView(key.buffer);
+  const vals = m.values;
+  for (let i = 0; i < m.maxEntries; i++) {
+    const o = i * m.stride;
+    let j = 0;
+    while (j < m.valueSize && vals[o + j] === 0) j++;
+    if (j === m.valueSize) continue;
+    kv.setUint32(0, i, true);
+    out.push([hex(key), hex(vals.subarray(o, o + m.valueSize))]);
+  }
+  return out;
 }
 
 /** The JSON record of one run (keys as documented in `--help`). */
@@ -125,7 +154,7 @@ export function runProgram(
   }
   rec.maps = fds.map((fd) => {
     const m = bpf.map(fd);
-    return { name: m.name, type: m.typeName, entries: m.entries().map(([k, v]) => [hex(k), hex(v)]) };
+    return { name: m.name, type: m.typeName, entries: mapEntries(m) };
   });
   return rec;
 }
@@ -176,6 +205,7 @@ Examples:
   bpfscope run --data 45000054 --regs filter.json packet program, all registers
   bpfscope run --json --profile linux-3.18 a.json b.json
 
+Maps are listed after the run (array maps over 1024 elements: only non-zero elements).
 Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usage.`,
     )
     .action((files: string[], o: RunCliOptions) => {

@@ -95,8 +95,17 @@ function typeNumber(c: Ctx, path: string, v: Json, table: Readonly<Record<string
   c.fail(path, `${what} must be a name or a number, found ${describe(v)}`);
 }
 
+/** Most maps one program may use (the kernel's `MAX_USED_MAPS`). */
+export const MAX_USED_MAPS = 64;
+
 function maps(c: Ctx, v: Json): MapDef[] {
   if (!Array.isArray(v)) c.fail("maps", `expected an array, found ${describe(v)}`);
+  if (v.length > MAX_USED_MAPS) {
+    c.fail(
+      "maps",
+      `${v.length} maps declared; a program can use at most ${MAX_USED_MAPS} (the kernel's MAX_USED_MAPS)`,
+    );
+  }
   return v.map((m, i) => {
     const path = `maps[${i}]`;
     if (!isObject(m)) c.fail(path, `expected an object, found ${describe(m)}`);

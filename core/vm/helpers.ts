@@ -95,7 +95,8 @@ const updateElem: HelperFn = (e) => {
   const key = e.mem(2, m.keySize);
   const ko = e.memOff;
   const val = e.mem(3, m.valueSize);
-  e.ret(m.updateRaw(key, ko, val, e.memOff, Number(e.arg(4) & 0xffffffffn)));
+  const flags = e.arg(4); // u64, as the kernel checks it: any high bit set is > BPF_EXIST
+  e.ret(flags > 0xffffffffn ? -22 : m.updateRaw(key, ko, val, e.memOff, Number(flags)));
 };
 
 const deleteElem: HelperFn = (e) => {
