@@ -1,6 +1,6 @@
 // Limits under bad input: program size, the executed-instruction limit, map
-// sizes, memory. Tests marked `ignore` are regressions for bugs found by the
-// fuzzers (see tests/fuzz/RELIABILITY.md); they fail until core is fixed.
+// sizes, memory. The `regression:` tests are for bugs the fuzzers found (see
+// the README's Reliability section); each failed before its fix.
 import assert from "node:assert/strict";
 import { type Insn, mapDef, Program } from "../core/isa/mod.ts";
 import { verify } from "../core/verifier/mod.ts";
