@@ -11,7 +11,7 @@ import { ArrayMap, type BpfMap, HashMap } from "../core/maps/mod.ts";
 import { type Insn, mapDef, Program } from "../core/isa/mod.ts";
 import { benchInput, benchPrograms, progFromSlots, TESTS_DIR } from "./vm_util.ts";
 import { basicBlocks, structure } from "../core/jit/codegen.ts";
-import { decodeProgram } from "../core/jit/decode.ts";
+import { predecode } from "../core/vm/decode.ts";
 
 const hex = (
   b: Uint8Array | undefined,
@@ -465,7 +465,7 @@ Deno.test("jit: structured control flow (labeled loops/blocks) and the switch fa
     // no local calls: those always use the switch dispatch
     const insns = randomProgram(r).map((x) => (x.code === 0x85 && x.src === 1 ? I(0xb7, 5, 0, 0, 7) : x));
     const prog = Program.fromInsns(insns);
-    const d = decodeProgram(prog, defaultHelpers());
+    const d = predecode(prog, defaultHelpers());
     if (structure(d, basicBlocks(d)) !== null) structuredCount++;
     else fallback++;
     const maxInsns = r.chance(0.3) ? 1 + r.int(60) : 200 + r.int(3000);

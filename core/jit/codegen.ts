@@ -54,7 +54,7 @@ import {
   SDIV64,
   SMOD32,
   SMOD64,
-} from "./decode.ts";
+} from "../vm/decode.ts";
 
 /** Code generation options. */
 export interface CodegenOptions {

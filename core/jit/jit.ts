@@ -31,7 +31,7 @@ import {
   u64Of,
   type VmProfile,
 } from "../vm/mod.ts";
-import { type Decoded, decodeProgram } from "./decode.ts";
+import { type Decoded, predecode } from "../vm/decode.ts";
 import { generate } from "./codegen.ts";
 
 const TWO32 = 4294967296;
@@ -150,7 +150,7 @@ export class Jit {
     const t0 = performance.now();
     this.prog = prog;
     this.profile = opts.profile ?? "modern";
-    const d = decodeProgram(prog, opts.helpers ?? defaultHelpers(this.profile), opts.resolveMap);
+    const d = predecode(prog, opts.helpers ?? defaultHelpers(this.profile), opts.resolveMap);
     this.#d = d;
     this.maps = d.maps;
     for (let f = 0; f < MAX_FRAMES; f++) {

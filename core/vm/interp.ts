@@ -35,6 +35,7 @@
 import type { Program } from "../isa/mod.ts";
 import type { BpfMap } from "../maps/mod.ts";
 import { ArrayMap } from "../maps/mod.ts";
+import { ATOMIC32, ATOMIC64, CONST_BASE, predecode, SDIV32, SDIV64 } from "./decode.ts";
 import { defaultHelpers, type HelperEnv, type HelperFn, type HelperTable } from "./helpers.ts";
 import {
   AddressSpace,
@@ -120,26 +121,8 @@ export interface RunResult {
   memOut?: Uint8Array;
 }
 
-// Internal opcodes beyond the 0..255 code byte (variants that depend on off/imm/src).
-const SDIV32 = 0x100, SMOD32 = 0x101, SDIV64 = 0x102, SMOD64 = 0x103;
-const MOVSX32_8 = 0x108, MOVSX32_16 = 0x109, MOVSX64_8 = 0x10a, MOVSX64_16 = 0x10b, MOVSX64_32 = 0x10c;
-const LE16 = 0x110, LE32 = 0x111, LE64 = 0x112, BE16 = 0x113, BE32 = 0x114, BE64 = 0x115;
-const ATOMIC32 = 0x120, ATOMIC64 = 0x130; // + k: 0 add,1 fadd,2 or,3 for,4 and,5 fand,6 xor,7 fxor,8 xchg,9 cmpxchg
-const CALL_LOCAL = 0x140, BAD = 0x1f0, OOB = 0x1f1, BRK = 0x1f2;
-const CONST_BASE = 16; // register slots: 0..10 registers, 16 + pc: the constant operand of insn pc
-
-const ATOMIC_KIND: Record<number, number> = {
-  0x00: 0,
-  0x01: 1,
-  0x40: 2,
-  0x41: 3,
-  0x50: 4,
-  0x51: 5,
-  0xa0: 6,
-  0xa1: 7,
-  0xe1: 8,
-  0xf1: 9,
-};
+// internal opcodes and operand slots: see ./decode.ts; BRK marks a breakpoint while a session runs to it
+const BRK = 0x1f2;
 
 const TWO32 = 4294967296;
 
@@ -168,7 +151,7 @@ export class Interpreter {
   /** The semantics profile. */
   readonly profile: VmProfile;
   /** Maps referenced by the program, by index (map pointer k = map k). */
-  readonly maps: BpfMap[] = [];
+  readonly maps: BpfMap[];
   readonly #op: Uint16Array;
   readonly #dst: Uint8Array;
   readonly #src: Int32Array;
@@ -178,7 +161,7 @@ export class Interpreter {
   readonly #hi: Int32Array;
   readonly #helpers: Array<HelperFn | null>;
   readonly #helperTable: HelperTable;
-  readonly #bad: Map<number, string> = new Map();
+  readonly #bad: Map<number, string>;
   readonly #space = new AddressSpace();
   readonly #stack: Region[] = [];
   readonly #ctx: Region;
@@ -199,212 +182,20 @@ export class Interpreter {
     this.prog = prog;
     this.profile = opts.profile ?? "modern";
     this.#helperTable = opts.helpers ?? defaultHelpers(this.profile);
-    const n = prog.len;
-    // jump targets first, to size the sentinel area
-    const badJumps: Array<[number, number]> = [];
-    const targetOf = (i: number): number => {
-      const c = prog.code(i);
-      const t = c === 0x06 ? i + prog.imm(i) + 1 : (c === 0x85 ? i + prog.imm(i) + 1 : i + prog.off(i) + 1);
-      if (t >= 0 && t < n) return t;
-      badJumps.push([i, t]);
-      return n + badJumps.length;
-    };
-    const size = n + 2 + n; // room for one sentinel per instruction at most
-    this.#op = new Uint16Array(size).fill(OOB);
-    this.#dst = new Uint8Array(size);
-    this.#src = new Int32Array(size);
-    this.#off = new Int32Array(size);
-    this.#tgt = new Int32Array(size);
-    this.#lo = new Int32Array(CONST_BASE + n);
-    this.#hi = new Int32Array(CONST_BASE + n);
-    this.#helpers = new Array(n).fill(null);
-    const mapIndex = new Map<BpfMap, number>();
-    const mapOf = (fd: number): number => {
-      const m = opts.resolveMap?.(fd);
-      if (!m) return -1;
-      let k = mapIndex.get(m);
-      if (k === undefined) {
-        k = this.maps.length;
-        mapIndex.set(m, k);
-        this.maps.push(m);
-      }
-      return k;
-    };
-    const bad = (i: number, msg: string) => {
-      this.#op[i] = BAD;
-      this.#bad.set(i, msg);
-    };
-    for (let i = 0; i < n; i++) {
-      const code = prog.code(i), d = prog.dst(i), s = prog.src(i), off = prog.off(i), imm = prog.imm(i);
-      const cls = code & 7;
-      const k = CONST_BASE + i;
-      this.#dst[i] = d;
-      this.#off[i] = off;
-      this.#src[i] = s;
-      this.#lo[k] = imm;
-      this.#hi[k] = imm >> 31;
-      const hex = "0x" + code.toString(16).padStart(2, "0");
-      if (d > 10 && code !== 0x85 && code !== 0x95 && code !== 0x05 && code !== 0x06) {
-        bad(i, `invalid dst register r${d} (opcode ${hex})`);
-        continue;
-      }
-      const useSrcReg = (code & 8) !== 0;
-      if (cls === 4 || cls === 7) {
-        const op = code & 0xf0;
-        if (op === 0xd0) { // END
-          const w = imm;
-          if (w !== 16 && w !== 32 && w !== 64) {
-            bad(i, `invalid byte swap width ${w}`);
-            continue;
-          }
-          if (code === 0xd4) this.#op[i] = w === 16 ? LE16 : w === 32 ? LE32 : LE64;
-          else if (code === 0xdc || code === 0xd7) this.#op[i] = w === 16 ? BE16 : w === 32 ? BE32 : BE64;
-          else bad(i, `unknown opcode ${hex}`);
-          continue;
-        }
-        if (op === 0xe0 || op === 0xf0 || (op === 0x80 && useSrcReg)) {
-          bad(i, `unknown opcode ${hex}`);
-          continue;
-        }
-        if (useSrcReg && s > 10) {
-          bad(i, `invalid src register r${s}`);
-          continue;
-        }
-        this.#src[i] = useSrcReg ? s : k;
-        const x = code | 8;
-        if ((op === 0x30 || op === 0x90) && off === 1) {
-          this.#op[i] = cls === 7 ? (op === 0x30 ? SDIV64 : SMOD64) : (op === 0x30 ? SDIV32 : SMOD32);
-        } else if (op === 0xb0 && off !== 0) {
-          if (!useSrcReg) bad(i, `movsx needs a register source`);
-          else if (cls === 4 && (off === 8 || off === 16)) this.#op[i] = off === 8 ? MOVSX32_8 : MOVSX32_16;
-          else if (cls === 7 && (off === 8 || off === 16 || off === 32)) {
-            this.#op[i] = off === 8 ? MOVSX64_8 : off === 16 ? MOVSX64_16 : MOVSX64_32;
-          } else bad(i, `invalid movsx offset ${off}`);
-        } else this.#op[i] = op === 0x80 ? code : x;
-        continue;
-      }
-      if (cls === 5 || cls === 6) {
-        const op = code & 0xf0;
-        if (code === 0x05 || code === 0x06) {
-          if (code === 0x06 && off !== 0) {
-            bad(i, "gotol uses reserved fields");
-            continue;
-          }
-          this.#op[i] = 0x05;
-          this.#tgt[i] = targetOf(i);
-          continue;
-        }
-        if (code === 0x95) {
-          this.#op[i] = 0x95;
-          continue;
-        }
-        if (code === 0x85) {
-          if (s === 1) {
-            this.#op[i] = CALL_LOCAL;
-            this.#tgt[i] = targetOf(i);
-          } else if (s === 0) {
-            const h = this.#helperTable.get(imm);
-            if (h) {
-              this.#op[i] = 0x85;
-              this.#helpers[i] = h.fn;
-            } else bad(i, `unknown helper function ${imm}`);
-          } else bad(i, `kfunc calls (call src=${s}) are not supported`);
-          continue;
-        }
-        if (op === 0x80 || op === 0x90 || op === 0xe0 || op === 0xf0) {
-          bad(i, `unknown opcode ${hex}`);
-          continue;
-        }
-        if (useSrcReg && s > 10) {
-          bad(i, `invalid src register r${s}`);
-          continue;
-        }
-        this.#src[i] = useSrcReg ? s : k;
-        this.#op[i] = code | 8;
-        this.#tgt[i] = targetOf(i);
-        continue;
-      }
-      if (code === 0x18) {
-        if (
-          i + 1 >= n || prog.code(i + 1) !== 0 || prog.dst(i + 1) !== 0 || prog.src(i + 1) !== 0 ||
-          prog.off(i + 1) !== 0
-        ) {
-          bad(i, "invalid LD_IMM64: the second slot must be [0, 0, 0, 0, imm_hi]");
-          continue;
-        }
-        this.#op[i] = 0x18;
-        this.#src[i] = k;
-        this.#hi[k] = prog.imm(i + 1);
-        if (s === 1 || s === 2) {
-          const mk = mapOf(imm);
-          if (mk < 0) {
-            bad(i, `LD_IMM64: fd ${imm} is not a map`);
-            continue;
-          }
-          if (s === 1) {
-            this.#hi[k] = MAP_PTR_HI;
-            this.#lo[k] = (mk + 1) << 8;
-          } else {
-            const m = this.maps[mk];
-            if (!(m instanceof ArrayMap) || prog.imm(i + 1) >>> 0 >= m.values.length) {
-              bad(i, `LD_IMM64: map value offset ${prog.imm(i + 1)} is not inside an array map value`);
-              continue;
-            }
-            this.#hi[k] = REGION_HI_BASE + REGION_MAPS + mk;
-            this.#lo[k] = prog.imm(i + 1);
-          }
-        } else if (s !== 0) {
-          bad(i, `LD_IMM64 with src=${s} is not supported`);
-          continue;
-        }
-        this.#op[i + 1] = BAD;
-        this.#bad.set(i + 1, "jumped into the second slot of an LD_IMM64");
-        i++;
-        continue;
-      }
-      const mode = code & 0xe0, sz = code & 0x18;
-      if (cls === 0 && (mode === 0x20 || mode === 0x40) && sz !== 0x18) {
-        if (mode === 0x40 && s > 10) {
-          bad(i, `invalid src register r${s}`);
-          continue;
-        }
-        this.#op[i] = 0x40 | sz; // LD_IND form; LD_ABS uses a constant-zero source
-        this.#src[i] = mode === 0x40 ? s : k;
-        if (mode === 0x20) this.#lo[k] = this.#hi[k] = 0;
-        this.#off[i] = imm;
-        continue;
-      }
-      if (cls === 1 && (mode === 0x60 || (mode === 0x80 && sz !== 0x18))) {
-        if (s > 10) bad(i, `invalid src register r${s}`);
-        else this.#op[i] = code;
-        continue;
-      }
-      if ((cls === 2 || cls === 3) && mode === 0x60) {
-        if (cls === 3 && s > 10) {
-          bad(i, `invalid src register r${s}`);
-          continue;
-        }
-        this.#op[i] = code | 1; // ST imm → STX from the constant slot
-        this.#src[i] = cls === 3 ? s : k;
-        continue;
-      }
-      if (cls === 3 && mode === 0xc0 && (sz === 0x00 || sz === 0x18)) {
-        const kind = ATOMIC_KIND[imm];
-        if (kind === undefined || s > 10) {
-          bad(i, `invalid atomic operation imm=0x${(imm >>> 0).toString(16)}`);
-          continue;
-        }
-        this.#op[i] = (sz === 0 ? ATOMIC32 : ATOMIC64) + kind;
-        continue;
-      }
-      bad(i, `unknown opcode ${hex}`);
-    }
-    this.#op[n] = OOB;
-    this.#bad.set(n, `fell off the end of the program (insn ${n - 1} is not an exit or a jump)`);
-    for (let j = 0; j < badJumps.length; j++) {
-      const [from, to] = badJumps[j];
-      this.#bad.set(n + 1 + j, `insn ${from}: jump out of range to insn ${to} (program has ${n} insns)`);
-    }
+    const d = predecode(prog, this.#helperTable, opts.resolveMap);
+    this.#op = d.op;
+    this.#dst = d.dst;
+    this.#src = d.src;
+    this.#off = d.off;
+    this.#tgt = d.tgt;
+    // register slots 0..10, then the constant operand of insn i at CONST_BASE + i
+    this.#lo = new Int32Array(CONST_BASE + d.clo.length);
+    this.#hi = new Int32Array(CONST_BASE + d.chi.length);
+    this.#lo.set(d.clo, CONST_BASE);
+    this.#hi.set(d.chi, CONST_BASE);
+    this.#helpers = d.helpers;
+    this.#bad = d.bad;
+    this.maps = d.maps;
     // regions: stack frames, ctx, packet, memory, array maps
     for (let f = 0; f < MAX_FRAMES; f++) {
       const r = new Region(f, `stack frame ${f}`, new Uint8Array(FRAME_SIZE));

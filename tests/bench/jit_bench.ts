@@ -16,7 +16,7 @@
 import { Interpreter } from "../../core/vm/mod.ts";
 import { Jit } from "../../core/jit/mod.ts";
 import { basicBlocks } from "../../core/jit/codegen.ts";
-import { CONST_BASE, decodeProgram } from "../../core/jit/decode.ts";
+import { CONST_BASE, predecode } from "../../core/vm/decode.ts";
 import { defaultHelpers } from "../../core/vm/mod.ts";
 import type { Program } from "../../core/isa/mod.ts";
 import { benchInput, benchPrograms } from "../vm_util.ts";
@@ -30,7 +30,7 @@ const programs = benchPrograms();
  * programs. Returns a runner giving r0 and the executed-instruction count.
  */
 export function bigintJit(prog: Program): (mem: Uint8Array) => { r0: bigint; n: number } {
-  const d = decodeProgram(prog, defaultHelpers());
+  const d = predecode(prog, defaultHelpers());
   const blocks = basicBlocks(d);
   const K = (i: number) => `${BigInt.asUintN(64, (BigInt(d.chi[i]) << 32n) | BigInt(d.clo[i] >>> 0))}n`;
   const S = (i: number) => (d.src[i] >= CONST_BASE ? K(i) : `r${d.src[i]}`);

@@ -1,19 +1,15 @@
 /**
- * Pre-decoding for the JIT: the same internal opcodes, operand slots, jump
- * targets, sentinels and error messages as the interpreter's decoder
- * (`core/vm/interp.ts`), so both engines agree on every bad instruction.
- *
- * The interpreter keeps its decoded arrays private; this is a faithful copy
- * of its decode step (differentially tested in `tests/jit_test.ts`). If the
- * interpreter ever exports its decoder, this file should be replaced by it.
+ * Pre-decoding shared by the interpreter and the JIT: internal opcodes,
+ * operand slots, jump targets, sentinels and the fault message of every bad
+ * instruction, so both engines agree on every program.
  *
  * @module
  */
 import type { Program } from "../isa/mod.ts";
 import type { BpfMap } from "../maps/mod.ts";
 import { ArrayMap } from "../maps/mod.ts";
-import type { HelperFn, HelperTable } from "../vm/mod.ts";
-import { MAP_PTR_HI, REGION_HI_BASE, REGION_MAPS } from "../vm/mod.ts";
+import type { HelperFn, HelperTable } from "./helpers.ts";
+import { MAP_PTR_HI, REGION_HI_BASE, REGION_MAPS } from "./memory.ts";
 
 /** Internal opcodes beyond the 0..255 code byte (same values as the interpreter). */
 export const SDIV32 = 0x100, SMOD32 = 0x101, SDIV64 = 0x102, SMOD64 = 0x103;
@@ -69,8 +65,8 @@ export interface Decoded {
   maps: BpfMap[];
 }
 
-/** Decode `prog` exactly as the interpreter does. Never throws for a bad program. */
-export function decodeProgram(
+/** Pre-decode `prog` for running. Never throws for a bad program: bad slots decode to BAD with a message. */
+export function predecode(
   prog: Program,
   helperTable: HelperTable,
   resolveMap?: (fd: number) => BpfMap | undefined,
