@@ -16,12 +16,9 @@ import {
   type HelperEnv,
   hex64,
   type InterpreterOptions,
-  MAP_PTR_HI,
-  MAX_DETACHED,
   MAX_FRAMES,
   Region,
   REGION_CTX,
-  REGION_HI_BASE,
   REGION_MAPS,
   REGION_MEM,
   REGION_PACKET,
@@ -32,13 +29,10 @@ import {
   type VmProfile,
 } from "../vm/mod.ts";
 import { type Decoded, predecode } from "../vm/decode.ts";
+import { HelperFault, HelperRuntime } from "../vm/runtime.ts";
 import { generate } from "./codegen.ts";
 
 const TWO32 = 4294967296;
-
-class HelperFault {
-  constructor(readonly message: string) {}
-}
 
 function mulhiu(a: number, b: number): number {
   // int32-only arithmetic (Math.imul of 16-bit halves, read back unsigned): no float64 products
@@ -137,12 +131,8 @@ export class Jit {
   readonly #packet: Region;
   readonly #mem: Region;
   readonly #firstDynamic: number;
-  #valueRegions: Map<Uint8Array, Region> = new Map();
-  #detached: Region[] = [];
-  #output: string[] = [];
-  #rand = 1;
   #max = 1e9;
-  #clock: () => bigint = () => BigInt(Math.round(performance.now() * 1e6));
+  readonly #rt: HelperRuntime;
   readonly #env: HelperEnv;
 
   /** Decode and compile `prog`. Never throws for a bad program: bad instructions fault when executed. */
@@ -170,7 +160,8 @@ export class Jit {
     });
     this.#firstDynamic = REGION_MAPS + this.maps.length;
     this.#R = this.#makeRuntime();
-    this.#env = this.#makeEnv();
+    this.#rt = new HelperRuntime(this.#R.lo, this.#R.hi, this.#space, this.maps);
+    this.#env = this.#rt.env;
     this.source = generate(d, { legacy: this.profile === "linux-3.18" });
     this.#fn = factoryFor(this.source)(this.#R, mulhiu, bswap32);
     this.compileMs = performance.now() - t0;
@@ -250,98 +241,11 @@ export class Jit {
     return R;
   }
 
-  #makeEnv(): HelperEnv {
-    const lo = this.#R.lo, hi = this.#R.hi, space = this.#space;
-    // deno-lint-ignore no-this-alias
-    const self = this;
-    const env: HelperEnv = {
-      lo,
-      hi,
-      memOff: 0,
-      arg: (i) => u64Of(hi[i], lo[i]),
-      ret(v) {
-        if (typeof v === "number" && Number.isInteger(v) && v >= -2147483648 && v <= 4294967295) {
-          lo[0] = v | 0;
-          hi[0] = v < 0 ? -1 : 0;
-        } else {
-          const x = BigInt.asUintN(64, BigInt(v));
-          lo[0] = Number(x & 0xffffffffn) | 0;
-          hi[0] = Number(x >> 32n) | 0;
-        }
-      },
-      mem(i, size) {
-        const r = space.find(hi[i], lo[i] >>> 0, size);
-        if (r === null) {
-          throw new HelperFault(
-            `invalid helper access of ${size} bytes at ${hex64(u64Of(hi[i], lo[i]))} (arg r${i}): ${
-              space.describe(u64Of(hi[i], lo[i]), size)
-            }`,
-          );
-        }
-        env.memOff = lo[i] >>> 0;
-        return r.u8!;
-      },
-      map(i) {
-        const k = (lo[i] >> 8) - 1;
-        if (hi[i] !== MAP_PTR_HI || (lo[i] & 0xff) !== 0 || k < 0 || k >= self.maps.length) {
-          throw new HelperFault(`r${i} = ${hex64(u64Of(hi[i], lo[i]))} is not a map pointer`);
-        }
-        return self.maps[k];
-      },
-      retMapValue(m, ref) {
-        const k = self.maps.indexOf(m);
-        if (m instanceof ArrayMap && k >= 0) {
-          hi[0] = REGION_HI_BASE + REGION_MAPS + k;
-          lo[0] = m.refOffset(ref);
-          return;
-        }
-        const buf = m.refBuffer(ref);
-        let r = self.#valueRegions.get(buf);
-        if (r === undefined) {
-          const id = space.regions.length;
-          r = new Region(id, `value of map ${JSON.stringify(m.name)} (element region ${id})`, buf);
-          space.set(r);
-          self.#valueRegions.set(buf, r);
-        }
-        hi[0] = r.hi;
-        lo[0] = m.refOffset(ref);
-      },
-      print: (line) => void self.#output.push(line),
-      rand() {
-        let x = self.#rand;
-        x ^= x << 13;
-        x ^= x >>> 17;
-        x ^= x << 5;
-        self.#rand = x;
-        return x >>> 0;
-      },
-      nowNs: () => self.#clock(),
-      fault(message): never {
-        throw new HelperFault(message);
-      },
-    };
-    return env;
-  }
-
-  #onDetach = (buf: Uint8Array): void => {
-    const r = this.#valueRegions.get(buf);
-    if (r === undefined) return;
-    this.#valueRegions.delete(buf);
-    r.detached = true;
-    r.name += ", detached from its map";
-    this.#detached.push(r);
-    if (this.#detached.length > MAX_DETACHED) this.#detached.shift()!.unmap();
-  };
-
   /** Run the compiled program once (same contract as {@link Interpreter.run}). */
   run(input: RunInput = {}, opts: RunOptions = {}): RunResult {
     const maxInsns = opts.maxInsns ?? 1e9;
     this.#max = maxInsns;
-    this.#rand = (opts.seed ?? 1) | 0 || 1;
-    if (opts.clock) this.#clock = opts.clock;
-    this.#output = [];
-    this.#valueRegions = new Map();
-    this.#detached = [];
+    this.#rt.reset(opts.seed, opts.clock);
     this.#space.truncate(this.#firstDynamic);
     for (const r of this.#stack) r.u8!.fill(0);
     const R = this.#R, lo = R.lo, hi = R.hi;
@@ -373,18 +277,18 @@ export class Jit {
     }
     hi[10] = this.#stack[0].hi;
     lo[10] = FRAME_SIZE;
-    for (const m of this.maps) m.onDetach = this.#onDetach;
+    this.#rt.hook();
     let count: number;
     try {
       count = this.#fn(maxInsns);
     } finally {
-      for (const m of this.maps) m.onDetach = null;
+      this.#rt.unhook();
     }
     const fault = R.msg === null ? null : { message: R.msg, pc: R.pc };
     let r0 = fault ? 0n : u64Of(hi[0], lo[0]);
     if (R.ret0) r0 = 0n;
     if (this.profile === "linux-3.18") r0 &= 0xffffffffn;
-    const out: RunResult = { r0, insnsExecuted: count, output: this.#output, fault, maps: this.maps };
+    const out: RunResult = { r0, insnsExecuted: count, output: this.#rt.output, fault, maps: this.maps };
     if (opts.regs) out.regs = Array.from({ length: 11 }, (_, i) => u64Of(hi[i], lo[i]));
     if (input.ctx) out.ctxOut = ctx;
     if (data) out.dataOut = data;

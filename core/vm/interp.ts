@@ -36,17 +36,15 @@ import type { Program } from "../isa/mod.ts";
 import type { BpfMap } from "../maps/mod.ts";
 import { ArrayMap } from "../maps/mod.ts";
 import { ATOMIC32, ATOMIC64, CONST_BASE, predecode, SDIV32, SDIV64 } from "./decode.ts";
+import { HelperFault, HelperRuntime } from "./runtime.ts";
 import { defaultHelpers, type HelperEnv, type HelperFn, type HelperTable } from "./helpers.ts";
 import {
   AddressSpace,
   FRAME_SIZE,
   hex64,
-  MAP_PTR_HI,
-  MAX_DETACHED,
   MAX_FRAMES,
   Region,
   REGION_CTX,
-  REGION_HI_BASE,
   REGION_MAPS,
   REGION_MEM,
   REGION_PACKET,
@@ -129,10 +127,6 @@ const TWO32 = 4294967296;
 // set by a static block of Interpreter: how a VmSession reaches the run state
 let accessOf: (it: Interpreter) => VmAccess;
 
-class HelperFault {
-  constructor(readonly message: string) {}
-}
-
 function mulhiu(a: number, b: number): number {
   const a0 = a & 0xffff, a1 = a >>> 16, b0 = b & 0xffff, b1 = b >>> 16;
   const p01 = a0 * b1, p10 = a1 * b0;
@@ -169,11 +163,7 @@ export class Interpreter {
   readonly #mem: Region;
   #firstDynamic: number;
   // per-run state used by helpers
-  #valueRegions: Map<Uint8Array, Region> = new Map();
-  #detached: Region[] = [];
-  #output: string[] = [];
-  #rand = 1;
-  #clock: () => bigint = () => BigInt(Math.round(performance.now() * 1e6));
+  #rt: HelperRuntime;
   #env: HelperEnv;
   #gen = 0;
 
@@ -213,91 +203,9 @@ export class Interpreter {
       }
     });
     this.#firstDynamic = REGION_MAPS + this.maps.length;
-    this.#env = this.#makeEnv();
+    this.#rt = new HelperRuntime(this.#lo, this.#hi, this.#space, this.maps);
+    this.#env = this.#rt.env;
   }
-
-  #makeEnv(): HelperEnv {
-    const lo = this.#lo, hi = this.#hi, space = this.#space;
-    // deno-lint-ignore no-this-alias
-    const self = this;
-    const env: HelperEnv = {
-      lo,
-      hi,
-      memOff: 0,
-      arg: (i) => u64Of(hi[i], lo[i]),
-      ret(v) {
-        if (typeof v === "number" && Number.isInteger(v) && v >= -2147483648 && v <= 4294967295) {
-          lo[0] = v | 0;
-          hi[0] = v < 0 ? -1 : 0;
-        } else {
-          const x = BigInt.asUintN(64, BigInt(v));
-          lo[0] = Number(x & 0xffffffffn) | 0;
-          hi[0] = Number(x >> 32n) | 0;
-        }
-      },
-      mem(i, size) {
-        const r = space.find(hi[i], lo[i] >>> 0, size);
-        if (r === null) {
-          throw new HelperFault(
-            `invalid helper access of ${size} bytes at ${hex64(u64Of(hi[i], lo[i]))} (arg r${i}): ${
-              space.describe(u64Of(hi[i], lo[i]), size)
-            }`,
-          );
-        }
-        env.memOff = lo[i] >>> 0;
-        return r.u8!;
-      },
-      map(i) {
-        const k = (lo[i] >> 8) - 1;
-        if (hi[i] !== MAP_PTR_HI || (lo[i] & 0xff) !== 0 || k < 0 || k >= self.maps.length) {
-          throw new HelperFault(`r${i} = ${hex64(u64Of(hi[i], lo[i]))} is not a map pointer`);
-        }
-        return self.maps[k];
-      },
-      retMapValue(m, ref) {
-        const k = self.maps.indexOf(m);
-        if (m instanceof ArrayMap && k >= 0) {
-          hi[0] = REGION_HI_BASE + REGION_MAPS + k;
-          lo[0] = m.refOffset(ref);
-          return;
-        }
-        const buf = m.refBuffer(ref);
-        let r = self.#valueRegions.get(buf);
-        if (r === undefined) {
-          const id = space.regions.length;
-          r = new Region(id, `value of map ${JSON.stringify(m.name)} (element region ${id})`, buf);
-          space.set(r);
-          self.#valueRegions.set(buf, r);
-        }
-        hi[0] = r.hi;
-        lo[0] = m.refOffset(ref);
-      },
-      print: (line) => void self.#output.push(line),
-      rand() {
-        let x = self.#rand;
-        x ^= x << 13;
-        x ^= x >>> 17;
-        x ^= x << 5;
-        self.#rand = x;
-        return x >>> 0;
-      },
-      nowNs: () => self.#clock(),
-      fault(message): never {
-        throw new HelperFault(message);
-      },
-    };
-    return env;
-  }
-
-  #onDetach = (buf: Uint8Array): void => {
-    const r = this.#valueRegions.get(buf);
-    if (r === undefined) return;
-    this.#valueRegions.delete(buf);
-    r.detached = true;
-    r.name += ", detached from its map";
-    this.#detached.push(r);
-    if (this.#detached.length > MAX_DETACHED) this.#detached.shift()!.unmap();
-  };
 
   /** Run the program once. */
   run(input: RunInput = {}, opts: RunOptions = {}): RunResult {
@@ -319,11 +227,7 @@ export class Interpreter {
   #begin(input: RunInput, opts: RunOptions): LoopState {
     const maxInsns = opts.maxInsns ?? 1e9;
     this.#gen++;
-    this.#rand = (opts.seed ?? 1) | 0 || 1;
-    if (opts.clock) this.#clock = opts.clock;
-    this.#output = [];
-    this.#valueRegions = new Map();
-    this.#detached = [];
+    this.#rt.reset(opts.seed, opts.clock);
     this.#space.truncate(this.#firstDynamic);
     for (const r of this.#stack) r.u8!.fill(0);
     const lo = this.#lo, hi = this.#hi;
@@ -372,11 +276,11 @@ export class Interpreter {
   #advance(st: LoopState, stopAt: number): void {
     if (st.gen !== this.#gen) throw new Error("this VM session was superseded by another run of the interpreter");
     if (st.done) return;
-    for (const m of this.maps) m.onDetach = this.#onDetach;
+    this.#rt.hook();
     try {
       this.#loop(st.maxInsns, stopAt, st);
     } finally {
-      for (const m of this.maps) m.onDetach = null;
+      this.#rt.unhook();
     }
   }
 
@@ -389,7 +293,7 @@ export class Interpreter {
     const out: RunResult = {
       r0,
       insnsExecuted: st.n,
-      output: this.#output,
+      output: this.#rt.output,
       fault: st.fault,
       maps: this.maps,
     };
@@ -408,7 +312,7 @@ export class Interpreter {
       lo: it.#lo,
       hi: it.#hi,
       stack: (f) => it.#stack[f].u8!,
-      output: () => it.#output,
+      output: () => it.#rt.output,
       op: it.#op,
     });
   }

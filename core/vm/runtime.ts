@@ -1,0 +1,149 @@
+/**
+ * The per-run state helpers see, shared by the interpreter and the JIT: the
+ * {@link HelperEnv} over an engine's register halves and address space, map
+ * value regions (with detaching on delete/replace), trace output, the
+ * seeded `get_prandom_u32` state and the clock.
+ *
+ * @module
+ */
+import { ArrayMap, type BpfMap } from "../maps/mod.ts";
+import type { HelperEnv } from "./helpers.ts";
+import {
+  type AddressSpace,
+  hex64,
+  MAP_PTR_HI,
+  MAX_DETACHED,
+  Region,
+  REGION_HI_BASE,
+  REGION_MAPS,
+  u64Of,
+} from "./memory.ts";
+
+/** A helper's own error: becomes a fault of the calling instruction. */
+export class HelperFault {
+  /** @param message why the helper failed */
+  constructor(readonly message: string) {}
+}
+
+const defaultClock = (): bigint => BigInt(Math.round(performance.now() * 1e6));
+
+/** Helper-visible state of an engine's runs. */
+export class HelperRuntime {
+  /** The environment passed to helper functions. */
+  readonly env: HelperEnv;
+  /** Helper output lines of the current run. */
+  output: string[] = [];
+  #valueRegions: Map<Uint8Array, Region> = new Map();
+  #detached: Region[] = [];
+  #rand = 1;
+  #clock: () => bigint = defaultClock;
+  readonly #maps: BpfMap[];
+
+  /**
+   * @param lo low halves of the engine's registers (r0..r5 are read and r0 written)
+   * @param hi high halves
+   * @param space the engine's address space
+   * @param maps the program's maps by index (map pointer k = map k)
+   */
+  constructor(lo: Int32Array, hi: Int32Array, space: AddressSpace, maps: BpfMap[]) {
+    this.#maps = maps;
+    // deno-lint-ignore no-this-alias
+    const self = this;
+    const env: HelperEnv = {
+      lo,
+      hi,
+      memOff: 0,
+      arg: (i) => u64Of(hi[i], lo[i]),
+      ret(v) {
+        if (typeof v === "number" && Number.isInteger(v) && v >= -2147483648 && v <= 4294967295) {
+          lo[0] = v | 0;
+          hi[0] = v < 0 ? -1 : 0;
+        } else {
+          const x = BigInt.asUintN(64, BigInt(v));
+          lo[0] = Number(x & 0xffffffffn) | 0;
+          hi[0] = Number(x >> 32n) | 0;
+        }
+      },
+      mem(i, size) {
+        const r = space.find(hi[i], lo[i] >>> 0, size);
+        if (r === null) {
+          throw new HelperFault(
+            `invalid helper access of ${size} bytes at ${hex64(u64Of(hi[i], lo[i]))} (arg r${i}): ${
+              space.describe(u64Of(hi[i], lo[i]), size)
+            }`,
+          );
+        }
+        env.memOff = lo[i] >>> 0;
+        return r.u8!;
+      },
+      map(i) {
+        const k = (lo[i] >> 8) - 1;
+        if (hi[i] !== MAP_PTR_HI || (lo[i] & 0xff) !== 0 || k < 0 || k >= maps.length) {
+          throw new HelperFault(`r${i} = ${hex64(u64Of(hi[i], lo[i]))} is not a map pointer`);
+        }
+        return maps[k];
+      },
+      retMapValue(m, ref) {
+        const k = maps.indexOf(m);
+        if (m instanceof ArrayMap && k >= 0) {
+          hi[0] = REGION_HI_BASE + REGION_MAPS + k;
+          lo[0] = m.refOffset(ref);
+          return;
+        }
+        const buf = m.refBuffer(ref);
+        let r = self.#valueRegions.get(buf);
+        if (r === undefined) {
+          const id = space.regions.length;
+          r = new Region(id, `value of map ${JSON.stringify(m.name)} (element region ${id})`, buf);
+          space.set(r);
+          self.#valueRegions.set(buf, r);
+        }
+        hi[0] = r.hi;
+        lo[0] = m.refOffset(ref);
+      },
+      print: (line) => void self.output.push(line),
+      rand() {
+        let x = self.#rand;
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        self.#rand = x;
+        return x >>> 0;
+      },
+      nowNs: () => self.#clock(),
+      fault(message): never {
+        throw new HelperFault(message);
+      },
+    };
+    this.env = env;
+  }
+
+  /** Start a run: fresh output and value regions, the seed and (if given) the clock. */
+  reset(seed: number | undefined, clock: (() => bigint) | undefined): void {
+    this.#rand = (seed ?? 1) | 0 || 1;
+    if (clock) this.#clock = clock;
+    this.output = [];
+    this.#valueRegions = new Map();
+    this.#detached = [];
+  }
+
+  /** Hook the maps' detach callbacks for the duration of a run (see {@link HelperRuntime.unhook}). */
+  hook(): void {
+    for (const m of this.#maps) m.onDetach = this.#onDetach;
+  }
+
+  /** Remove the maps' detach callbacks. */
+  unhook(): void {
+    for (const m of this.#maps) m.onDetach = null;
+  }
+
+  #onDetach = (buf: Uint8Array): void => {
+    const r = this.#valueRegions.get(buf);
+    if (r === undefined) return;
+    this.#valueRegions.delete(buf);
+    r.detached = true;
+    r.name += ", detached from its map";
+    this.#detached.push(r);
+    if (this.#detached.length > MAX_DETACHED) this.#detached.shift()!.unmap();
+  };
+}
