@@ -8,7 +8,6 @@
  */
 import type { Program } from "../isa/mod.ts";
 import type { BpfMap } from "../maps/mod.ts";
-import { ArrayMap } from "../maps/mod.ts";
 import {
   AddressSpace,
   defaultHelpers,
@@ -16,12 +15,8 @@ import {
   type HelperEnv,
   hex64,
   type InterpreterOptions,
-  MAX_FRAMES,
-  Region,
-  REGION_CTX,
-  REGION_MAPS,
-  REGION_MEM,
-  REGION_PACKET,
+  mapProgramRegions,
+  type Region,
   type RunInput,
   type RunOptions,
   type RunResult,
@@ -126,7 +121,7 @@ export class Jit {
   readonly #R: JitRuntime;
   readonly #fn: (max: number) => number;
   readonly #space = new AddressSpace();
-  readonly #stack: Region[] = [];
+  readonly #stack: Region[];
   readonly #ctx: Region;
   readonly #packet: Region;
   readonly #mem: Region;
@@ -143,22 +138,12 @@ export class Jit {
     const d = predecode(prog, opts.helpers ?? defaultHelpers(this.profile), opts.resolveMap);
     this.#d = d;
     this.maps = d.maps;
-    for (let f = 0; f < MAX_FRAMES; f++) {
-      const r = new Region(f, `stack frame ${f}`, new Uint8Array(FRAME_SIZE));
-      this.#stack.push(r);
-      this.#space.set(r);
-    }
-    this.#ctx = new Region(REGION_CTX, "ctx", new Uint8Array(0));
-    this.#packet = new Region(REGION_PACKET, "packet", new Uint8Array(0));
-    this.#mem = new Region(REGION_MEM, "memory buffer", new Uint8Array(0));
-    for (const r of [this.#ctx, this.#packet, this.#mem]) this.#space.set(r);
-    this.#space.mapNames = this.maps.map((m) => m.name);
-    this.maps.forEach((m, k) => {
-      if (m instanceof ArrayMap) {
-        this.#space.set(new Region(REGION_MAPS + k, `values of map ${JSON.stringify(m.name)}`, m.values));
-      }
-    });
-    this.#firstDynamic = REGION_MAPS + this.maps.length;
+    const rg = mapProgramRegions(this.#space, this.maps);
+    this.#stack = rg.stack;
+    this.#ctx = rg.ctx;
+    this.#packet = rg.packet;
+    this.#mem = rg.mem;
+    this.#firstDynamic = rg.firstDynamic;
     this.#R = this.#makeRuntime();
     this.#rt = new HelperRuntime(this.#R.lo, this.#R.hi, this.#space, this.maps);
     this.#env = this.#rt.env;

@@ -34,22 +34,11 @@
  */
 import type { Program } from "../isa/mod.ts";
 import type { BpfMap } from "../maps/mod.ts";
-import { ArrayMap } from "../maps/mod.ts";
+
 import { ATOMIC32, ATOMIC64, CONST_BASE, predecode, SDIV32, SDIV64 } from "./decode.ts";
 import { HelperFault, HelperRuntime } from "./runtime.ts";
 import { defaultHelpers, type HelperEnv, type HelperFn, type HelperTable } from "./helpers.ts";
-import {
-  AddressSpace,
-  FRAME_SIZE,
-  hex64,
-  MAX_FRAMES,
-  Region,
-  REGION_CTX,
-  REGION_MAPS,
-  REGION_MEM,
-  REGION_PACKET,
-  u64Of,
-} from "./memory.ts";
+import { AddressSpace, FRAME_SIZE, hex64, mapProgramRegions, MAX_FRAMES, type Region, u64Of } from "./memory.ts";
 
 /** Which kernel's run-time semantics to follow. */
 export type VmProfile = "modern" | "linux-3.18";
@@ -157,7 +146,7 @@ export class Interpreter {
   readonly #helperTable: HelperTable;
   readonly #bad: Map<number, string>;
   readonly #space = new AddressSpace();
-  readonly #stack: Region[] = [];
+  readonly #stack: Region[];
   readonly #ctx: Region;
   readonly #packet: Region;
   readonly #mem: Region;
@@ -186,23 +175,12 @@ export class Interpreter {
     this.#helpers = d.helpers;
     this.#bad = d.bad;
     this.maps = d.maps;
-    // regions: stack frames, ctx, packet, memory, array maps
-    for (let f = 0; f < MAX_FRAMES; f++) {
-      const r = new Region(f, `stack frame ${f}`, new Uint8Array(FRAME_SIZE));
-      this.#stack.push(r);
-      this.#space.set(r);
-    }
-    this.#ctx = new Region(REGION_CTX, "ctx", new Uint8Array(0));
-    this.#packet = new Region(REGION_PACKET, "packet", new Uint8Array(0));
-    this.#mem = new Region(REGION_MEM, "memory buffer", new Uint8Array(0));
-    for (const r of [this.#ctx, this.#packet, this.#mem]) this.#space.set(r);
-    this.#space.mapNames = this.maps.map((m) => m.name);
-    this.maps.forEach((m, k) => {
-      if (m instanceof ArrayMap) {
-        this.#space.set(new Region(REGION_MAPS + k, `values of map ${JSON.stringify(m.name)}`, m.values));
-      }
-    });
-    this.#firstDynamic = REGION_MAPS + this.maps.length;
+    const rg = mapProgramRegions(this.#space, this.maps);
+    this.#stack = rg.stack;
+    this.#ctx = rg.ctx;
+    this.#packet = rg.packet;
+    this.#mem = rg.mem;
+    this.#firstDynamic = rg.firstDynamic;
     this.#rt = new HelperRuntime(this.#lo, this.#hi, this.#space, this.maps);
     this.#env = this.#rt.env;
   }

@@ -29,6 +29,8 @@
  * @module
  */
 
+import { ArrayMap, type BpfMap } from "../maps/mod.ts";
+
 /** The high 32 bits of region 0's addresses. */
 export const REGION_HI_BASE = 0x1000;
 /** Region id of stack frame 0 (frames 0..7 are ids 0..7). */
@@ -173,4 +175,39 @@ export class AddressSpace {
       a + BigInt(size) - best.addr(best.len)
     } bytes past its end`;
   }
+}
+
+/** The fixed regions of a program's address space (see the layout above). */
+export interface ProgramRegions {
+  /** Stack frames 0..7. */
+  stack: Region[];
+  /** The ctx (rebound per run). */
+  ctx: Region;
+  /** The packet (rebound per run). */
+  packet: Region;
+  /** The memory buffer (rebound per run). */
+  mem: Region;
+  /** The first region id handed out during a run (hash element values). */
+  firstDynamic: number;
+}
+
+/** Map the fixed regions into `space`: stack frames, ctx, packet, memory buffer, the values of array maps. */
+export function mapProgramRegions(space: AddressSpace, maps: readonly BpfMap[]): ProgramRegions {
+  const stack: Region[] = [];
+  for (let f = 0; f < MAX_FRAMES; f++) {
+    const r = new Region(f, `stack frame ${f}`, new Uint8Array(FRAME_SIZE));
+    stack.push(r);
+    space.set(r);
+  }
+  const ctx = new Region(REGION_CTX, "ctx", new Uint8Array(0));
+  const packet = new Region(REGION_PACKET, "packet", new Uint8Array(0));
+  const mem = new Region(REGION_MEM, "memory buffer", new Uint8Array(0));
+  for (const r of [ctx, packet, mem]) space.set(r);
+  space.mapNames = maps.map((m) => m.name);
+  maps.forEach((m, k) => {
+    if (m instanceof ArrayMap) {
+      space.set(new Region(REGION_MAPS + k, `values of map ${JSON.stringify(m.name)}`, m.values));
+    }
+  });
+  return { stack, ctx, packet, mem, firstDynamic: REGION_MAPS + maps.length };
 }
