@@ -10,12 +10,13 @@ import type { Program } from "../isa/mod.ts";
 import type { BpfMap } from "../maps/mod.ts";
 import {
   AddressSpace,
+  bindRunInput,
   defaultHelpers,
-  FRAME_SIZE,
   type HelperEnv,
   hex64,
   type InterpreterOptions,
   mapProgramRegions,
+  type ProgramRegions,
   type Region,
   type RunInput,
   type RunOptions,
@@ -121,10 +122,10 @@ export class Jit {
   readonly #R: JitRuntime;
   readonly #fn: (max: number) => number;
   readonly #space = new AddressSpace();
+  readonly #rg: ProgramRegions;
   readonly #stack: Region[];
   readonly #ctx: Region;
   readonly #packet: Region;
-  readonly #mem: Region;
   readonly #firstDynamic: number;
   #max = 1e9;
   readonly #rt: HelperRuntime;
@@ -139,10 +140,10 @@ export class Jit {
     this.#d = d;
     this.maps = d.maps;
     const rg = mapProgramRegions(this.#space, this.maps);
+    this.#rg = rg;
     this.#stack = rg.stack;
     this.#ctx = rg.ctx;
     this.#packet = rg.packet;
-    this.#mem = rg.mem;
     this.#firstDynamic = rg.firstDynamic;
     this.#R = this.#makeRuntime();
     this.#rt = new HelperRuntime(this.#R.lo, this.#R.hi, this.#space, this.maps);
@@ -240,28 +241,8 @@ export class Jit {
     R.pc = 0;
     R.ret0 = false;
     R.hit = null;
-    let ctx: Uint8Array | undefined;
-    if (input.ctx) ctx = input.ctx.slice();
-    else if (input.data) {
-      ctx = new Uint8Array(192);
-      new DataView(ctx.buffer).setUint32(0, input.data.length, true);
-    }
-    this.#ctx.rebind(ctx ?? new Uint8Array(0));
-    const data = input.data ? input.data.slice() : undefined;
-    this.#packet.rebind(data ?? new Uint8Array(0));
+    const { ctx, data, mem } = bindRunInput(this.#rg, input, lo, hi);
     R.pkt = this.#packet.u8!;
-    const mem = input.mem ? input.mem.slice() : undefined;
-    this.#mem.rebind(mem ?? new Uint8Array(0));
-    if (mem) {
-      hi[1] = this.#mem.hi;
-      lo[1] = 0;
-      lo[2] = mem.length;
-    } else {
-      hi[1] = this.#ctx.hi;
-      lo[1] = 0;
-    }
-    hi[10] = this.#stack[0].hi;
-    lo[10] = FRAME_SIZE;
     this.#rt.hook();
     let count: number;
     try {

@@ -38,7 +38,17 @@ import type { BpfMap } from "../maps/mod.ts";
 import { ATOMIC32, ATOMIC64, CONST_BASE, predecode, SDIV32, SDIV64 } from "./decode.ts";
 import { HelperFault, HelperRuntime } from "./runtime.ts";
 import { defaultHelpers, type HelperEnv, type HelperFn, type HelperTable } from "./helpers.ts";
-import { AddressSpace, FRAME_SIZE, hex64, mapProgramRegions, MAX_FRAMES, type Region, u64Of } from "./memory.ts";
+import {
+  AddressSpace,
+  bindRunInput,
+  FRAME_SIZE,
+  hex64,
+  mapProgramRegions,
+  MAX_FRAMES,
+  type ProgramRegions,
+  type Region,
+  u64Of,
+} from "./memory.ts";
 
 /** Which kernel's run-time semantics to follow. */
 export type VmProfile = "modern" | "linux-3.18";
@@ -146,10 +156,10 @@ export class Interpreter {
   readonly #helperTable: HelperTable;
   readonly #bad: Map<number, string>;
   readonly #space = new AddressSpace();
+  readonly #rg: ProgramRegions;
   readonly #stack: Region[];
   readonly #ctx: Region;
   readonly #packet: Region;
-  readonly #mem: Region;
   #firstDynamic: number;
   // per-run state used by helpers
   #rt: HelperRuntime;
@@ -176,10 +186,10 @@ export class Interpreter {
     this.#bad = d.bad;
     this.maps = d.maps;
     const rg = mapProgramRegions(this.#space, this.maps);
+    this.#rg = rg;
     this.#stack = rg.stack;
     this.#ctx = rg.ctx;
     this.#packet = rg.packet;
-    this.#mem = rg.mem;
     this.#firstDynamic = rg.firstDynamic;
     this.#rt = new HelperRuntime(this.#lo, this.#hi, this.#space, this.maps);
     this.#env = this.#rt.env;
@@ -211,28 +221,7 @@ export class Interpreter {
     const lo = this.#lo, hi = this.#hi;
     lo.fill(0, 0, 11);
     hi.fill(0, 0, 11);
-    // entry point
-    let ctx: Uint8Array | undefined;
-    if (input.ctx) ctx = input.ctx.slice();
-    else if (input.data) {
-      ctx = new Uint8Array(192);
-      new DataView(ctx.buffer).setUint32(0, input.data.length, true);
-    }
-    this.#ctx.rebind(ctx ?? new Uint8Array(0));
-    const data = input.data ? input.data.slice() : undefined;
-    this.#packet.rebind(data ?? new Uint8Array(0));
-    const mem = input.mem ? input.mem.slice() : undefined;
-    this.#mem.rebind(mem ?? new Uint8Array(0));
-    if (mem) {
-      hi[1] = this.#mem.hi;
-      lo[1] = 0;
-      lo[2] = mem.length;
-    } else {
-      hi[1] = this.#ctx.hi;
-      lo[1] = 0;
-    }
-    hi[10] = this.#stack[0].hi;
-    lo[10] = FRAME_SIZE;
+    const { ctx, data, mem } = bindRunInput(this.#rg, input, lo, hi);
     return {
       gen: this.#gen,
       maxInsns,

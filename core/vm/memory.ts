@@ -211,3 +211,48 @@ export function mapProgramRegions(space: AddressSpace, maps: readonly BpfMap[]):
   });
   return { stack, ctx, packet, mem, firstDynamic: REGION_MAPS + maps.length };
 }
+
+/** The copies of a run's input buffers that the program's regions now map. */
+export interface BoundInput {
+  /** The ctx copy (for a packet without a ctx: a zeroed 192-byte `__sk_buff` with `len` set). */
+  ctx?: Uint8Array;
+  /** The packet copy. */
+  data?: Uint8Array;
+  /** The memory buffer copy. */
+  mem?: Uint8Array;
+}
+
+/**
+ * Start a run's entry point: copy the input into the ctx, packet and memory
+ * regions and set r1 (ctx or memory buffer), r2 (the buffer's length) and
+ * r10 (top of stack frame 0) in the register halves.
+ */
+export function bindRunInput(
+  rg: ProgramRegions,
+  input: { ctx?: Uint8Array; data?: Uint8Array; mem?: Uint8Array },
+  lo: Int32Array,
+  hi: Int32Array,
+): BoundInput {
+  let ctx: Uint8Array | undefined;
+  if (input.ctx) ctx = input.ctx.slice();
+  else if (input.data) {
+    ctx = new Uint8Array(192);
+    new DataView(ctx.buffer).setUint32(0, input.data.length, true);
+  }
+  rg.ctx.rebind(ctx ?? new Uint8Array(0));
+  const data = input.data ? input.data.slice() : undefined;
+  rg.packet.rebind(data ?? new Uint8Array(0));
+  const mem = input.mem ? input.mem.slice() : undefined;
+  rg.mem.rebind(mem ?? new Uint8Array(0));
+  if (mem) {
+    hi[1] = rg.mem.hi;
+    lo[1] = 0;
+    lo[2] = mem.length;
+  } else {
+    hi[1] = rg.ctx.hi;
+    lo[1] = 0;
+  }
+  hi[10] = rg.stack[0].hi;
+  lo[10] = FRAME_SIZE;
+  return { ctx, data, mem };
+}
