@@ -10,6 +10,7 @@ import { Bpf } from "../core/bpf.ts";
 import type { Program } from "../core/isa/mod.ts";
 import type { RunInput, RunResult, VmProfile } from "../core/vm/mod.ts";
 import { createVm, type VmEngine, type VmEngineName } from "../core/jit/mod.ts";
+import { loadWithMaps } from "./run.ts";
 import { CliError, loadProgramFile, parseIntOption, readFileOrDie } from "./util.ts";
 
 /** Options of `bpfscope bench`. */
@@ -71,20 +72,8 @@ function median(xs: number[]): number {
 function prepare(prog: Program, profile: VmProfile, engine: VmEngineName): VmEngine {
   const bpf = new Bpf({ profile, verify: null });
   const fds: number[] = [];
-  for (const def of prog.maps) {
-    const fd = bpf.mapCreate({
-      mapType: def.type,
-      keySize: def.keySize,
-      valueSize: def.valueSize,
-      maxEntries: def.maxEntries,
-      mapFlags: def.flags,
-      name: def.name,
-    });
-    for (const [k, v] of def.init) bpf.mapUpdateElem(fd, k, v, 0);
-    fds.push(fd);
-  }
-  const loaded = bpf.progLoad({ insns: prog.withMapFds(fds), progType: prog.progType });
-  return createVm(bpf.prog(loaded.fd).prog, {
+  const progFd = loadWithMaps(bpf, prog, fds);
+  return createVm(bpf.prog(progFd).prog, {
     profile,
     resolveMap: (fd) => (fds.includes(fd) ? bpf.map(fd) : undefined),
   }, engine);

@@ -54,6 +54,28 @@ function hex(b: Uint8Array): string {
   return s;
 }
 
+/**
+ * Create `prog`'s maps in `bpf` and store their `init` elements (each fd is
+ * appended to `fds` as soon as it exists, so a caller can list what was
+ * made even when a later step fails), then load the program with the fixups
+ * applied. Returns the program fd.
+ */
+export function loadWithMaps(bpf: Bpf, prog: Program, fds: number[]): number {
+  for (const def of prog.maps) {
+    const fd = bpf.mapCreate({
+      mapType: def.type,
+      keySize: def.keySize,
+      valueSize: def.valueSize,
+      maxEntries: def.maxEntries,
+      mapFlags: def.flags,
+      name: def.name,
+    });
+    for (const [k, v] of def.init) bpf.mapUpdateElem(fd, k, v, 0);
+    fds.push(fd);
+  }
+  return bpf.progLoad({ insns: prog.withMapFds(fds), progType: prog.progType }).fd;
+}
+
 /** Array maps with more elements than this list only their non-zero elements. */
 export const ARRAY_LIST_ALL_MAX = 1024;
 
@@ -122,26 +144,14 @@ export function runProgram(
   const rec: RunRecord = { file, r0: "0", insns_executed: 0, maps: [], output: [], error: null };
   const fds: number[] = [];
   try {
-    for (const def of prog.maps) {
-      const fd = bpf.mapCreate({
-        mapType: def.type,
-        keySize: def.keySize,
-        valueSize: def.valueSize,
-        maxEntries: def.maxEntries,
-        mapFlags: def.flags,
-        name: def.name,
-      });
-      for (const [k, v] of def.init) bpf.mapUpdateElem(fd, k, v, 0);
-      fds.push(fd);
-    }
-    const loaded = bpf.progLoad({ insns: prog.withMapFds(fds), progType: prog.progType });
+    const progFd = loadWithMaps(bpf, prog, fds);
     const runOpts = { maxInsns: opts.maxInsns, seed: opts.seed, regs: opts.regs };
     const r: RunResult = opts.engine === "jit"
-      ? new Jit(bpf.prog(loaded.fd).prog, {
+      ? new Jit(bpf.prog(progFd).prog, {
         profile: opts.profile,
         resolveMap: (fd) => (fds.includes(fd) ? bpf.map(fd) : undefined),
       }).run(input, runOpts)
-      : bpf.progTestRun(loaded.fd, { ...input, ...runOpts });
+      : bpf.progTestRun(progFd, { ...input, ...runOpts });
     rec.r0 = r.r0.toString();
     rec.insns_executed = r.insnsExecuted;
     rec.output = r.output;
