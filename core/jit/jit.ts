@@ -123,10 +123,6 @@ export class Jit {
   readonly #fn: (max: number) => number;
   readonly #space = new AddressSpace();
   readonly #rg: ProgramRegions;
-  readonly #stack: Region[];
-  readonly #ctx: Region;
-  readonly #packet: Region;
-  readonly #firstDynamic: number;
   #max = 1e9;
   readonly #rt: HelperRuntime;
   readonly #env: HelperEnv;
@@ -139,12 +135,7 @@ export class Jit {
     const d = predecode(prog, opts.helpers ?? defaultHelpers(this.profile), opts.resolveMap);
     this.#d = d;
     this.maps = d.maps;
-    const rg = mapProgramRegions(this.#space, this.maps);
-    this.#rg = rg;
-    this.#stack = rg.stack;
-    this.#ctx = rg.ctx;
-    this.#packet = rg.packet;
-    this.#firstDynamic = rg.firstDynamic;
+    this.#rg = mapProgramRegions(this.#space, this.maps);
     this.#R = this.#makeRuntime();
     this.#rt = new HelperRuntime(this.#R.lo, this.#R.hi, this.#space, this.maps);
     this.#env = this.#rt.env;
@@ -160,13 +151,13 @@ export class Jit {
     const R: JitRuntime = {
       lo: new Int32Array(11),
       hi: new Int32Array(11),
-      stack: this.#stack,
-      dv0: this.#stack[0].dv,
+      stack: this.#rg.stack,
+      dv0: this.#rg.stack[0].dv,
       hit: null,
       msg: null,
       pc: 0,
       ret0: false,
-      ctxHi: this.#ctx.hi,
+      ctxHi: this.#rg.ctx.hi,
       pkt: new Uint8Array(0),
       ol: 0,
       oh: 0,
@@ -232,8 +223,8 @@ export class Jit {
     const maxInsns = opts.maxInsns ?? 1e9;
     this.#max = maxInsns;
     this.#rt.reset(opts.seed, opts.clock);
-    this.#space.truncate(this.#firstDynamic);
-    for (const r of this.#stack) r.u8!.fill(0);
+    this.#space.truncate(this.#rg.firstDynamic);
+    for (const r of this.#rg.stack) r.u8!.fill(0);
     const R = this.#R, lo = R.lo, hi = R.hi;
     lo.fill(0);
     hi.fill(0);
@@ -242,7 +233,7 @@ export class Jit {
     R.ret0 = false;
     R.hit = null;
     const { ctx, data, mem } = bindRunInput(this.#rg, input, lo, hi);
-    R.pkt = this.#packet.u8!;
+    R.pkt = this.#rg.packet.u8!;
     this.#rt.hook();
     let count: number;
     try {

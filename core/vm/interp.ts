@@ -157,10 +157,6 @@ export class Interpreter {
   readonly #bad: Map<number, string>;
   readonly #space = new AddressSpace();
   readonly #rg: ProgramRegions;
-  readonly #stack: Region[];
-  readonly #ctx: Region;
-  readonly #packet: Region;
-  #firstDynamic: number;
   // per-run state used by helpers
   #rt: HelperRuntime;
   #env: HelperEnv;
@@ -185,12 +181,7 @@ export class Interpreter {
     this.#helpers = d.helpers;
     this.#bad = d.bad;
     this.maps = d.maps;
-    const rg = mapProgramRegions(this.#space, this.maps);
-    this.#rg = rg;
-    this.#stack = rg.stack;
-    this.#ctx = rg.ctx;
-    this.#packet = rg.packet;
-    this.#firstDynamic = rg.firstDynamic;
+    this.#rg = mapProgramRegions(this.#space, this.maps);
     this.#rt = new HelperRuntime(this.#lo, this.#hi, this.#space, this.maps);
     this.#env = this.#rt.env;
   }
@@ -216,8 +207,8 @@ export class Interpreter {
     const maxInsns = opts.maxInsns ?? 1e9;
     this.#gen++;
     this.#rt.reset(opts.seed, opts.clock);
-    this.#space.truncate(this.#firstDynamic);
-    for (const r of this.#stack) r.u8!.fill(0);
+    this.#space.truncate(this.#rg.firstDynamic);
+    for (const r of this.#rg.stack) r.u8!.fill(0);
     const lo = this.#lo, hi = this.#hi;
     lo.fill(0, 0, 11);
     hi.fill(0, 0, 11);
@@ -278,7 +269,7 @@ export class Interpreter {
       gen: () => it.#gen,
       lo: it.#lo,
       hi: it.#hi,
-      stack: (f) => it.#stack[f].u8!,
+      stack: (f) => it.#rg.stack[f].u8!,
       output: () => it.#rt.output,
       op: it.#op,
     });
@@ -295,7 +286,7 @@ export class Interpreter {
     const limit = stopAt < maxInsns ? stopAt : maxInsns;
     let paused = false;
     let cHi = 0, cLen = 0;
-    let cDv = this.#stack[0].dv;
+    let cDv = this.#rg.stack[0].dv;
     let faultMsg: string | null = null;
     let ret0 = false;
     // resolve an address that missed the cache: returns the offset or -1 (faultMsg set)
@@ -765,8 +756,8 @@ export class Interpreter {
           frames[f + 10] = pc + 1;
           depth++;
           lo[10] = FRAME_SIZE;
-          hi[10] = this.#stack[depth].hi;
-          this.#stack[depth].u8!.fill(0);
+          hi[10] = this.#rg.stack[depth].hi;
+          this.#rg.stack[depth].u8!.fill(0);
           pc = T[pc];
           continue;
         }
@@ -917,11 +908,11 @@ export class Interpreter {
         case 0x48: // H
         case 0x50: { // B
           const size = OP[pc] === 0x40 ? 4 : OP[pc] === 0x48 ? 2 : 1;
-          if (hi[6] !== this.#ctx.hi || lo[6] !== 0) {
+          if (hi[6] !== this.#rg.ctx.hi || lo[6] !== 0) {
             faultMsg = `insn ${pc}: LD_ABS/LD_IND needs r6 = the ctx pointer, r6 is ${hex64(u64Of(hi[6], lo[6]))}`;
             break run;
           }
-          const pkt = this.#packet.u8!;
+          const pkt = this.#rg.packet.u8!;
           let k = (lo[S[pc]] + OFF[pc]) | 0;
           if (k < 0 && k >= -0x200000) k = k >= -0x100000 ? k + 0x100000 : k + 0x200000; // SKF_NET_OFF / SKF_LL_OFF: the packet start
           if (k < 0 || k + size > pkt.length) {
