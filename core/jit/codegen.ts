@@ -294,11 +294,12 @@ if (h${a} !== cHi || t < 0 || t > cLen - ${size}) {
 }`;
     switch (op) {
       case 0x0f: // add
-        // branchless carry (the carry of random data is unpredictable): ((a & b) | ((a | b) & ~x)) >>> 31
-        return `{ const al = ${L}, bl = ${sl}, x = (al + bl) | 0; ${H} = (${H} + ${sh} + (((al & bl) | ((al | bl) & ~x)) >>> 31)) | 0; ${L} = x; }`;
+        // branchless carry (the carry of random data is unpredictable): a comparison used as a number
+        // (`(x < a) | 0`) is a setcc in V8's optimised code, while `x < a ? 1 : 0` is a branch
+        return `{ const al = ${L}, x = (al + ${sl}) | 0; ${H} = (${H} + ${sh} + ((x >>> 0) < (al >>> 0) | 0)) | 0; ${L} = x; }`;
       case 0x1f: // sub
-        // branchless borrow: ((~a & b) | (~(a ^ b) & x)) >>> 31
-        return `{ const al = ${L}, bl = ${sl}, x = (al - bl) | 0; ${H} = (${H} - ${sh} - (((~al & bl) | (~(al ^ bl) & x)) >>> 31)) | 0; ${L} = x; }`;
+        // branchless borrow, as for add
+        return `{ const al = ${L}, bl = ${sl}; ${H} = (${H} - ${sh} - ((al >>> 0) < (bl >>> 0) | 0)) | 0; ${L} = (al - bl) | 0; }`;
       case 0x2f: { // mul
         if (isConst(i) && d.chi[i] === 0 && d.clo[i] >= 0) {
           return `{ const al = ${L}; ${H} = (mulhiu(al, ${sl}) + Math.imul(${H}, ${sl})) | 0; ${L} = Math.imul(al, ${sl}); }`;
@@ -358,7 +359,7 @@ else { R.sdiv64(${H}, ${L}, ${sh}, ${sl}, ${op === SDIV64}); ${L} = R.ol; ${H} =
         return `{ const c = ${c}; if (c >= 32) { ${L} = ${H} >> (c - 32); ${H} = ${H} >> 31; } else if (c !== 0) { ${L} = (${L} >>> c) | (${H} << (32 - c)); ${H} = ${H} >> c; } }`;
       }
       case 0x87:
-        return `{ const x = ${L}; ${L} = -x | 0; ${H} = (~${H} + (x === 0 ? 1 : 0)) | 0; }`;
+        return `{ const x = ${L}; ${L} = -x | 0; ${H} = (~${H} + (x === 0 | 0)) | 0; }`;
       case 0xbf:
         return `${L} = ${sl}; ${H} = ${sh};`;
       case MOVSX64_8:
@@ -484,7 +485,7 @@ cDv.setInt8(t, ${sl});`;
       let nl = "sl", nh = "sh", write = "true";
       switch (kind >> 1) {
         case 0:
-          lines.push(`const nl = (ol + sl) | 0, nh = (oh + sh + ((nl >>> 0) < (ol >>> 0) ? 1 : 0)) | 0;`);
+          lines.push(`const nl = (ol + sl) | 0, nh = (oh + sh + ((nl >>> 0) < (ol >>> 0) | 0)) | 0;`);
           nl = "nl", nh = "nh";
           break;
         case 1:

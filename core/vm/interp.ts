@@ -324,14 +324,14 @@ export class Interpreter {
         case 0x0f: { // add
           const d = D[pc], s = S[pc], al = lo[d], bl = lo[s];
           const r = (al + bl) | 0;
-          hi[d] = (hi[d] + hi[s] + ((r >>> 0) < (al >>> 0) ? 1 : 0)) | 0;
+          hi[d] = (hi[d] + hi[s] + Number((r >>> 0) < (al >>> 0))) | 0;
           lo[d] = r;
           pc++;
           continue;
         }
         case 0x1f: { // sub
           const d = D[pc], s = S[pc], al = lo[d], bl = lo[s];
-          hi[d] = (hi[d] - hi[s] - ((al >>> 0) < (bl >>> 0) ? 1 : 0)) | 0;
+          hi[d] = (hi[d] - hi[s] - Number((al >>> 0) < (bl >>> 0))) | 0;
           lo[d] = (al - bl) | 0;
           pc++;
           continue;
@@ -443,7 +443,7 @@ export class Interpreter {
         case 0x87: { // neg
           const d = D[pc], l = lo[d];
           lo[d] = -l | 0;
-          hi[d] = (~hi[d] + (l === 0 ? 1 : 0)) | 0;
+          hi[d] = (~hi[d] + Number(l === 0)) | 0;
           pc++;
           continue;
         }
@@ -954,7 +954,7 @@ export class Interpreter {
             switch (kind >> 1) {
               case 0: {
                 nl = (ol + sl) | 0;
-                nh = (oh + sh + ((nl >>> 0) < (ol >>> 0) ? 1 : 0)) | 0;
+                nh = (oh + sh + Number((nl >>> 0) < (ol >>> 0))) | 0;
                 break;
               }
               case 1:
