@@ -336,6 +336,25 @@ Deno.test("jit: hand-written faults, limits, local calls, atomics, JMP32, helper
       profile: "linux-3.18",
     }],
     ["JMP32 signed", [...lddw(1, 0x1ffffffffn), I(0xb7, 0, 0, 0, 1), I(0x66, 1, 0, 1, 0), I(0xb7, 0, 0, 0, 2), EXIT]],
+    // address arithmetic at the edges of the 32-bit offset (the JIT's cached-region check works in int32)
+    ...([[0xfffffdfcn, 8], [0xfffffdfcn, 4], [0x7ffffdfcn, 8], [0x7ffffdfcn, 0], [0n, -520], [0n, -512], [
+      -509n,
+      -8,
+    ]] as Array<[bigint, number]>).map((
+      [add, off]: [bigint, number],
+    ) =>
+      [`stack pointer + ${add} then off ${off}`, [
+        I(0x7a, 10, 0, -512, 0x55), // marks the bottom of the stack and caches the stack region
+        I(0x7a, 10, 0, -504, 0x66),
+        I(0xbf, 1, 10, 0, 0),
+        ...lddw(2, add),
+        I(0x0f, 1, 2, 0, 0),
+        I(0x71, 0, 1, off, 0),
+        I(0x79, 3, 1, off, 0),
+        I(0x73, 1, 0, off, 7),
+        EXIT,
+      ]] as [string, Insn[]]
+    ),
   ];
   for (const [name, insns, extra] of cases) same({ prog: Program.fromInsns(insns), ...extra }, name);
 });

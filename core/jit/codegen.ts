@@ -15,13 +15,25 @@
  * dispatch and a block branching to its own start is an inner `for (;;)`.
  *
  * ## Instruction budget (identical counts to the interpreter)
- * Each block of `L` instructions starts with `if ((n += L) > max)`. When the
- * budget does not cover the whole block, control goes to the block's
- * *checked* twin (case id `total + leader`): the same instructions with the
- * interpreter's per-instruction check, which always ends in the limit fault
- * inside that block (a block only leaves at its last instruction). A fault
- * at the j-th instruction of a fast block subtracts the `L - j - 1`
- * instructions it did not execute, so counts match exactly.
+ * In the `switch` form each block of `L` instructions starts with
+ * `if ((n += L) > max)`. When the budget does not cover the whole block,
+ * control goes to the block's *checked* twin (case id `total + leader`): the
+ * same instructions with the interpreter's per-instruction check, which
+ * always ends in the limit fault inside that block (a block only leaves at
+ * its last instruction). A fault at the j-th instruction of a fast block
+ * subtracts the `L - j - 1` instructions it did not execute, so counts match
+ * exactly.
+ *
+ * The structured form checks less often: only at its *check points*, the
+ * entry block and every loop header (every cycle passes through one). A
+ * check point looks ahead: it requires the budget to cover the longest run
+ * of instructions that can follow before the next check point or the exit
+ * (`lookahead`), and every other block only adds its length to `n`.
+ * When the budget is short, control moves to the same block of the
+ * *precise copy*, the program in the `switch` form (case ids
+ * `2 * total + leader`), which runs to the end with per-block checks and
+ * twins. The precise copy runs at most one look-ahead's worth of
+ * instructions before the limit, since the budget was shorter than that.
  *
  * Registers r0..r10 are locals `l0..l10` / `h0..h10` holding the low / high
  * 32 bits in signed int32 form (exactly what the interpreter's `Int32Array`s
@@ -285,12 +297,14 @@ export function generate(d: Decoded, opts: CodegenOptions): string {
     const sl = SL(i), sh = SH(i);
     const off = d.off[i];
     const z = `${H} = 0;`;
-    // memory access: address register a, size, write?
+    // memory access: address register a, size, write? The offset t in the cached region is computed in int32:
+    // with cLen < 2^30 (larger regions are never cached), `(t >>> 0) > cLen - size` rejects every wrapped sum
+    // except a negative l (an offset of 2^31 or more) plus a positive off, rejected by `l < 0`
     const addr = (a: number, size: number, write: boolean) =>
-      `t = (l${a} >>> 0) + ${lit(off)};
-if (h${a} !== cHi || t < 0 || t > cLen - ${size}) {
-  t = slow(h${a}, t, ${size}, ${write}, ${i}); if (t < 0) { ${stop} }
-  cHi = R.hit.hi; cLen = R.hit.len; cDv = R.hit.dv;
+      `t = ${off === 0 ? `l${a}` : `(l${a} + ${lit(off)}) | 0`};
+if (h${a} !== cHi || (t >>> 0) > cLen - ${size}${off > 0 ? ` || l${a} < 0` : ""}) {
+  t = slow(h${a}, (l${a} >>> 0) + ${lit(off)}, ${size}, ${write}, ${i}); if (t < 0) { ${stop} }
+  cHi = R.hit.hi; cLen = R.hit.len < 0x40000000 ? R.hit.len : 0; cDv = R.hit.dv;
 }`;
     switch (op) {
       case 0x0f: // add
@@ -511,7 +525,7 @@ cDv.setInt8(t, ${sl});`;
   };
 
   /** The terminator of a block (last instruction), for the fast variant. */
-  const terminator = (blk: Block, i: number, selfLoop: boolean, nextStart: number): string => {
+  const terminator = (blk: Block, i: number, selfLoop: boolean, nextStart: number, base: number): string => {
     const op = d.op[i];
     if (op === BAD || op === OOB) return `R.badInsn(${i}); break run;`;
     if (op === 0x95) {
@@ -526,18 +540,18 @@ depth--; { const f = depth * 11; ${
 { const f = depth * 11; ${
         [6, 7, 8, 9, 10].map((r) => `frames[f + ${(r - 6) * 2}] = l${r}; frames[f + ${(r - 6) * 2 + 1}] = h${r};`)
           .join(" ")
-      } frames[f + 10] = ${i + 1}; }
+      } frames[f + 10] = ${base + i + 1}; }
 depth++; l10 = 512; h10 = stack[depth].hi; stack[depth].u8.fill(0);
-b = ${d.tgt[i]}; continue run;`;
+b = ${base + d.tgt[i]}; continue run;`;
     }
     const T = d.tgt[i];
-    const go = (to: number) => (selfLoop && to === blk.start ? "continue;" : `{ b = ${to}; continue run; }`);
+    const go = (to: number) => (selfLoop && to === blk.start ? "continue;" : `{ b = ${base + to}; continue run; }`);
     if (op === 0x05) {
       if (T === nextStart && !selfLoop) return "";
       return go(T);
     }
     // conditional
-    const fall = blk.next === nextStart ? (selfLoop ? "break;" : "") : `{ b = ${blk.next}; continue run; }`;
+    const fall = blk.next === nextStart ? (selfLoop ? "break;" : "") : `{ b = ${base + blk.next}; continue run; }`;
     return `if (${cond(i)}) ${go(T)}\n${fall}`;
   };
 
@@ -550,8 +564,12 @@ return function run(max) {
   run: for (;;) {
     switch (b) {`);
   const st = structured ? structure(d, blocks) : null;
-  if (st !== null) emitStructured(st.regions, st.pos);
-  else emitSwitch();
+  // block ids of the switch dispatch: the leader's index, offset when it is the precise copy of a structured program
+  const PRECISE = 2 * SLOW;
+  if (st !== null) {
+    emitStructured(st.regions, st.pos);
+    emitSwitch(PRECISE);
+  } else emitSwitch(0);
   // checked twins: always end in the limit fault inside the block
   for (const blk of blocks) {
     emit(`case ${SLOW + blk.start}: {`);
@@ -571,11 +589,19 @@ return function run(max) {
 };`);
   return out.join("\n");
 
-  /** Fast block code (budget check and body, without the terminator); the block's last insn index. */
-  function blockBody(blk: Block): void {
+  /**
+   * Structured block code (count and body, without the terminator). At a
+   * check point (`ahead` ≥ 0) the budget must cover the `ahead`
+   * instructions that can run before the next check point, or control moves
+   * to the precise copy of this block.
+   */
+  function blockBody(blk: Block, ahead: number): void {
     const L = blk.insns.length;
     const endsWithTerm = isTerminator(d.op[blk.insns[L - 1]]);
-    emit(`if ((n += ${L}) > max) { n -= ${L}; b = ${SLOW + blk.start}; continue run; }`);
+    if (ahead > L) {
+      emit(`if ((n += ${L}) > max - ${ahead - L}) { n -= ${L}; b = ${PRECISE + blk.start}; continue run; }`);
+    } else if (ahead >= 0) emit(`if ((n += ${L}) > max) { n -= ${L}; b = ${PRECISE + blk.start}; continue run; }`);
+    else emit(`n += ${L};`);
     const bodyEnd = endsWithTerm ? L - 1 : L;
     for (let j = 0; j < bodyEnd; j++) {
       const adj = L - j - 1;
@@ -602,6 +628,7 @@ return function run(max) {
       }
       if (open.some((r) => r.end === p)) throw new Error("jit: structured regions do not nest");
     };
+    const ahead = lookahead(regions, pos);
     emit("case 0: {");
     for (let i = 0; i < k; i++) {
       close(i);
@@ -616,7 +643,7 @@ return function run(max) {
         return t <= i ? `continue L${toInsn};` : `break F${toInsn};`;
       };
       emit(`// block ${blk.start}`);
-      blockBody(blk);
+      blockBody(blk, ahead[i]);
       const last = blk.insns[blk.insns.length - 1], op = d.op[last];
       if (op === BAD || op === OOB) emit(`R.badInsn(${last}); break run;`);
       else if (op === 0x95) emit("break run;");
@@ -632,8 +659,49 @@ return function run(max) {
     emit(`R.msg = "jit: fell off the structured program"; R.pc = 0; break run; }`);
   }
 
-  /** Every block as a `case` of the dispatch `switch` (programs with local calls, irreducible flow). */
-  function emitSwitch(): void {
+  /**
+   * The budget check points of the structured program and how far each
+   * looks ahead: the entry block and every loop header (every cycle passes
+   * through one), each with the largest number of instructions that can run
+   * from its start before control reaches a check point again or leaves
+   * (the longest path through the acyclic blocks in between). -1: no check.
+   */
+  function lookahead(regions: Region[], pos: Map<number, number>): Int32Array {
+    const k = blocks.length;
+    const check = new Uint8Array(k);
+    check[0] = 1;
+    for (const r of regions) if (r.loop) check[r.start] = 1;
+    // longest[p]: instructions from the start of block p to the next check point or exit (not counting that check point)
+    const longest = new Float64Array(k).fill(-1);
+    const succ = (p: number): number[] => {
+      const blk = blocks[p], last = blk.insns[blk.insns.length - 1], op = d.op[last];
+      const out: number[] = [];
+      if (isJump(op)) out.push(pos.get(d.tgt[last])!);
+      if (blk.next !== -1) out.push(pos.get(blk.next)!);
+      return out;
+    };
+    // every edge to a non-check-point block goes forward, so positions in reverse order see successors first
+    for (let p = k - 1; p >= 0; p--) {
+      let m = 0;
+      for (const s of succ(p)) {
+        if (check[s]) continue;
+        if (s <= p) throw new Error("jit: a backward edge to a block that is not a loop header");
+        m = Math.max(m, longest[s]);
+      }
+      longest[p] = blocks[p].insns.length + m;
+    }
+    const ahead = new Int32Array(k).fill(-1);
+    for (let p = 0; p < k; p++) if (check[p]) ahead[p] = Math.min(longest[p], 0x7fffffff);
+    return ahead;
+  }
+
+  /**
+   * Every block as a `case` of the dispatch `switch`, with its own budget
+   * check: the whole program when it has local calls or irreducible flow
+   * (`base` 0), else the precise copy of the structured program (`base`
+   * `PRECISE`) that runs once the budget is about to run out.
+   */
+  function emitSwitch(base: number): void {
     for (let bi = 0; bi < blocks.length; bi++) {
       const blk = blocks[bi];
       const L = blk.insns.length;
@@ -642,15 +710,15 @@ return function run(max) {
       const lastOp = d.op[last];
       const endsWithTerm = isTerminator(lastOp);
       const selfLoop = endsWithTerm && isJump(lastOp) && d.tgt[last] === blk.start;
-      emit(`case ${blk.start}: ${selfLoop ? "for (;;) " : ""}{`);
+      emit(`case ${base + blk.start}: ${selfLoop ? "for (;;) " : ""}{`);
       emit(`if ((n += ${L}) > max) { n -= ${L}; b = ${SLOW + blk.start}; continue run; }`);
       const bodyEnd = endsWithTerm ? L - 1 : L;
       for (let j = 0; j < bodyEnd; j++) {
         const adj = L - j - 1;
         emit(body(blk.insns[j], `${adj ? `n -= ${adj}; ` : ""}R.pc = ${blk.insns[j]}; break run;`));
       }
-      if (endsWithTerm) emit(terminator(blk, last, selfLoop, nextStart));
-      else if (blk.next !== nextStart) emit(`b = ${blk.next}; continue run;`);
+      if (endsWithTerm) emit(terminator(blk, last, selfLoop, nextStart, base));
+      else if (blk.next !== nextStart) emit(`b = ${base + blk.next}; continue run;`);
       emit("}");
     }
   }
