@@ -496,3 +496,32 @@ Deno.test("jit: structured control flow (labeled loops/blocks) and the switch fa
   }
   assert.ok(structuredCount > 1000 && fallback > 100, `structured ${structuredCount}, switch ${fallback}`);
 });
+
+Deno.test("jit: constant propagation (registers holding known constants as operands) agrees with the interpreter", () => {
+  const r = rng(424242);
+  const small = [0n, 1n, 2n, 435n, 0x7fffn, 0x8000n, 0xfffen, 0xffffn, 0x10000n, 0x100000001b3n, 0xffff0000ffffn];
+  let specialised = 0;
+  for (let i = 0; i < 600; i++) {
+    const k = i < small.length * 20 ? small[i % small.length] : r.u64();
+    const x = r.u64();
+    // r1 = k (mov or lddw), copied to r2; r0 = x; r0 op= r2; then a join of paths with r2 = k and r2 = 5
+    const op = r.pick([0x2f, 0x2f, 0x2f, 0x6f, 0x7f, 0xcf, 0x0f, 0x1f, 0x3f, 0x9f, 0x27, 0x2c, 0x6c]);
+    const setK = k < 0x80000000n ? [I(0xb7, 1, 0, 0, Number(k))] : lddw(1, k);
+    const insns = [
+      ...setK,
+      I(0xbf, 2, 1, 0, 0),
+      ...lddw(0, x),
+      I(0xbf, 0 + 3, 0, 0, 0),
+      I(op, 0, 2, 0, 0),
+      I(0x45, 3, 0, 1, 1), // if x is odd, skip the change of r2
+      I(0xb7, 2, 0, 0, 5),
+      I(op === 0x27 ? 0x2f : op, 3, 2, 0, 0), // r2 is not a constant here (k or 5 reach it)
+      I(0x0f, 0, 3, 0, 0),
+      EXIT,
+    ];
+    const prog = Program.fromInsns(insns);
+    if (new Jit(prog).source.includes("Math.imul(al & 0xffff")) specialised++;
+    same({ prog }, `k ${k} x ${x} op 0x${op.toString(16)}`);
+  }
+  assert.ok(specialised > 50, `mul by a small known constant specialised ${specialised} times`);
+});

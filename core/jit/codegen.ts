@@ -218,6 +218,94 @@ export function structure(d: Decoded, blocks: Block[]): { regions: Region[]; pos
 const lit = (v: number): string => (v < 0 ? `(${v})` : `${v}`);
 
 /**
+ * The high word of the unsigned product of int32 `a` and a constant
+ * `b` < 2^16: with a = a1·2^16 + a0, ⌊ab / 2^32⌋ = ⌊(a1·b + ⌊a0·b / 2^16⌋) / 2^16⌋,
+ * and the sum stays below 2^32 (two products instead of four, a shorter chain).
+ */
+function mulhiuSmall(a: string, b: number): string {
+  if (b === 0) return "0";
+  return `((Math.imul(${a} >>> 16, ${b}) + (Math.imul(${a} & 0xffff, ${b}) >>> 16)) >>> 16)`;
+}
+
+/**
+ * Constant propagation over the basic blocks (forward, to a fixpoint): for
+ * every instruction whose source operand is a register, whether that
+ * register holds the same known constant on every path reaching it (set by
+ * a `mov` or `lddw` of an immediate, or copied from such a register).
+ * Anything else that writes a register makes it unknown; helper and local
+ * calls make every register unknown (helpers may change any of them).
+ */
+export function knownSources(d: Decoded, blocks: Block[]): { known: Uint8Array; lo: Int32Array; hi: Int32Array } {
+  const known = new Uint8Array(d.total), lo = new Int32Array(d.total), hi = new Int32Array(d.total);
+  const k = blocks.length;
+  const pos = new Map<number, number>();
+  blocks.forEach((b, i) => pos.set(b.start, i));
+  const inKn = new Int32Array(k).fill(-1); // -1: not reached yet; else a bit mask of known registers
+  const inLo = new Int32Array(k * 11), inHi = new Int32Array(k * 11);
+  const vl = new Int32Array(11), vh = new Int32Array(11);
+  let kn = 0;
+  const merge = (p: number): boolean => {
+    if (inKn[p] === -1) {
+      inKn[p] = kn;
+      for (let r = 0; r < 11; r++) inLo[p * 11 + r] = vl[r], inHi[p * 11 + r] = vh[r];
+      return true;
+    }
+    let m = inKn[p] & kn;
+    for (let r = 0; r < 11; r++) {
+      if ((m >> r) & 1 && (inLo[p * 11 + r] !== vl[r] || inHi[p * 11 + r] !== vh[r])) m &= ~(1 << r);
+    }
+    if (m === inKn[p]) return false;
+    inKn[p] = m;
+    return true;
+  };
+  const set = (r: number, l: number, h: number) => {
+    kn |= 1 << r;
+    vl[r] = l;
+    vh[r] = h;
+  };
+  inKn[0] = 0;
+  const work = [0];
+  const queued = new Uint8Array(k);
+  queued[0] = 1;
+  while (work.length > 0) {
+    const p = work.pop()!;
+    queued[p] = 0;
+    kn = inKn[p];
+    for (let r = 0; r < 11; r++) vl[r] = inLo[p * 11 + r], vh[r] = inHi[p * 11 + r];
+    const blk = blocks[p];
+    for (const i of blk.insns) {
+      const op = d.op[i], r = d.dst[i], s = d.src[i];
+      const sKnown = s < 11 && ((kn >> s) & 1) === 1;
+      known[i] = sKnown ? 1 : 0;
+      if (sKnown) lo[i] = vl[s], hi[i] = vh[s];
+      if (op === 0xbf || op === 0x18) {
+        if (s >= CONST_BASE) set(r, d.clo[i], d.chi[i]);
+        else if (sKnown) set(r, vl[s], vh[s]);
+        else kn &= ~(1 << r);
+      } else if (op === 0xbc) {
+        if (s >= CONST_BASE) set(r, d.clo[i], 0);
+        else if (sKnown) set(r, vl[s], 0);
+        else kn &= ~(1 << r);
+      } else if (op === 0x85 || op === CALL_LOCAL) kn = 0;
+      else if (op >= ATOMIC32 && op < ATOMIC64 + 16) kn &= ~((1 << (s & 15)) | 1);
+      else if (op === 0x40 || op === 0x48 || op === 0x50) kn &= ~1;
+      else if (!(op === 0x7b || op === 0x63 || op === 0x6b || op === 0x73 || isTerminator(op))) kn &= ~(1 << r);
+    }
+    const last = blk.insns[blk.insns.length - 1], op = d.op[last];
+    const succ: number[] = [];
+    if (isJump(op) || op === CALL_LOCAL) succ.push(pos.get(d.tgt[last])!);
+    if (blk.next !== -1) succ.push(pos.get(blk.next)!);
+    for (const q of succ) {
+      if (merge(q) && !queued[q]) {
+        queued[q] = 1;
+        work.push(q);
+      }
+    }
+  }
+  return { known, lo, hi };
+}
+
+/**
  * Generate the body of the factory `(R, mulhiu, bswap32) => run(max)`.
  * See the module documentation for the runtime object `R`.
  */
@@ -227,11 +315,15 @@ export function generate(d: Decoded, opts: CodegenOptions): string {
   const SLOW = d.total;
   const out: string[] = [];
   const emit = (s: string) => out.push(s);
-  const isConst = (i: number) => d.src[i] >= CONST_BASE;
-  const SL = (i: number) => (isConst(i) ? lit(d.clo[i]) : `l${d.src[i]}`);
-  const SH = (i: number) => (isConst(i) ? lit(d.chi[i]) : `h${d.src[i]}`);
-  const SLU = (i: number) => (isConst(i) ? `${d.clo[i] >>> 0}` : `(l${d.src[i]} >>> 0)`);
-  const SHU = (i: number) => (isConst(i) ? `${d.chi[i] >>> 0}` : `(h${d.src[i]} >>> 0)`);
+  // a source operand is a constant when it is the instruction's immediate or a register known to hold one
+  const known = knownSources(d, blocks);
+  const isConst = (i: number) => d.src[i] >= CONST_BASE || known.known[i] === 1;
+  const CL = (i: number) => (d.src[i] >= CONST_BASE ? d.clo[i] : known.lo[i]);
+  const CH = (i: number) => (d.src[i] >= CONST_BASE ? d.chi[i] : known.hi[i]);
+  const SL = (i: number) => (isConst(i) ? lit(CL(i)) : `l${d.src[i]}`);
+  const SH = (i: number) => (isConst(i) ? lit(CH(i)) : `h${d.src[i]}`);
+  const SLU = (i: number) => (isConst(i) ? `${CL(i) >>> 0}` : `(l${d.src[i]} >>> 0)`);
+  const SHU = (i: number) => (isConst(i) ? `${CH(i) >>> 0}` : `(h${d.src[i]} >>> 0)`);
   const regs = Array.from({ length: 11 }, (_, r) => r);
   const spill = regs.map((r) => `lo[${r}] = l${r}; hi[${r}] = h${r};`).join(" ");
   const reload = regs.map((r) => `l${r} = lo[${r}]; h${r} = hi[${r}];`).join(" ");
@@ -315,8 +407,13 @@ if (h${a} !== cHi || (t >>> 0) > cLen - ${size}${off > 0 ? ` || l${a} < 0` : ""}
         // branchless borrow, as for add
         return `{ const al = ${L}, bl = ${sl}; ${H} = (${H} - ${sh} - ((al >>> 0) < (bl >>> 0) | 0)) | 0; ${L} = (al - bl) | 0; }`;
       case 0x2f: { // mul
-        if (isConst(i) && d.chi[i] === 0 && d.clo[i] >= 0) {
-          return `{ const al = ${L}; ${H} = (mulhiu(al, ${sl}) + Math.imul(${H}, ${sl})) | 0; ${L} = Math.imul(al, ${sl}); }`;
+        if (isConst(i)) {
+          // by a constant b: hi = mulhiu(lo, b.lo) + lo * b.hi + hi * b.lo, with a shorter mulhiu when b.lo < 2^16
+          const bl = CL(i), bh = CH(i);
+          const parts = [bl >>> 0 < 0x10000 ? mulhiuSmall("al", bl) : `mulhiu(al, ${lit(bl)})`];
+          if (bh !== 0) parts.push(`Math.imul(al, ${lit(bh)})`);
+          if (bl !== 0) parts.push(`Math.imul(${H}, ${lit(bl)})`);
+          return `{ const al = ${L}; ${H} = (${parts.join(" + ")}) | 0; ${L} = Math.imul(al, ${lit(bl)}); }`;
         }
         return `{ const al = ${L}, bl = ${sl}; ${H} = (mulhiu(al, bl) + Math.imul(al, ${sh}) + Math.imul(${H}, bl)) | 0; ${L} = Math.imul(al, bl); }`;
       }
@@ -347,7 +444,7 @@ else { R.sdiv64(${H}, ${L}, ${sh}, ${sl}, ${op === SDIV64}); ${L} = R.ol; ${H} =
       case 0x7f:
       case 0xcf: {
         if (isConst(i)) {
-          const c = d.clo[i] & 63;
+          const c = CL(i) & 63;
           if (c === 0) return "";
           if (op === 0x6f) {
             return c >= 32
