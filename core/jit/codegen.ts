@@ -3,16 +3,24 @@
  *
  * The program is split into basic blocks (leaders: insn 0, jump and call
  * targets, the instruction after a jump, exit, local call or bad
- * instruction, and every sentinel slot). The generated function is one
- * `for (;;) switch (b)`. When the control flow nests ({@link structure}: no
- * local calls, no jump into a loop past its header) the whole program is
- * `case 0:` in program order with structured control flow: a back edge is
- * `continue L<header>` of a labeled `for (;;)` loop, a forward jump is
- * `break F<target>` of a labeled block ending just before the target, a
- * fall-through is straight-line code. Otherwise every block is a `case`
- * (block id = the leader's instruction index) in program order, so a
- * fall-through or a not-taken branch falls into the next `case` without a
- * dispatch and a block branching to its own start is an inner `for (;;)`.
+ * instruction, and every sentinel slot). The factory defines up to two
+ * functions over register locals:
+ * - `precise(max, n, b)`: every block is a `case` of one
+ *   `for (;;) switch (b)` (block id = the leader's instruction index) in
+ *   program order, so a fall-through or a not-taken branch falls into the
+ *   next `case` without a dispatch and a block branching to its own start is
+ *   an inner `for (;;)`;
+ * - `fast(max)`, when the control flow nests ({@link structure}: no local
+ *   calls, no jump into a loop past its header): the whole program in
+ *   program order with structured control flow: a back edge is
+ *   `continue L<header>` of a labeled `for (;;)` loop, a forward jump is
+ *   `break F<target>` of a labeled block ending just before the target, a
+ *   fall-through is straight-line code. It has no dispatch and no cold
+ *   paths merging into its loops, so V8 keeps its registers unboxed.
+ *
+ * The returned `run(max)` is `fast` when there is one (handing over to
+ * `precise` when the budget runs short, see below), else `precise` from
+ * block 0.
  *
  * ## Instruction budget (identical counts to the interpreter)
  * In the `switch` form each block of `L` instructions starts with
@@ -24,16 +32,16 @@
  * subtracts the `L - j - 1` instructions it did not execute, so counts match
  * exactly.
  *
- * The structured form checks less often: only at its *check points*, the
- * entry block and every loop header (every cycle passes through one). A
- * check point looks ahead: it requires the budget to cover the longest run
- * of instructions that can follow before the next check point or the exit
- * (`lookahead`), and every other block only adds its length to `n`.
- * When the budget is short, control moves to the same block of the
- * *precise copy*, the program in the `switch` form (case ids
- * `2 * total + leader`), which runs to the end with per-block checks and
- * twins. The precise copy runs at most one look-ahead's worth of
- * instructions before the limit, since the budget was shorter than that.
+ * `fast` checks less often: only at its *check points*, the entry block
+ * and every loop header (every cycle passes through one). A check point
+ * looks ahead: it requires the budget to cover the longest run of
+ * instructions that can follow before the next check point or the exit
+ * (`lookahead`), and every other block only adds its length to `n`. When
+ * the budget is short, `fast` writes the registers back and returns, and
+ * `run` continues in `precise` at the same block with the same count, which
+ * goes on to the end with per-block checks and twins. `precise` then runs at
+ * most one look-ahead's worth of instructions before the limit, since the
+ * budget was shorter than that.
  *
  * Registers r0..r10 are locals `l0..l10` / `h0..h10` holding the low / high
  * 32 bits in signed int32 form (exactly what the interpreter's `Int32Array`s
@@ -622,7 +630,7 @@ cDv.setInt8(t, ${sl});`;
   };
 
   /** The terminator of a block (last instruction), for the fast variant. */
-  const terminator = (blk: Block, i: number, selfLoop: boolean, nextStart: number, base: number): string => {
+  const terminator = (blk: Block, i: number, selfLoop: boolean, nextStart: number): string => {
     const op = d.op[i];
     if (op === BAD || op === OOB) return `R.badInsn(${i}); break run;`;
     if (op === 0x95) {
@@ -637,36 +645,33 @@ depth--; { const f = depth * 11; ${
 { const f = depth * 11; ${
         [6, 7, 8, 9, 10].map((r) => `frames[f + ${(r - 6) * 2}] = l${r}; frames[f + ${(r - 6) * 2 + 1}] = h${r};`)
           .join(" ")
-      } frames[f + 10] = ${base + i + 1}; }
+      } frames[f + 10] = ${i + 1}; }
 depth++; l10 = 512; h10 = stack[depth].hi; stack[depth].u8.fill(0);
-b = ${base + d.tgt[i]}; continue run;`;
+b = ${d.tgt[i]}; continue run;`;
     }
     const T = d.tgt[i];
-    const go = (to: number) => (selfLoop && to === blk.start ? "continue;" : `{ b = ${base + to}; continue run; }`);
+    const go = (to: number) => (selfLoop && to === blk.start ? "continue;" : `{ b = ${to}; continue run; }`);
     if (op === 0x05) {
       if (T === nextStart && !selfLoop) return "";
       return go(T);
     }
     // conditional
-    const fall = blk.next === nextStart ? (selfLoop ? "break;" : "") : `{ b = ${base + blk.next}; continue run; }`;
+    const fall = blk.next === nextStart ? (selfLoop ? "break;" : "") : `{ b = ${blk.next}; continue run; }`;
     return `if (${cond(i)}) ${go(T)}\n${fall}`;
   };
 
+  const regDecl = `let ${regs.map((r) => `l${r} = lo[${r}], h${r} = hi[${r}]`).join(", ")};`;
+  const writeBack = regs.map((r) => `lo[${r}] = l${r}; hi[${r}] = h${r};`).join(" ");
   emit(`"use strict";
 const lo = R.lo, hi = R.hi, stack = R.stack, slow = R.slow;
-return function run(max) {
-  let ${regs.map((r) => `l${r} = lo[${r}], h${r} = hi[${r}]`).join(", ")};
-  let n = 0, b = 0, depth = 0, t = 0, cHi = 0, cLen = 0, cDv = R.dv0;
-  const frames = new Int32Array(88);
+const frames = new Int32Array(88);
+let resumeAt = -1;
+function precise(max, n, b) {
+  ${regDecl}
+  let depth = 0, t = 0, cHi = 0, cLen = 0, cDv = R.dv0;
   run: for (;;) {
     switch (b) {`);
-  const st = structured ? structure(d, blocks) : null;
-  // block ids of the switch dispatch: the leader's index, offset when it is the precise copy of a structured program
-  const PRECISE = 2 * SLOW;
-  if (st !== null) {
-    emitStructured(st.regions, st.pos);
-    emitSwitch(PRECISE);
-  } else emitSwitch(0);
+  emitSwitch();
   // checked twins: always end in the limit fault inside the block
   for (const blk of blocks) {
     emit(`case ${SLOW + blk.start}: {`);
@@ -681,8 +686,27 @@ return function run(max) {
   emit(`default: R.msg = "jit: bad block id " + b; R.pc = b; break run;
     }
   }
-  ${regs.map((r) => `lo[${r}] = l${r}; hi[${r}] = h${r};`).join(" ")}
+  ${writeBack}
   return n;
+}`);
+  const st = structured ? structure(d, blocks) : null;
+  if (st === null) {
+    emit("return (max) => precise(max, 0, 0);");
+    return out.join("\n");
+  }
+  emit(`function fast(max) {
+  ${regDecl}
+  let n = 0, t = 0, cHi = 0, cLen = 0, cDv = R.dv0;
+  run: {`);
+  emitStructured(st.regions, st.pos);
+  emit(`  }
+  ${writeBack}
+  return n;
+}
+return function run(max) {
+  resumeAt = -1;
+  const n = fast(max);
+  return resumeAt < 0 ? n : precise(max, n, resumeAt);
 };`);
   return out.join("\n");
 
@@ -696,8 +720,8 @@ return function run(max) {
     const L = blk.insns.length;
     const endsWithTerm = isTerminator(d.op[blk.insns[L - 1]]);
     if (ahead > L) {
-      emit(`if ((n += ${L}) > max - ${ahead - L}) { n -= ${L}; b = ${PRECISE + blk.start}; continue run; }`);
-    } else if (ahead >= 0) emit(`if ((n += ${L}) > max) { n -= ${L}; b = ${PRECISE + blk.start}; continue run; }`);
+      emit(`if ((n += ${L}) > max - ${ahead - L}) { n -= ${L}; resumeAt = ${blk.start}; break run; }`);
+    } else if (ahead >= 0) emit(`if ((n += ${L}) > max) { n -= ${L}; resumeAt = ${blk.start}; break run; }`);
     else emit(`n += ${L};`);
     const bodyEnd = endsWithTerm ? L - 1 : L;
     for (let j = 0; j < bodyEnd; j++) {
@@ -726,7 +750,6 @@ return function run(max) {
       if (open.some((r) => r.end === p)) throw new Error("jit: structured regions do not nest");
     };
     const ahead = lookahead(regions, pos);
-    emit("case 0: {");
     for (let i = 0; i < k; i++) {
       close(i);
       for (const r of opening.get(i) ?? []) {
@@ -753,7 +776,7 @@ return function run(max) {
     }
     close(k);
     if (open.length !== 0) throw new Error("jit: structured regions left open");
-    emit(`R.msg = "jit: fell off the structured program"; R.pc = 0; break run; }`);
+    emit(`R.msg = "jit: fell off the structured program"; R.pc = 0;`);
   }
 
   /**
@@ -794,11 +817,11 @@ return function run(max) {
 
   /**
    * Every block as a `case` of the dispatch `switch`, with its own budget
-   * check: the whole program when it has local calls or irreducible flow
-   * (`base` 0), else the precise copy of the structured program (`base`
-   * `PRECISE`) that runs once the budget is about to run out.
+   * check (the function `precise`): the whole program when it has local
+   * calls or irreducible flow, else the precise copy of the structured
+   * program that runs once the budget is about to run out.
    */
-  function emitSwitch(base: number): void {
+  function emitSwitch(): void {
     for (let bi = 0; bi < blocks.length; bi++) {
       const blk = blocks[bi];
       const L = blk.insns.length;
@@ -807,15 +830,15 @@ return function run(max) {
       const lastOp = d.op[last];
       const endsWithTerm = isTerminator(lastOp);
       const selfLoop = endsWithTerm && isJump(lastOp) && d.tgt[last] === blk.start;
-      emit(`case ${base + blk.start}: ${selfLoop ? "for (;;) " : ""}{`);
+      emit(`case ${blk.start}: ${selfLoop ? "for (;;) " : ""}{`);
       emit(`if ((n += ${L}) > max) { n -= ${L}; b = ${SLOW + blk.start}; continue run; }`);
       const bodyEnd = endsWithTerm ? L - 1 : L;
       for (let j = 0; j < bodyEnd; j++) {
         const adj = L - j - 1;
         emit(body(blk.insns[j], `${adj ? `n -= ${adj}; ` : ""}R.pc = ${blk.insns[j]}; break run;`));
       }
-      if (endsWithTerm) emit(terminator(blk, last, selfLoop, nextStart, base));
-      else if (blk.next !== nextStart) emit(`b = ${base + blk.next}; continue run;`);
+      if (endsWithTerm) emit(terminator(blk, last, selfLoop, nextStart));
+      else if (blk.next !== nextStart) emit(`b = ${blk.next}; continue run;`);
       emit("}");
     }
   }
