@@ -174,3 +174,27 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name: "e2e (tmux): run mode after opening a gallery example debugs that example",
+  ignore: !hasTmux,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () =>
+    session("bpfscope-e2e-gallery-run", "deno run -A cli/main.ts tui", async (s) => {
+      await waitFor(s, /─ budget /);
+      tmux("send-keys", "-t", s, "l");
+      await waitFor(s, /missing null check/);
+      tmux("send-keys", "-t", s, "4");
+      await waitFor(s, /opened: missing null check/);
+      tmux("send-keys", "-t", s, "m");
+      let scr = await waitFor(s, /bpfscope run +missing null check/);
+      assert.match(scr, /6: \*\(u64 \*\)\(r0 \+0\) = 1/);
+      assert.match(scr, /map0 \(hash\): 0 entries/);
+      tmux("send-keys", "-t", s, "c");
+      scr = await waitFor(s, /FAULT|fault/);
+      assert.match(scr, /insn 6/);
+      tmux("send-keys", "-t", s, "q");
+      await waitFor(s, /EXIT=0/);
+    }),
+});
