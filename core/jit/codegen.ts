@@ -397,15 +397,26 @@ export function generate(d: Decoded, opts: CodegenOptions): string {
     const sl = SL(i), sh = SH(i);
     const off = d.off[i];
     const z = `${H} = 0;`;
-    // memory access: address register a, size, write? The offset t in the cached region is computed in int32:
-    // with cLen < 2^30 (larger regions are never cached), `(t >>> 0) > cLen - size` rejects every wrapped sum
-    // except a negative l (an offset of 2^31 or more) plus a positive off, rejected by `l < 0`
-    const addr = (a: number, size: number, write: boolean) =>
-      `t = ${off === 0 ? `l${a}` : `(l${a} + ${lit(off)}) | 0`};
-if (h${a} !== cHi || (t >>> 0) > cLen - ${size}${off > 0 ? ` || l${a} < 0` : ""}) {
-  t = slow(h${a}, (l${a} >>> 0) + ${lit(off)}, ${size}, ${write}, ${i}); if (t < 0) { ${stop} }
-  cHi = R.hit.hi; cLen = R.hit.len < 0x40000000 ? R.hit.len : 0; cDv = R.hit.dv;
+    // memory access through address register a: `access(dv)` is the load or store through DataView dv at offset t.
+    // The offset in the region is computed in int32: with region lengths below 2^30 (larger regions never take a
+    // fast path), `(t >>> 0) <= len - size` rejects every wrapped sum except a negative l (an offset of 2^31 or
+    // more) plus a positive off, rejected by `l >= 0`. Two fast paths compare with regions fixed for the whole
+    // run (the one r1 pointed into at entry and stack frame 0): their DataViews are constants of the function, so
+    // V8 hoists the view checks out of loops. Anything else goes through a one-entry cache (updated in place) and
+    // the slow lookup.
+    const mem = (a: number, size: number, write: boolean, access: (dv: string) => string) => {
+      const ok = (len: string) => `(t >>> 0) <= ${len} - ${size}${off > 0 ? ` && l${a} >= 0` : ""}`;
+      return `t = ${off === 0 ? `l${a}` : `(l${a} + ${lit(off)}) | 0`};
+if (h${a} === eHi && ${ok("eLen")}) ${access("eDv")}
+else if (h${a} === sHi && ${ok("sLen")}) ${access("sDv")}
+else {
+  if (h${a} !== cHi || !(${ok("cLen")})) {
+    t = slow(h${a}, (l${a} >>> 0) + ${lit(off)}, ${size}, ${write}, ${i}); if (t < 0) { ${stop} }
+    cHi = R.hit.hi; cLen = R.hit.len < 0x40000000 ? R.hit.len : 0; cDv = R.hit.dv;
+  }
+  ${access("cDv")}
 }`;
+    };
     switch (op) {
       case 0x0f: // add
         // branchless carry (the carry of random data is unpredictable): a comparison used as a number
@@ -545,39 +556,33 @@ else ${L} = ${isDiv ? "((a / b) >>> 0) | 0" : "(a % b) | 0"}; ${z} }`;
 { const ok = R.call(${i}); ${reload} cHi = 0; cLen = 0; if (!ok) { ${stop} } }`;
       // loads
       case 0x79:
-        return `${addr(d.src[i], 8, false)}
-${L} = cDv.getInt32(t, true); ${H} = cDv.getInt32(t + 4, true);`;
+        return mem(
+          d.src[i],
+          8,
+          false,
+          (dv) => `{ ${L} = ${dv}.getInt32(t, true); ${H} = ${dv}.getInt32(t + 4, true); }`,
+        );
       case 0x61:
-        return `${addr(d.src[i], 4, false)}
-${L} = cDv.getInt32(t, true); ${z}`;
+        return mem(d.src[i], 4, false, (dv) => `{ ${L} = ${dv}.getInt32(t, true); ${z} }`);
       case 0x81:
-        return `${addr(d.src[i], 4, false)}
-${L} = cDv.getInt32(t, true); ${H} = ${L} >> 31;`;
+        return mem(d.src[i], 4, false, (dv) => `{ ${L} = ${dv}.getInt32(t, true); ${H} = ${L} >> 31; }`);
       case 0x69:
-        return `${addr(d.src[i], 2, false)}
-${L} = cDv.getUint16(t, true); ${z}`;
+        return mem(d.src[i], 2, false, (dv) => `{ ${L} = ${dv}.getUint16(t, true); ${z} }`);
       case 0x89:
-        return `${addr(d.src[i], 2, false)}
-${L} = cDv.getInt16(t, true); ${H} = ${L} >> 31;`;
+        return mem(d.src[i], 2, false, (dv) => `{ ${L} = ${dv}.getInt16(t, true); ${H} = ${L} >> 31; }`);
       case 0x71:
-        return `${addr(d.src[i], 1, false)}
-${L} = cDv.getUint8(t); ${z}`;
+        return mem(d.src[i], 1, false, (dv) => `{ ${L} = ${dv}.getUint8(t); ${z} }`);
       case 0x91:
-        return `${addr(d.src[i], 1, false)}
-${L} = cDv.getInt8(t); ${H} = ${L} >> 31;`;
+        return mem(d.src[i], 1, false, (dv) => `{ ${L} = ${dv}.getInt8(t); ${H} = ${L} >> 31; }`);
       // stores (ST imm: constant operand)
       case 0x7b:
-        return `${addr(r, 8, true)}
-cDv.setInt32(t, ${sl}, true); cDv.setInt32(t + 4, ${sh}, true);`;
+        return mem(r, 8, true, (dv) => `{ ${dv}.setInt32(t, ${sl}, true); ${dv}.setInt32(t + 4, ${sh}, true); }`);
       case 0x63:
-        return `${addr(r, 4, true)}
-cDv.setInt32(t, ${sl}, true);`;
+        return mem(r, 4, true, (dv) => `${dv}.setInt32(t, ${sl}, true);`);
       case 0x6b:
-        return `${addr(r, 2, true)}
-cDv.setInt16(t, ${sl}, true);`;
+        return mem(r, 2, true, (dv) => `${dv}.setInt16(t, ${sl}, true);`);
       case 0x73:
-        return `${addr(r, 1, true)}
-cDv.setInt8(t, ${sl});`;
+        return mem(r, 1, true, (dv) => `${dv}.setInt8(t, ${sl});`);
       case 0x40:
       case 0x48:
       case 0x50: {
@@ -661,6 +666,9 @@ b = ${d.tgt[i]}; continue run;`;
   };
 
   const regDecl = `let ${regs.map((r) => `l${r} = lo[${r}], h${r} = hi[${r}]`).join(", ")};`;
+  // the regions of the two fast memory paths, fixed for the run: where r1 points at entry, and stack frame 0
+  const fixedRegions = `const e1 = R.regionAt(h1), eHi = e1 === null ? -1 : e1.hi, eDv = e1 === null ? R.dv0 : e1.dv;
+  const eLen = e1 === null || e1.len >= 0x40000000 ? 0 : e1.len, sHi = stack[0].hi, sLen = stack[0].len, sDv = stack[0].dv;`;
   const writeBack = regs.map((r) => `lo[${r}] = l${r}; hi[${r}] = h${r};`).join(" ");
   emit(`"use strict";
 const lo = R.lo, hi = R.hi, stack = R.stack, slow = R.slow;
@@ -669,6 +677,7 @@ let resumeAt = -1;
 function precise(max, n, b) {
   ${regDecl}
   let depth = 0, t = 0, cHi = 0, cLen = 0, cDv = R.dv0;
+  ${fixedRegions}
   run: for (;;) {
     switch (b) {`);
   emitSwitch();
@@ -697,6 +706,7 @@ function precise(max, n, b) {
   emit(`function fast(max) {
   ${regDecl}
   let n = 0, t = 0, cHi = 0, cLen = 0, cDv = R.dv0;
+  ${fixedRegions}
   run: {`);
   emitStructured(st.regions, st.pos);
   emit(`  }

@@ -87,6 +87,8 @@ export interface JitRuntime {
   oh: number;
   /** Resolve an address that missed the cache: the offset, or -1 with `msg` set. */
   slow(ah: number, t: number, size: number, write: boolean, at: number): number;
+  /** The region whose addresses have high word `hi` (null: none), for the fixed fast memory paths. */
+  regionAt(hi: number): Region | null;
   /** Call the helper of insn `pc`; false (and `msg`) on a helper fault. */
   call(pc: number): boolean;
   /** Fault for the bad/sentinel slot `pc`. */
@@ -179,6 +181,7 @@ export class Jit {
         }
         return t;
       },
+      regionAt: (h) => space.find(h, 0, 0),
       call(pc) {
         try {
           d.helpers[pc]!(self.#env);
