@@ -4,7 +4,7 @@
 // /work/shared/oracle/kbpf.py Map(...).keys()).
 import assert from "node:assert/strict";
 import { BpfError } from "../core/errors.ts";
-import { type BpfMap, createMap, jhash } from "../core/maps/mod.ts";
+import { type BpfMap, createMap, type HashMap, jhash, QUARANTINE_MAX_SLOTS } from "../core/maps/mod.ts";
 
 function le(x: bigint, n: number): Uint8Array {
   const b = new Uint8Array(n);
@@ -111,17 +111,178 @@ Deno.test("hash: update/delete/lookup errors (3.19 order: E2BIG before the flags
   assert.equal(h.count(), 0);
 });
 
-Deno.test("hash: replaced and deleted values are detached (onDetach), never shared", () => {
-  const m = hash(4, 4, [1n]);
-  const ref = m.lookupRef(le(1n, 4), 0);
-  const before = m.refBuffer(ref);
-  const detached: Uint8Array[] = [];
-  m.onDetach = (b) => void detached.push(b);
-  m.update(le(1n, 4), le(9n, 8));
-  assert.equal(detached[0], before);
-  assert.notEqual(m.refBuffer(m.lookupRef(le(1n, 4), 0)), before);
+const hashMap = (keySize: number, valueSize: number, maxEntries: number) =>
+  createMap({ mapType: 1, keySize, valueSize, maxEntries }) as HashMap;
+/** The bytes of the value slot `ref` (a copy). */
+const slot = (m: BpfMap, ref: number) => m.refBuffer(ref).slice(m.refOffset(ref), m.refOffset(ref) + m.valueSize);
+
+Deno.test("hash: values in slots of a slab; outside a run a freed slot is reused at once", () => {
+  const m = hashMap(4, 8, 4);
+  assert.equal(m.stride, 8);
+  assert.equal(m.chunkSlots, 16);
+  m.update(le(1n, 4), le(10n, 8));
+  m.update(le(2n, 4), le(20n, 8));
+  const r1 = m.lookupRef(le(1n, 4), 0), r2 = m.lookupRef(le(2n, 4), 0);
+  assert.deepEqual([r1, r2], [0, 1]);
+  assert.equal(m.refBuffer(r1), m.refBuffer(r2), "one chunk");
+  assert.deepEqual([m.refOffset(r1), m.refOffset(r2)], [0, 8]);
+  // a replacement takes a new slot, then frees the old one: the next replacement reuses it
+  m.update(le(1n, 4), le(11n, 8));
+  assert.equal(m.lookupRef(le(1n, 4), 0), 2);
+  m.update(le(1n, 4), le(12n, 8));
+  assert.equal(m.lookupRef(le(1n, 4), 0), r1);
+  m.delete(le(2n, 4));
+  m.update(le(3n, 4), le(30n, 8));
+  assert.equal(m.lookupRef(le(3n, 4), 0), r2, "the deleted element's slot");
+  assert.deepEqual([num(m.lookup(le(1n, 4))), num(m.lookup(le(3n, 4)))], [12n, 30n]);
+  assert.equal(m.quarantined, 0);
+  assert.equal(m.chunkCount, 1);
+});
+
+Deno.test("hash: under rcu_read_lock freed slots are quarantined (old values untouched) until depth 0", () => {
+  const m = hashMap(4, 8, 4);
+  m.update(le(1n, 4), le(10n, 8));
+  m.rcuReadLock();
+  m.rcuReadLock(); // nested: e.g. two programs sharing the map
+  const old = m.lookupRef(le(1n, 4), 0);
+  m.update(le(1n, 4), le(11n, 8));
+  const cur = m.lookupRef(le(1n, 4), 0);
+  assert.notEqual(cur, old);
+  assert.equal(num(slot(m, old)), 10n, "a stale reference still reads the old value");
   m.delete(le(1n, 4));
-  assert.equal(detached.length, 2);
+  assert.equal(num(slot(m, cur)), 11n);
+  m.update(le(2n, 4), le(20n, 8));
+  m.update(le(3n, 4), le(30n, 8));
+  const fresh = [m.lookupRef(le(2n, 4), 0), m.lookupRef(le(3n, 4), 0)];
+  assert.ok(!fresh.includes(old) && !fresh.includes(cur), "no slot is reused while locked");
+  assert.deepEqual([num(slot(m, old)), num(slot(m, cur))], [10n, 11n]);
+  assert.equal(m.quarantined, 2);
+  m.rcuReadUnlock();
+  assert.deepEqual([m.rcuDepth, m.quarantined], [1, 2], "still inside the outer critical section");
+  m.rcuReadUnlock();
+  assert.deepEqual([m.rcuDepth, m.quarantined], [0, 0], "grace period over");
+  m.rcuReadUnlock(); // unbalanced: ignored
+  assert.equal(m.rcuDepth, 0);
+  m.update(le(4n, 4), le(40n, 8));
+  m.update(le(5n, 4), le(50n, 8));
+  assert.deepEqual(
+    new Set([m.lookupRef(le(4n, 4), 0), m.lookupRef(le(5n, 4), 0)]),
+    new Set([old, cur]),
+    "the quarantined slots are reused after the grace period",
+  );
+  assert.deepEqual(order(m).sort(), [2n, 3n, 4n, 5n]);
+});
+
+Deno.test("hash: the quarantine cap gives ENOMEM (3.19 order: after EINVAL, before E2BIG/EEXIST/ENOENT)", () => {
+  assert.equal(hashMap(4, 8, 1).quarantineCap, QUARANTINE_MAX_SLOTS);
+  assert.equal(hashMap(4, 1000, 1).quarantineCap, 268435, "256 MiB / 1000-byte slots");
+  assert.equal(hashMap(4, 1 << 28, 1).quarantineCap, 1, "one 256 MiB value");
+  const m = hashMap(4, 8, 2);
+  m.update(le(1n, 4), le(0n, 8));
+  m.rcuReadLock();
+  const key = le(1n, 4), value = new Uint8Array(8);
+  const dv = new DataView(value.buffer);
+  for (let i = 1; i <= QUARANTINE_MAX_SLOTS; i++) {
+    dv.setUint32(0, i, true);
+    if (m.updateRaw(key, 0, value, 0, 0) !== 0) assert.fail(`update ${i} failed`);
+  }
+  assert.equal(m.quarantined, QUARANTINE_MAX_SLOTS);
+  assert.equal(m.updateRaw(key, 0, value, 0, 0), -12, "ENOMEM: replacing");
+  errno(() => m.update(le(2n, 4), value), "ENOMEM"); // inserting
+  errno(() => m.update(le(1n, 4), value, 3), "EINVAL");
+  errno(() => m.update(le(1n, 4), value, 1), "ENOMEM"); // not EEXIST: allocation comes first
+  errno(() => m.update(le(7n, 4), value, 2), "ENOMEM"); // not ENOENT
+  assert.equal(num(m.lookup(key)), BigInt(QUARANTINE_MAX_SLOTS), "the failed updates changed nothing");
+  m.delete(key); // a delete never fails: the quarantine goes past the cap by at most max_entries
+  assert.equal(m.quarantined, QUARANTINE_MAX_SLOTS + 1);
+  m.rcuReadUnlock();
+  assert.equal(m.quarantined, 0);
+  m.update(le(2n, 4), le(2n, 8));
+  assert.equal(num(m.lookup(le(2n, 4))), 2n);
+  assert.equal(m.chunkCount, Math.ceil((QUARANTINE_MAX_SLOTS + 1) / m.chunkSlots), "no chunk after the grace period");
+});
+
+Deno.test("hash: chunk size = min(1024, max_entries rounded up to a power of two), at least 16, at most 1 MiB", () => {
+  const slots = (vs: number, n: number) => hashMap(4, vs, n).chunkSlots;
+  assert.deepEqual([slots(8, 1), slots(8, 17), slots(8, 100), slots(8, 1024), slots(8, 100000)], [
+    16,
+    32,
+    128,
+    1024,
+    1024,
+  ]);
+  assert.deepEqual([slots(12, 1000), slots(4096, 1000), slots(65536, 1000), slots(1 << 20, 4), slots(3 << 20, 4)], [
+    1024,
+    256,
+    16,
+    1,
+    1,
+  ]);
+  assert.equal(hashMap(4, 12, 1).stride, 16);
+});
+
+Deno.test("hash: a map larger than one chunk (random ops against a model: values, refs never alias, order)", () => {
+  const n = 5000, vs = 12;
+  const m = hashMap(4, vs, n);
+  assert.equal(m.chunkSlots, 1024);
+  const model = new Map<number, number>(); // key -> value tag
+  const buckets: number[][] = Array.from({ length: m.nBuckets }, () => []); // kernel order: newest first
+  const bucket = (k: number) => jhash(le(BigInt(k), 4), 0, 4, 0) & (m.nBuckets - 1);
+  const val = (k: number, tag: number) => {
+    const v = new Uint8Array(vs);
+    new DataView(v.buffer).setUint32(0, k, true);
+    new DataView(v.buffer).setUint32(4, tag, true);
+    new DataView(v.buffer).setUint32(8, ~tag, true);
+    return v;
+  };
+  let seed = 12345;
+  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8);
+  const check = () => {
+    const seen = new Map<Uint8Array, Set<number>>(); // chunk -> offsets of live values
+    for (const [k, tag] of model) {
+      const ref = m.lookupRef(le(BigInt(k), 4), 0);
+      assert.deepEqual(slot(m, ref), val(k, tag), `key ${k}`);
+      const offs = seen.get(m.refBuffer(ref)) ?? new Set();
+      assert.ok(!offs.has(m.refOffset(ref)), `two elements share slot ${ref}`);
+      seen.set(m.refBuffer(ref), offs.add(m.refOffset(ref)));
+      assert.equal(m.refBuffer(ref), m.refBuffer(ref - (ref % m.chunkSlots)), "slot -> its chunk");
+      assert.equal(m.refOffset(ref), (ref % m.chunkSlots) * 16);
+    }
+    assert.equal(m.count(), model.size);
+    assert.deepEqual(order(m), buckets.flat().map(BigInt), "iteration order");
+  };
+  for (let round = 0; round < 6; round++) {
+    const locked = round % 2 === 1;
+    if (locked) m.rcuReadLock();
+    for (let i = 0; i < 6000; i++) {
+      const k = rnd() % (n + 500), op = rnd() % 4;
+      const b = buckets[bucket(k)];
+      if (op === 0 && model.has(k)) {
+        m.delete(le(BigInt(k), 4));
+        model.delete(k);
+        b.splice(b.indexOf(k), 1);
+      } else if (model.has(k) || model.size < n) {
+        m.update(le(BigInt(k), 4), val(k, i + round * 10000));
+        if (model.has(k)) b.splice(b.indexOf(k), 1);
+        b.unshift(k);
+        model.set(k, i + round * 10000);
+      } else errno(() => m.update(le(BigInt(k), 4), val(k, 0)), "E2BIG");
+    }
+    check();
+    if (locked) m.rcuReadUnlock();
+    assert.equal(m.quarantined, 0);
+  }
+  assert.ok(m.chunkCount >= 5, `${m.chunkCount} chunks`);
+});
+
+Deno.test("hash: an update whose value is in the map's own chunk (memmove, overlapping the new slot)", () => {
+  const m = hashMap(4, 16, 4);
+  m.update(le(1n, 4), Uint8Array.from({ length: 16 }, (_, i) => i + 1)); // slot 0
+  const buf = m.refBuffer(0);
+  // the value source starts 8 bytes into slot 0 and runs into slot 1, the slot the update takes
+  assert.equal(m.updateRaw(le(2n, 4), 0, buf, 8, 0), 0);
+  assert.equal(m.lookupRef(le(2n, 4), 0), 1);
+  assert.deepEqual(Array.from(m.lookup(le(2n, 4))), [9, 10, 11, 12, 13, 14, 15, 16, 0, 0, 0, 0, 0, 0, 0, 0]);
 });
 
 Deno.test("array: errors, stride, iteration order", () => {

@@ -426,44 +426,22 @@ Deno.test("helpers: trace_printk, prandom (seeded), smp id, ktime (fixed clock),
   assert.equal(vm.run().r0, 43n);
 });
 
-Deno.test("map helpers: lookup returns a pointer into the value; stale pointers after delete/replace stay detached", () => {
+Deno.test("map helpers: lookup returns a pointer into the value's slot; past its chunk faults naming the values", () => {
   const m = createMap({ mapType: 1, keySize: 4, valueSize: 8, maxEntries: 4, name: "h" });
   m.update(new Uint8Array(4), new Uint8Array([1, 0, 0, 0, 0, 0, 0, 0]));
   const key0 = [BPF_ST_MEM(BPF_W, 10, -4, 0), BPF_MOV64_REG(2, 10), BPF_ALU64_IMM(BPF_ADD, 2, -4)];
-  const prog = Program.fromInsns([
-    ...key0,
-    BPF_LD_MAP_FD(1, 3),
-    BPF_EMIT_CALL(1), // r0 = &value
-    BPF_JMP_IMM(BPF_JEQ, 0, 0, 16),
-    BPF_MOV64_REG(7, 0),
-    BPF_ST_MEM(BPF_DW, 7, 0, 5), // *value = 5
-    // update key 0 with value 9 (a new element; r7 is now stale)
-    BPF_ST_MEM(BPF_DW, 10, -16, 9),
-    BPF_LD_MAP_FD(1, 3),
-    BPF_MOV64_REG(2, 10),
-    BPF_ALU64_IMM(BPF_ADD, 2, -4),
-    BPF_MOV64_REG(3, 10),
-    BPF_ALU64_IMM(BPF_ADD, 3, -16),
-    BPF_MOV64_IMM(4, 0),
-    BPF_EMIT_CALL(2),
-    BPF_ST_MEM(BPF_DW, 7, 0, 77), // write through the stale pointer: not the map's element
-    BPF_LDX_MEM(BPF_DW, 0, 7, 0),
-    BPF_MOV64_REG(8, 7),
-    EXIT,
-  ]);
-  const vm = new Interpreter(prog, { resolveMap: (fd) => (fd === 3 ? m : undefined) });
-  const r = vm.run({}, { regs: true });
+  const prog = (tail: Slots) =>
+    new Interpreter(Program.fromInsns([...key0, BPF_LD_MAP_FD(1, 3), BPF_EMIT_CALL(1), ...tail, EXIT]), {
+      resolveMap: (fd) => (fd === 3 ? m : undefined),
+    });
+  const r = prog([BPF_LDX_MEM(BPF_DW, 6, 0, 0), BPF_ST_MEM(BPF_DW, 0, 0, 5)]).run({}, { regs: true });
   assert.equal(r.fault, null, r.fault?.message);
-  assert.equal(r.r0, 77n);
-  assert.equal(r.regs![8] >> 32n, 0x100bn + 1n - 1n, "the first element region after the 0 array-map regions");
-  assert.deepEqual(m.lookup(new Uint8Array(4)), new Uint8Array([9, 0, 0, 0, 0, 0, 0, 0]));
-  // reading past the value faults naming the detached element
-  const bad = new Interpreter(
-    Program.fromInsns([...key0, BPF_LD_MAP_FD(1, 3), BPF_EMIT_CALL(1), BPF_LDX_MEM(BPF_DW, 0, 0, 8), EXIT]),
-    { resolveMap: () => m },
-  ).run();
+  assert.deepEqual([r.regs![0], r.regs![6]], [0x100bn << 32n, 1n], "the first dynamic region after 0 array maps");
+  assert.deepEqual(m.lookup(new Uint8Array(4)), new Uint8Array([5, 0, 0, 0, 0, 0, 0, 0]));
+  // the value's chunk has 16 slots of 8 bytes: past the value is the next (free) slot, past the chunk faults
+  assert.equal(prog([BPF_LDX_MEM(BPF_DW, 0, 0, 120)]).run().fault, null);
   assert.match(
-    bad.fault!.message,
-    /^insn 6: invalid read of 8 bytes at 0x0000100b00000008: nearest region: value of map "h"/,
+    prog([BPF_LDX_MEM(BPF_DW, 0, 0, 128)]).run().fault!.message,
+    /^insn 6: invalid read of 8 bytes at 0x0000100b00000080: nearest region: values of map "h" \(chunk 0\)/,
   );
 });

@@ -237,12 +237,13 @@ export class Jit {
     R.hit = null;
     const { ctx, data, mem } = bindRunInput(this.#rg, input, lo, hi);
     R.pkt = this.#rg.packet.u8!;
-    this.#rt.hook();
+    // the run is one RCU read-side critical section over its maps: freed map values are not reused until it ends
+    this.#rt.rcuReadLock();
     let count: number;
     try {
       count = this.#fn(maxInsns);
     } finally {
-      this.#rt.unhook();
+      this.#rt.rcuReadUnlock();
     }
     const fault = R.msg === null ? null : { message: R.msg, pc: R.pc };
     let r0 = fault ? 0n : u64Of(hi[0], lo[0]);

@@ -198,6 +198,10 @@ export class Interpreter {
    * {@link VmSession} runs the same loop as {@link Interpreter.run}, paused
    * after a number of instructions or at breakpoints, with the same results.
    * Starting another run or session on this interpreter invalidates it.
+   * Like a run, the session is one RCU read-side critical section over the
+   * program's maps, from its first step until it ends (or is invalidated):
+   * hash values freed meanwhile, by the program or by map API calls between
+   * steps, are not reused before then.
    */
   start(input: RunInput = {}, opts: RunOptions = {}): VmSession {
     return new Session(this, this.#begin(input, opts));
@@ -206,6 +210,7 @@ export class Interpreter {
   #begin(input: RunInput, opts: RunOptions): LoopState {
     const maxInsns = opts.maxInsns ?? 1e9;
     this.#gen++;
+    this.#rt.rcuReadUnlock(); // a paused run that this one supersedes ends here
     this.#rt.reset(opts.seed, opts.clock);
     this.#space.truncate(this.#rg.firstDynamic);
     for (const r of this.#rg.stack) r.u8!.fill(0);
@@ -234,11 +239,15 @@ export class Interpreter {
   #advance(st: LoopState, stopAt: number): void {
     if (st.gen !== this.#gen) throw new Error("this VM session was superseded by another run of the interpreter");
     if (st.done) return;
-    this.#rt.hook();
+    // the run is one RCU read-side critical section over its maps, held across a session's pauses: freed map
+    // values are not reused until it ends (exit, fault, instruction limit, an exception, or a superseding run)
+    this.#rt.rcuReadLock();
+    let threw = true;
     try {
       this.#loop(st.maxInsns, stopAt, st);
+      threw = false;
     } finally {
-      this.#rt.unhook();
+      if (threw || st.done) this.#rt.rcuReadUnlock();
     }
   }
 
@@ -738,8 +747,6 @@ export class Interpreter {
             }`;
             break run;
           }
-          cHi = 0; // a helper may have unmapped a region
-          cLen = 0;
           pc++;
           continue;
         }

@@ -14,17 +14,21 @@
  * | 9 | 0x1009 | packet data |
  * | 10 | 0x100a | memory buffer (the `mem` entry: r1 = `0x0000_100a_0000_0000`, r2 = length) |
  * | 11 + k | 0x100b + k | the values of array map k (k = index of the map among the program's maps) |
- * | after those | | hash map element values, numbered in the order a run first hands them out (lookup) |
+ * | after those | | chunks of hash map values, numbered in the order a run first hands out a value in them (lookup) |
  *
  * Map *objects* (what `r1 = map[fd] ll` loads) are not memory: map k is the
  * pointer `MAP_PTR_HI << 32 | (k + 1) << 8` = `0x0000_0800_0000_0100` for the
  * first map. Dereferencing it faults.
  *
- * A hash element that leaves its map during a run (delete, or an update that
- * replaced it) stays mapped, *detached*, so stale pointers keep working as
- * RCU would keep the memory; at most {@link MAX_DETACHED} detached regions are
- * kept per run, after which the oldest is unmapped (accessing it faults as a
- * use after free).
+ * A hash map keeps its values in chunks of fixed-size slots that never move
+ * (see core/maps); a chunk is mapped as one region the first time a lookup in
+ * a run returns a value in it, and stays mapped for the run. A value whose
+ * element left its map during the run (delete, or an update that replaced
+ * it) is not reused before the run ends (the maps' RCU grace period), so a
+ * stale pointer keeps reading and writing the old value, never another
+ * element's. An access past a value but inside its chunk reaches the
+ * neighbouring slot (as one past an array value reaches the next one); an
+ * access outside the chunk faults, naming the value region.
  *
  * @module
  */
@@ -49,8 +53,6 @@ export const REGION_MEM = 10;
 export const REGION_MAPS = 11;
 /** High 32 bits of map object pointers. */
 export const MAP_PTR_HI = 0x0800;
-/** How many detached hash elements stay mapped per run. */
-export const MAX_DETACHED = 1024;
 
 /** One mapped region. */
 export class Region {
@@ -60,14 +62,12 @@ export class Region {
   readonly hi: number;
   /** Name used in fault messages. */
   name: string;
-  /** The bytes, or null once unmapped. */
-  u8: Uint8Array | null;
+  /** The bytes. */
+  u8: Uint8Array;
   /** A DataView over the bytes (little-endian access). */
   dv: DataView;
-  /** Length in bytes (0 when unmapped). */
+  /** Length in bytes. */
   len: number;
-  /** True when a hash element left its map during the run. */
-  detached = false;
   /** True when this region may not be written. */
   readonly readOnly: boolean;
 
@@ -87,13 +87,6 @@ export class Region {
     this.u8 = u8;
     this.dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
     this.len = u8.length;
-    this.detached = false;
-  }
-
-  /** Unmap: later accesses fault. */
-  unmap(): void {
-    this.u8 = null;
-    this.len = 0;
   }
 
   /** The 64-bit address of offset `off`. */
@@ -135,7 +128,7 @@ export class AddressSpace {
     const id = (hi - REGION_HI_BASE) | 0;
     if (id < 0 || id >= this.regions.length) return null;
     const r = this.regions[id];
-    if (r === null || r.u8 === null || off + size > r.len) return null;
+    if (r === null || off + size > r.len) return null;
     return r;
   }
 
@@ -154,7 +147,7 @@ export class AddressSpace {
     let bestDist = -1n;
     for (const r of this.regions) {
       if (r === null) continue;
-      const lo = r.addr(0), end = r.addr(r.len === 0 && r.u8 === null ? 0 : r.len);
+      const lo = r.addr(0), end = r.addr(r.len);
       const d = a < lo ? lo - a : a + BigInt(size) > end ? a + BigInt(size) - end : 0n;
       if (bestDist < 0n || d < bestDist) {
         best = r;
@@ -163,9 +156,6 @@ export class AddressSpace {
     }
     if (best === null) return "no region is mapped";
     const range = `[${hex64(best.addr(0))}, ${hex64(best.addr(best.len))})`;
-    if (best.u8 === null) {
-      return `nearest region: ${best.name} ${range}, freed (detached-element limit ${MAX_DETACHED})`;
-    }
     const base = best.addr(0);
     if (a < base) return `nearest region: ${best.name} ${range}, ${base - a} bytes before its start`;
     if (a >= best.addr(best.len)) {
@@ -187,7 +177,7 @@ export interface ProgramRegions {
   packet: Region;
   /** The memory buffer (rebound per run). */
   mem: Region;
-  /** The first region id handed out during a run (hash element values). */
+  /** The first region id handed out during a run (chunks of hash map values). */
   firstDynamic: number;
 }
 

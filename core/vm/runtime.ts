@@ -1,23 +1,15 @@
 /**
  * The per-run state helpers see, shared by the interpreter and the JIT: the
  * {@link HelperEnv} over an engine's register halves and address space, map
- * value regions (with detaching on delete/replace), trace output, the
- * seeded `get_prandom_u32` state and the clock.
+ * value regions (one per chunk of hash map values, mapped on first use in a
+ * run), the run's RCU read-side critical section over the program's maps,
+ * trace output, the seeded `get_prandom_u32` state and the clock.
  *
  * @module
  */
-import { ArrayMap, type BpfMap } from "../maps/mod.ts";
+import { ArrayMap, type BpfMap, HashMap } from "../maps/mod.ts";
 import type { HelperEnv } from "./helpers.ts";
-import {
-  type AddressSpace,
-  hex64,
-  MAP_PTR_HI,
-  MAX_DETACHED,
-  Region,
-  REGION_HI_BASE,
-  REGION_MAPS,
-  u64Of,
-} from "./memory.ts";
+import { type AddressSpace, hex64, MAP_PTR_HI, Region, REGION_HI_BASE, REGION_MAPS, u64Of } from "./memory.ts";
 
 /** A helper's own error: becomes a fault of the calling instruction. */
 export class HelperFault {
@@ -34,7 +26,8 @@ export class HelperRuntime {
   /** Helper output lines of the current run. */
   output: string[] = [];
   #valueRegions: Map<Uint8Array, Region> = new Map();
-  #detached: Region[] = [];
+  #lastRegion: Region | null = null; // the value region retMapValue returned last
+  #locked = false;
   #rand = 1;
   #clock: () => bigint = defaultClock;
   readonly #maps: BpfMap[];
@@ -84,19 +77,25 @@ export class HelperRuntime {
         return maps[k];
       },
       retMapValue(m, ref) {
-        const k = maps.indexOf(m);
-        if (m instanceof ArrayMap && k >= 0) {
-          hi[0] = REGION_HI_BASE + REGION_MAPS + k;
-          lo[0] = m.refOffset(ref);
-          return;
+        if (m instanceof ArrayMap) {
+          const k = maps.indexOf(m);
+          if (k >= 0) {
+            hi[0] = REGION_HI_BASE + REGION_MAPS + k;
+            lo[0] = m.refOffset(ref);
+            return;
+          }
         }
         const buf = m.refBuffer(ref);
-        let r = self.#valueRegions.get(buf);
-        if (r === undefined) {
-          const id = space.regions.length;
-          r = new Region(id, `value of map ${JSON.stringify(m.name)} (element region ${id})`, buf);
-          space.set(r);
-          self.#valueRegions.set(buf, r);
+        let r = self.#lastRegion;
+        if (r === null || r.u8 !== buf) {
+          r = self.#valueRegions.get(buf) ?? null;
+          if (r === null) {
+            const chunk = m instanceof HashMap ? ` (chunk ${Math.floor(ref / m.chunkSlots)})` : "";
+            r = new Region(space.regions.length, `values of map ${JSON.stringify(m.name)}${chunk}`, buf);
+            space.set(r);
+            self.#valueRegions.set(buf, r);
+          }
+          self.#lastRegion = r;
         }
         hi[0] = r.hi;
         lo[0] = m.refOffset(ref);
@@ -124,26 +123,30 @@ export class HelperRuntime {
     if (clock) this.#clock = clock;
     this.output = [];
     this.#valueRegions = new Map();
-    this.#detached = [];
+    this.#lastRegion = null;
   }
 
-  /** Hook the maps' detach callbacks for the duration of a run (see {@link HelperRuntime.unhook}). */
-  hook(): void {
-    for (const m of this.#maps) m.onDetach = this.#onDetach;
+  /**
+   * Begin the run's RCU read-side critical section: `rcuReadLock` on every map
+   * of the program, so values freed during the run are not reused while the
+   * program may still hold pointers to them. Does nothing when this runtime
+   * already holds the lock (one lock per run).
+   */
+  rcuReadLock(): void {
+    if (this.#locked) return;
+    this.#locked = true;
+    for (const m of this.#maps) m.rcuReadLock();
   }
 
-  /** Remove the maps' detach callbacks. */
-  unhook(): void {
-    for (const m of this.#maps) m.onDetach = null;
+  /**
+   * End the run's critical section (`rcuReadUnlock` on every map). Engines
+   * call it when a run ends in any way: exit, fault, instruction limit, an
+   * exception, or another run superseding a paused one. Does nothing when not
+   * locked.
+   */
+  rcuReadUnlock(): void {
+    if (!this.#locked) return;
+    this.#locked = false;
+    for (const m of this.#maps) m.rcuReadUnlock();
   }
-
-  #onDetach = (buf: Uint8Array): void => {
-    const r = this.#valueRegions.get(buf);
-    if (r === undefined) return;
-    this.#valueRegions.delete(buf);
-    r.detached = true;
-    r.name += ", detached from its map";
-    this.#detached.push(r);
-    if (this.#detached.length > MAX_DETACHED) this.#detached.shift()!.unmap();
-  };
 }
