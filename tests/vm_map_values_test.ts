@@ -65,15 +65,17 @@ function runOn(engine: VmEngineName, m: HashMap, insns: Slots, opts: RunOptions 
   return vm.run({}, { regs: true, ...opts });
 }
 
-/** The address of the first region handed out in a run (one hash map, no array maps): hi word 0x100b. */
+/** The address of the first value handed out in a run (one hash map, no array maps): hi word 0x100b. */
 const VALUES = 0x100bn << 32n;
+/** The k-th value handed out in a run: each value is a region of its own. */
+const value = (k: number) => VALUES + (BigInt(k) << 32n);
 
 Deno.test("a stale value pointer reads the old value for the rest of the run; new elements get other slots", () => {
   for (const engine of ENGINES) {
     const m = hashMap(4, [[0, 1]]);
     const r = runOn(engine, m, [
       ...lookup(0),
-      BPF_MOV64_REG(6, 0), // r6 = &value of key 0 (slot 0)
+      BPF_MOV64_REG(6, 0), // r6 = &value of key 0 (slot 0, the run's first value region)
       BPF_ST_MEM(BPF_DW, 6, 0, 5),
       ...update(0, 9), // a new slot for key 0; slot 0 is quarantined
       ...lookup(0),
@@ -89,7 +91,7 @@ Deno.test("a stale value pointer reads the old value for the rest of the run; ne
     ]);
     assert.equal(r.fault, null, r.fault?.message);
     const regs = r.regs!;
-    assert.deepEqual([regs[6], regs[7], regs[8]], [VALUES, VALUES + 8n, VALUES + 16n], engine);
+    assert.deepEqual([regs[6], regs[7], regs[8]], [value(0), value(1), value(2)], engine);
     assert.deepEqual([regs[9], r.r0], [5n, 77n], engine);
     assert.deepEqual(m.entries().map(([k]) => k[0]), [1]);
     assert.equal(valueOf(m, 1), 11n, `${engine}: the stale write did not reach key 1`);
@@ -101,29 +103,29 @@ Deno.test("a stale value pointer reads the old value for the rest of the run; ne
   }
 });
 
-Deno.test("values of a map larger than one chunk: one region per chunk, named after the map and the chunk", () => {
+Deno.test("each value is a region of its own: past it faults naming the value, even inside a chunk", () => {
   for (const engine of ENGINES) {
     const m = hashMap(16, Array.from({ length: 16 }, (_, k) => [k, 100 + k] as [number, number]));
     assert.equal(m.chunkSlots, 16);
     const r = runOn(engine, m, [
       ...lookup(15),
-      BPF_MOV64_REG(6, 0), // slot 15, the last of chunk 0
+      BPF_MOV64_REG(6, 0), // slot 15, the last of chunk 0 (the run's first value region)
       ...update(3, 33), // slot 16: the first of chunk 1
       ...lookup(3),
       BPF_MOV64_REG(7, 0),
       BPF_LDX_MEM(BPF_DW, 8, 7, 0),
       ...lookup(2),
       BPF_LDX_MEM(BPF_DW, 9, 0, 0),
-      BPF_LDX_MEM(BPF_DW, 0, 6, 8), // one value past slot 15: the end of chunk 0
+      BPF_LDX_MEM(BPF_DW, 0, 6, 8), // just past the value of slot 15
       EXIT,
     ]);
     const regs = r.regs!;
-    assert.deepEqual([regs[6], regs[7]], [VALUES + 15n * 8n, VALUES + (1n << 32n)], engine);
+    assert.deepEqual([regs[6], regs[7]], [value(0), value(1)], engine);
     assert.deepEqual([regs[8], regs[9]], [33n, 102n], engine);
     assert.equal(
       r.fault?.message,
-      'insn 32: invalid read of 8 bytes at 0x0000100b00000080: nearest region: values of map "h" (chunk 0) ' +
-        "[0x0000100b00000000, 0x0000100b00000080), 0 bytes past its end",
+      'insn 32: invalid read of 8 bytes at 0x0000100b00000008: nearest region: value of map "h" (slot 15) ' +
+        "[0x0000100b00000000, 0x0000100b00000008), 0 bytes past its end",
       engine,
     );
     assert.equal(m.rcuDepth, 0, `${engine}: a fault ends the critical section`);
@@ -201,4 +203,30 @@ Deno.test("a stepped session holds the lock across pauses until it ends or anoth
   assert.deepEqual([m.rcuDepth, m.quarantined], [0, 0]);
   assert.throws(() => t.step(), /superseded/);
   assert.equal(m.rcuDepth, 0);
+});
+
+Deno.test("helpers read and write a value through its pointer (keys and values taken from map values)", () => {
+  for (const engine of ENGINES) {
+    const m = hashMap(8, [[0, 1], [1, 2], [2, 3], [3, 4]]);
+    const r = runOn(engine, m, [
+      ...lookup(3), // slot 3: not at the start of its chunk
+      BPF_MOV64_REG(6, 0),
+      // map_update_elem(map, &key 5, value = r6 (the value of key 3), BPF_ANY)
+      BPF_ST_MEM(BPF_W, 10, -4, 5),
+      BPF_LD_MAP_FD(1, FD),
+      BPF_MOV64_REG(2, 10),
+      BPF_ALU64_IMM(BPF_ADD, 2, -4),
+      BPF_MOV64_REG(3, 6),
+      BPF_MOV64_IMM(4, 0),
+      BPF_EMIT_CALL(2),
+      // map_lookup_elem(map, key = the first 4 bytes of the value of key 3, i.e. key 4: absent)
+      BPF_LD_MAP_FD(1, FD),
+      BPF_MOV64_REG(2, 6),
+      BPF_EMIT_CALL(1),
+      EXIT,
+    ]);
+    assert.equal(r.fault, null, r.fault?.message);
+    assert.equal(valueOf(m, 5), 4n, `${engine}: the value was read from the value's own bytes`);
+    assert.equal(r.r0, 0n, `${engine}: key 4 (from the value bytes) is absent`);
+  }
 });

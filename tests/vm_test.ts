@@ -426,7 +426,7 @@ Deno.test("helpers: trace_printk, prandom (seeded), smp id, ktime (fixed clock),
   assert.equal(vm.run().r0, 43n);
 });
 
-Deno.test("map helpers: lookup returns a pointer into the value's slot; past its chunk faults naming the values", () => {
+Deno.test("map helpers: lookup returns a pointer to the value, a region of its own; past it faults naming it", () => {
   const m = createMap({ mapType: 1, keySize: 4, valueSize: 8, maxEntries: 4, name: "h" });
   m.update(new Uint8Array(4), new Uint8Array([1, 0, 0, 0, 0, 0, 0, 0]));
   const key0 = [BPF_ST_MEM(BPF_W, 10, -4, 0), BPF_MOV64_REG(2, 10), BPF_ALU64_IMM(BPF_ADD, 2, -4)];
@@ -438,10 +438,13 @@ Deno.test("map helpers: lookup returns a pointer into the value's slot; past its
   assert.equal(r.fault, null, r.fault?.message);
   assert.deepEqual([r.regs![0], r.regs![6]], [0x100bn << 32n, 1n], "the first dynamic region after 0 array maps");
   assert.deepEqual(m.lookup(new Uint8Array(4)), new Uint8Array([5, 0, 0, 0, 0, 0, 0, 0]));
-  // the value's chunk has 16 slots of 8 bytes: past the value is the next (free) slot, past the chunk faults
-  assert.equal(prog([BPF_LDX_MEM(BPF_DW, 0, 0, 120)]).run().fault, null);
-  assert.match(
-    prog([BPF_LDX_MEM(BPF_DW, 0, 0, 128)]).run().fault!.message,
-    /^insn 6: invalid read of 8 bytes at 0x0000100b00000080: nearest region: values of map "h" \(chunk 0\)/,
-  );
+  // the value's chunk has 16 slots of 8 bytes, but the next slot is not reachable from this value
+  assert.equal(prog([BPF_LDX_MEM(BPF_W, 0, 0, 4)]).run().fault, null);
+  for (const off of [8, 120, 128, -8]) {
+    assert.match(
+      prog([BPF_LDX_MEM(BPF_DW, 0, 0, off)]).run().fault!.message,
+      /^insn 6: invalid read of 8 bytes at 0x0000100\w{9}: nearest region: value of map "h" \(slot 0\) \[0x0000100b00000000, 0x0000100b00000008\)/,
+      `off ${off}`,
+    );
+  }
 });

@@ -412,9 +412,9 @@ else if (h${a} === sHi && ${ok("sLen")}) ${access("sDv")}
 else {
   if (h${a} !== cHi || !(${ok("cLen")})) {
     t = slow(h${a}, (l${a} >>> 0) + ${lit(off)}, ${size}, ${write}, ${i}); if (t < 0) { ${stop} }
-    cHi = R.hit.hi; cLen = R.hit.len < 0x40000000 ? R.hit.len : 0; cDv = R.hit.dv;
+    cHi = R.hit.hi; cLen = R.hit.len < 0x40000000 ? R.hit.len : 0; cDv = R.hit.dv; cB = R.hit.base;
   }
-  ${access("cDv")}
+  t += cB; ${access("cDv")}
 }`;
     };
     switch (op) {
@@ -604,7 +604,11 @@ else ${L} = ${isDiv ? "((a / b) >>> 0) | 0" : "(a % b) | 0"}; ${z} }`;
       const s = d.src[i];
       const lines: string[] = [];
       lines.push(`t = (${L} >>> 0) + ${lit(off)}; t = slow(${H}, t, ${size}, true, ${i}); if (t < 0) { ${stop} }`);
-      lines.push(`{ const dv = R.hit.dv, ol = dv.getInt32(t, true), oh = ${is64 ? "dv.getInt32(t + 4, true)" : "0"};`);
+      lines.push(
+        `t += R.hit.base; { const dv = R.hit.dv, ol = dv.getInt32(t, true), oh = ${
+          is64 ? "dv.getInt32(t + 4, true)" : "0"
+        };`,
+      );
       lines.push(`const sl = l${s}, sh = ${is64 ? `h${s}` : "0"};`);
       let nl = "sl", nh = "sh", write = "true";
       switch (kind >> 1) {
@@ -676,7 +680,7 @@ const frames = new Int32Array(88);
 let resumeAt = -1;
 function precise(max, n, b) {
   ${regDecl}
-  let depth = 0, t = 0, cHi = 0, cLen = 0, cDv = R.dv0;
+  let depth = 0, t = 0, cHi = 0, cLen = 0, cB = 0, cDv = R.dv0;
   ${fixedRegions}
   run: for (;;) {
     switch (b) {`);
@@ -705,7 +709,7 @@ function precise(max, n, b) {
   }
   emit(`function fast(max) {
   ${regDecl}
-  let n = 0, t = 0, cHi = 0, cLen = 0, cDv = R.dv0;
+  let n = 0, t = 0, cHi = 0, cLen = 0, cB = 0, cDv = R.dv0;
   ${fixedRegions}
   run: {`);
   emitStructured(st.regions, st.pos);

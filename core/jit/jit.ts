@@ -181,7 +181,10 @@ export class Jit {
         }
         return t;
       },
-      regionAt: (h) => space.find(h, 0, 0),
+      regionAt(h) {
+        const r = space.find(h, 0, 0);
+        return r !== null && r.base === 0 ? r : null;
+      },
       call(pc) {
         try {
           d.helpers[pc]!(self.#env);

@@ -51,9 +51,9 @@
  * bytes are copied through one `subarray` view, which costs less than a long
  * byte loop). An element reference (`lookupRef`) is the slot of the
  * element's current value; `refBuffer` is its chunk and `refOffset` its byte
- * offset there. The interpreter maps each chunk as one region, so an access
- * past a value reaches the next slot (as one past an array value reaches the
- * next value) and only an access outside the chunk faults.
+ * offset there. The VM maps each value it hands out as a region of its own
+ * (a view of `value_size` bytes of the chunk), so an access past a value
+ * faults.
  *
  * As in the kernel, an update of an existing key writes the new value into a
  * *new* slot and links the element at the head of its bucket (the kernel

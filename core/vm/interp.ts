@@ -294,7 +294,7 @@ export class Interpreter {
     let n = st.n;
     const limit = stopAt < maxInsns ? stopAt : maxInsns;
     let paused = false;
-    let cHi = 0, cLen = 0;
+    let cHi = 0, cLen = 0, cB = 0; // the cached region: hi word, length, base in its view
     let cDv = this.#rg.stack[0].dv;
     let faultMsg: string | null = null;
     let ret0 = false;
@@ -787,11 +787,11 @@ export class Interpreter {
           if (ah !== cHi || t < 0 || t > cLen - 8) {
             t = slow(ah, t, 8, false, pc);
             if (t < 0) break run;
-            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv;
+            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv, cB = rHit!.base;
           }
           const d = D[pc];
-          lo[d] = cDv.getInt32(t, true);
-          hi[d] = cDv.getInt32(t + 4, true);
+          lo[d] = cDv.getInt32(cB + t, true);
+          hi[d] = cDv.getInt32(cB + t + 4, true);
           pc++;
           continue;
         }
@@ -803,9 +803,9 @@ export class Interpreter {
           if (ah !== cHi || t < 0 || t > cLen - 4) {
             t = slow(ah, t, 4, false, pc);
             if (t < 0) break run;
-            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv;
+            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv, cB = rHit!.base;
           }
-          const d = D[pc], v = cDv.getInt32(t, true);
+          const d = D[pc], v = cDv.getInt32(cB + t, true);
           lo[d] = v;
           hi[d] = OP[pc] === 0x81 ? v >> 31 : 0;
           pc++;
@@ -819,15 +819,15 @@ export class Interpreter {
           if (ah !== cHi || t < 0 || t > cLen - 2) {
             t = slow(ah, t, 2, false, pc);
             if (t < 0) break run;
-            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv;
+            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv, cB = rHit!.base;
           }
           const d = D[pc];
           if (OP[pc] === 0x89) {
-            const v = cDv.getInt16(t, true);
+            const v = cDv.getInt16(cB + t, true);
             lo[d] = v;
             hi[d] = v >> 31;
           } else {
-            lo[d] = cDv.getUint16(t, true);
+            lo[d] = cDv.getUint16(cB + t, true);
             hi[d] = 0;
           }
           pc++;
@@ -841,15 +841,15 @@ export class Interpreter {
           if (ah !== cHi || t < 0 || t > cLen - 1) {
             t = slow(ah, t, 1, false, pc);
             if (t < 0) break run;
-            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv;
+            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv, cB = rHit!.base;
           }
           const d = D[pc];
           if (OP[pc] === 0x91) {
-            const v = cDv.getInt8(t);
+            const v = cDv.getInt8(cB + t);
             lo[d] = v;
             hi[d] = v >> 31;
           } else {
-            lo[d] = cDv.getUint8(t);
+            lo[d] = cDv.getUint8(cB + t);
             hi[d] = 0;
           }
           pc++;
@@ -863,11 +863,11 @@ export class Interpreter {
           if (ah !== cHi || t < 0 || t > cLen - 8) {
             t = slow(ah, t, 8, true, pc);
             if (t < 0) break run;
-            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv;
+            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv, cB = rHit!.base;
           }
           const s = S[pc];
-          cDv.setInt32(t, lo[s], true);
-          cDv.setInt32(t + 4, hi[s], true);
+          cDv.setInt32(cB + t, lo[s], true);
+          cDv.setInt32(cB + t + 4, hi[s], true);
           pc++;
           continue;
         }
@@ -878,9 +878,9 @@ export class Interpreter {
           if (ah !== cHi || t < 0 || t > cLen - 4) {
             t = slow(ah, t, 4, true, pc);
             if (t < 0) break run;
-            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv;
+            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv, cB = rHit!.base;
           }
-          cDv.setInt32(t, lo[S[pc]], true);
+          cDv.setInt32(cB + t, lo[S[pc]], true);
           pc++;
           continue;
         }
@@ -891,9 +891,9 @@ export class Interpreter {
           if (ah !== cHi || t < 0 || t > cLen - 2) {
             t = slow(ah, t, 2, true, pc);
             if (t < 0) break run;
-            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv;
+            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv, cB = rHit!.base;
           }
-          cDv.setInt16(t, lo[S[pc]], true);
+          cDv.setInt16(cB + t, lo[S[pc]], true);
           pc++;
           continue;
         }
@@ -904,9 +904,9 @@ export class Interpreter {
           if (ah !== cHi || t < 0 || t > cLen - 1) {
             t = slow(ah, t, 1, true, pc);
             if (t < 0) break run;
-            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv;
+            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv, cB = rHit!.base;
           }
-          cDv.setInt8(t, lo[S[pc]]);
+          cDv.setInt8(cB + t, lo[S[pc]]);
           pc++;
           continue;
         }
@@ -954,6 +954,7 @@ export class Interpreter {
             let t = (lo[a] >>> 0) + OFF[pc];
             t = slow(hi[a], t, size, true, pc);
             if (t < 0) break run;
+            t += rHit!.base;
             const dv = rHit!.dv;
             const ol = dv.getInt32(t, true), oh = is64 ? dv.getInt32(t + 4, true) : 0;
             const sl = lo[s], sh = is64 ? hi[s] : 0;

@@ -21,14 +21,16 @@
  * first map. Dereferencing it faults.
  *
  * A hash map keeps its values in chunks of fixed-size slots that never move
- * (see core/maps); a chunk is mapped as one region the first time a lookup in
- * a run returns a value in it, and stays mapped for the run. A value whose
- * element left its map during the run (delete, or an update that replaced
- * it) is not reused before the run ends (the maps' RCU grace period), so a
- * stale pointer keeps reading and writing the old value, never another
- * element's. An access past a value but inside its chunk reaches the
- * neighbouring slot (as one past an array value reaches the next one); an
- * access outside the chunk faults, naming the value region.
+ * (see core/maps). Each value a lookup hands out in a run is mapped as a
+ * region of its own, `value_size` bytes of its chunk from the slot's start
+ * ({@link Region.base}; no typed array is allocated), and stays mapped for
+ * the run, so an access past a value faults naming it, even when the next
+ * slot is in the same chunk. A value whose element left its map during the
+ * run (delete, or an update that replaced it) is not reused before the run
+ * ends (the maps' RCU grace period), so a stale pointer keeps reading and
+ * writing the old value, never another element's. Array map values are one
+ * region per map, laid out as in the kernel: one past an array value is the
+ * next value.
  *
  * @module
  */
@@ -60,32 +62,52 @@ export class Region {
   readonly id: number;
   /** High 32 bits of its addresses (signed 32-bit form). */
   readonly hi: number;
-  /** Name used in fault messages. */
-  name: string;
-  /** The bytes. */
+  readonly #name: string;
+  readonly #slot: number;
+  /** The bytes (the region is `len` bytes of them from `base`). */
   u8: Uint8Array;
-  /** A DataView over the bytes (little-endian access). */
+  /** A DataView over the same bytes as `u8` (little-endian access at `base + offset`). */
   dv: DataView;
+  /** Where offset 0 of the region is in `u8` / `dv` (non-zero for one value in a chunk of hash map values). */
+  base: number;
   /** Length in bytes. */
   len: number;
   /** True when this region may not be written. */
   readonly readOnly: boolean;
 
-  /** Map `u8` as region `id`. */
-  constructor(id: number, name: string, u8: Uint8Array, readOnly = false) {
+  /**
+   * Map `u8` as region `id`; or, with `part`, only `part.len` bytes of it
+   * from `part.base`, accessed through the existing view `part.dv` (the map
+   * value in slot `part.slot` of a chunk: no new typed array is allocated).
+   */
+  constructor(
+    id: number,
+    name: string,
+    u8: Uint8Array,
+    readOnly = false,
+    part?: { base: number; len: number; dv: DataView; slot: number },
+  ) {
     this.id = id;
     this.hi = (REGION_HI_BASE + id) | 0;
-    this.name = name;
+    this.#name = name;
+    this.#slot = part?.slot ?? -1;
     this.u8 = u8;
-    this.dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
-    this.len = u8.length;
+    this.dv = part?.dv ?? new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+    this.base = part?.base ?? 0;
+    this.len = part?.len ?? u8.length;
     this.readOnly = readOnly;
+  }
+
+  /** Name used in fault messages (a map value's names its slot: built only when a message needs it). */
+  get name(): string {
+    return this.#slot < 0 ? this.#name : `${this.#name} (slot ${this.#slot})`;
   }
 
   /** Replace the bytes (per-run regions such as ctx and packet). */
   rebind(u8: Uint8Array): void {
     this.u8 = u8;
     this.dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+    this.base = 0;
     this.len = u8.length;
   }
 

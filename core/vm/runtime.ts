@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { ArrayMap, type BpfMap, HashMap } from "../maps/mod.ts";
+import { ArrayMap, type BpfMap } from "../maps/mod.ts";
 import type { HelperEnv } from "./helpers.ts";
 import { type AddressSpace, hex64, MAP_PTR_HI, Region, REGION_HI_BASE, REGION_MAPS, u64Of } from "./memory.ts";
 
@@ -17,6 +17,9 @@ export class HelperFault {
   constructor(readonly message: string) {}
 }
 
+/** One DataView per chunk of hash map values, shared by the regions of its values (chunks never move). */
+const chunkViews: WeakMap<Uint8Array, DataView> = new WeakMap();
+
 const defaultClock = (): bigint => BigInt(Math.round(performance.now() * 1e6));
 
 /** Helper-visible state of an engine's runs. */
@@ -25,8 +28,8 @@ export class HelperRuntime {
   readonly env: HelperEnv;
   /** Helper output lines of the current run. */
   output: string[] = [];
-  #valueRegions: Map<Uint8Array, Region> = new Map();
-  #lastRegion: Region | null = null; // the value region retMapValue returned last
+  // this run's hash value regions, by map and slot
+  #valueRegions: Map<BpfMap, { name: string; bySlot: Map<number, Region> }> = new Map();
   #locked = false;
   #rand = 1;
   #clock: () => bigint = defaultClock;
@@ -66,7 +69,7 @@ export class HelperRuntime {
             }`,
           );
         }
-        env.memOff = lo[i] >>> 0;
+        env.memOff = r.base + (lo[i] >>> 0);
         return r.u8!;
       },
       map(i) {
@@ -85,20 +88,24 @@ export class HelperRuntime {
             return;
           }
         }
-        const buf = m.refBuffer(ref);
-        let r = self.#lastRegion;
-        if (r === null || r.u8 !== buf) {
-          r = self.#valueRegions.get(buf) ?? null;
-          if (r === null) {
-            const chunk = m instanceof HashMap ? ` (chunk ${Math.floor(ref / m.chunkSlots)})` : "";
-            r = new Region(space.regions.length, `values of map ${JSON.stringify(m.name)}${chunk}`, buf);
-            space.set(r);
-            self.#valueRegions.set(buf, r);
-          }
-          self.#lastRegion = r;
+        // a hash value is a region of its own (a view of its chunk), so an access past it faults
+        let perMap = self.#valueRegions.get(m);
+        if (perMap === undefined) {
+          perMap = { name: `value of map ${JSON.stringify(m.name)}`, bySlot: new Map() };
+          self.#valueRegions.set(m, perMap);
+        }
+        let r = perMap.bySlot.get(ref);
+        if (r === undefined) {
+          const buf = m.refBuffer(ref);
+          let dv = chunkViews.get(buf);
+          if (dv === undefined) chunkViews.set(buf, dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength));
+          const part = { base: m.refOffset(ref), len: m.valueSize, dv, slot: ref };
+          r = new Region(space.regions.length, perMap.name, buf, false, part);
+          space.set(r);
+          perMap.bySlot.set(ref, r);
         }
         hi[0] = r.hi;
-        lo[0] = m.refOffset(ref);
+        lo[0] = 0;
       },
       print: (line) => void self.output.push(line),
       rand() {
@@ -123,7 +130,6 @@ export class HelperRuntime {
     if (clock) this.#clock = clock;
     this.output = [];
     this.#valueRegions = new Map();
-    this.#lastRegion = null;
   }
 
   /**
