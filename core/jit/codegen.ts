@@ -43,11 +43,25 @@
  * most one look-ahead's worth of instructions before the limit, since the
  * budget was shorter than that.
  *
+ * ## Registers and constants
  * Registers r0..r10 are locals `l0..l10` / `h0..h10` holding the low / high
  * 32 bits in signed int32 form (exactly what the interpreter's `Int32Array`s
- * hold). K-form operands are inlined as literals. They are written back to
- * the shared register arrays at exit and around helper calls (helpers see
- * and may change every register through their env).
+ * hold). They are written back to the shared register arrays at exit and
+ * around helper calls (helpers see and may change every register through
+ * their env). K-form operands are inlined as literals, and so is a register
+ * operand that {@link knownSources} proves constant (a multiply by such a
+ * constant below 2^16 then needs two products instead of four).
+ *
+ * ## Memory
+ * Every load and store makes the interpreter's checks. Two fast paths
+ * compare the address with regions fixed for the whole run, stack frame 0
+ * and the region r1 pointed into at entry (ctx or the memory buffer), whose
+ * DataViews are constants of the function: V8 hoists the view checks out of
+ * loops, which a cache updated inside the loop prevents. The pointer
+ * provenance from {@link knownSources} decides which of the two is tried
+ * first. Any other region (map values, deeper stack frames) goes through a
+ * one-entry cache of the region last hit and, on a miss, the address
+ * space's lookup, which produces the interpreter's fault messages.
  *
  * @module
  */
