@@ -1,6 +1,8 @@
 /**
  * `bpfscope bench`: time programs on the interpreter and/or the JIT
- * (ns per executed instruction, median of several runs after warm-up).
+ * (ns per executed instruction, median of several runs after warm-up), and
+ * optionally the verifier on them (`--verifier`) and map operations
+ * (`--maps`, cases in `bench_maps.ts`).
  *
  * @module
  */
@@ -10,8 +12,11 @@ import { Bpf } from "../core/bpf.ts";
 import type { Program } from "../core/isa/mod.ts";
 import type { RunInput, RunResult, VmProfile } from "../core/vm/mod.ts";
 import { createVm, type VmEngine, type VmEngineName } from "../core/jit/mod.ts";
+import { DEFAULT_PROFILE, verify } from "../core/verifier/mod.ts";
 import { loadWithMaps } from "./run.ts";
-import { CliError, loadProgramFile, parseIntOption, readFileOrDie } from "./util.ts";
+import { benchMaps, type MapsBenchResult, mapsTable, median, OPS } from "./bench_maps.ts";
+import { checkVerifierProfile, rejectionText } from "./verify.ts";
+import { CliError, loadProgramFile, parseIntOption, readFileOrDie, writeStdout } from "./util.ts";
 
 /** Options of `bpfscope bench`. */
 export interface BenchCliOptions {
@@ -27,8 +32,16 @@ export interface BenchCliOptions {
   profile: string;
   /** Executed-instruction limit per run. */
   maxInsns?: string;
-  /** One JSON object per file. */
+  /** One JSON object per file (and per map size). */
   json?: boolean;
+  /** Also time the verifier on each file. */
+  verifier?: boolean;
+  /** Verifier profile for `--verifier` (`linux-3.18` or `linux-3.19`, the default). */
+  verifierProfile?: string;
+  /** Run the map benchmarks. */
+  maps?: boolean;
+  /** Map size for `--maps` (default: 1000, then 100000). */
+  mapSize?: string;
 }
 
 /** Timing of one engine on one program. */
@@ -47,7 +60,26 @@ export interface EngineTiming {
   first_run_ms: number;
 }
 
-/** The JSON record of `bpfscope bench --json` for one file. */
+/** Timing of the verifier on one program (`--verifier`; logging off). */
+export interface VerifierTiming {
+  /** `accepted`, or `rejected, ERRNO: error` as `bpfscope verify` prints it. */
+  verdict: string;
+  /** Instructions the verifier processed (the counter the 32768 budget applies to). */
+  insns_processed: number;
+  /** Median milliseconds per verification. */
+  ms: number;
+  /** Millions of processed instructions per second: `insns_processed / ms / 1000`. */
+  m_insns_per_s: number;
+}
+
+/**
+ * The JSON record of `bpfscope bench --json` for one file: `file`,
+ * `insns_executed`, `r0`, `engines`, `speedup`, `error`, and `verifier`
+ * with `--verifier`. (With `--maps`, each map size adds a line
+ * `{"maps": MapsBenchResult}`: `size`, `ops` (ns per operation by case name),
+ * `program` (per engine: `lookup_loop`, `baseline_loop`, `helper_call`, ns per
+ * iteration).)
+ */
 export interface BenchRecord {
   /** The program file. */
   file: string;
@@ -59,13 +91,44 @@ export interface BenchRecord {
   engines: Partial<Record<VmEngineName, EngineTiming>>;
   /** interp ns/insn ÷ jit ns/insn (both engines only). */
   speedup?: number;
-  /** null, or the fault / load error (then nothing is timed). */
+  /** null, or the fault / load error (then the engines are not timed). */
   error: string | null;
+  /** With `--verifier` (also when the engines faulted). */
+  verifier?: VerifierTiming;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+/**
+ * Median milliseconds of one call of `run`: `warmup` untimed then `runs` timed
+ * samples; the warm-up raises the calls per sample (`batch`) so that a sample
+ * lasts at least 5 ms.
+ */
+function sampleMs(run: () => unknown, runs: number, warmup: number): { ms: number; batch: number } {
+  let batch = 1;
+  const sample = (): number => {
+    const s = performance.now();
+    for (let k = 0; k < batch; k++) run();
+    return (performance.now() - s) / batch;
+  };
+  for (let k = 0; k < warmup; k++) {
+    const ms = sample();
+    if (ms * batch < 5) batch = Math.min(1e6, Math.ceil(5 / Math.max(ms, 1e-4)));
+  }
+  const ms: number[] = [];
+  for (let k = 0; k < runs; k++) ms.push(sample());
+  return { ms: median(ms), batch };
+}
+
+/**
+ * Time the verifier on `prog` (profile `profile`, logging off): median
+ * milliseconds per verification over `runs` samples after `warmup`.
+ * @throws RangeError for an unknown profile or a fixup outside the program
+ */
+export function benchVerifier(prog: Program, opts: { runs: number; warmup: number; profile: string }): VerifierTiming {
+  const vopts = { profile: opts.profile, logLevel: 0 };
+  const r = verify(prog, vopts);
+  const { ms } = sampleMs(() => verify(prog, vopts), opts.runs, opts.warmup);
+  const n = r.stats.processed_insns;
+  return { verdict: r.accepted ? "accepted" : rejectionText(r), insns_processed: n, ms, m_insns_per_s: n / ms / 1e3 };
 }
 
 /** Prepare `prog` on `engine` with its maps created and filled (as `bpfscope run` does, unverified). */
@@ -79,16 +142,41 @@ function prepare(prog: Program, profile: VmProfile, engine: VmEngineName): VmEng
   }, engine);
 }
 
+/** Options of {@link benchProgram}. */
+export interface BenchProgramOptions {
+  /** The engines to time, in order. */
+  engines: VmEngineName[];
+  /** Timed samples per engine (and for the verifier). */
+  runs: number;
+  /** Untimed warm-up samples per engine (and for the verifier). */
+  warmup: number;
+  /** VM semantics. */
+  profile: VmProfile;
+  /** Executed-instruction limit per run. */
+  maxInsns?: number;
+  /** When set, also time the verifier with this profile (`linux-3.18` or `linux-3.19`). */
+  verifierProfile?: string;
+}
+
 /**
  * Benchmark one program: per engine, `warmup` untimed then `runs` timed
  * samples; a sample repeats the run enough times to last at least 5 ms.
+ * With `verifierProfile`, the verifier is timed the same way.
  */
-export function benchProgram(
-  file: string,
-  prog: Program,
-  input: RunInput,
-  opts: { engines: VmEngineName[]; runs: number; warmup: number; profile: VmProfile; maxInsns?: number },
-): BenchRecord {
+export function benchProgram(file: string, prog: Program, input: RunInput, opts: BenchProgramOptions): BenchRecord {
+  const rec = benchEngines(file, prog, input, opts);
+  if (opts.verifierProfile !== undefined) {
+    try {
+      rec.verifier = benchVerifier(prog, { runs: opts.runs, warmup: opts.warmup, profile: opts.verifierProfile });
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      rec.error ??= `verifier: ${e.message}`;
+    }
+  }
+  return rec;
+}
+
+function benchEngines(file: string, prog: Program, input: RunInput, opts: BenchProgramOptions): BenchRecord {
   const rec: BenchRecord = { file, insns_executed: 0, r0: "0", engines: {}, error: null };
   const runOpts = { maxInsns: opts.maxInsns };
   try {
@@ -106,19 +194,7 @@ export function benchProgram(
       }
       rec.insns_executed = first.insnsExecuted;
       rec.r0 = first.r0.toString();
-      let batch = 1;
-      const sample = (): number => {
-        const s = performance.now();
-        for (let k = 0; k < batch; k++) vm.run(input, runOpts);
-        return (performance.now() - s) / batch;
-      };
-      for (let k = 0; k < opts.warmup; k++) {
-        const ms = sample();
-        if (ms * batch < 5) batch = Math.min(1e6, Math.ceil(5 / Math.max(ms, 1e-4)));
-      }
-      const ms: number[] = [];
-      for (let k = 0; k < opts.runs; k++) ms.push(sample());
-      const m = median(ms);
+      const { ms: m, batch } = sampleMs(() => vm.run(input, runOpts), opts.runs, opts.warmup);
       rec.engines[name] = {
         ns_per_insn: (m * 1e6) / first.insnsExecuted,
         ms_per_run: m,
@@ -140,8 +216,18 @@ export function benchProgram(
   return rec;
 }
 
-function textReport(rec: BenchRecord): string {
-  if (rec.error) return `${rec.file}: error: ${rec.error}`;
+function verifierLines(v: VerifierTiming, runs: number, profile: string): string[] {
+  return [
+    `  verifier ${v.ms.toFixed(3).padStart(9)} ms/verification  ${v.insns_processed} insns processed  ${
+      v.m_insns_per_s.toFixed(2)
+    } M insns/s  (median of ${runs} samples; ${profile}, log off)`,
+    `  verdict: ${v.verdict}`,
+  ];
+}
+
+function textReport(rec: BenchRecord, runs: number, verifierProfile: string): string {
+  const extra = rec.verifier ? verifierLines(rec.verifier, runs, verifierProfile) : [];
+  if (rec.error) return [`${rec.file}: error: ${rec.error}`, ...extra].join("\n");
   const lines = [
     `${rec.file}: ${rec.insns_executed} insns executed per run, r0 = 0x${
       BigInt(rec.r0).toString(16).padStart(16, "0")
@@ -158,32 +244,62 @@ function textReport(rec: BenchRecord): string {
     );
   }
   if (rec.speedup !== undefined) lines.push(`  jit is ${rec.speedup.toFixed(1)}x the interpreter`);
-  return lines.join("\n");
+  return [...lines, ...extra].join("\n");
 }
 
 /** Register `bpfscope bench` on the command tree. */
 export function registerBench(program: Command): void {
   program
     .command("bench")
-    .description("time programs: ns per executed instruction on the interpreter and/or the JIT")
-    .argument("<files...>", "program files (JSON, raw, asm or ELF)")
+    .description(
+      "time programs: ns per executed instruction on the interpreter and/or the JIT; the verifier; map operations",
+    )
+    .argument("[files...]", "program files (JSON, raw, asm or ELF); optional with --maps")
     .option("--engine <name>", "interp | jit | both", "both")
-    .option("--runs <n>", "timed samples per engine (median reported)", "7")
-    .option("--warmup <n>", "untimed warm-up samples per engine", "3")
+    .option("--runs <n>", "timed samples per engine, verifier or map case (median reported)", "7")
+    .option("--warmup <n>", "untimed warm-up samples per engine, verifier or map case", "3")
     .option("--mem <file>", "memory buffer: r1 = its address, r2 = its length (else an empty ctx)")
     .option("--profile <name>", "semantics: modern | linux-3.18", "modern")
     .option("--max-insns <n>", "executed-instruction limit per run (default 1e9)")
-    .option("--json", "one JSON object per file per line: file, insns_executed, r0, engines, speedup, error")
+    .option("--verifier", "also time the verifier on each file (logging off)")
+    .option("--verifier-profile <name>", "verifier profile for --verifier: linux-3.18 | linux-3.19 (default)")
+    .option("--maps", "time map lookups and updates (hash and array) and a map_lookup_elem program")
+    .option("--map-size <n>", "elements per map for --maps (default: 1000, then 100000)")
+    .option("--json", "one JSON object per line: per file, and per map size with --maps (fields below)")
     .addHelpText(
       "after",
       `
 Each sample repeats the program until it has run for at least 5 ms; the median
 sample is reported. Programs run unverified, maps are created from the file.
 
+--verifier also times the verifier on each file the same way (logging off,
+--verifier-profile, linux-3.19 by default): ms per verification, instructions
+processed, M instructions processed per second, and the verdict. A rejected
+program is timed too; a rejection does not change the exit status.
+
+--maps times ${OPS} operations per sample on maps of --map-size elements: hash
+maps with 8-byte keys and values (lookup of present and missing keys, update of
+present keys, lookup and update through the byte-array API), array maps with
+4-byte keys (lookup, update, API lookup); then, per engine, a program calling
+map_lookup_elem once per key of a hash map against the same loop without the
+call. --runs and --warmup apply; no program file is needed.
+
+JSON lines (--json):
+  per file      file, insns_executed, r0 (unsigned decimal string), engines (per
+                engine: ns_per_insn, ms_per_run, runs, batch, setup_ms,
+                first_run_ms), speedup (interp / jit), error (null or the fault),
+                with --verifier: verifier {verdict, insns_processed, ms,
+                m_insns_per_s}
+  per map size  {"maps": {size, ops: {"<case>": ns per op}, program: {"<engine>":
+                {lookup_loop, baseline_loop, helper_call}}}} (ns per iteration)
+
 Examples:
   bpfscope bench --mem input256.mem alu_loop.json        interp and JIT, speedup
   bpfscope bench --engine jit --runs 15 a.json b.json    JIT only, 15 samples
   bpfscope bench --json --mem input256.mem *.json        machine-readable
+  bpfscope bench --verifier --engine jit prog.json       and the verifier: ms, M insns/s
+  bpfscope bench --maps                                  map ns/op at 1000 and 100000 elements
+  bpfscope bench --maps --map-size 4096 --engine jit     one size; the program case on the JIT
 
 Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usage.`,
     )
@@ -197,11 +313,21 @@ Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usag
       const runs = parseIntOption("--runs", o.runs, 1, 1000);
       const warmup = parseIntOption("--warmup", o.warmup, 0, 1000);
       const maxInsns = o.maxInsns !== undefined ? parseIntOption("--max-insns", o.maxInsns, 1) : undefined;
+      const mapSize = o.mapSize !== undefined ? parseIntOption("--map-size", o.mapSize, 1, 10_000_000) : undefined;
+      if (mapSize !== undefined && !o.maps) throw new CliError("--map-size: only with --maps", 2);
+      if (o.verifierProfile !== undefined) {
+        if (!o.verifier) throw new CliError("--verifier-profile: only with --verifier", 2);
+        checkVerifierProfile("--verifier-profile", o.verifierProfile);
+      }
+      if (files.length === 0 && o.verifier) throw new CliError("--verifier: no program files given", 2);
+      if (files.length === 0 && !o.maps) {
+        throw new CliError("no program files given (bpfscope bench FILE..., or --maps for the map benchmarks)", 2);
+      }
       const input: RunInput = o.mem !== undefined ? { mem: readFileOrDie(o.mem, 2) } : {};
       const engines: VmEngineName[] = o.engine === "both" ? ["interp", "jit"] : [o.engine];
+      const verifierProfile = o.verifier ? o.verifierProfile ?? DEFAULT_PROFILE : undefined;
       const progs = files.map((f) => [f, loadProgramFile(f, 2)] as const);
       let failed = false;
-      const enc = new TextEncoder();
       for (const [file, prog] of progs) {
         const rec = benchProgram(file, prog, input, {
           engines,
@@ -209,9 +335,23 @@ Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usag
           warmup,
           profile: o.profile as VmProfile,
           maxInsns,
+          verifierProfile,
         });
         if (rec.error) failed = true;
-        Deno.stdout.writeSync(enc.encode((o.json ? JSON.stringify(rec) : textReport(rec)) + "\n"));
+        writeStdout((o.json ? JSON.stringify(rec) : textReport(rec, runs, verifierProfile ?? "")) + "\n");
+      }
+      if (o.maps) {
+        if (!o.json) {
+          writeStdout(
+            `${
+              progs.length ? "\n" : ""
+            }maps: ${OPS} operations per sample, median of ${runs} samples after ${warmup} warm-up calls\n`,
+          );
+        }
+        for (const size of mapSize !== undefined ? [mapSize] : [1000, 100000]) {
+          const r: MapsBenchResult = benchMaps(size, { runs, warmup, engines });
+          writeStdout(o.json ? JSON.stringify({ maps: r }) + "\n" : `\n${mapsTable(r)}\n`);
+        }
       }
       if (failed) Deno.exitCode = 1;
     });

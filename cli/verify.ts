@@ -45,6 +45,18 @@ export interface VerifyRecord {
   explain?: VerifyResult["explain"];
 }
 
+/** Fail with a usage error (exit 2) naming `flag` unless `name` is a verifier profile (`linux-3.18`, `linux-3.19`). */
+export function checkVerifierProfile(flag: string, name: string): void {
+  if (!PROFILES[name]) {
+    throw new CliError(`${flag}: expected one of ${Object.keys(PROFILES).join(", ")}, got '${name}'`, 2);
+  }
+}
+
+/** A rejection in words: `rejected, ERRNO: error` (and the note, when there is one). */
+export function rejectionText(r: Pick<VerifyResult, "errno" | "error" | "note">): string {
+  return `rejected, ${r.errno}${r.error ? `: ${r.error}` : ""}${r.note ? ` (${r.note})` : ""}`;
+}
+
 function table(recs: VerifyRecord[]): string {
   const head = [
     "File",
@@ -112,9 +124,7 @@ Examples:
 Exit status: 0 when every program is accepted, 1 when any is rejected, 2 on bad input.`,
     )
     .action((files: string[], o: VerifyCliOptions) => {
-      if (!PROFILES[o.profile]) {
-        throw new CliError(`--profile: expected one of ${Object.keys(PROFILES).join(", ")}, got '${o.profile}'`, 2);
-      }
+      checkVerifierProfile("--profile", o.profile);
       let progType: number | undefined;
       if (o.progType !== undefined) {
         progType = progTypeNumber(o.progType);
@@ -158,7 +168,7 @@ Exit status: 0 when every program is accepted, 1 when any is rejected, 2 on bad 
           out += r.log;
           out += r.accepted
             ? `verdict: accepted (${r.stats.processed_insns} insns processed)\n`
-            : `verdict: rejected, ${r.errno}${r.error ? `: ${r.error}` : ""}${r.note ? ` (${r.note})` : ""}\n`;
+            : `verdict: ${rejectionText(r)}\n`;
           if (r.explain) out += "explain:\n" + r.explain.text.map((l) => `  ${l}\n`).join("");
           writeStdout(out);
         }
