@@ -99,8 +99,8 @@ export interface BenchRecord {
 
 /**
  * Median milliseconds of one call of `run`: `warmup` untimed then `runs` timed
- * samples; the warm-up raises the calls per sample (`batch`) so that a sample
- * lasts at least 5 ms.
+ * samples; the untimed samples (at least one, even with `warmup` 0) raise the
+ * calls per sample (`batch`) so that a sample lasts at least 5 ms.
  */
 function sampleMs(run: () => unknown, runs: number, warmup: number): { ms: number; batch: number } {
   let batch = 1;
@@ -109,7 +109,7 @@ function sampleMs(run: () => unknown, runs: number, warmup: number): { ms: numbe
     for (let k = 0; k < batch; k++) run();
     return (performance.now() - s) / batch;
   };
-  for (let k = 0; k < warmup; k++) {
+  for (let k = 0; k < Math.max(1, warmup); k++) {
     const ms = sample();
     if (ms * batch < 5) batch = Math.min(1e6, Math.ceil(5 / Math.max(ms, 1e-4)));
   }
@@ -257,7 +257,11 @@ export function registerBench(program: Command): void {
     .argument("[files...]", "program files (JSON, raw, asm or ELF); optional with --maps")
     .option("--engine <name>", "interp | jit | both", "both")
     .option("--runs <n>", "timed samples per engine, verifier or map case (median reported)", "7")
-    .option("--warmup <n>", "untimed warm-up samples per engine, verifier or map case", "3")
+    .option(
+      "--warmup <n>",
+      "untimed warm-up samples per engine, verifier or map case (at least one, which sizes the batch)",
+      "3",
+    )
     .option("--mem <file>", "memory buffer: r1 = its address, r2 = its length (else an empty ctx)")
     .option("--profile <name>", "semantics: modern | linux-3.18", "modern")
     .option("--max-insns <n>", "executed-instruction limit per run (default 1e9)")
