@@ -230,3 +230,35 @@ Deno.test("helpers read and write a value through its pointer (keys and values t
     assert.equal(r.r0, 0n, `${engine}: key 4 (from the value bytes) is absent`);
   }
 });
+
+Deno.test("value regions are reused by later runs of the same engine: same addresses, same faults", () => {
+  for (const engine of ENGINES) {
+    const m = hashMap(16, Array.from({ length: 16 }, (_, k) => [k, 100 + k] as [number, number]));
+    const vm = createVm(
+      Program.fromInsns([
+        ...lookup(7),
+        BPF_MOV64_REG(6, 0),
+        ...lookup(2),
+        BPF_MOV64_REG(7, 0),
+        BPF_LDX_MEM(BPF_DW, 8, 6, 0),
+        BPF_LDX_MEM(BPF_DW, 9, 7, 0),
+        BPF_LDX_MEM(BPF_DW, 0, 7, 8), // just past the value of key 2
+        EXIT,
+      ]),
+      { resolveMap: (fd) => (fd === FD ? m : undefined) },
+      engine,
+    );
+    const runs = [0, 1, 2].map(() => vm.run({}, { regs: true }));
+    for (const r of runs) {
+      assert.deepEqual(r.regs!.slice(6, 10), [value(0), value(1), 107n, 102n], engine);
+      assert.match(r.fault!.message, /nearest region: value of map "h" \(slot 2\) \[0x0000100c00000000, /, engine);
+    }
+    // a later run that hands out the values in the other order maps them under the other ids
+    const swapped = createVm(
+      Program.fromInsns([...lookup(2), BPF_MOV64_REG(6, 0), ...lookup(7), BPF_LDX_MEM(BPF_DW, 0, 0, 0), EXIT]),
+      { resolveMap: (fd) => (fd === FD ? m : undefined) },
+      engine,
+    ).run({}, { regs: true });
+    assert.deepEqual([swapped.regs![6], swapped.r0], [value(0), 107n], engine);
+  }
+});

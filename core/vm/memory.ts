@@ -14,7 +14,7 @@
  * | 9 | 0x1009 | packet data |
  * | 10 | 0x100a | memory buffer (the `mem` entry: r1 = `0x0000_100a_0000_0000`, r2 = length) |
  * | 11 + k | 0x100b + k | the values of array map k (k = index of the map among the program's maps) |
- * | after those | | chunks of hash map values, numbered in the order a run first hands out a value in them (lookup) |
+ * | after those | | hash map values, one region each, numbered from the first id after the last fixed region in the order a run hands them out (lookup) |
  *
  * Map *objects* (what `r1 = map[fd] ll` loads) are not memory: map k is the
  * pointer `MAP_PTR_HI << 32 | (k + 1) << 8` = `0x0000_0800_0000_0100` for the
@@ -59,9 +59,11 @@ export const MAP_PTR_HI = 0x0800;
 /** One mapped region. */
 export class Region {
   /** Region id (hi word minus {@link REGION_HI_BASE}). */
-  readonly id: number;
+  id: number;
   /** High 32 bits of its addresses (signed 32-bit form). */
-  readonly hi: number;
+  hi: number;
+  /** The run that last mapped it (bookkeeping for regions reused across runs; -1: none). */
+  mappedIn = -1;
   readonly #name: string;
   readonly #slot: number;
   /** The bytes (the region is `len` bytes of them from `base`). */
@@ -101,6 +103,12 @@ export class Region {
   /** Name used in fault messages (a map value's names its slot: built only when a message needs it). */
   get name(): string {
     return this.#slot < 0 ? this.#name : `${this.#name} (slot ${this.#slot})`;
+  }
+
+  /** Give the region another id (a map value region mapped again in a later run). */
+  moveTo(id: number): void {
+    this.id = id;
+    this.hi = (REGION_HI_BASE + id) | 0;
   }
 
   /** Replace the bytes (per-run regions such as ctx and packet). */
@@ -199,7 +207,7 @@ export interface ProgramRegions {
   packet: Region;
   /** The memory buffer (rebound per run). */
   mem: Region;
-  /** The first region id handed out during a run (chunks of hash map values). */
+  /** The first region id handed out during a run (hash map values): the one after the last fixed region. */
   firstDynamic: number;
 }
 
@@ -221,7 +229,8 @@ export function mapProgramRegions(space: AddressSpace, maps: readonly BpfMap[]):
       space.set(new Region(REGION_MAPS + k, `values of map ${JSON.stringify(m.name)}`, m.values));
     }
   });
-  return { stack, ctx, packet, mem, firstDynamic: REGION_MAPS + maps.length };
+  // the ids after the last fixed region are handed out during runs: every run starts numbering there
+  return { stack, ctx, packet, mem, firstDynamic: space.regions.length };
 }
 
 /** The copies of a run's input buffers that the program's regions now map. */

@@ -28,8 +28,9 @@ export class HelperRuntime {
   readonly env: HelperEnv;
   /** Helper output lines of the current run. */
   output: string[] = [];
-  // this run's hash value regions, by map and slot
-  #valueRegions: Map<BpfMap, { name: string; bySlot: Map<number, Region> }> = new Map();
+  // hash value regions by map and slot (kept across runs), and the number of the current run
+  #valueRegions: Map<BpfMap, { name: string; bySlot: Array<Region | undefined> }> = new Map();
+  #run = 0;
   #locked = false;
   #rand = 1;
   #clock: () => bigint = defaultClock;
@@ -88,21 +89,27 @@ export class HelperRuntime {
             return;
           }
         }
-        // a hash value is a region of its own (a view of its chunk), so an access past it faults
+        // a hash value is a region of its own (a view of its chunk), so an access past it faults; the region
+        // objects outlive the run (slots never move) and are mapped again, under the next free id, in later runs
         let perMap = self.#valueRegions.get(m);
         if (perMap === undefined) {
-          perMap = { name: `value of map ${JSON.stringify(m.name)}`, bySlot: new Map() };
+          perMap = { name: `value of map ${JSON.stringify(m.name)}`, bySlot: [] };
           self.#valueRegions.set(m, perMap);
         }
-        let r = perMap.bySlot.get(ref);
+        let r = perMap.bySlot[ref];
         if (r === undefined) {
           const buf = m.refBuffer(ref);
           let dv = chunkViews.get(buf);
           if (dv === undefined) chunkViews.set(buf, dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength));
           const part = { base: m.refOffset(ref), len: m.valueSize, dv, slot: ref };
           r = new Region(space.regions.length, perMap.name, buf, false, part);
+          while (perMap.bySlot.length < ref) perMap.bySlot.push(undefined);
+          perMap.bySlot[ref] = r;
+        }
+        if (r.mappedIn !== self.#run) {
+          r.moveTo(space.regions.length);
+          r.mappedIn = self.#run;
           space.set(r);
-          perMap.bySlot.set(ref, r);
         }
         hi[0] = r.hi;
         lo[0] = 0;
@@ -124,12 +131,12 @@ export class HelperRuntime {
     this.env = env;
   }
 
-  /** Start a run: fresh output and value regions, the seed and (if given) the clock. */
+  /** Start a run: fresh output, no value regions mapped yet, the seed and (if given) the clock. */
   reset(seed: number | undefined, clock: (() => bigint) | undefined): void {
     this.#rand = (seed ?? 1) | 0 || 1;
     if (clock) this.#clock = clock;
     this.output = [];
-    this.#valueRegions = new Map();
+    this.#run++;
   }
 
   /**
