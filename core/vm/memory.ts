@@ -63,7 +63,7 @@ export class Region {
   /** High 32 bits of its addresses (signed 32-bit form). */
   hi: number;
   /** The run that last mapped it (bookkeeping for regions reused across runs; -1: none). */
-  mappedIn = -1;
+  mappedIn: number = -1;
   readonly #name: string;
   readonly #slot: number;
   /** The bytes (the region is `len` bytes of them from `base`). */
