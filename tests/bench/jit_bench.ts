@@ -10,6 +10,8 @@
  * executed instruction (median of `runs` runs after `warmup` warm-up runs,
  * all engines and programs in one process; also the best run of each, less
  * sensitive to other processes on a loaded machine) and JIT compile times.
+ * The engines take turns run by run (interp, JIT, BigInt, interp, ...), so
+ * the ratio of two medians compares runs taken over the same minutes.
  *
  * @module
  */
@@ -175,18 +177,21 @@ if (import.meta.main) {
       }],
       ["bigint", () => big(mem)],
     ];
-    const ns: Record<string, number> = {}, best: Record<string, number> = {};
-    for (const [name, f] of engines) {
-      const xs: number[] = [];
-      for (let k = 0; k < warm + runs; k++) {
+    // the engines take turns run by run, so a busy minute on the shared machine slows all of them alike
+    const xs: Record<string, number[]> = Object.fromEntries(engines.map(([name]) => [name, []]));
+    for (let k = 0; k < warm + runs; k++) {
+      for (const [name, f] of engines) {
         const s = performance.now();
         const r = f();
         const e = performance.now() - s;
         if (r.r0 !== b.r0 || r.n !== b.insns) throw new Error(`${name} ${b.name}: wrong result`);
-        if (k >= warm) xs.push((e * 1e6) / r.n);
+        if (k >= warm) xs[name].push((e * 1e6) / r.n);
       }
-      ns[name] = median(xs);
-      best[name] = Math.min(...xs);
+    }
+    const ns: Record<string, number> = {}, best: Record<string, number> = {};
+    for (const [name] of engines) {
+      ns[name] = median(xs[name]);
+      best[name] = Math.min(...xs[name]);
     }
     console.log(
       `${b.name.padEnd(9)} | ${String(b.insns).padEnd(10)} | ${ns.interp.toFixed(2).padStart(14)} | ${
