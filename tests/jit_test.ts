@@ -525,3 +525,39 @@ Deno.test("jit: constant propagation (registers holding known constants as opera
   }
   assert.ok(specialised > 50, `mul by a small known constant specialised ${specialised} times`);
 });
+
+Deno.test("jit: every budget of a nested loop with a diamond, stores and a helper call hands over to precise exactly", () => {
+  // outer loop r6 = 3..1 { inner loop r7 = 4..1 { if r7 & 1 { r0 += r7 } else { *(u64 *)(r10 - 8) = r0 } } ; prandom }
+  const insns = [
+    I(0xb7, 0, 0, 0, 0),
+    I(0xb7, 6, 0, 0, 3),
+    I(0xb7, 7, 0, 0, 4), // outer header (2)
+    I(0x45, 7, 0, 2, 1), // inner header (3): if r7 & 1 goto +2
+    I(0x7b, 10, 0, -8, 0),
+    I(0x05, 0, 0, 1, 0),
+    I(0x0f, 0, 7, 0, 0),
+    I(0x17, 7, 0, 0, 1),
+    I(0x55, 7, 0, -6, 0), // back to the inner header
+    I(0xbf, 8, 0, 0, 0),
+    I(0x85, 0, 0, 0, 7), // get_prandom_u32 (r0..r5 change)
+    I(0xbf, 0, 8, 0, 0),
+    I(0x79, 1, 10, -8, 0),
+    I(0x0f, 0, 1, 0, 0),
+    I(0x17, 6, 0, 0, 1),
+    I(0x55, 6, 0, -14, 0), // back to the outer header
+    EXIT,
+  ];
+  const prog = Program.fromInsns(insns);
+  assert.match(new Jit(prog).source, /function fast\(max\)/, "the structured form is used");
+  const full = new Interpreter(prog).run().insnsExecuted;
+  assert.ok(full > 60);
+  for (let max = 1; max <= full + 1; max++) same({ prog, run: { maxInsns: max } }, `max ${max}`);
+});
+
+Deno.test("jit: programs with local calls have no structured form and run in the switch form", () => {
+  const prog = Program.fromInsns([I(0x85, 0, 1, 0, 1), EXIT, I(0xb7, 0, 0, 0, 7), EXIT]);
+  const src = new Jit(prog).source;
+  assert.doesNotMatch(src, /function fast\(max\)/);
+  assert.match(src, /return \(max\) => precise\(max, 0, 0\);/);
+  assert.equal(same({ prog }, "local call").r0, 7n);
+});
