@@ -554,10 +554,49 @@ Deno.test("jit: every budget of a nested loop with a diamond, stores and a helpe
   for (let max = 1; max <= full + 1; max++) same({ prog, run: { maxInsns: max } }, `max ${max}`);
 });
 
-Deno.test("jit: programs with local calls have no structured form and run in the switch form", () => {
+Deno.test("jit: local calls are inlined into the structured form; recursion keeps the switch form", () => {
   const prog = Program.fromInsns([I(0x85, 0, 1, 0, 1), EXIT, I(0xb7, 0, 0, 0, 7), EXIT]);
   const src = new Jit(prog).source;
-  assert.doesNotMatch(src, /function fast\(max\)/);
-  assert.match(src, /return \(max\) => precise\(max, 0, 0\);/);
+  assert.match(src, /function fast\(max\)/);
+  assert.match(src, /C_1: \{/, "the callee is inlined in a labeled block");
   assert.equal(same({ prog }, "local call").r0, 7n);
+  const recursive = Program.fromInsns([I(0x07, 0, 0, 0, 1), I(0x85, 0, 1, 0, -2), EXIT]);
+  assert.match(new Jit(recursive).source, /return \(max\) => precise\(max, 0, 0, 0\);/);
+  assert.match(same({ prog: recursive }, "recursion").fault!.message, /call stack too deep/);
+});
+
+Deno.test("jit: every budget of calls inside a loop (nested calls, loops in callees) matches the interpreter", () => {
+  // main: r6 = 3; loop { r1 = r6; call f; r7 += r0; r6 -= 1 } ; r0 = r7
+  // f: r0 = 0; loop r1..1 { r0 += r1; call g } ; exit
+  // g: *(u64 *)(r10 - 8) = r0 (its own frame); r0 += 1; if r0 is even, four more instructions
+  const insns = [
+    I(0xb7, 6, 0, 0, 3),
+    I(0xb7, 7, 0, 0, 0),
+    I(0xbf, 1, 6, 0, 0), // 2: loop
+    I(0x85, 0, 1, 0, 5), // call f (insn 9)
+    I(0x0f, 7, 0, 0, 0),
+    I(0x17, 6, 0, 0, 1),
+    I(0x55, 6, 0, -5, 0),
+    I(0xbf, 0, 7, 0, 0),
+    EXIT,
+    I(0xb7, 0, 0, 0, 0), // 9: f
+    I(0x0f, 0, 1, 0, 0), // 10: loop
+    I(0x85, 0, 1, 0, 3), // call g (insn 15)
+    I(0x17, 1, 0, 0, 1),
+    I(0x55, 1, 0, -4, 0),
+    EXIT,
+    I(0x7b, 10, 0, -8, 0), // 15: g
+    I(0x07, 0, 0, 0, 1),
+    I(0x45, 0, 0, 4, 1), // odd r0: the short way out (a look-ahead covers the long way, so a budget hand-over in g
+    I(0x07, 2, 0, 0, 1), // can still reach its exit and the return into f, then into main, in the switch form)
+    I(0x07, 2, 0, 0, 1),
+    I(0x07, 2, 0, 0, 1),
+    I(0x07, 2, 0, 0, 1),
+    EXIT,
+  ];
+  const prog = Program.fromInsns(insns);
+  assert.match(new Jit(prog).source, /function fast\(max\)/, "the structured form is used");
+  const full = new Interpreter(prog).run();
+  assert.equal(full.fault, null);
+  for (let max = 1; max <= full.insnsExecuted + 1; max++) same({ prog, run: { maxInsns: max } }, `max ${max}`);
 });

@@ -10,13 +10,18 @@
  *   program order, so a fall-through or a not-taken branch falls into the
  *   next `case` without a dispatch and a block branching to its own start is
  *   an inner `for (;;)`;
- * - `fast(max)`, when the control flow nests ({@link structure}: no local
- *   calls, no jump into a loop past its header): the whole program in
- *   program order with structured control flow: a back edge is
+ * - `fast(max)`, when the control flow nests ({@link structure}: no jump
+ *   into a loop past its header, none between functions): the whole
+ *   program in program order with structured control flow: a back edge is
  *   `continue L<header>` of a labeled `for (;;)` loop, a forward jump is
  *   `break F<target>` of a labeled block ending just before the target, a
- *   fall-through is straight-line code. It has no dispatch and no cold
- *   paths merging into its loops, so V8 keeps its registers unboxed.
+ *   fall-through is straight-line code. Local calls are inlined: the
+ *   callee's body sits in a labeled block `C<n>` at the call site (its exits
+ *   break out of it) between a save of r6..r10 and their restore, as the
+ *   `switch` form's call and exit do; recursion, calls nested 8 deep or a
+ *   large inlined size keep the `switch` form. `fast` has no dispatch and
+ *   no cold paths merging into its loops, so V8 keeps its registers
+ *   unboxed.
  *
  * The returned `run(max)` is `fast` when there is one (handing over to
  * `precise` when the budget runs short, see below), else `precise` from
@@ -32,13 +37,16 @@
  * subtracts the `L - j - 1` instructions it did not execute, so counts match
  * exactly.
  *
- * `fast` checks less often: only at its *check points*, the entry block
- * and every loop header (every cycle passes through one). A check point
+ * `fast` checks less often: only at its *check points*, the first block of
+ * every function, every loop header (every cycle passes through one) and
+ * every return site of a call. A check point
  * looks ahead: it requires the budget to cover the longest run of
  * instructions that can follow before the next check point or the exit
  * (`lookahead`), and every other block only adds its length to `n`. When
- * the budget is short, `fast` writes the registers back and returns, and
- * `run` continues in `precise` at the same block with the same count, which
+ * the budget is short, `fast` writes the registers back (and, inside
+ * inlined calls, the saved registers and return blocks of the calls in
+ * progress into `frames`, as the `switch` form keeps them) and returns, and
+ * `run` continues in `precise` at the same block, call depth and count, which
  * goes on to the end with per-block checks and twins. `precise` then runs at
  * most one look-ahead's worth of instructions before the limit, since the
  * budget was shorter than that.
@@ -187,6 +195,37 @@ interface Region {
   loop: boolean;
 }
 
+/** A function of the program for the structured form (see `functions` in {@link generate}). */
+interface Fn {
+  /** Its blocks, in program order. */
+  blocks: Block[];
+  /** Block start → position in `blocks`. */
+  pos: Map<number, number>;
+  /** Its loops and forward blocks. */
+  regions: Region[];
+  /** Budget look-ahead per block position (-1: not a check point). */
+  ahead: Int32Array;
+  /** Targets of its local calls. */
+  calls: number[];
+  /** Instructions in it. */
+  size: number;
+}
+
+/** A call in progress in the structured form: the names of the caller's saved r6..r10 and the return block. */
+interface CallLevel {
+  /** Prefix of the consts holding the caller's r6..r10 (`<saved>l6`, `<saved>h6`, ...). */
+  saved: string;
+  /** The block after the call instruction. */
+  ret: number;
+}
+
+/** Inlined size above which a program with local calls keeps the `switch` form. */
+const INLINE_MAX_INSNS = 16384;
+/** Stack frames (the main program's and 7 nested calls). */
+const MAX_CALL_DEPTH = 8;
+/** Bytes per stack frame (r10 of a new frame). */
+const FRAME_BYTES = 512;
+
 /** Limit of blocks for the structured emitter (its nesting fixpoint is quadratic). */
 const STRUCTURE_MAX_BLOCKS = 400;
 
@@ -199,7 +238,11 @@ const STRUCTURE_MAX_BLOCKS = 400;
  * the program has local calls (dynamic returns), or when it is large; the
  * caller then uses the `switch` dispatch for the whole program.
  */
-export function structure(d: Decoded, blocks: Block[]): { regions: Region[]; pos: Map<number, number> } | null {
+export function structure(
+  d: Decoded,
+  blocks: Block[],
+  allowCalls = false,
+): { regions: Region[]; pos: Map<number, number> } | null {
   const k = blocks.length;
   if (k > STRUCTURE_MAX_BLOCKS) return null;
   const pos = new Map<number, number>();
@@ -218,9 +261,12 @@ export function structure(d: Decoded, blocks: Block[]): { regions: Region[]; pos
   };
   for (let i = 0; i < k; i++) {
     const blk = blocks[i], last = blk.insns[blk.insns.length - 1], op = d.op[last];
-    if (op === CALL_LOCAL) return null;
-    if (isJump(op)) edge(i, pos.get(d.tgt[last])!);
-    if (blk.next !== -1) edge(i, pos.get(blk.next)!);
+    if (op === CALL_LOCAL && !allowCalls) return null;
+    const to = [isJump(op) ? pos.get(d.tgt[last]) : -2, blk.next !== -1 ? pos.get(blk.next) : -2];
+    for (const t of to) {
+      if (t === undefined) return null; // a jump or fall-through out of these blocks (another function)
+      if (t !== -2) edge(i, t);
+    }
   }
   const regions = [...loops.values(), ...fwds.values()];
   for (let changed = true; changed;) {
@@ -722,10 +768,10 @@ b = ${d.tgt[i]}; continue run;`;
   emit(`"use strict";
 const lo = R.lo, hi = R.hi, stack = R.stack, slow = R.slow;
 const frames = new Int32Array(88);
-let resumeAt = -1;
-function precise(max, n, b) {
+let resumeAt = -1, resumeDepth = 0;
+function precise(max, n, b, depth) {
   ${regDecl}
-  let depth = 0, t = 0, cHi = 0, cLen = 0, cB = 0, cDv = R.dv0;
+  let t = 0, cHi = 0, cLen = 0, cB = 0, cDv = R.dv0;
   ${fixedRegions}
   run: for (;;) {
     switch (b) {`);
@@ -747,9 +793,9 @@ function precise(max, n, b) {
   ${writeBack}
   return n;
 }`);
-  const st = structured ? structure(d, blocks) : null;
-  if (st === null) {
-    emit("return (max) => precise(max, 0, 0);");
+  const fns = structured ? functions() : null;
+  if (fns === null) {
+    emit("return (max) => precise(max, 0, 0, 0);");
     return out.join("\n");
   }
   emit(`function fast(max) {
@@ -757,7 +803,9 @@ function precise(max, n, b) {
   let n = 0, t = 0, cHi = 0, cLen = 0, cB = 0, cDv = R.dv0;
   ${fixedRegions}
   run: {`);
-  emitStructured(st.regions, st.pos);
+  let inlined = 0;
+  emitFunction(fns, 0, "", []);
+  emit(`R.msg = "jit: fell off the structured program"; R.pc = 0;`);
   emit(`  }
   ${writeBack}
   return n;
@@ -765,7 +813,7 @@ function precise(max, n, b) {
 return function run(max) {
   resumeAt = -1;
   const n = fast(max);
-  return resumeAt < 0 ? n : precise(max, n, resumeAt);
+  return resumeAt < 0 ? n : precise(max, n, resumeAt, resumeDepth);
 };`);
   return out.join("\n");
 
@@ -775,12 +823,21 @@ return function run(max) {
    * instructions that can run before the next check point, or control moves
    * to the precise copy of this block.
    */
-  function blockBody(blk: Block, ahead: number): void {
+  function blockBody(blk: Block, ahead: number, chain: readonly CallLevel[]): void {
     const L = blk.insns.length;
     const endsWithTerm = isTerminator(d.op[blk.insns[L - 1]]);
-    if (ahead > L) {
-      emit(`if ((n += ${L}) > max - ${ahead - L}) { n -= ${L}; resumeAt = ${blk.start}; break run; }`);
-    } else if (ahead >= 0) emit(`if ((n += ${L}) > max) { n -= ${L}; resumeAt = ${blk.start}; break run; }`);
+    // the hand-over to precise: inside inlined calls, the frames of the calls in progress first
+    const frameWrites = chain.map((c, j) =>
+      regs.slice(6).map((r, q) =>
+        `frames[${j * 11 + q * 2}] = ${c.saved}l${r}; frames[${j * 11 + q * 2 + 1}] = ${c.saved}h${r};`
+      )
+        .join(" ") + ` frames[${j * 11 + 10}] = ${c.ret};`
+    ).join(" ");
+    const handOver = `n -= ${L}; ${frameWrites}${
+      frameWrites ? " " : ""
+    }resumeAt = ${blk.start}; resumeDepth = ${chain.length}; break run;`;
+    if (ahead > L) emit(`if ((n += ${L}) > max - ${ahead - L}) { ${handOver} }`);
+    else if (ahead >= 0) emit(`if ((n += ${L}) > max) { ${handOver} }`);
     else emit(`n += ${L};`);
     const bodyEnd = endsWithTerm ? L - 1 : L;
     for (let j = 0; j < bodyEnd; j++) {
@@ -789,17 +846,70 @@ return function run(max) {
     }
   }
 
-  /** The whole program as `case 0:` with labeled loops and blocks (see {@link structure}). */
-  function emitStructured(regions: Region[], pos: Map<number, number>): void {
-    const k = blocks.length;
+  /**
+   * The functions of the program for the structured form: the main program
+   * (from insn 0) and every target of a local call, each its own run of
+   * blocks with its structure and budget look-ahead. Null (switch form only)
+   * when a function does not nest, jumps or falls into another, calls itself
+   * (directly or not), nests calls 8 deep, or would inline to more than
+   * {@link INLINE_MAX_INSNS} instructions.
+   */
+  function functions(): Map<number, Fn> | null {
+    const starts = new Set<number>([0]);
+    for (let i = 0; i < d.n; i++) {
+      if (d.op[i] !== CALL_LOCAL) continue;
+      const t = d.tgt[i];
+      if (t >= d.n || !blocks.some((b) => b.start === t)) return null;
+      starts.add(t);
+    }
+    const sorted = [...starts].sort((a, b) => a - b);
+    const fns = new Map<number, Fn>();
+    for (let f = 0; f < sorted.length; f++) {
+      const from = sorted[f], to = f + 1 < sorted.length ? sorted[f + 1] : Infinity;
+      const own = blocks.filter((b) => b.start >= from && b.start < to);
+      const st = structure(d, own, true);
+      if (st === null) return null;
+      const calls: number[] = [];
+      let size = 0;
+      for (const b of own) {
+        size += b.insns.length;
+        const last = b.insns[b.insns.length - 1];
+        if (d.op[last] === CALL_LOCAL) calls.push(d.tgt[last]);
+      }
+      fns.set(from, { blocks: own, pos: st.pos, regions: st.regions, ahead: new Int32Array(0), calls, size });
+    }
+    // no recursion, at most 7 nested calls, a bounded inlined size
+    const inlinedSize = (f: number, depth: number, path: Set<number>): number => {
+      if (path.has(f) || depth >= MAX_CALL_DEPTH) return Infinity;
+      const fn = fns.get(f)!;
+      path.add(f);
+      let total = fn.size;
+      for (const c of fn.calls) total += inlinedSize(c, depth + 1, path);
+      path.delete(f);
+      return total;
+    };
+    if (inlinedSize(0, 0, new Set()) > INLINE_MAX_INSNS) return null;
+    for (const fn of fns.values()) fn.ahead = lookahead(fn);
+    return fns;
+  }
+
+  /**
+   * Emit function `start` with labeled loops and blocks (see
+   * {@link structure}); local calls are inlined: the callee's body in a
+   * labeled block `C<suffix>` whose exits break out of it, between a save of
+   * r6..r10 (then a fresh stack frame) and their restore, as the `switch`
+   * form's call and exit do.
+   */
+  function emitFunction(fns: Map<number, Fn>, start: number, suffix: string, chain: readonly CallLevel[]): void {
+    const fn = fns.get(start)!, fb = fn.blocks, pos = fn.pos, k = fb.length;
     const opening = new Map<number, Region[]>();
-    for (const r of regions) {
+    for (const r of fn.regions) {
       const list = opening.get(r.start) ?? [];
       list.push(r);
       opening.set(r.start, list);
     }
     for (const list of opening.values()) list.sort((a, b) => b.end - a.end || (a.loop ? -1 : 1));
-    const label = (r: Region) => (r.loop ? `L${blocks[r.start].start}` : `F${blocks[r.end].start}`);
+    const label = (r: Region) => (r.loop ? `L${fb[r.start].start}${suffix}` : `F${fb[r.end].start}${suffix}`);
     const open: Region[] = [];
     const close = (p: number) => {
       while (open.length > 0 && open[open.length - 1].end === p) {
@@ -808,26 +918,35 @@ return function run(max) {
       }
       if (open.some((r) => r.end === p)) throw new Error("jit: structured regions do not nest");
     };
-    const ahead = lookahead(regions, pos);
+    const exit = chain.length === 0 ? "break run;" : `break C${suffix};`;
     for (let i = 0; i < k; i++) {
       close(i);
       for (const r of opening.get(i) ?? []) {
         open.push(r);
         emit(r.loop ? `${label(r)}: for (;;) {` : `${label(r)}: {`);
       }
-      const blk = blocks[i];
+      const blk = fb[i];
       const go = (toInsn: number): string => {
         const t = pos.get(toInsn)!;
         if (t === i + 1) return "";
-        return t <= i ? `continue L${toInsn};` : `break F${toInsn};`;
+        return t <= i ? `continue L${toInsn}${suffix};` : `break F${toInsn}${suffix};`;
       };
       emit(`// block ${blk.start}`);
-      blockBody(blk, ahead[i]);
+      blockBody(blk, fn.ahead[i], chain);
       const last = blk.insns[blk.insns.length - 1], op = d.op[last];
       if (op === BAD || op === OOB) emit(`R.badInsn(${last}); break run;`);
-      else if (op === 0x95) emit("break run;");
+      else if (op === 0x95) emit(exit);
       else if (op === 0x05) emit(go(d.tgt[last]));
-      else if (isJump(op)) {
+      else if (op === CALL_LOCAL) {
+        const depth = chain.length + 1, id = `_${++inlined}`, saved = `s${id}`;
+        emit(`{ const ${regs.slice(6).map((r) => `${saved}l${r} = l${r}, ${saved}h${r} = h${r}`).join(", ")};`);
+        emit(`l10 = ${FRAME_BYTES}; h10 = stack[${depth}].hi; stack[${depth}].u8.fill(0);`);
+        emit(`C${id}: {`);
+        emitFunction(fns, d.tgt[last], id, [...chain, { saved, ret: blk.next }]);
+        emit("}");
+        emit(`${regs.slice(6).map((r) => `l${r} = ${saved}l${r}; h${r} = ${saved}h${r};`).join(" ")} }`);
+        emit(go(blk.next));
+      } else if (isJump(op)) {
         const g = go(d.tgt[last]);
         if (g !== "") emit(`if (${cond(last)}) ${g}`);
         emit(go(blk.next));
@@ -835,30 +954,34 @@ return function run(max) {
     }
     close(k);
     if (open.length !== 0) throw new Error("jit: structured regions left open");
-    emit(`R.msg = "jit: fell off the structured program"; R.pc = 0;`);
   }
 
   /**
-   * The budget check points of the structured program and how far each
-   * looks ahead: the entry block and every loop header (every cycle passes
-   * through one), each with the largest number of instructions that can run
+   * The budget check points of a function and how far each looks ahead: its
+   * first block, every loop header (every cycle passes through one) and
+   * every return site of a call (the callee's first block is a check point
+   * of its own), each with the largest number of instructions that can run
    * from its start before control reaches a check point again or leaves
    * (the longest path through the acyclic blocks in between). -1: no check.
    */
-  function lookahead(regions: Region[], pos: Map<number, number>): Int32Array {
-    const k = blocks.length;
+  function lookahead(fn: Fn): Int32Array {
+    const fb = fn.blocks, pos = fn.pos, k = fb.length;
     const check = new Uint8Array(k);
     check[0] = 1;
-    for (const r of regions) if (r.loop) check[r.start] = 1;
-    // longest[p]: instructions from the start of block p to the next check point or exit (not counting that check point)
-    const longest = new Float64Array(k).fill(-1);
+    for (const r of fn.regions) if (r.loop) check[r.start] = 1;
     const succ = (p: number): number[] => {
-      const blk = blocks[p], last = blk.insns[blk.insns.length - 1], op = d.op[last];
+      const blk = fb[p], last = blk.insns[blk.insns.length - 1], op = d.op[last];
       const out: number[] = [];
       if (isJump(op)) out.push(pos.get(d.tgt[last])!);
       if (blk.next !== -1) out.push(pos.get(blk.next)!);
       return out;
     };
+    for (let p = 0; p < k; p++) {
+      const last = fb[p].insns[fb[p].insns.length - 1];
+      if (d.op[last] === CALL_LOCAL) check[pos.get(fb[p].next)!] = 1;
+    }
+    // longest[p]: instructions from the start of block p to the next check point or exit (not counting that check point)
+    const longest = new Float64Array(k).fill(-1);
     // every edge to a non-check-point block goes forward, so positions in reverse order see successors first
     for (let p = k - 1; p >= 0; p--) {
       let m = 0;
@@ -867,7 +990,7 @@ return function run(max) {
         if (s <= p) throw new Error("jit: a backward edge to a block that is not a loop header");
         m = Math.max(m, longest[s]);
       }
-      longest[p] = blocks[p].insns.length + m;
+      longest[p] = fb[p].insns.length + m;
     }
     const ahead = new Int32Array(k).fill(-1);
     for (let p = 0; p < k; p++) if (check[p]) ahead[p] = Math.min(longest[p], 0x7fffffff);
