@@ -600,3 +600,55 @@ Deno.test("jit: every budget of calls inside a loop (nested calls, loops in call
   assert.equal(full.fault, null);
   for (let max = 1; max <= full.insnsExecuted + 1; max++) same({ prog, run: { maxInsns: max } }, `max ${max}`);
 });
+
+/** A main program and 1–4 functions, each calling only later ones: loops, stack use, branches (all inlinable). */
+function randomFunctions(r: ReturnType<typeof rng>): Insn[] {
+  const nFns = 2 + r.int(4);
+  const bodies: Array<{ insns: Insn[]; calls: Array<{ at: number; to: number }> }> = [];
+  for (let f = 0; f < nFns; f++) {
+    const b: Insn[] = [I(0xb7, 0, 0, 0, r.int(100))];
+    const calls: Array<{ at: number; to: number }> = [];
+    const loop = r.chance(0.6);
+    if (loop) b.push(I(0xb7, 6, 0, 0, 1 + r.int(4)));
+    const loopStart = b.length;
+    for (let k = 2 + r.int(8); k > 0; k--) {
+      const c = r.int(6);
+      if (c === 0) b.push(I(0x07, r.int(6), 0, 0, r.int(50)));
+      else if (c === 1) b.push(I(0x2f, 0, r.int(6), 0, 0));
+      else if (c === 2) b.push(I(0x7b, 10, r.int(6), -8 * (1 + r.int(4)), 0));
+      else if (c === 3) b.push(I(0x79, r.int(6), 10, -8 * (1 + r.int(4)), 0));
+      else if (c === 4 && f + 1 < nFns) {
+        calls.push({ at: b.length, to: f + 1 + r.int(nFns - f - 1) });
+        b.push(I(0x85, 0, 1, 0, 0));
+      } else b.push(I(0x45, 0, 0, 1, 1), I(0xaf, 0, r.int(6), 0, 0));
+    }
+    if (loop) b.push(I(0x17, 6, 0, 0, 1), I(0x55, 6, 0, loopStart - (b.length + 2), 0));
+    b.push(EXIT);
+    bodies.push({ insns: b, calls });
+  }
+  const starts: number[] = [];
+  let at = 0;
+  for (const b of bodies) starts.push(at), at += b.insns.length;
+  return bodies.flatMap((b, f) => {
+    for (const c of b.calls) b.insns[c.at] = I(0x85, 0, 1, 0, starts[c.to] - (starts[f] + c.at) - 1);
+    return b.insns;
+  });
+}
+
+Deno.test("jit: 1500 random programs of non-recursive functions (inlined), at random budgets", () => {
+  const r = rng(31337);
+  let inlined = 0, limits = 0;
+  for (let i = 0; i < 1500; i++) {
+    const insns = randomFunctions(r);
+    const prog = Program.fromInsns(insns);
+    if (/function fast\(max\)/.test(new Jit(prog).source)) inlined++;
+    const maxInsns = r.chance(0.5) ? 1 + r.int(200) : 1e6;
+    const res = same(
+      { prog, run: { maxInsns } },
+      `functions #${i}: ${JSON.stringify(insns.map((x) => [x.code, x.dst, x.src, x.off, x.imm]))} max ${maxInsns}`,
+    );
+    if (res.fault?.message.includes("instruction limit")) limits++;
+  }
+  assert.equal(inlined, 1500, "every program is structured with its calls inlined");
+  assert.ok(limits > 150, `limits ${limits}`);
+});
