@@ -69,7 +69,11 @@
  * provenance from {@link knownSources} decides which of the two is tried
  * first. Any other region (map values, deeper stack frames) goes through a
  * one-entry cache of the region last hit and, on a miss, the address
- * space's lookup, which produces the interpreter's fault messages.
+ * space's lookup, which produces the interpreter's fault messages. Writes
+ * through the cache, atomics and helper arguments lower the region's
+ * `low` mark; a call zeroes the callee's frame only from that mark up (the
+ * frame-0 fast path needs no mark: a call never gets frame 0), so frames
+ * read exactly as the interpreter's, which clears the whole frame.
  *
  * @module
  */
@@ -503,9 +507,9 @@ else if (h${a} === ${second.hi} && ${ok(second.len)}) ${access(second.dv)}
 else {
   if (h${a} !== cHi || !(${ok("cLen")})) {
     t = slow(h${a}, (l${a} >>> 0) + ${lit(off)}, ${size}, ${write}, ${i}); if (t < 0) { ${stop} }
-    cHi = R.hit.hi; cLen = R.hit.len < 0x40000000 ? R.hit.len : 0; cDv = R.hit.dv; cB = R.hit.base;
+    cHi = R.hit.hi; cLen = R.hit.len < 0x40000000 ? R.hit.len : 0; cDv = R.hit.dv; cB = R.hit.base; cR = R.hit;
   }
-  t += cB; ${access("cDv")}
+  ${write ? "if (t < cR.low) cR.low = t; " : ""}t += cB; ${access("cDv")}
 }`;
     };
     switch (op) {
@@ -696,7 +700,7 @@ else ${L} = ${isDiv ? "((a / b) >>> 0) | 0" : "(a % b) | 0"}; ${z} }`;
       const lines: string[] = [];
       lines.push(`t = (${L} >>> 0) + ${lit(off)}; t = slow(${H}, t, ${size}, true, ${i}); if (t < 0) { ${stop} }`);
       lines.push(
-        `t += R.hit.base; { const dv = R.hit.dv, ol = dv.getInt32(t, true), oh = ${
+        `if (t < R.hit.low) R.hit.low = t; t += R.hit.base; { const dv = R.hit.dv, ol = dv.getInt32(t, true), oh = ${
           is64 ? "dv.getInt32(t + 4, true)" : "0"
         };`,
       );
@@ -746,7 +750,7 @@ depth--; { const f = depth * 11; ${
         [6, 7, 8, 9, 10].map((r) => `frames[f + ${(r - 6) * 2}] = l${r}; frames[f + ${(r - 6) * 2 + 1}] = h${r};`)
           .join(" ")
       } frames[f + 10] = ${i + 1}; }
-depth++; l10 = 512; h10 = stack[depth].hi; stack[depth].u8.fill(0);
+depth++; l10 = 512; h10 = stack[depth].hi; { const fr = stack[depth]; if (fr.low < fr.len) { fr.u8.fill(0, fr.low); fr.low = fr.len; } }
 b = ${d.tgt[i]}; continue run;`;
     }
     const T = d.tgt[i];
@@ -771,7 +775,7 @@ const frames = new Int32Array(88);
 let resumeAt = -1, resumeDepth = 0;
 function precise(max, n, b, depth) {
   ${regDecl}
-  let t = 0, cHi = 0, cLen = 0, cB = 0, cDv = R.dv0;
+  let t = 0, cHi = 0, cLen = 0, cB = 0, cDv = R.dv0, cR = stack[0];
   ${fixedRegions}
   run: for (;;) {
     switch (b) {`);
@@ -800,7 +804,7 @@ function precise(max, n, b, depth) {
   }
   emit(`function fast(max) {
   ${regDecl}
-  let n = 0, t = 0, cHi = 0, cLen = 0, cB = 0, cDv = R.dv0;
+  let n = 0, t = 0, cHi = 0, cLen = 0, cB = 0, cDv = R.dv0, cR = stack[0];
   ${fixedRegions}
   run: {`);
   let inlined = 0;
@@ -940,7 +944,9 @@ return function run(max) {
       else if (op === CALL_LOCAL) {
         const depth = chain.length + 1, id = `_${++inlined}`, saved = `s${id}`;
         emit(`{ const ${regs.slice(6).map((r) => `${saved}l${r} = l${r}, ${saved}h${r} = h${r}`).join(", ")};`);
-        emit(`l10 = ${FRAME_BYTES}; h10 = stack[${depth}].hi; stack[${depth}].u8.fill(0);`);
+        // the new frame is zeroed, from the lowest offset written since it last was (see Region.low)
+        emit(`l10 = ${FRAME_BYTES}; h10 = stack[${depth}].hi;`);
+        emit(`{ const fr = stack[${depth}]; if (fr.low < fr.len) { fr.u8.fill(0, fr.low); fr.low = fr.len; } }`);
         emit(`C${id}: {`);
         emitFunction(fns, d.tgt[last], id, [...chain, { saved, ret: blk.next }]);
         emit("}");

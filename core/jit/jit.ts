@@ -230,7 +230,7 @@ export class Jit {
     this.#max = maxInsns;
     this.#rt.reset(opts.seed, opts.clock);
     this.#space.truncate(this.#rg.firstDynamic);
-    for (const r of this.#rg.stack) r.u8!.fill(0);
+    for (const r of this.#rg.stack) r.u8!.fill(0), r.low = r.len;
     const R = this.#R, lo = R.lo, hi = R.hi;
     lo.fill(0);
     hi.fill(0);

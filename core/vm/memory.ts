@@ -64,6 +64,12 @@ export class Region {
   hi: number;
   /** The run that last mapped it (bookkeeping for regions reused across runs; -1: none). */
   mappedIn: number = -1;
+  /**
+   * The lowest offset the JIT may have written since the region was last
+   * zeroed (`len`: none; kept for stack frames, which a call zeroes from
+   * here up only). Writes outside the JIT's frame-0 fast path lower it.
+   */
+  low: number = 0;
   readonly #name: string;
   readonly #slot: number;
   /** The bytes (the region is `len` bytes of them from `base`). */

@@ -70,7 +70,9 @@ export class HelperRuntime {
             }`,
           );
         }
-        env.memOff = r.base + (lo[i] >>> 0);
+        const off = lo[i] >>> 0;
+        if (off < r.low) r.low = off; // the helper may write there (see Region.low)
+        env.memOff = r.base + off;
         return r.u8!;
       },
       map(i) {
