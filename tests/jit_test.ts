@@ -652,3 +652,23 @@ Deno.test("jit: 1500 random programs of non-recursive functions (inlined), at ra
   assert.equal(inlined, 1500, "every program is structured with its calls inlined");
   assert.ok(limits > 150, `limits ${limits}`);
 });
+
+Deno.test("jit: a wide call tree over the inlining bound compiles quickly to the switch form", () => {
+  // 7 functions, each calling the next 40 times: 40^6 call paths when fully inlined
+  const fns: Insn[][] = [];
+  for (let f = 0; f < 7; f++) {
+    const body: Insn[] = [];
+    if (f < 6) { for (let k = 0; k < 40; k++) body.push(I(0x85, 0, 1, 0, 0)); }
+    body.push(I(0x07, 0, 0, 0, 1), EXIT);
+    fns.push(body);
+  }
+  const starts: number[] = [];
+  let at = 0;
+  for (const b of fns) starts.push(at), at += b.length;
+  const insns = fns.flatMap((b, f) =>
+    b.map((x, k) => (x.code === 0x85 ? I(0x85, 0, 1, 0, starts[f + 1] - (starts[f] + k) - 1) : x))
+  );
+  const src = new Jit(Program.fromInsns(insns)).source;
+  assert.doesNotMatch(src, /function fast\(max\)/);
+  same({ prog: Program.fromInsns(insns), run: { maxInsns: 5000 } }, "wide call tree");
+});

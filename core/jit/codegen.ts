@@ -882,17 +882,20 @@ return function run(max) {
       }
       fns.set(from, { blocks: own, pos: st.pos, regions: st.regions, ahead: new Int32Array(0), calls, size });
     }
-    // no recursion, at most 7 nested calls, a bounded inlined size
-    const inlinedSize = (f: number, depth: number, path: Set<number>): number => {
-      if (path.has(f) || depth >= MAX_CALL_DEPTH) return Infinity;
+    // no recursion, at most 7 nested calls, a bounded inlined size (counted as the call tree is walked, which stops
+    // at the bound: a wide call tree costs at most INLINE_MAX_INSNS steps, never its full exponential size)
+    let inlinedSize = 0;
+    const inlinable = (f: number, depth: number, path: Set<number>): boolean => {
+      if (path.has(f) || depth >= MAX_CALL_DEPTH) return false;
       const fn = fns.get(f)!;
+      inlinedSize += fn.size;
+      if (inlinedSize > INLINE_MAX_INSNS) return false;
       path.add(f);
-      let total = fn.size;
-      for (const c of fn.calls) total += inlinedSize(c, depth + 1, path);
+      for (const c of fn.calls) if (!inlinable(c, depth + 1, path)) return false;
       path.delete(f);
-      return total;
+      return true;
     };
-    if (inlinedSize(0, 0, new Set()) > INLINE_MAX_INSNS) return null;
+    if (!inlinable(0, 0, new Set())) return null;
     for (const fn of fns.values()) fn.ahead = lookahead(fn);
     return fns;
   }
