@@ -28,8 +28,6 @@ import { type Decoded, predecode } from "../vm/decode.ts";
 import { HelperFault, HelperRuntime } from "../vm/runtime.ts";
 import { generate } from "./codegen.ts";
 
-const TWO32 = 4294967296;
-
 function mulhiu(a: number, b: number): number {
   // int32-only arithmetic (Math.imul of 16-bit halves, read back unsigned): no float64 products
   const a0 = a & 0xffff, a1 = a >>> 16, b0 = b & 0xffff, b1 = b >>> 16;
@@ -164,22 +162,10 @@ export class Jit {
       ol: 0,
       oh: 0,
       slow(ah, t, size, write, at) {
-        if (t < 0) {
-          t += TWO32;
-          ah = (ah - 1) | 0;
-        } else if (t >= TWO32) {
-          t -= TWO32;
-          ah = (ah + 1) | 0;
-        }
-        R.hit = space.find(ah, t, size);
-        if (R.hit === null) {
-          const addr = u64Of(ah, t);
-          R.msg = `insn ${at}: invalid ${write ? "write" : "read"} of ${size} bytes at ${hex64(addr)}: ${
-            space.describe(addr, size)
-          }`;
-          return -1;
-        }
-        return t;
+        const o = space.resolve(ah, t, size, write, at);
+        R.hit = space.hit;
+        if (o < 0) R.msg = space.fault;
+        return o;
       },
       regionAt(h) {
         const r = space.find(h, 0, 0);

@@ -121,8 +121,6 @@ export interface RunResult {
 // internal opcodes and operand slots: see ./decode.ts; BRK marks a breakpoint while a session runs to it
 const BRK = 0x1f2;
 
-const TWO32 = 4294967296;
-
 // set by a static block of Interpreter: how a VmSession reaches the run state
 let accessOf: (it: Interpreter) => VmAccess;
 
@@ -301,22 +299,10 @@ export class Interpreter {
     // resolve an address that missed the cache: returns the offset or -1 (faultMsg set)
     let rHit: Region | null = null;
     const slow = (ah: number, t: number, size: number, write: boolean, at: number): number => {
-      if (t < 0) {
-        t += TWO32;
-        ah = (ah - 1) | 0;
-      } else if (t >= TWO32) {
-        t -= TWO32;
-        ah = (ah + 1) | 0;
-      }
-      rHit = space.find(ah, t, size);
-      if (rHit === null) {
-        const addr = u64Of(ah, t);
-        faultMsg = `insn ${at}: invalid ${write ? "write" : "read"} of ${size} bytes at ${hex64(addr)}: ${
-          space.describe(addr, size)
-        }`;
-        return -1;
-      }
-      return t;
+      const o = space.resolve(ah, t, size, write, at);
+      rHit = space.hit;
+      if (o < 0) faultMsg = space.fault;
+      return o;
     };
     run: for (;;) {
       if (++n > limit) {

@@ -37,6 +37,8 @@
 
 import { ArrayMap, type BpfMap } from "../maps/mod.ts";
 
+const TWO32 = 4294967296;
+
 /** The high 32 bits of region 0's addresses. */
 export const REGION_HI_BASE = 0x1000;
 /** Region id of stack frame 0 (frames 0..7 are ids 0..7). */
@@ -157,6 +159,35 @@ export class AddressSpace {
   /** Drop every region with id ≥ `n`. */
   truncate(n: number): void {
     if (this.regions.length > n) this.regions.length = n;
+  }
+
+  /** The region the last successful {@link AddressSpace.resolve} hit. */
+  hit: Region | null = null;
+  /** Why the last failed {@link AddressSpace.resolve} failed (the engines' fault message). */
+  fault = "";
+
+  /**
+   * An engine's access of `size` bytes at hi word `ah` plus offset `t`, where
+   * `t` is the address register's low word plus the instruction's offset (in
+   * [-2^15, 2^32 + 2^15): it may carry into the hi word or borrow from it).
+   * Returns the offset in the region ({@link AddressSpace.hit}), or -1 with
+   * {@link AddressSpace.fault} set to `insn <at>: invalid read|write ...`.
+   */
+  resolve(ah: number, t: number, size: number, write: boolean, at: number): number {
+    if (t < 0) {
+      t += TWO32;
+      ah = (ah - 1) | 0;
+    } else if (t >= TWO32) {
+      t -= TWO32;
+      ah = (ah + 1) | 0;
+    }
+    this.hit = this.find(ah, t, size);
+    if (this.hit !== null) return t;
+    const addr = u64Of(ah, t);
+    this.fault = `insn ${at}: invalid ${write ? "write" : "read"} of ${size} bytes at ${hex64(addr)}: ${
+      this.describe(addr, size)
+    }`;
+    return -1;
   }
 
   /** The region that holds `size` bytes at (hi, off), or null. `off` is in [0, 2^32). */
