@@ -8,7 +8,7 @@ import { BpfError } from "../core/errors.ts";
 import { Bpf, ProgLoadError, type VerifyHook } from "../core/bpf.ts";
 import type { Program } from "../core/isa/mod.ts";
 import type { RunResult, VmProfile } from "../core/vm/mod.ts";
-import { ArrayMap, type BpfMap } from "../core/maps/mod.ts";
+import { ArrayMap, type BpfMap, mapAttrOf } from "../core/maps/mod.ts";
 import { Jit } from "../core/jit/mod.ts";
 import { verifyHook } from "../core/verifier/mod.ts";
 import { CliError, loadProgramFile, parseHexOption, parseIntOption, readFileOrDie } from "./util.ts";
@@ -62,14 +62,7 @@ function hex(b: Uint8Array): string {
  */
 export function loadWithMaps(bpf: Bpf, prog: Program, fds: number[]): number {
   for (const def of prog.maps) {
-    const fd = bpf.mapCreate({
-      mapType: def.type,
-      keySize: def.keySize,
-      valueSize: def.valueSize,
-      maxEntries: def.maxEntries,
-      mapFlags: def.flags,
-      name: def.name,
-    });
+    const fd = bpf.mapCreate(mapAttrOf(def));
     for (const [k, v] of def.init) bpf.mapUpdateElem(fd, k, v, 0);
     fds.push(fd);
   }

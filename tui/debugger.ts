@@ -12,7 +12,7 @@
  */
 import type { Program } from "../core/isa/mod.ts";
 import { kernelInsnText, llvmInsnWithWidth } from "../core/asm/mod.ts";
-import { type BpfMap, createMap } from "../core/maps/mod.ts";
+import { type BpfMap, createMap, mapAttrOf } from "../core/maps/mod.ts";
 import { Interpreter, type RunInput, type VmProfile, type VmSession } from "../core/vm/mod.ts";
 import type { Key } from "./controller.ts";
 
@@ -37,14 +37,7 @@ export function vmFactory(prog: Program, input: RunInput = {}, opts: VmRunOption
   const profile = opts.profile ?? "modern";
   return () => {
     const maps: BpfMap[] = prog.maps.map((def) => {
-      const m = createMap({
-        mapType: def.type,
-        keySize: def.keySize,
-        valueSize: def.valueSize,
-        maxEntries: def.maxEntries,
-        mapFlags: def.flags,
-        name: def.name,
-      }, profile);
+      const m = createMap(mapAttrOf(def), profile);
       for (const [k, v] of def.init) m.update(k, v, 0);
       return m;
     });

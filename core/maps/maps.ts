@@ -83,6 +83,7 @@
  * @module
  */
 import { BpfError, ERRNO } from "../errors.ts";
+import type { MapDef } from "../isa/mod.ts";
 import { jhash } from "./jhash.ts";
 
 /** Map type number: unspec (the 3.18 test stub type). */
@@ -638,6 +639,18 @@ export class UnspecMap extends MapBase {
   override entries(): Array<[Uint8Array, Uint8Array]> {
     return [];
   }
+}
+
+/** The `BPF_MAP_CREATE` attributes of a map a program file declares. */
+export function mapAttrOf(def: MapDef): MapCreateAttr {
+  return {
+    mapType: def.type,
+    keySize: def.keySize,
+    valueSize: def.valueSize,
+    maxEntries: def.maxEntries,
+    mapFlags: def.flags,
+    name: def.name,
+  };
 }
 
 /**
