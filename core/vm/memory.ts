@@ -82,8 +82,6 @@ export class Region {
   base: number;
   /** Length in bytes. */
   len: number;
-  /** True when this region may not be written. */
-  readonly readOnly: boolean;
 
   /**
    * Map `u8` as region `id`; or, with `part`, only `part.len` bytes of it
@@ -94,7 +92,6 @@ export class Region {
     id: number,
     name: string,
     u8: Uint8Array,
-    readOnly = false,
     part?: { base: number; len: number; dv: DataView; slot: number },
   ) {
     this.id = id;
@@ -105,7 +102,6 @@ export class Region {
     this.dv = part?.dv ?? new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
     this.base = part?.base ?? 0;
     this.len = part?.len ?? u8.length;
-    this.readOnly = readOnly;
   }
 
   /** Name used in fault messages (a map value's names its slot: built only when a message needs it). */

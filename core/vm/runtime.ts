@@ -104,7 +104,7 @@ export class HelperRuntime {
           let dv = chunkViews.get(buf);
           if (dv === undefined) chunkViews.set(buf, dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength));
           const part = { base: m.refOffset(ref), len: m.valueSize, dv, slot: ref };
-          r = new Region(space.regions.length, perMap.name, buf, false, part);
+          r = new Region(space.regions.length, perMap.name, buf, part);
           while (perMap.bySlot.length < ref) perMap.bySlot.push(undefined);
           perMap.bySlot[ref] = r;
         }
