@@ -283,7 +283,8 @@ program is timed too; a rejection does not change the exit status.
 
 --maps times ${OPS} operations per sample on maps of --map-size elements: hash
 maps with 8-byte keys and values (lookup of present and missing keys, update of
-present keys, lookup and update through the byte-array API), array maps with
+present keys, lookup (into a new array and into a caller's buffer) and update
+through the byte-array API), array maps with
 4-byte keys (lookup, update, API lookup); then, per engine, a program calling
 map_lookup_elem once per key of a hash map against the same loop without the
 call. --runs and --warmup apply; no program file is needed.

@@ -7,7 +7,8 @@
  * 4-byte keys (the only size an array map accepts), 8-byte values. Each
  * operation is measured both on the raw path the helpers use (`lookupRef` /
  * `updateRaw`, no allocation) and on the byte-array API (`lookup` copies the
- * value, `update` checks lengths).
+ * value into a new array, or "into" a caller's buffer; `update` checks
+ * lengths).
  *
  * Program level: an eBPF program that calls `map_lookup_elem` once for each
  * key 0..size-1 of a hash map of `size` elements (u64 keys, inserted in a
@@ -111,6 +112,15 @@ export function mapCases(size: number): MapCase[] {
       fn: () => {
         let s = 0;
         for (let i = 0; i < OPS; i++) s += hash.lookup(keyCopies[i & 1023])[0];
+        return s;
+      },
+    },
+    {
+      name: "hash lookup API (into)",
+      fn: () => {
+        let s = 0;
+        const out = new Uint8Array(8);
+        for (let i = 0; i < OPS; i++) s += hash.lookup(keyCopies[i & 1023], out)[0];
         return s;
       },
     },

@@ -218,9 +218,14 @@ export class Bpf {
     return this.#alloc({ kind: "map", map: createMap(attr, this.profile) });
   }
 
-  /** `BPF_MAP_LOOKUP_ELEM`: a copy of the value. @throws BpfError EBADF, EINVAL, ENOENT */
-  mapLookupElem(fd: number, key: Uint8Array): Uint8Array {
-    return this.map(fd).lookup(key);
+  /**
+   * `BPF_MAP_LOOKUP_ELEM`: a copy of the value, written into `value` when
+   * given (as the kernel writes to `attr.value`; returns `value`; no
+   * allocation) or into a new array (see {@link BpfMap.lookup}). @throws BpfError EBADF, EINVAL
+   * (also a `value` shorter than the map's value size), ENOENT
+   */
+  mapLookupElem(fd: number, key: Uint8Array, value?: Uint8Array): Uint8Array {
+    return this.map(fd).lookup(key, value);
   }
 
   /** `BPF_MAP_UPDATE_ELEM`. @throws BpfError EBADF, EINVAL, E2BIG, EEXIST, ENOENT */
@@ -233,9 +238,13 @@ export class Bpf {
     this.map(fd).delete(key);
   }
 
-  /** `BPF_MAP_GET_NEXT_KEY` (null: the first key). @throws BpfError EBADF, EINVAL, ENOENT */
-  mapGetNextKey(fd: number, key: Uint8Array | null): Uint8Array {
-    return this.map(fd).getNextKey(key);
+  /**
+   * `BPF_MAP_GET_NEXT_KEY` (null: the first key): the next key, written into
+   * `next` when given (as the kernel writes to `attr.next_key`; it may be
+   * `key` itself) or into a new array. @throws BpfError EBADF, EINVAL, ENOENT
+   */
+  mapGetNextKey(fd: number, key: Uint8Array | null, next?: Uint8Array): Uint8Array {
+    return this.map(fd).getNextKey(key, next);
   }
 
   /**

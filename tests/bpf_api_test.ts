@@ -62,7 +62,14 @@ Deno.test("map commands and errno names", () => {
   errno(() => bpf.mapUpdateElem(fd, k4(2), v8(5)), "E2BIG");
   errno(() => bpf.mapUpdateElem(fd, k4(1), v8(5), 1), "EEXIST");
   assert.deepEqual(bpf.mapLookupElem(fd, k4(1)), v8(5));
+  const out = new Uint8Array(8);
+  assert.equal(bpf.mapLookupElem(fd, k4(1), out), out);
+  assert.deepEqual(out, v8(5));
+  errno(() => bpf.mapLookupElem(fd, k4(1), new Uint8Array(4)), "EINVAL");
   assert.deepEqual(bpf.mapGetNextKey(fd, null), k4(1));
+  const next = new Uint8Array(4);
+  assert.equal(bpf.mapGetNextKey(fd, null, next), next);
+  assert.deepEqual(next, k4(1));
   errno(() => bpf.mapGetNextKey(fd, k4(1)), "ENOENT");
   bpf.mapDeleteElem(fd, k4(1));
   errno(() => bpf.mapDeleteElem(fd, k4(1)), "ENOENT");

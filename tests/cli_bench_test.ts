@@ -89,6 +89,7 @@ const MAP_OPS = [
   "hash lookupRef (miss)",
   "hash updateRaw (existing)",
   "hash lookup API (copy)",
+  "hash lookup API (into)",
   "hash update API",
   "array lookupRef",
   "array updateRaw",

@@ -335,3 +335,68 @@ Deno.test("lookups of 4- and 8-byte keys do not allocate (smoke: 1e6 lookups)", 
   for (let i = 0; i < 1e6; i++) if (m.lookupRef(key, 0) >= 0) hits++;
   assert.equal(hits, 1e6);
 });
+
+Deno.test("lookup and get_next_key copies: independent of the map and of each other, each its own buffer", () => {
+  for (const vs of [3, 8, 40, 1500]) {
+    const n = vs === 1500 ? 20 : 3000;
+    const m = createMap({ mapType: 1, keySize: 8, valueSize: vs, maxEntries: n });
+    const val = (k: number, gen: number) => Uint8Array.from({ length: vs }, (_, j) => (k * 7 + j * 13 + gen) & 0xff);
+    for (let k = 0; k < n; k++) m.update(le(BigInt(k), 8), val(k, 0));
+    const copies = range(n).map((k) => m.lookup(le(k, 8)));
+    const keys = m.entries().map(([k]) => k);
+    // replace every value, then scribble over every copy but the last: no other copy, key or value changes
+    for (let k = 0; k < n; k++) m.update(le(BigInt(k), 8), val(k, 1));
+    for (let k = 0; k < n; k++) assert.deepEqual(copies[k], val(k, 0), `copy of ${k}, value size ${vs}`);
+    for (let k = 0; k < n - 1; k++) copies[k].fill(0xee);
+    assert.deepEqual(copies[n - 1], val(n - 1, 0));
+    assert.deepEqual(new Uint8Array(copies[n - 1].buffer), val(n - 1, 0), "a copy is the whole of its buffer");
+    for (let k = 0; k < n; k++) assert.deepEqual(m.lookup(le(BigInt(k), 8)), val(k, 1));
+    assert.deepEqual(keys.map(num).sort((a, b) => Number(a - b)), range(n));
+    for (const k of keys) k.fill(0xee);
+    assert.deepEqual(order(m).sort((a, b) => Number(a - b)), range(n));
+  }
+  // array keys from get_next_key
+  const a = createMap({ mapType: 2, keySize: 4, valueSize: 8, maxEntries: 3000 });
+  const akeys = a.entries().map(([k]) => k);
+  assert.deepEqual(akeys.map(num), range(3000));
+  for (const k of akeys.slice(0, -1)) k.fill(0xff);
+  assert.equal(num(akeys[2999]), 2999n);
+});
+
+Deno.test("lookup into a caller's buffer (BPF_MAP_LOOKUP_ELEM's attr.value): no copy made, EINVAL when short", () => {
+  const m = hash(8, 4, [5n, 6n]);
+  const out = new Uint8Array(12).fill(0xaa);
+  assert.equal(m.lookup(le(6n, 8), out), out);
+  assert.deepEqual(out, Uint8Array.from([6, 0, 0, 0, 0, 0, 0, 0, 0xaa, 0xaa, 0xaa, 0xaa]));
+  errno(() => m.lookup(le(5n, 8), new Uint8Array(7)), "EINVAL");
+  errno(() => m.lookup(le(7n, 8), out), "ENOENT");
+  const a = createMap({ mapType: 2, keySize: 4, valueSize: 8, maxEntries: 2 });
+  a.update(le(1n, 4), le(0x1122n, 8));
+  assert.deepEqual(a.lookup(le(1n, 4), new Uint8Array(8)), le(0x1122n, 8));
+  errno(() => a.lookup(le(1n, 4), new Uint8Array(4)), "EINVAL");
+});
+
+Deno.test("get_next_key into a caller's buffer (attr.next_key), also the key's own buffer as the kernel allows", () => {
+  const keys = range(40, (i) => BigInt(i * 977));
+  const m = hash(8, 64, keys);
+  const walk: bigint[] = [];
+  const k = new Uint8Array(8);
+  assert.equal(m.getNextKey(null, k), k);
+  for (let i = 0; i < 100; i++) {
+    walk.push(num(k));
+    try {
+      assert.equal(m.getNextKey(k, k), k); // in place: the key is read before the next one is written
+    } catch (e) {
+      assert.ok(e instanceof BpfError && e.errno === "ENOENT");
+      break;
+    }
+  }
+  assert.equal(walk.length, 40);
+  assert.deepEqual(walk, order(m));
+  errno(() => m.getNextKey(null, new Uint8Array(7)), "EINVAL");
+  const a = createMap({ mapType: 2, keySize: 4, valueSize: 8, maxEntries: 3 });
+  const ak = new Uint8Array(6).fill(0xaa);
+  assert.deepEqual(a.getNextKey(le(1n, 4), ak), Uint8Array.from([2, 0, 0, 0, 0xaa, 0xaa]));
+  errno(() => a.getNextKey(ak.subarray(0, 4), ak), "ENOENT");
+  errno(() => a.getNextKey(null, new Uint8Array(3)), "EINVAL");
+});
