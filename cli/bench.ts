@@ -98,24 +98,30 @@ export interface BenchRecord {
 }
 
 /**
- * Median milliseconds of one call of `run`: `warmup` untimed then `runs` timed
- * samples; the untimed samples (at least one, even with `warmup` 0) raise the
- * calls per sample (`batch`) so that a sample lasts at least 5 ms.
+ * Median milliseconds of one call of each of `runs`: `warmup` untimed then
+ * `samples` timed samples of each; the untimed samples (at least one, even
+ * with `warmup` 0) raise the calls per sample (`batch`) so that a sample
+ * lasts at least 5 ms. The functions take turns sample by sample, so that
+ * their ratio compares samples taken over the same seconds (a busy moment
+ * on a shared machine slows all of them alike).
  */
-function sampleMs(run: () => unknown, runs: number, warmup: number): { ms: number; batch: number } {
-  let batch = 1;
-  const sample = (): number => {
+function sampleMs(runs: Array<() => unknown>, samples: number, warmup: number): Array<{ ms: number; batch: number }> {
+  const batch = runs.map(() => 1);
+  const sample = (i: number): number => {
+    const run = runs[i], n = batch[i];
     const s = performance.now();
-    for (let k = 0; k < batch; k++) run();
-    return (performance.now() - s) / batch;
+    for (let k = 0; k < n; k++) run();
+    return (performance.now() - s) / n;
   };
   for (let k = 0; k < Math.max(1, warmup); k++) {
-    const ms = sample();
-    if (ms * batch < 5) batch = Math.min(1e6, Math.ceil(5 / Math.max(ms, 1e-4)));
+    for (let i = 0; i < runs.length; i++) {
+      const ms = sample(i);
+      if (ms * batch[i] < 5) batch[i] = Math.min(1e6, Math.ceil(5 / Math.max(ms, 1e-4)));
+    }
   }
-  const ms: number[] = [];
-  for (let k = 0; k < runs; k++) ms.push(sample());
-  return { ms: median(ms), batch };
+  const ms: number[][] = runs.map(() => []);
+  for (let k = 0; k < samples; k++) for (let i = 0; i < runs.length; i++) ms[i].push(sample(i));
+  return runs.map((_, i) => ({ ms: median(ms[i]), batch: batch[i] }));
 }
 
 /**
@@ -126,7 +132,7 @@ function sampleMs(run: () => unknown, runs: number, warmup: number): { ms: numbe
 export function benchVerifier(prog: Program, opts: { runs: number; warmup: number; profile: string }): VerifierTiming {
   const vopts = { profile: opts.profile, logLevel: 0 };
   const r = verify(prog, vopts);
-  const { ms } = sampleMs(() => verify(prog, vopts), opts.runs, opts.warmup);
+  const [{ ms }] = sampleMs([() => verify(prog, vopts)], opts.runs, opts.warmup);
   const n = r.stats.processed_insns;
   return { verdict: r.accepted ? "accepted" : rejectionText(r), insns_processed: n, ms, m_insns_per_s: n / ms / 1e3 };
 }
@@ -180,30 +186,34 @@ function benchEngines(file: string, prog: Program, input: RunInput, opts: BenchP
   const rec: BenchRecord = { file, insns_executed: 0, r0: "0", engines: {}, error: null };
   const runOpts = { maxInsns: opts.maxInsns };
   try {
+    const vms: VmEngine[] = [], setupMs: number[] = [], firstMs: number[] = [];
     for (const name of opts.engines) {
       const t0 = performance.now();
       const vm = prepare(prog, opts.profile, name);
-      const setup = performance.now() - t0;
+      setupMs.push(performance.now() - t0);
       const t1 = performance.now();
       const first: RunResult = vm.run(input, runOpts);
-      const firstMs = performance.now() - t1;
+      firstMs.push(performance.now() - t1);
+      rec.insns_executed = first.insnsExecuted;
       if (first.fault) {
         rec.error = first.fault.message;
-        rec.insns_executed = first.insnsExecuted;
         return rec;
       }
-      rec.insns_executed = first.insnsExecuted;
       rec.r0 = first.r0.toString();
-      const { ms: m, batch } = sampleMs(() => vm.run(input, runOpts), opts.runs, opts.warmup);
-      rec.engines[name] = {
-        ns_per_insn: (m * 1e6) / first.insnsExecuted,
-        ms_per_run: m,
-        runs: opts.runs,
-        batch,
-        setup_ms: setup,
-        first_run_ms: firstMs,
-      };
+      vms.push(vm);
     }
+    // the engines take turns sample by sample (see sampleMs), so the speedup compares the same seconds
+    const timed = sampleMs(vms.map((vm) => () => vm.run(input, runOpts)), opts.runs, opts.warmup);
+    opts.engines.forEach((name, i) => {
+      rec.engines[name] = {
+        ns_per_insn: (timed[i].ms * 1e6) / rec.insns_executed,
+        ms_per_run: timed[i].ms,
+        runs: opts.runs,
+        batch: timed[i].batch,
+        setup_ms: setupMs[i],
+        first_run_ms: firstMs[i],
+      };
+    });
   } catch (e) {
     if (e instanceof BpfError || e instanceof RangeError) {
       rec.error = e.message;
@@ -274,7 +284,9 @@ export function registerBench(program: Command): void {
       "after",
       `
 Each sample repeats the program until it has run for at least 5 ms; the median
-sample is reported. Programs run unverified, maps are created from the file.
+sample is reported. With both engines their samples alternate, so the speedup
+compares runs taken over the same seconds. Programs run unverified, maps are
+created from the file.
 
 --verifier also times the verifier on each file the same way (logging off,
 --verifier-profile, linux-3.19 by default): ms per verification, instructions
