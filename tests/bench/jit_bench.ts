@@ -11,7 +11,10 @@
  * all engines and programs in one process; also the best run of each, less
  * sensitive to other processes on a loaded machine) and JIT compile times.
  * The engines take turns run by run (interp, JIT, BigInt, interp, ...), so
- * the ratio of two medians compares runs taken over the same minutes.
+ * the ratio of two medians compares runs taken over the same minutes;
+ * "pairs" is the median of the ratios of the runs taken side by side
+ * (interp run k ÷ JIT run k), the least sensitive to a host whose speed
+ * drifts.
  *
  * @module
  */
@@ -155,7 +158,7 @@ if (import.meta.main) {
   const runs = Number(Deno.args[0] ?? 15), warm = Number(Deno.args[1] ?? 6);
   console.log(`Deno ${Deno.version.deno} (V8 ${Deno.version.v8}), median of ${runs} runs after ${warm} warm-up runs`);
   console.log(
-    "program   | insns      | interp ns/insn | jit ns/insn | jit-bigint ns/insn | interp/jit | best: interp / jit (ratio) | compile ms",
+    "program   | insns      | interp ns/insn | jit ns/insn | jit-bigint ns/insn | interp/jit | pairs | best: interp / jit (ratio) | compile ms",
   );
   for (const b of programs) {
     const t0 = performance.now();
@@ -197,6 +200,8 @@ if (import.meta.main) {
       `${b.name.padEnd(9)} | ${String(b.insns).padEnd(10)} | ${ns.interp.toFixed(2).padStart(14)} | ${
         ns.jit.toFixed(3).padStart(11)
       } | ${ns.bigint.toFixed(3).padStart(18)} | ${(ns.interp / ns.jit).toFixed(1).padStart(10)} | ${
+        median(xs.interp.map((x, k) => x / xs.jit[k])).toFixed(1).padStart(5)
+      } | ${
         `${best.interp.toFixed(2)} / ${best.jit.toFixed(3)} (${(best.interp / best.jit).toFixed(1)}x)`.padStart(26)
       } | ${tc.toFixed(2)} + ${tFirst.toFixed(2)} first call`,
     );
