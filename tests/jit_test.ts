@@ -672,3 +672,55 @@ Deno.test("jit: a wide call tree over the inlining bound compiles quickly to the
   assert.doesNotMatch(src, /function fast\(max\)/);
   same({ prog: Program.fromInsns(insns), run: { maxInsns: 5000 } }, "wide call tree");
 });
+
+Deno.test("runs of one engine are independent: an input given once is absent in the next run; calls, regs and stack", () => {
+  const LD = (dst: number, src: number) => I(0x71, dst, src, 0, 0); // r_dst = *(u8 *)(r_src + 0)
+  const readMem = Program.fromInsns([
+    [I(0x18, 3, 0, 0, 0), I(0, 0, 0, 0, 0x100a)], // r3 = the mem buffer's address
+    LD(0, 3),
+    EXIT,
+  ]);
+  const readCtx = Program.fromInsns([LD(0, 1), EXIT]);
+  // main: *(u64 *)(r10 - 8) += 1 (0 in a fresh run), call f; f: the same on its own frame; r0 = the sum of both slots
+  const calls = Program.fromInsns([
+    I(0x79, 6, 10, -8, 0),
+    I(0x07, 6, 0, 0, 1),
+    I(0x7b, 10, 6, -8, 0),
+    I(0x85, 0, 1, 0, 2), // call f
+    I(0x0f, 0, 6, 0, 0),
+    EXIT,
+    I(0x79, 0, 10, -8, 0), // f
+    I(0x07, 0, 0, 0, 1),
+    I(0x7b, 10, 0, -8, 0),
+    EXIT,
+  ]);
+  // a packet run's __sk_buff: r0 = len | *(u32 *)(ctx + 4) << 32, then *(u32 *)(ctx + 4) = 77 (zero again next run)
+  const skb = Program.fromInsns([
+    I(0x61, 3, 1, 4, 0),
+    I(0x62, 1, 0, 4, 77),
+    I(0x61, 0, 1, 0, 0),
+    I(0x67, 3, 0, 0, 32),
+    I(0x4f, 0, 3, 0, 0),
+    EXIT,
+  ]);
+  for (const engine of ["interp", "jit"] as const) {
+    const m = createVm(readMem, {}, engine), c = createVm(readCtx, {}, engine), k = createVm(calls, {}, engine);
+    const p = createVm(skb, {}, engine);
+    for (let round = 0; round < 3; round++) {
+      assert.equal(p.run({ data: new Uint8Array(60 + round) }).r0, BigInt(60 + round), `${engine}: fresh __sk_buff`);
+      assert.equal(p.run({ ctx: new Uint8Array(8).fill(1) }).r0, 0x0101010101010101n, `${engine}: a ctx of its own`);
+      assert.equal(m.run({ mem: Uint8Array.of(7 + round) }).r0, BigInt(7 + round), `${engine}: mem given`);
+      assert.match(
+        m.run({}).fault?.message ?? "",
+        /invalid read of 1 bytes at 0x0000100a00000000/,
+        `${engine}: no mem`,
+      );
+      assert.equal(c.run({ ctx: Uint8Array.of(5 + round) }).r0, BigInt(5 + round), `${engine}: ctx given`);
+      assert.match(c.run({}).fault?.message ?? "", /invalid read of 1 bytes/, `${engine}: no ctx`);
+      assert.equal(c.run({ mem: Uint8Array.of(1) }).fault, null, `${engine}: r1 = mem`);
+      const r = k.run({});
+      assert.equal(r.fault, null);
+      assert.equal(r.r0, 2n, `${engine}: both frames read zero at the start of run ${round}`);
+    }
+  }
+});

@@ -155,6 +155,8 @@ export class Interpreter {
   readonly #bad: Map<number, string>;
   readonly #space = new AddressSpace();
   readonly #rg: ProgramRegions;
+  // the saved r6..r9, r10 and return pc of each call frame: one array for every run, since one run at a time is live
+  readonly #frames = new Int32Array(MAX_FRAMES * 11);
   // per-run state used by helpers
   #rt: HelperRuntime;
   #env: HelperEnv;
@@ -222,7 +224,7 @@ export class Interpreter {
       pc: 0,
       n: 0,
       depth: 0,
-      frames: new Int32Array(MAX_FRAMES * 11),
+      frames: this.#frames,
       done: false,
       fault: null,
       ret0: false,
