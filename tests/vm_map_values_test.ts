@@ -175,7 +175,8 @@ Deno.test("the lock ends with the run: instruction limit, exception; nested runs
   assert.deepEqual([m.rcuDepth, m.quarantined, Number(valueOf(m, 0))], [0, 0, 7]);
 });
 
-Deno.test("a stepped session holds the lock across pauses until it ends or another run supersedes it", () => {
+/** An interpreter over a hash map { 0: 1 } and a program: r6 = &value of key 0; update key 0 to 2 (16 insns); r0 = *r6. */
+function replacingOwnValue(): { m: HashMap; vm: Interpreter } {
   const m = hashMap(4, [[0, 1]]);
   const prog = Program.fromInsns([
     ...lookup(0),
@@ -184,7 +185,11 @@ Deno.test("a stepped session holds the lock across pauses until it ends or anoth
     BPF_LDX_MEM(BPF_DW, 0, 6, 0),
     EXIT,
   ]);
-  const vm = new Interpreter(prog, { resolveMap: () => m });
+  return { m, vm: new Interpreter(prog, { resolveMap: () => m }) };
+}
+
+Deno.test("a stepped session holds the lock across pauses until it ends or another run supersedes it", () => {
+  const { m, vm } = replacingOwnValue();
   const s = vm.start();
   assert.equal(m.rcuDepth, 0, "nothing runs before the first step");
   s.step(16); // past the update
@@ -202,6 +207,27 @@ Deno.test("a stepped session holds the lock across pauses until it ends or anoth
   assert.equal(vm.run().fault, null);
   assert.deepEqual([m.rcuDepth, m.quarantined], [0, 0]);
   assert.throws(() => t.step(), /superseded/);
+  assert.equal(m.rcuDepth, 0);
+});
+
+Deno.test("close() ends a paused session's critical section: freed values are reusable, later steps throw", () => {
+  const { m, vm } = replacingOwnValue();
+  const s = vm.start();
+  s.step(16); // past the update: the old value waits in quarantine
+  assert.deepEqual([m.rcuDepth, m.quarantined], [1, 1]);
+  const r6 = s.reg(6);
+  s.close();
+  assert.deepEqual([m.rcuDepth, m.quarantined], [0, 0], "the grace period is over");
+  assert.equal(s.reg(6), r6, "registers stay readable");
+  assert.throws(() => s.step(), /closed/);
+  assert.throws(() => s.runUntil([]), /closed/);
+  s.close(); // again: nothing
+  assert.equal(m.rcuDepth, 0);
+  assert.equal(vm.run().fault, null, "the interpreter runs on");
+  assert.equal(m.rcuDepth, 0);
+  const done = vm.start();
+  done.runUntil([]);
+  done.close(); // a finished session: nothing to end
   assert.equal(m.rcuDepth, 0);
 });
 

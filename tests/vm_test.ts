@@ -63,6 +63,7 @@ import {
   Program,
 } from "../core/isa/mod.ts";
 import { createMap } from "../core/maps/mod.ts";
+import { createVm } from "../core/jit/mod.ts";
 import {
   formatPrintk,
   HelperTable,
@@ -421,6 +422,12 @@ Deno.test("helpers: trace_printk, prandom (seeded), smp id, ktime (fixed clock),
   assert.equal(rnd(1), 270369n, "xorshift32 from seed 1");
   assert.equal(r0([BPF_EMIT_CALL(8), EXIT]), 0n);
   assert.equal(run([BPF_EMIT_CALL(5), EXIT], {}, { clock: () => 123n }).r0, 123n);
+  for (const engine of ["interp", "jit"] as const) {
+    // a clock given to one run is not kept for the next (which reads the real clock)
+    const vm = createVm(Program.fromInsns([BPF_EMIT_CALL(5), EXIT]), {}, engine);
+    assert.equal(vm.run({}, { clock: () => 42n }).r0, 42n);
+    assert.notEqual(vm.run({}).r0, 42n, engine);
+  }
   const helpers = new HelperTable().set(100, "answer", (e) => e.ret(e.arg(1) + 42n));
   const vm = new Interpreter(Program.fromInsns([BPF_MOV64_IMM(1, 1), BPF_EMIT_CALL(100), EXIT]), { helpers });
   assert.equal(vm.run().r0, 43n);

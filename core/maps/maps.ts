@@ -11,8 +11,9 @@
  * - the raw methods used by the interpreter's helpers (`lookupRef`,
  *   `updateRaw`, `deleteRaw`) read the key and value straight out of program
  *   memory (a buffer and an offset), return numbers (an element reference or
- *   a negative errno) and allocate no memory: a hash update takes a slot of
- *   the value store below (a new chunk of slots now and then).
+ *   a negative errno) and allocate no buffers: a hash update takes a slot of
+ *   the value store below (a new chunk of slots now and then; keys and values
+ *   of more than 32 bytes are copied through one `subarray` view).
  *
  * ## Errno behaviour (3.19)
  *

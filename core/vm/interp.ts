@@ -226,6 +226,7 @@ export class Interpreter {
       depth: 0,
       frames: this.#frames,
       done: false,
+      closed: false,
       fault: null,
       ret0: false,
       regs: opts.regs ?? false,
@@ -238,6 +239,7 @@ export class Interpreter {
   /** Run `st` until `stopAt` executed instructions, a breakpoint or the end. */
   #advance(st: LoopState, stopAt: number): void {
     if (st.gen !== this.#gen) throw new Error("this VM session was superseded by another run of the interpreter");
+    if (st.closed) throw new Error("this VM session was closed");
     if (st.done) return;
     // the run is one RCU read-side critical section over its maps, held across a session's pauses: freed map
     // values are not reused until it ends (exit, fault, instruction limit, an exception, or a superseding run)
@@ -249,6 +251,13 @@ export class Interpreter {
     } finally {
       if (threw || st.done) this.#rt.rcuReadUnlock();
     }
+  }
+
+  /** End a paused run early: its RCU read-side critical section ends (see {@link VmSession.close}). */
+  #close(st: LoopState): void {
+    if (st.closed || st.done) return;
+    st.closed = true;
+    if (st.gen === this.#gen) this.#rt.rcuReadUnlock();
   }
 
   #result(st: LoopState): RunResult {
@@ -274,6 +283,7 @@ export class Interpreter {
   static {
     accessOf = (it: Interpreter): VmAccess => ({
       advance: (st, stopAt) => it.#advance(st, stopAt),
+      close: (st) => it.#close(st),
       result: (st) => it.#result(st),
       gen: () => it.#gen,
       lo: it.#lo,
@@ -1007,6 +1017,7 @@ interface LoopState {
   depth: number;
   frames: Int32Array;
   done: boolean;
+  closed: boolean;
   fault: Fault | null;
   ret0: boolean;
   regs: boolean;
@@ -1017,6 +1028,7 @@ interface LoopState {
 
 interface VmAccess {
   advance(st: LoopState, stopAt: number): void;
+  close(st: LoopState): void;
   result(st: LoopState): RunResult;
   gen(): number;
   lo: Int32Array;
@@ -1067,6 +1079,16 @@ export interface VmSession {
   runUntil(breakpoints: Iterable<number>): boolean;
   /** The result once done (as {@link Interpreter.run} returns it, with registers). */
   result(): RunResult;
+  /**
+   * End the run where it stands, before it is done: a session holds its
+   * maps' RCU read lock from its first step until it ends (so hash values
+   * freed meanwhile are not reused while the program may hold pointers to
+   * them), and a session dropped unfinished would hold it for good. Later
+   * steps throw; registers and stack stay readable until another run starts.
+   * Starting another run on the interpreter also ends it. Does nothing once
+   * done or closed.
+   */
+  close(): void;
 }
 
 class Session implements VmSession {
@@ -1139,5 +1161,8 @@ class Session implements VmSession {
     if (!this.#st.done) throw new Error("the run has not ended");
     this.#live();
     return { ...this.#a.result(this.#st), regs: this.regs() };
+  }
+  close(): void {
+    this.#a.close(this.#st);
   }
 }

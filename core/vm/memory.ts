@@ -32,6 +32,13 @@
  * region per map, laid out as in the kernel: one past an array value is the
  * next value.
  *
+ * Value region ids are handed out again from the same first id in every run,
+ * so a run's addresses depend only on its own lookups (a replay gives the
+ * same registers). A pointer kept from an earlier run (an unverified program
+ * can store one in a map) is a use after free: it may reach whichever value
+ * holds its id in this run, as freed memory in the kernel may hold another
+ * element by then.
+ *
  * @module
  */
 

@@ -1,8 +1,8 @@
 /**
  * The per-run state helpers see, shared by the interpreter and the JIT: the
  * {@link HelperEnv} over an engine's register halves and address space, map
- * value regions (one per chunk of hash map values, mapped on first use in a
- * run), the run's RCU read-side critical section over the program's maps,
+ * value regions (one per hash map value a lookup hands out, mapped on its
+ * first use in a run), the run's RCU read-side critical section over the program's maps,
  * trace output, the seeded `get_prandom_u32` state and the clock.
  *
  * @module
@@ -133,10 +133,10 @@ export class HelperRuntime {
     this.env = env;
   }
 
-  /** Start a run: fresh output, no value regions mapped yet, the seed and (if given) the clock. */
+  /** Start a run: fresh output, no value regions mapped yet, the seed, and the clock (given, else the real one). */
   reset(seed: number | undefined, clock: (() => bigint) | undefined): void {
     this.#rand = (seed ?? 1) | 0 || 1;
-    if (clock) this.#clock = clock;
+    this.#clock = clock ?? defaultClock;
     this.output = [];
     this.#run++;
   }
