@@ -10,7 +10,6 @@ import type { Program } from "../isa/mod.ts";
 import type { BpfMap } from "../maps/mod.ts";
 import {
   AddressSpace,
-  bindRunInput,
   defaultHelpers,
   type HelperEnv,
   hex64,
@@ -214,17 +213,13 @@ export class Jit {
   run(input: RunInput = {}, opts: RunOptions = {}): RunResult {
     const maxInsns = opts.maxInsns ?? 1e9;
     this.#max = maxInsns;
-    this.#rt.reset(opts.seed, opts.clock);
-    this.#space.truncate(this.#rg.firstDynamic);
-    for (const r of this.#rg.stack) r.u8!.fill(0), r.low = r.len;
-    const R = this.#R, lo = R.lo, hi = R.hi;
-    lo.fill(0);
-    hi.fill(0);
+    for (const r of this.#rg.stack) r.u8.fill(0), r.low = r.len;
+    const R = this.#R;
     R.msg = null;
     R.pc = 0;
     R.ret0 = false;
     R.hit = null;
-    const { ctx, data, mem } = bindRunInput(this.#rg, input, lo, hi);
+    const bound = this.#rt.beginRun(this.#rg, input, opts);
     R.pkt = this.#rg.packet.u8!;
     // the run is one RCU read-side critical section over its maps: freed map values are not reused until it ends
     this.#rt.rcuReadLock();
@@ -235,14 +230,6 @@ export class Jit {
       this.#rt.rcuReadUnlock();
     }
     const fault = R.msg === null ? null : { message: R.msg, pc: R.pc };
-    let r0 = fault ? 0n : u64Of(hi[0], lo[0]);
-    if (R.ret0) r0 = 0n;
-    if (this.profile === "linux-3.18") r0 &= 0xffffffffn;
-    const out: RunResult = { r0, insnsExecuted: count, output: this.#rt.output, fault, maps: this.maps };
-    if (opts.regs) out.regs = Array.from({ length: 11 }, (_, i) => u64Of(hi[i], lo[i]));
-    if (input.ctx) out.ctxOut = ctx;
-    if (data) out.dataOut = data;
-    if (mem) out.memOut = mem;
-    return out;
+    return this.#rt.runResult(count, fault, R.ret0, this.profile === "linux-3.18", opts.regs ?? false, bound);
   }
 }

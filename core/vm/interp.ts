@@ -40,7 +40,7 @@ import { HelperFault, HelperRuntime } from "./runtime.ts";
 import { defaultHelpers, type HelperEnv, type HelperFn, type HelperTable } from "./helpers.ts";
 import {
   AddressSpace,
-  bindRunInput,
+  type BoundInput,
   FRAME_SIZE,
   hex64,
   mapProgramRegions,
@@ -211,13 +211,8 @@ export class Interpreter {
     const maxInsns = opts.maxInsns ?? 1e9;
     this.#gen++;
     this.#rt.rcuReadUnlock(); // a paused run that this one supersedes ends here
-    this.#rt.reset(opts.seed, opts.clock);
-    this.#space.truncate(this.#rg.firstDynamic);
-    for (const r of this.#rg.stack) r.u8!.fill(0);
-    const lo = this.#lo, hi = this.#hi;
-    lo.fill(0, 0, 11);
-    hi.fill(0, 0, 11);
-    const { ctx, data, mem } = bindRunInput(this.#rg, input, lo, hi);
+    for (const r of this.#rg.stack) r.u8.fill(0);
+    const bound = this.#rt.beginRun(this.#rg, input, opts);
     return {
       gen: this.#gen,
       maxInsns,
@@ -230,9 +225,7 @@ export class Interpreter {
       fault: null,
       ret0: false,
       regs: opts.regs ?? false,
-      ctxOut: input.ctx ? ctx : undefined,
-      data,
-      mem,
+      bound,
     };
   }
 
@@ -261,23 +254,7 @@ export class Interpreter {
   }
 
   #result(st: LoopState): RunResult {
-    const lo = this.#lo, hi = this.#hi;
-    const legacy = this.profile === "linux-3.18";
-    let r0 = st.fault ? 0n : u64Of(hi[0], lo[0]);
-    if (st.ret0) r0 = 0n;
-    if (legacy) r0 &= 0xffffffffn;
-    const out: RunResult = {
-      r0,
-      insnsExecuted: st.n,
-      output: this.#rt.output,
-      fault: st.fault,
-      maps: this.maps,
-    };
-    if (st.regs) out.regs = Array.from({ length: 11 }, (_, i) => u64Of(hi[i], lo[i]));
-    if (st.ctxOut) out.ctxOut = st.ctxOut;
-    if (st.data) out.dataOut = st.data;
-    if (st.mem) out.memOut = st.mem;
-    return out;
+    return this.#rt.runResult(st.n, st.fault, st.ret0, this.profile === "linux-3.18", st.regs, st.bound);
   }
 
   static {
@@ -1021,9 +998,7 @@ interface LoopState {
   fault: Fault | null;
   ret0: boolean;
   regs: boolean;
-  ctxOut: Uint8Array | undefined;
-  data: Uint8Array | undefined;
-  mem: Uint8Array | undefined;
+  bound: BoundInput;
 }
 
 interface VmAccess {

@@ -281,9 +281,9 @@ export function mapProgramRegions(space: AddressSpace, maps: readonly BpfMap[]):
   return { stack, ctx, packet, mem, firstDynamic: space.regions.length, skb: new Uint8Array(SKB_SIZE) };
 }
 
-/** The copies of a run's input buffers that the program's regions now map. */
+/** The copies of a run's input buffers that the program's regions now map (the outputs of the run). */
 export interface BoundInput {
-  /** The ctx copy (for a packet without a ctx: {@link ProgramRegions.skb}, zeroed but for `len`). */
+  /** The copy of the ctx, if one was given (a packet run without one gets {@link ProgramRegions.skb}). */
   ctx?: Uint8Array;
   /** The packet copy. */
   data?: Uint8Array;
@@ -302,17 +302,17 @@ export function bindRunInput(
   lo: Int32Array,
   hi: Int32Array,
 ): BoundInput {
-  let ctx: Uint8Array | undefined;
-  if (input.ctx) ctx = input.ctx.slice();
+  const ctx = input.ctx ? input.ctx.slice() : undefined;
+  if (ctx) rg.ctx.rebind(ctx);
   else if (input.data) {
-    ctx = rg.skb.fill(0); // __sk_buff.len (offset 0, little-endian) = the packet's length
+    const skb = rg.skb.fill(0); // __sk_buff.len (offset 0, little-endian) = the packet's length
     const len = input.data.length;
-    ctx[0] = len;
-    ctx[1] = len >>> 8;
-    ctx[2] = len >>> 16;
-    ctx[3] = len >>> 24;
-  }
-  rg.ctx.rebind(ctx ?? NO_BYTES);
+    skb[0] = len;
+    skb[1] = len >>> 8;
+    skb[2] = len >>> 16;
+    skb[3] = len >>> 24;
+    rg.ctx.rebind(skb);
+  } else rg.ctx.rebind(NO_BYTES);
   const data = input.data ? input.data.slice() : undefined;
   rg.packet.rebind(data ?? NO_BYTES);
   const mem = input.mem ? input.mem.slice() : undefined;

@@ -9,7 +9,19 @@
  */
 import { ArrayMap, type BpfMap } from "../maps/mod.ts";
 import type { HelperEnv } from "./helpers.ts";
-import { type AddressSpace, hex64, MAP_PTR_HI, Region, REGION_HI_BASE, REGION_MAPS, u64Of } from "./memory.ts";
+import {
+  type AddressSpace,
+  bindRunInput,
+  type BoundInput,
+  hex64,
+  MAP_PTR_HI,
+  type ProgramRegions,
+  Region,
+  REGION_HI_BASE,
+  REGION_MAPS,
+  u64Of,
+} from "./memory.ts";
+import type { Fault, RunInput, RunOptions, RunResult } from "./interp.ts";
 
 /** A helper's own error: becomes a fault of the calling instruction. */
 export class HelperFault {
@@ -35,6 +47,9 @@ export class HelperRuntime {
   #rand = 1;
   #clock: () => bigint = defaultClock;
   readonly #maps: BpfMap[];
+  readonly #lo: Int32Array;
+  readonly #hi: Int32Array;
+  readonly #space: AddressSpace;
 
   /**
    * @param lo low halves of the engine's registers (r0..r5 are read and r0 written)
@@ -44,6 +59,9 @@ export class HelperRuntime {
    */
   constructor(lo: Int32Array, hi: Int32Array, space: AddressSpace, maps: BpfMap[]) {
     this.#maps = maps;
+    this.#lo = lo;
+    this.#hi = hi;
+    this.#space = space;
     // deno-lint-ignore no-this-alias
     const self = this;
     const env: HelperEnv = {
@@ -131,6 +149,43 @@ export class HelperRuntime {
       },
     };
     this.env = env;
+  }
+
+  /**
+   * Begin a run of either engine: {@link HelperRuntime.reset}, unmap the
+   * value regions of the last run, zero r0..r10 and bind the input (r1, r2,
+   * r10). The engine zeroes its stack frames itself.
+   */
+  beginRun(rg: ProgramRegions, input: RunInput, opts: RunOptions): BoundInput {
+    this.reset(opts.seed, opts.clock);
+    this.#space.truncate(rg.firstDynamic);
+    this.#lo.fill(0, 0, 11);
+    this.#hi.fill(0, 0, 11);
+    return bindRunInput(rg, input, this.#lo, this.#hi);
+  }
+
+  /**
+   * The result of a run that ended after `n` instructions (either engine):
+   * r0 (0 after a fault or a 3.18 LD_ABS/div-by-zero exit, `ret0`; 32 bits
+   * under `legacy`), the output and the copies of the inputs given.
+   */
+  runResult(
+    n: number,
+    fault: Fault | null,
+    ret0: boolean,
+    legacy: boolean,
+    regs: boolean,
+    bound: BoundInput,
+  ): RunResult {
+    const lo = this.#lo, hi = this.#hi;
+    let r0 = fault || ret0 ? 0n : u64Of(hi[0], lo[0]);
+    if (legacy) r0 &= 0xffffffffn;
+    const out: RunResult = { r0, insnsExecuted: n, output: this.output, fault, maps: this.#maps };
+    if (regs) out.regs = Array.from({ length: 11 }, (_, i) => u64Of(hi[i], lo[i]));
+    if (bound.ctx) out.ctxOut = bound.ctx;
+    if (bound.data) out.dataOut = bound.data;
+    if (bound.mem) out.memOut = bound.mem;
+    return out;
   }
 
   /** Start a run: fresh output, no value regions mapped yet, the seed, and the clock (given, else the real one). */
