@@ -724,3 +724,36 @@ Deno.test("runs of one engine are independent: an input given once is absent in 
     }
   }
 });
+
+Deno.test("jit: a budget hand-over with r1 in a callee's frame still records that frame's writes (zeroed at the next call)", () => {
+  // f: r0 = *(u64 *)(r10 - 16) (0 in a fresh frame); r1 = r10 - 16; one pass of a loop that stores 77 at r1,
+  // whose long way round (never taken) makes the look-ahead at the loop header larger than what is left to run.
+  // With a budget between the run's length and that look-ahead, `fast` hands over to `precise` at the header,
+  // where r1 points into frame 1: its store must lower frame 1's low mark, or the second call reads 77.
+  const LONG = 50;
+  const prog = Program.fromInsns([
+    I(0xb7, 6, 0, 0, 0),
+    I(0x85, 0, 1, 0, 4), // call f
+    I(0x0f, 6, 0, 0, 0),
+    I(0x85, 0, 1, 0, 2), // call f
+    I(0x0f, 0, 6, 0, 0),
+    EXIT,
+    I(0x79, 0, 10, -16, 0), // f
+    I(0xbf, 1, 10, 0, 0),
+    I(0x07, 1, 0, 0, -16),
+    I(0xb7, 2, 0, 0, 1),
+    I(0x7a, 1, 0, 0, 77), // loop
+    I(0x17, 2, 0, 0, 1),
+    I(0x15, 2, 0, LONG + 1, 0),
+    ...Array.from({ length: LONG }, () => I(0x07, 3, 0, 0, 1)),
+    I(0x05, 0, 0, -(LONG + 4), 0),
+    EXIT,
+  ]);
+  const interp = new Interpreter(prog), jit = new Jit(prog);
+  const full = interp.run();
+  assert.deepEqual([full.r0, full.insnsExecuted, full.fault], [0n, 22, null]);
+  for (let max = 1; max <= full.insnsExecuted + LONG; max++) {
+    const a = interp.run({}, { maxInsns: max }), b = jit.run({}, { maxInsns: max });
+    assert.deepEqual([b.r0, b.insnsExecuted, b.fault], [a.r0, a.insnsExecuted, a.fault], `budget ${max}`);
+  }
+});

@@ -15,6 +15,7 @@ import {
   hex64,
   type InterpreterOptions,
   mapProgramRegions,
+  MAX_FRAMES,
   type ProgramRegions,
   type Region,
   type RunInput,
@@ -84,7 +85,12 @@ export interface JitRuntime {
   oh: number;
   /** Resolve an address that missed the cache: the offset, or -1 with `msg` set. */
   slow(ah: number, t: number, size: number, write: boolean, at: number): number;
-  /** The region whose addresses have high word `hi` (null: none), for the fixed fast memory paths. */
+  /**
+   * The region whose addresses have high word `hi`, for the fixed fast
+   * memory path of the region r1 points into (null: none, or a stack frame:
+   * `precise` may start with r1 in a callee's frame, whose writes must go
+   * through the paths that record `Region.low`).
+   */
   regionAt(hi: number): Region | null;
   /** Call the helper of insn `pc`; false (and `msg`) on a helper fault. */
   call(pc: number): boolean;
@@ -168,7 +174,7 @@ export class Jit {
       },
       regionAt(h) {
         const r = space.find(h, 0, 0);
-        return r !== null && r.base === 0 ? r : null;
+        return r !== null && r.base === 0 && r.id >= MAX_FRAMES ? r : null;
       },
       call(pc) {
         try {
