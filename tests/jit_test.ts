@@ -703,10 +703,20 @@ Deno.test("runs of one engine are independent: an input given once is absent in 
     I(0x4f, 0, 3, 0, 0),
     EXIT,
   ]);
+  // at depth 0, through a pointer made into frame 1 (r10 + 2^32): r0 = *(u64 *)(frame 1 top - 8), then write 99 there
+  const forged = Program.fromInsns([
+    [I(0x18, 2, 0, 0, 0), I(0, 0, 0, 0, 1)],
+    I(0xbf, 3, 10, 0, 0),
+    I(0x0f, 3, 2, 0, 0),
+    I(0x79, 0, 3, -8, 0),
+    I(0x7a, 3, 0, -8, 99),
+    EXIT,
+  ]);
   for (const engine of ["interp", "jit"] as const) {
     const m = createVm(readMem, {}, engine), c = createVm(readCtx, {}, engine), k = createVm(calls, {}, engine);
-    const p = createVm(skb, {}, engine);
+    const p = createVm(skb, {}, engine), g = createVm(forged, {}, engine);
     for (let round = 0; round < 3; round++) {
+      assert.equal(g.run({}).r0, 0n, `${engine}: frame 1 reads zero at the start of run ${round}`);
       assert.equal(p.run({ data: new Uint8Array(60 + round) }).r0, BigInt(60 + round), `${engine}: fresh __sk_buff`);
       assert.equal(p.run({ ctx: new Uint8Array(8).fill(1) }).r0, 0x0101010101010101n, `${engine}: a ctx of its own`);
       assert.equal(m.run({ mem: Uint8Array.of(7 + round) }).r0, BigInt(7 + round), `${engine}: mem given`);

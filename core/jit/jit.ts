@@ -219,7 +219,13 @@ export class Jit {
   run(input: RunInput = {}, opts: RunOptions = {}): RunResult {
     const maxInsns = opts.maxInsns ?? 1e9;
     this.#max = maxInsns;
-    for (const r of this.#rg.stack) r.u8.fill(0), r.low = r.len;
+    // frame 0 is written through an untracked fast path: zero it all; frames 1..7 from their low marks (as a call does)
+    const stack = this.#rg.stack;
+    stack[0].u8.fill(0);
+    for (let f = 1; f < stack.length; f++) {
+      const r = stack[f];
+      if (r.low < r.len) r.u8.fill(0, r.low), r.low = r.len;
+    }
     const R = this.#R;
     R.msg = null;
     R.pc = 0;
