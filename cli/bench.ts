@@ -269,7 +269,7 @@ export function registerBench(program: Command): void {
     .option("--runs <n>", "timed samples per engine, verifier or map case (median reported)", "7")
     .option(
       "--warmup <n>",
-      "untimed warm-up samples per engine, verifier or map case (at least one, which sizes the batch)",
+      "untimed warm-up samples per engine, verifier or map case (for programs and the verifier at least one, which sizes the batch)",
       "3",
     )
     .option("--mem <file>", "memory buffer: r1 = its address, r2 = its length (else an empty ctx)")

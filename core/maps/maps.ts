@@ -342,7 +342,6 @@ export class HashMap extends MapBase {
   #heads: Int32Array;
   #next: Int32Array;
   #hash: Uint32Array;
-  #bucketOf: Int32Array;
   #slotOf: Int32Array; // the value slot of each element
   #keys: Uint8Array;
   #free: number[] = []; // free element indexes
@@ -367,7 +366,6 @@ export class HashMap extends MapBase {
     const cap = Math.min(a.maxEntries, 16);
     this.#next = new Int32Array(cap);
     this.#hash = new Uint32Array(cap);
-    this.#bucketOf = new Int32Array(cap);
     this.#slotOf = new Int32Array(cap);
     this.#keys = new Uint8Array(cap * a.keySize);
     this.stride = (a.valueSize + 7) & ~7;
@@ -427,9 +425,6 @@ export class HashMap extends MapBase {
     const h = new Uint32Array(cap);
     h.set(this.#hash);
     this.#hash = h;
-    const b = new Int32Array(cap);
-    b.set(this.#bucketOf);
-    this.#bucketOf = b;
     const v = new Int32Array(cap);
     v.set(this.#slotOf);
     this.#slotOf = v;
@@ -466,7 +461,7 @@ export class HashMap extends MapBase {
   }
 
   #unlink(e: number): void {
-    const b = this.#bucketOf[e];
+    const b = this.#hash[e] & (this.nBuckets - 1);
     if (this.#heads[b] === e) {
       this.#heads[b] = this.#next[e];
       return;
@@ -480,7 +475,7 @@ export class HashMap extends MapBase {
   }
 
   #pushHead(e: number): void {
-    const b = this.#bucketOf[e];
+    const b = this.#hash[e] & (this.nBuckets - 1);
     this.#next[e] = this.#heads[b];
     this.#heads[b] = e;
   }
@@ -537,7 +532,6 @@ export class HashMap extends MapBase {
     }
     copyBytes(this.#keys, e * this.keySize, key, keyOff, this.keySize);
     this.#hash[e] = h;
-    this.#bucketOf[e] = h & (this.nBuckets - 1);
     this.#slotOf[e] = s;
     this.#pushHead(e);
     this.#count++;
@@ -564,7 +558,7 @@ export class HashMap extends MapBase {
       const cur = this.#find(key, 0, h);
       if (cur >= 0) {
         e = this.#next[cur];
-        b = this.#bucketOf[cur] + 1;
+        b = (this.#hash[cur] & (this.nBuckets - 1)) + 1;
       }
     }
     while (e < 0 && b < this.nBuckets) e = this.#heads[b++];

@@ -124,7 +124,7 @@ export class Region {
 
   /** Replace the bytes (per-run regions such as ctx and packet); nothing to do when they are the same. */
   rebind(u8: Uint8Array): void {
-    if (u8 === this.u8 && this.base === 0 && this.len === u8.length) return;
+    if (u8 === this.u8) return;
     this.u8 = u8;
     this.dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
     this.base = 0;
