@@ -649,7 +649,8 @@ Deno.test("jit: 1500 random programs of non-recursive functions (inlined), at ra
     );
     if (res.fault?.message.includes("instruction limit")) limits++;
   }
-  assert.equal(inlined, 1500, "every program is structured with its calls inlined");
+  // all but the few whose inlined `fast` would be too large for V8's optimising compiler (11 of these 1500)
+  assert.ok(inlined >= 1450, `structured with calls inlined: ${inlined} of 1500`);
   assert.ok(limits > 150, `limits ${limits}`);
 });
 
@@ -765,5 +766,26 @@ Deno.test("jit: a budget hand-over with r1 in a callee's frame still records tha
   for (let max = 1; max <= full.insnsExecuted + LONG; max++) {
     const a = interp.run({}, { maxInsns: max }), b = jit.run({}, { maxInsns: max });
     assert.deepEqual([b.r0, b.insnsExecuted, b.fault], [a.r0, a.insnsExecuted, a.fault], `budget ${max}`);
+  }
+});
+
+Deno.test("jit: inlining that would make `fast` too large for V8's optimising compiler keeps the switch form", () => {
+  // main: 200 iterations of `calls` calls of f; f: `body` ALU instructions
+  const prog = (calls: number, body: number) => {
+    const p: Insn[] = [I(0xb7, 6, 0, 0, 200)];
+    for (let c = 0; c < calls; c++) p.push(I(0x85, 0, 1, 0, calls - c + 2)); // call f
+    p.push(I(0x17, 6, 0, 0, 1), I(0x55, 6, 0, -(calls + 2), 0), EXIT);
+    for (let j = 0; j < body; j++) p.push(j % 2 ? I(0x0f, 0, 1, 0, 0) : I(0x07, 1, 0, 0, 3));
+    p.push(EXIT);
+    return Program.fromInsns(p);
+  };
+  const fastLen = (src: string) => src.includes("function fast(") ? src.length - src.indexOf("function fast(") : 0;
+  const small = new Jit(prog(4, 100)), wide = new Jit(prog(4, 200)), both = new Jit(prog(2, 300));
+  assert.ok(fastLen(small.source) > 0, "4 calls of 100 insns: inlined");
+  assert.equal(fastLen(wide.source), 0, "4 calls of 200 insns: the switch form");
+  assert.ok(fastLen(both.source) > 56 * 1024, "2 calls of 300: the switch form would be larger still, so `fast` stays");
+  for (const [p, j] of [[prog(4, 200), wide], [prog(4, 100), small]] as const) {
+    const a = new Interpreter(p).run({}, { regs: true }), b = j.run({}, { regs: true });
+    assert.deepEqual([b.r0, b.insnsExecuted, b.regs], [a.r0, a.insnsExecuted, a.regs]);
   }
 });

@@ -5,7 +5,7 @@
  * targets, the instruction after a jump, exit, local call or bad
  * instruction, and every sentinel slot). The factory defines up to two
  * functions over register locals:
- * - `precise(max, n, b)`: every block is a `case` of one
+ * - `precise(max, n, b, depth)`: every block is a `case` of one
  *   `for (;;) switch (b)` (block id = the leader's instruction index) in
  *   program order, so a fall-through or a not-taken branch falls into the
  *   next `case` without a dispatch and a block branching to its own start is
@@ -18,8 +18,9 @@
  *   fall-through is straight-line code. Local calls are inlined: the
  *   callee's body sits in a labeled block `C<n>` at the call site (its exits
  *   break out of it) between a save of r6..r10 and their restore, as the
- *   `switch` form's call and exit do; recursion, calls nested 8 deep or a
- *   large inlined size keep the `switch` form. `fast` has no dispatch and
+ *   `switch` form's call and exit do; recursion, calls nested 8 deep, a
+ *   large inlined size or an inlined `fast` too large for V8's optimising
+ *   compiler (see {@link FAST_MAX_SOURCE}) keep the `switch` form. `fast` has no dispatch and
  *   no cold paths merging into its loops, so V8 keeps its registers
  *   unboxed.
  *
@@ -248,8 +249,21 @@ interface CallLevel {
   ret: number;
 }
 
-/** Inlined size above which a program with local calls keeps the `switch` form. */
+/** Inlined size above which a program with local calls keeps the `switch` form (a bound on the call-tree walk). */
 const INLINE_MAX_INSNS = 16384;
+
+/**
+ * Characters of source above which V8 may not optimise a generated
+ * function: it optimises no function of more than 60 KiB of bytecode with
+ * TurboFan (`--max-optimized-bytecode-size`), and such a function runs in the
+ * lower tiers, 3-80 ns per instruction. Measured (Deno 2.9.6): ALU-only code
+ * was optimised up to 61 KB of source and not from 65 KB; load/store code up
+ * to 72 KB and not from 83 KB. With four calls of an ALU function inlined,
+ * `fast` of 65 KB ran at 83 ns per instruction, the `switch` form of the same
+ * program (43 KB) at 0.7-1.0 ns. So when inlining makes `fast` larger than
+ * this and `precise` is not, the program keeps the `switch` form.
+ */
+const FAST_MAX_SOURCE = 56 * 1024;
 
 /** Limit of blocks for the structured emitter (its nesting fixpoint is quadratic). */
 const STRUCTURE_MAX_BLOCKS = 400;
@@ -260,8 +274,10 @@ const STRUCTURE_MAX_BLOCKS = 400;
  * forward jump target (ending just before it, starting at or before every
  * source), starts widened until all regions nest. Null when that is
  * impossible (a jump into a loop past its header, overlapping loops), when
- * the program has local calls (dynamic returns), or when it is large; the
- * caller then uses the `switch` dispatch for the whole program.
+ * the blocks have local calls and `allowCalls` is false (the generator
+ * passes true: it structures each function and inlines the calls), or when
+ * it is large; the caller then uses the `switch` dispatch for the whole
+ * program.
  */
 export function structure(
   d: Decoded,
@@ -820,6 +836,7 @@ function precise(max, n, b, depth) {
     emit("return (max) => precise(max, 0, 0, 0);");
     return out.join("\n");
   }
+  const fastStart = out.length;
   emit(`function fast(max) {
   ${regDecl}
   let n = 0, t = 0, cHi = 0, cLen = 0, cB = 0, cDv = R.dv0, cR = stack[0];
@@ -827,6 +844,16 @@ function precise(max, n, b, depth) {
   run: {`);
   let inlined = 0;
   emitFunction(fns, 0, "", []);
+  const chars = (lines: string[]) => lines.reduce((k, line) => k + line.length, 0);
+  if (
+    fns.size > 1 && chars(out.slice(fastStart)) > FAST_MAX_SOURCE &&
+    chars(out) - chars(out.slice(fastStart)) <= FAST_MAX_SOURCE
+  ) {
+    // inlining made `fast` too large for V8's optimising compiler, and `precise` (calls not inlined) is not: use it
+    out.length = fastStart;
+    emit("return (max) => precise(max, 0, 0, 0);");
+    return out.join("\n");
+  }
   emit(`R.msg = "jit: fell off the structured program"; R.pc = 0;`);
   emit(`  }
   ${writeBack}
