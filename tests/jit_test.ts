@@ -4,8 +4,8 @@
 // helper output, faults (message and pc) and executed-instruction counts
 // must be identical.
 import assert from "node:assert/strict";
-import { createVm, Jit } from "../core/jit/mod.ts";
-import { Interpreter, type InterpreterOptions, type RunInput, type RunOptions } from "../core/vm/mod.ts";
+import { createVm, Jit, type JitOptions } from "../core/jit/mod.ts";
+import { Interpreter, type RunInput, type RunOptions } from "../core/vm/mod.ts";
 import { defaultHelpers, type HelperTable } from "../core/vm/mod.ts";
 import { ArrayMap, type BpfMap, HashMap } from "../core/maps/mod.ts";
 import { type Insn, mapDef, Program } from "../core/isa/mod.ts";
@@ -27,6 +27,8 @@ function freshMaps(): Map<number, BpfMap> {
 
 interface Case {
   prog: Program;
+  /** The JIT's split size (forces the chunked `precise`). */
+  maxFunctionChars?: number;
   input?: RunInput;
   run?: RunOptions;
   profile?: "modern" | "linux-3.18";
@@ -40,7 +42,11 @@ let compared = 0;
 function same(c: Case, label: string) {
   const results = (["interp", "jit"] as const).map((engine) => {
     const maps = (c.maps ?? freshMaps)();
-    const opts: InterpreterOptions = { profile: c.profile, resolveMap: (fd) => maps.get(fd) };
+    const opts: JitOptions = {
+      profile: c.profile,
+      resolveMap: (fd) => maps.get(fd),
+      maxFunctionChars: c.maxFunctionChars,
+    };
     if (c.helpers) opts.helpers = c.helpers();
     const e = createVm(c.prog, opts, engine);
     const r = e.run(c.input ?? {}, { clock: () => 123456789n, ...c.run, regs: true });
@@ -477,6 +483,38 @@ Deno.test("jit: 3000 seeded random programs (loops, memory, maps, helpers, calls
   assert.ok(compared > 3000);
 });
 
+Deno.test("jit: precise split into chunk functions (forced by a small size limit) agrees with the interpreter", () => {
+  const r = rng(90210);
+  let chunked = 0;
+  for (let i = 0; i < 2000; i++) {
+    const insns = randomProgram(r);
+    const prog = Program.fromInsns(insns);
+    const maxFunctionChars = 800 + r.int(6000);
+    if (/function chunk1\(max\)/.test(new Jit(prog, { maxFunctionChars }).source)) chunked++;
+    const maxInsns = r.chance(0.3) ? 1 + r.int(60) : 200 + r.int(3000);
+    const mem = r.chance(0.5) ? new Uint8Array(64).map((_, j) => j * 13) : undefined;
+    same({
+      prog,
+      maxFunctionChars,
+      input: mem ? { mem } : { ctx: new Uint8Array(16).fill(3) },
+      run: { maxInsns, seed: i },
+      profile: r.chance(0.15) ? "linux-3.18" : "modern",
+    }, `chunks #${i}: ${JSON.stringify(insns.map((x) => [x.code, x.dst, x.src, x.off, x.imm]))} max ${maxInsns}`);
+  }
+  assert.ok(chunked > 1000, `split into two chunks or more: ${chunked} of 2000`);
+  // a long loop body cut into blocks of at most 64 instructions, over many chunks, every budget around the end
+  const body = Array.from(
+    { length: 300 },
+    (_, j) => j % 3 ? I(0x07, j % 5, 0, 0, j) : I(0x7b, 10, j % 5, -8 * (1 + (j % 8)), 0),
+  );
+  const long = Program.fromInsns([I(0xb7, 6, 0, 0, 5), ...body, I(0x17, 6, 0, 0, 1), I(0x55, 6, 0, -302, 0), EXIT]);
+  assert.match(new Jit(long).source, /function chunk1\(max\)/, "split at the default size too");
+  const full = new Interpreter(long).run();
+  for (let max = full.insnsExecuted - 70; max <= full.insnsExecuted + 1; max++) {
+    same({ prog: long, run: { maxInsns: max } }, `long ${max}`);
+  }
+});
+
 Deno.test("jit: structured control flow (labeled loops/blocks) and the switch fallback agree with the interpreter", () => {
   const r = rng(77001);
   let structuredCount = 0, fallback = 0;
@@ -769,7 +807,7 @@ Deno.test("jit: a budget hand-over with r1 in a callee's frame still records tha
   }
 });
 
-Deno.test("jit: inlining that would make `fast` too large for V8's optimising compiler keeps the switch form", () => {
+Deno.test("jit: inlining that would make `fast` too large for V8's optimising compiler gives way to the switch form", () => {
   // main: 200 iterations of `calls` calls of f; f: `body` ALU instructions
   const prog = (calls: number, body: number) => {
     const p: Insn[] = [I(0xb7, 6, 0, 0, 200)];
@@ -783,8 +821,10 @@ Deno.test("jit: inlining that would make `fast` too large for V8's optimising co
   const small = new Jit(prog(4, 100)), wide = new Jit(prog(4, 200)), both = new Jit(prog(2, 300));
   assert.ok(fastLen(small.source) > 0, "4 calls of 100 insns: inlined");
   assert.equal(fastLen(wide.source), 0, "4 calls of 200 insns: the switch form");
-  assert.ok(fastLen(both.source) > 56 * 1024, "2 calls of 300: the switch form would be larger still, so `fast` stays");
-  for (const [p, j] of [[prog(4, 200), wide], [prog(4, 100), small]] as const) {
+  assert.doesNotMatch(wide.source, /function chunk/, "which fits in one function");
+  assert.equal(fastLen(both.source), 0, "2 calls of 300 insns: the switch form ...");
+  assert.match(both.source, /function chunk1\(max\)/, "... split into chunks");
+  for (const [p, j] of [[prog(4, 200), wide], [prog(4, 100), small], [prog(2, 300), both]] as const) {
     const a = new Interpreter(p).run({}, { regs: true }), b = j.run({}, { regs: true });
     assert.deepEqual([b.r0, b.insnsExecuted, b.regs], [a.r0, a.insnsExecuted, a.regs]);
   }

@@ -28,6 +28,16 @@
  * `precise` when the budget runs short, see below), else `precise` from
  * block 0.
  *
+ * ## Size
+ * V8 optimises no function of more than 60 KiB of bytecode; a larger one
+ * runs in its lower tiers at 3-80 ns per instruction, slower than the
+ * interpreter. So when `fast` would exceed {@link FAST_MAX_SOURCE}
+ * characters (about 700 ALU or 120 load/store instructions) it is not
+ * emitted, and a `precise` that large is split into chunk functions of at
+ * most 70 % of that size (blocks cut at {@link CHUNK_BLOCK_INSNS}
+ * instructions), each reloading the registers on entry and writing them back
+ * when control leaves it, with `precise` dispatching between them.
+ *
  * ## Instruction budget (identical counts to the interpreter)
  * In the `switch` form each block of `L` instructions starts with
  * `if ((n += L) > max)`. When the budget does not cover the whole block,
@@ -110,6 +120,13 @@ export interface CodegenOptions {
   legacy: boolean;
   /** Emit structured control flow (labeled loops and blocks) when possible (default true); false: `switch` dispatch only. */
   structured?: boolean;
+  /**
+   * Characters of source above which a generated function is too large for
+   * V8's optimising compiler (default {@link FAST_MAX_SOURCE}): an inlined
+   * `fast` that large gives way to `precise`, and a `precise` that large is
+   * split into chunk functions. Tests set it low to exercise the chunks.
+   */
+  maxFunctionChars?: number;
 }
 
 /** One basic block. */
@@ -180,7 +197,7 @@ function isTerminator(op: number): boolean {
 }
 
 /** Split a decoded program into basic blocks, in program order. */
-export function basicBlocks(d: Decoded): Block[] {
+export function basicBlocks(d: Decoded, maxLen = Infinity): Block[] {
   const leader = new Uint8Array(d.total);
   leader[0] = 1;
   for (let i = d.n; i < d.total; i++) leader[i] = 1;
@@ -205,7 +222,8 @@ export function basicBlocks(d: Decoded): Block[] {
         break;
       }
       pc += op === 0x18 ? 2 : 1;
-      if (leader[pc]) {
+      if (leader[pc] || insns.length >= maxLen) {
+        leader[pc] = 1; // a block cut at maxLen falls through into the next
         next = pc;
         break;
       }
@@ -264,6 +282,9 @@ const INLINE_MAX_INSNS = 16384;
  * this and `precise` is not, the program keeps the `switch` form.
  */
 const FAST_MAX_SOURCE = 56 * 1024;
+
+/** Most instructions of a block in the chunks of a split `precise` (longer blocks are cut, falling through). */
+const CHUNK_BLOCK_INSNS = 64;
 
 /** Limit of blocks for the structured emitter (its nesting fixpoint is quadratic). */
 const STRUCTURE_MAX_BLOCKS = 400;
@@ -803,19 +824,134 @@ b = ${d.tgt[i]}; continue run;`;
   const fixedRegions = `const e1 = R.regionAt(h1), eHi = e1 === null ? -1 : e1.hi, eDv = e1 === null ? R.dv0 : e1.dv;
   const eLen = e1 === null || e1.len >= 0x40000000 ? 0 : e1.len, sHi = stack[0].hi, sLen = stack[0].len, sDv = stack[0].dv;`;
   const writeBack = regs.map((r) => `lo[${r}] = l${r}; hi[${r}] = h${r};`).join(" ");
+  const maxChars = opts.maxFunctionChars ?? FAST_MAX_SOURCE;
+  let inlined = 0; // inlined calls so far (their label suffixes)
+  const chars = (lines: string[]) => lines.reduce((k, line) => k + line.length, 0);
   emit(`"use strict";
 const lo = R.lo, hi = R.hi, stack = R.stack, slow = R.slow;
 const frames = new Int32Array(${MAX_FRAMES * 11});
-let resumeAt = -1, resumeDepth = 0;
+let resumeAt = -1, resumeDepth = 0;`);
+  const preciseStart = out.length;
+  emitSwitchFunction(
+    "precise(max, n, b, depth)",
+    "",
+    blocks,
+    `R.msg = "jit: bad block id " + b; R.pc = b; break run;`,
+    "return n;",
+  );
+  const preciseFits = chars(out.slice(preciseStart)) <= maxChars;
+  const fns = structured ? functions() : null;
+  if (fns !== null) {
+    const fastStart = out.length;
+    emit(`function fast(max) {
+  ${regDecl}
+  let n = 0, t = 0, cHi = 0, cLen = 0, cB = 0, cDv = R.dv0, cR = stack[0];
+  ${fixedRegions}
+  run: {`);
+    emitFunction(fns, 0, "", []);
+    if (chars(out.slice(fastStart)) <= maxChars) {
+      emit(`R.msg = "jit: fell off the structured program"; R.pc = 0;`);
+      emit(`  }
+  ${writeBack}
+  return n;
+}
+return function run(max) {
+  resumeAt = -1;
+  const n = fast(max);
+  return resumeAt < 0 ? n : precise(max, n, resumeAt, resumeDepth);
+};`);
+      return out.join("\n");
+    }
+    // `fast` is too large for V8's optimising compiler: `precise` (calls not inlined), in chunks if need be
+    out.length = fastStart;
+  }
+  if (!preciseFits) {
+    out.length = preciseStart;
+    emitChunks();
+  }
+  emit("return (max) => precise(max, 0, 0, 0);");
+  return out.join("\n");
+
+  /**
+   * `precise` split into chunk functions of at most about 70 % of
+   * `maxChars` each (blocks cut at {@link CHUNK_BLOCK_INSNS} instructions),
+   * so that V8 optimises every one: each chunk is the `switch` over its
+   * blocks and their checked twins, reloading the registers on entry and
+   * writing them back when control leaves it; `precise` dispatches.
+   */
+  function emitChunks(): void {
+    const cut = basicBlocks(d, CHUNK_BLOCK_INSNS);
+    const limit = maxChars * 0.7;
+    const chunks: Block[][] = [];
+    let cur: Block[] = [], size = 0;
+    for (const blk of cut) {
+      const mark = out.length;
+      emitSwitch([blk]);
+      emitTwin(blk);
+      const k = chars(out.splice(mark));
+      if (cur.length > 0 && size + k > limit) chunks.push(cur), cur = [], size = 0;
+      cur.push(blk);
+      size += k;
+    }
+    if (cur.length > 0) chunks.push(cur);
+    // control leaves a chunk only for a block (a block's checked twin is in the same chunk)
+    const chunkOf = new Int32Array(d.total).fill(-1);
+    chunks.forEach((c, k) => {
+      for (const blk of c) chunkOf[blk.start] = k;
+    });
+    chunks.forEach((c, k) =>
+      emitSwitchFunction(
+        `chunk${k}(max)`,
+        "let n = cn, b = cb, depth = cdepth;",
+        c,
+        `${writeBack} cn = n; cb = b; cdepth = depth; return true;`,
+        "cn = n;\n  return false;",
+      )
+    );
+    emit(`const chunkOf = new Int32Array([${chunkOf.join(",")}]);
+const chunks = [${chunks.map((_, k) => `chunk${k}`).join(", ")}];
+let cn = 0, cb = 0, cdepth = 0;
 function precise(max, n, b, depth) {
+  cn = n, cb = b, cdepth = depth;
+  for (;;) {
+    const k = cb >= 0 && cb < chunkOf.length ? chunkOf[cb] : -1;
+    if (k < 0) { R.msg = "jit: bad block id " + cb; R.pc = cb; break; }
+    if (!chunks[k](max)) break;
+  }
+  return cn;
+}`);
+  }
+
+  /**
+   * A function `signature` that runs the blocks of `list` (and their checked
+   * twins) over register locals: `prologue`, the `switch` with `dflt` as its
+   * default case, then (once the run is over) the write-back and `epilogue`.
+   */
+  function emitSwitchFunction(
+    signature: string,
+    prologue: string,
+    list: Block[],
+    dflt: string,
+    epilogue: string,
+  ): void {
+    emit(`function ${signature} {${prologue ? `\n  ${prologue}` : ""}
   ${regDecl}
   let t = 0, cHi = 0, cLen = 0, cB = 0, cDv = R.dv0, cR = stack[0];
   ${fixedRegions}
   run: for (;;) {
     switch (b) {`);
-  emitSwitch();
-  // checked twins: always end in the limit fault inside the block
-  for (const blk of blocks) {
+    emitSwitch(list);
+    for (const blk of list) emitTwin(blk);
+    emit(`default: ${dflt}
+    }
+  }
+  ${writeBack}
+  ${epilogue}
+}`);
+  }
+
+  /** The checked twin of `blk` (case `SLOW + start`): a budget check per instruction, ending in the limit fault. */
+  function emitTwin(blk: Block): void {
     emit(`case ${SLOW + blk.start}: {`);
     const L = blk.insns.length;
     for (let j = 0; j < L; j++) {
@@ -825,46 +961,6 @@ function precise(max, n, b, depth) {
     }
     emit(`R.msg = "jit: budget twin of block ${blk.start} ran past its end"; R.pc = ${blk.start}; break run; }`);
   }
-  emit(`default: R.msg = "jit: bad block id " + b; R.pc = b; break run;
-    }
-  }
-  ${writeBack}
-  return n;
-}`);
-  const fns = structured ? functions() : null;
-  if (fns === null) {
-    emit("return (max) => precise(max, 0, 0, 0);");
-    return out.join("\n");
-  }
-  const fastStart = out.length;
-  emit(`function fast(max) {
-  ${regDecl}
-  let n = 0, t = 0, cHi = 0, cLen = 0, cB = 0, cDv = R.dv0, cR = stack[0];
-  ${fixedRegions}
-  run: {`);
-  let inlined = 0;
-  emitFunction(fns, 0, "", []);
-  const chars = (lines: string[]) => lines.reduce((k, line) => k + line.length, 0);
-  if (
-    fns.size > 1 && chars(out.slice(fastStart)) > FAST_MAX_SOURCE &&
-    chars(out) - chars(out.slice(fastStart)) <= FAST_MAX_SOURCE
-  ) {
-    // inlining made `fast` too large for V8's optimising compiler, and `precise` (calls not inlined) is not: use it
-    out.length = fastStart;
-    emit("return (max) => precise(max, 0, 0, 0);");
-    return out.join("\n");
-  }
-  emit(`R.msg = "jit: fell off the structured program"; R.pc = 0;`);
-  emit(`  }
-  ${writeBack}
-  return n;
-}
-return function run(max) {
-  resumeAt = -1;
-  const n = fast(max);
-  return resumeAt < 0 ? n : precise(max, n, resumeAt, resumeDepth);
-};`);
-  return out.join("\n");
 
   /**
    * Structured block code (count and body, without the terminator). At a
@@ -1045,16 +1141,17 @@ return function run(max) {
   }
 
   /**
-   * Every block as a `case` of the dispatch `switch`, with its own budget
-   * check (the function `precise`): the whole program when it has local
-   * calls or irreducible flow, else the precise copy of the structured
-   * program that runs once the budget is about to run out.
+   * The blocks of `list` as `case`s of the dispatch `switch`, each with its
+   * own budget check (the function `precise`, or one of its chunks): the
+   * whole program when it has local calls or irreducible flow, else the
+   * precise copy of the structured program that runs once the budget is
+   * about to run out. A block falls through only into the next of `list`.
    */
-  function emitSwitch(): void {
-    for (let bi = 0; bi < blocks.length; bi++) {
-      const blk = blocks[bi];
+  function emitSwitch(list: Block[]): void {
+    for (let bi = 0; bi < list.length; bi++) {
+      const blk = list[bi];
       const L = blk.insns.length;
-      const nextStart = bi + 1 < blocks.length ? blocks[bi + 1].start : -1;
+      const nextStart = bi + 1 < list.length ? list[bi + 1].start : -1;
       const last = blk.insns[L - 1];
       const lastOp = d.op[last];
       const endsWithTerm = isTerminator(lastOp);

@@ -5,8 +5,8 @@
  */
 import type { Program } from "../isa/mod.ts";
 import type { BpfMap } from "../maps/mod.ts";
-import { Interpreter, type InterpreterOptions, type RunInput, type RunOptions, type RunResult } from "../vm/mod.ts";
-import { Jit } from "./jit.ts";
+import { Interpreter, type RunInput, type RunOptions, type RunResult } from "../vm/mod.ts";
+import { Jit, type JitOptions } from "./jit.ts";
 
 /** The execution engines. */
 export type VmEngineName = "interp" | "jit";
@@ -19,7 +19,7 @@ export interface VmEngine {
   run(input?: RunInput, opts?: RunOptions): RunResult;
 }
 
-/** Prepare `prog` for running on engine `name` (default `jit`). */
-export function createVm(prog: Program, opts: InterpreterOptions = {}, name: VmEngineName = "jit"): VmEngine {
+/** Prepare `prog` for running on engine `name` (default `jit`; the interpreter ignores the JIT's own options). */
+export function createVm(prog: Program, opts: JitOptions = {}, name: VmEngineName = "jit"): VmEngine {
   return name === "interp" ? new Interpreter(prog, opts) : new Jit(prog, opts);
 }

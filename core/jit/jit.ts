@@ -57,6 +57,16 @@ function factoryFor(src: string): Factory {
   return f;
 }
 
+/** Options of {@link Jit}: the interpreter's, and a code-size knob. */
+export interface JitOptions extends InterpreterOptions {
+  /**
+   * Characters of generated source above which a function is split (or an
+   * inlined form given up) so that V8 optimises it; the default (56 KiB)
+   * stays below V8's limit. Tests set it low to exercise the split form.
+   */
+  maxFunctionChars?: number;
+}
+
 /** The state the generated code reads and writes (internal; exported for the JSDoc of {@link Jit.source}). */
 export interface JitRuntime {
   /** Register file, low words (helpers and entry/exit). */
@@ -133,7 +143,7 @@ export class Jit {
   readonly #env: HelperEnv;
 
   /** Decode and compile `prog`. Never throws for a bad program: bad instructions fault when executed. */
-  constructor(prog: Program, opts: InterpreterOptions = {}) {
+  constructor(prog: Program, opts: JitOptions = {}) {
     const t0 = performance.now();
     this.prog = prog;
     this.profile = opts.profile ?? "modern";
@@ -144,7 +154,7 @@ export class Jit {
     this.#R = this.#makeRuntime();
     this.#rt = new HelperRuntime(this.#R.lo, this.#R.hi, this.#space, this.maps);
     this.#env = this.#rt.env;
-    this.source = generate(d, { legacy: this.profile === "linux-3.18" });
+    this.source = generate(d, { legacy: this.profile === "linux-3.18", maxFunctionChars: opts.maxFunctionChars });
     this.#fn = factoryFor(this.source)(this.#R, mulhiu, bswap32);
     this.compileMs = performance.now() - t0;
   }
