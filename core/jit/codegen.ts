@@ -35,8 +35,9 @@
  * characters (about 700 ALU or 120 load/store instructions) it is not
  * emitted, and a `precise` that large is split into chunk functions of at
  * most 70 % of that size (blocks cut at {@link CHUNK_BLOCK_INSNS}
- * instructions), each reloading the registers on entry and writing them back
- * when control leaves it, with `precise` dispatching between them.
+ * instructions; the checked twins in chunks of their own), each reloading
+ * the registers on entry and writing them back when control leaves it, with
+ * `precise` dispatching between them.
  *
  * ## Instruction budget (identical counts to the interpreter)
  * In the `switch` form each block of `L` instructions starts with
@@ -836,6 +837,7 @@ let resumeAt = -1, resumeDepth = 0;`);
     "precise(max, n, b, depth)",
     "",
     blocks,
+    blocks,
     `R.msg = "jit: bad block id " + b; R.pc = b; break run;`,
     "return n;",
   );
@@ -875,39 +877,46 @@ return function run(max) {
   /**
    * `precise` split into chunk functions of at most about 70 % of
    * `maxChars` each (blocks cut at {@link CHUNK_BLOCK_INSNS} instructions),
-   * so that V8 optimises every one: each chunk is the `switch` over its
-   * blocks and their checked twins, reloading the registers on entry and
+   * so that V8 optimises every one: each chunk is the `switch` over some
+   * blocks, or over some checked twins, reloading the registers on entry and
    * writing them back when control leaves it; `precise` dispatches.
    */
   function emitChunks(): void {
     const cut = basicBlocks(d, CHUNK_BLOCK_INSNS);
     const limit = maxChars * 0.7;
-    const chunks: Block[][] = [];
-    let cur: Block[] = [], size = 0;
-    for (const blk of cut) {
-      const mark = out.length;
-      emitSwitch([blk]);
-      emitTwin(blk);
-      const k = chars(out.splice(mark));
-      if (cur.length > 0 && size + k > limit) chunks.push(cur), cur = [], size = 0;
-      cur.push(blk);
-      size += k;
-    }
-    if (cur.length > 0) chunks.push(cur);
-    // control leaves a chunk only for a block (a block's checked twin is in the same chunk)
-    const chunkOf = new Int32Array(d.total).fill(-1);
+    // the blocks in chunks of their own, the checked twins (cold: entered when the budget runs out) in others
+    const group = (emitOne: (blk: Block) => void): Block[][] => {
+      const groups: Block[][] = [];
+      let cur: Block[] = [], size = 0;
+      for (const blk of cut) {
+        const mark = out.length;
+        emitOne(blk);
+        const k = chars(out.splice(mark));
+        if (cur.length > 0 && size + k > limit) groups.push(cur), cur = [], size = 0;
+        cur.push(blk);
+        size += k;
+      }
+      if (cur.length > 0) groups.push(cur);
+      return groups;
+    };
+    const main = group((blk) => emitSwitch([blk])), twins = group(emitTwin);
+    const chunkOf = new Int32Array(2 * d.total).fill(-1); // block id (twin: SLOW + leader) → chunk
+    const chunks = [
+      ...main.map((c) => ({ cases: c, twins: [] as Block[] })),
+      ...twins.map((c) => ({ cases: [], twins: c })),
+    ];
     chunks.forEach((c, k) => {
-      for (const blk of c) chunkOf[blk.start] = k;
-    });
-    chunks.forEach((c, k) =>
+      for (const blk of c.cases) chunkOf[blk.start] = k;
+      for (const blk of c.twins) chunkOf[SLOW + blk.start] = k;
       emitSwitchFunction(
         `chunk${k}(max)`,
         "let n = cn, b = cb, depth = cdepth;",
-        c,
+        c.cases,
+        c.twins,
         `${writeBack} cn = n; cb = b; cdepth = depth; return true;`,
         "cn = n;\n  return false;",
-      )
-    );
+      );
+    });
     emit(`const chunkOf = new Int32Array([${chunkOf.join(",")}]);
 const chunks = [${chunks.map((_, k) => `chunk${k}`).join(", ")}];
 let cn = 0, cb = 0, cdepth = 0;
@@ -923,14 +932,16 @@ function precise(max, n, b, depth) {
   }
 
   /**
-   * A function `signature` that runs the blocks of `list` (and their checked
-   * twins) over register locals: `prologue`, the `switch` with `dflt` as its
-   * default case, then (once the run is over) the write-back and `epilogue`.
+   * A function `signature` that runs the blocks of `list` and the checked
+   * twins of `twins` over register locals: `prologue`, the `switch` with
+   * `dflt` as its default case, then (once the run is over) the write-back
+   * and `epilogue`.
    */
   function emitSwitchFunction(
     signature: string,
     prologue: string,
     list: Block[],
+    twins: Block[],
     dflt: string,
     epilogue: string,
   ): void {
@@ -941,7 +952,7 @@ function precise(max, n, b, depth) {
   run: for (;;) {
     switch (b) {`);
     emitSwitch(list);
-    for (const blk of list) emitTwin(blk);
+    for (const blk of twins) emitTwin(blk);
     emit(`default: ${dflt}
     }
   }
