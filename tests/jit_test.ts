@@ -28,7 +28,7 @@ function freshMaps(): Map<number, BpfMap> {
 interface Case {
   prog: Program;
   /** The JIT's split size (forces the chunked `precise`). */
-  maxFunctionChars?: number;
+  maxFunctionTokens?: number;
   input?: RunInput;
   run?: RunOptions;
   profile?: "modern" | "linux-3.18";
@@ -45,7 +45,7 @@ function same(c: Case, label: string) {
     const opts: JitOptions = {
       profile: c.profile,
       resolveMap: (fd) => maps.get(fd),
-      maxFunctionChars: c.maxFunctionChars,
+      maxFunctionTokens: c.maxFunctionTokens,
     };
     if (c.helpers) opts.helpers = c.helpers();
     const e = createVm(c.prog, opts, engine);
@@ -489,13 +489,13 @@ Deno.test("jit: precise split into chunk functions (forced by a small size limit
   for (let i = 0; i < 2000; i++) {
     const insns = randomProgram(r);
     const prog = Program.fromInsns(insns);
-    const maxFunctionChars = 800 + r.int(6000);
-    if (/function chunk1\(max\)/.test(new Jit(prog, { maxFunctionChars }).source)) chunked++;
+    const maxFunctionTokens = 400 + r.int(3000);
+    if (/function chunk1\(max\)/.test(new Jit(prog, { maxFunctionTokens }).source)) chunked++;
     const maxInsns = r.chance(0.3) ? 1 + r.int(60) : 200 + r.int(3000);
     const mem = r.chance(0.5) ? new Uint8Array(64).map((_, j) => j * 13) : undefined;
     same({
       prog,
-      maxFunctionChars,
+      maxFunctionTokens,
       input: mem ? { mem } : { ctx: new Uint8Array(16).fill(3) },
       run: { maxInsns, seed: i },
       profile: r.chance(0.15) ? "linux-3.18" : "modern",
@@ -687,7 +687,7 @@ Deno.test("jit: 1500 random programs of non-recursive functions (inlined), at ra
     );
     if (res.fault?.message.includes("instruction limit")) limits++;
   }
-  // all but the few whose inlined `fast` would be too large for V8's optimising compiler (11 of these 1500)
+  // all but the few whose inlined `fast` would be too large for V8's optimising compiler (4 of these 1500)
   assert.ok(inlined >= 1450, `structured with calls inlined: ${inlined} of 1500`);
   assert.ok(limits > 150, `limits ${limits}`);
 });

@@ -20,7 +20,7 @@
  *   break out of it) between a save of r6..r10 and their restore, as the
  *   `switch` form's call and exit do; recursion, calls nested 8 deep, a
  *   large inlined size or an inlined `fast` too large for V8's optimising
- *   compiler (see {@link FAST_MAX_SOURCE}) keep the `switch` form. `fast` has no dispatch and
+ *   compiler (see {@link FUNCTION_MAX_TOKENS}) keep the `switch` form. `fast` has no dispatch and
  *   no cold paths merging into its loops, so V8 keeps its registers
  *   unboxed.
  *
@@ -31,8 +31,8 @@
  * ## Size
  * V8 optimises no function of more than 60 KiB of bytecode; a larger one
  * runs in its lower tiers at 3-80 ns per instruction, slower than the
- * interpreter. So when `fast` would exceed {@link FAST_MAX_SOURCE}
- * characters (about 700 ALU or 120 load/store instructions) it is not
+ * interpreter. So when `fast` would exceed {@link FUNCTION_MAX_TOKENS}
+ * tokens of source (about 600 ALU or 110 load/store instructions) it is not
  * emitted, and a `precise` that large is split into chunk functions of at
  * most 70 % of that size (blocks cut at {@link CHUNK_BLOCK_INSNS}
  * instructions; the checked twins in chunks of their own), each reloading
@@ -122,12 +122,12 @@ export interface CodegenOptions {
   /** Emit structured control flow (labeled loops and blocks) when possible (default true); false: `switch` dispatch only. */
   structured?: boolean;
   /**
-   * Characters of source above which a generated function is too large for
-   * V8's optimising compiler (default {@link FAST_MAX_SOURCE}): an inlined
-   * `fast` that large gives way to `precise`, and a `precise` that large is
-   * split into chunk functions. Tests set it low to exercise the chunks.
+   * Tokens of source above which a generated function is too large for V8's
+   * optimising compiler (default {@link FUNCTION_MAX_TOKENS}): a `fast` that
+   * large gives way to `precise`, and a `precise` that large is split into
+   * chunk functions. Tests set it low to exercise the chunks.
    */
-  maxFunctionChars?: number;
+  maxFunctionTokens?: number;
 }
 
 /** One basic block. */
@@ -272,17 +272,38 @@ interface CallLevel {
 const INLINE_MAX_INSNS = 16384;
 
 /**
- * Characters of source above which V8 may not optimise a generated
- * function: it optimises no function of more than 60 KiB of bytecode with
- * TurboFan (`--max-optimized-bytecode-size`), and such a function runs in the
- * lower tiers, 3-80 ns per instruction. Measured (Deno 2.9.6): ALU-only code
- * was optimised up to 61 KB of source and not from 65 KB; load/store code up
- * to 72 KB and not from 83 KB. With four calls of an ALU function inlined,
- * `fast` of 65 KB ran at 83 ns per instruction, the `switch` form of the same
- * program (43 KB) at 0.7-1.0 ns. So when inlining makes `fast` larger than
- * this and `precise` is not, the program keeps the `switch` form.
+ * Tokens of source (see {@link tokens}) above which V8 may not optimise a
+ * generated function: it optimises no function of more than 60 KiB of
+ * bytecode with TurboFan (`--max-optimized-bytecode-size`), and such a
+ * function runs in the lower tiers, 3-80 ns per instruction. Measured (Deno
+ * 2.9.6), a loop of ALU instructions was optimised at 31 300 tokens of
+ * source (62 KB) and not at 33 600 (67 KB); a loop of loads and stores at
+ * 32 700 tokens (72 KB) and not at 35 400 (78 KB): tokens, unlike
+ * characters, give one bound for both. With four calls of an ALU function
+ * inlined, `fast` over the bound ran at 83 ns per instruction, the `switch`
+ * form of the same program at 0.7-1.0 ns.
  */
-const FAST_MAX_SOURCE = 56 * 1024;
+const FUNCTION_MAX_TOKENS = 30000;
+
+/**
+ * The number of tokens of JavaScript source `s` (identifiers, numbers and
+ * punctuation characters; a close enough measure of its bytecode size).
+ */
+function tokens(s: string): number {
+  let k = 0, inWord = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const word = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36;
+    if (word) {
+      if (!inWord) k++;
+      inWord = true;
+    } else {
+      inWord = false;
+      if (c > 32) k++;
+    }
+  }
+  return k;
+}
 
 /** Most instructions of a block in the chunks of a split `precise` (longer blocks are cut, falling through). */
 const CHUNK_BLOCK_INSNS = 64;
@@ -825,9 +846,9 @@ b = ${d.tgt[i]}; continue run;`;
   const fixedRegions = `const e1 = R.regionAt(h1), eHi = e1 === null ? -1 : e1.hi, eDv = e1 === null ? R.dv0 : e1.dv;
   const eLen = e1 === null || e1.len >= 0x40000000 ? 0 : e1.len, sHi = stack[0].hi, sLen = stack[0].len, sDv = stack[0].dv;`;
   const writeBack = regs.map((r) => `lo[${r}] = l${r}; hi[${r}] = h${r};`).join(" ");
-  const maxChars = opts.maxFunctionChars ?? FAST_MAX_SOURCE;
+  const maxTokens = opts.maxFunctionTokens ?? FUNCTION_MAX_TOKENS;
   let inlined = 0; // inlined calls so far (their label suffixes)
-  const chars = (lines: string[]) => lines.reduce((k, line) => k + line.length, 0);
+  const size = (lines: string[]) => lines.reduce((k, line) => k + tokens(line), 0);
   emit(`"use strict";
 const lo = R.lo, hi = R.hi, stack = R.stack, slow = R.slow;
 const frames = new Int32Array(${MAX_FRAMES * 11});
@@ -841,7 +862,7 @@ let resumeAt = -1, resumeDepth = 0;`);
     `R.msg = "jit: bad block id " + b; R.pc = b; break run;`,
     "return n;",
   );
-  const preciseFits = chars(out.slice(preciseStart)) <= maxChars;
+  const preciseFits = size(out.slice(preciseStart)) <= maxTokens;
   const fns = structured ? functions() : null;
   if (fns !== null) {
     const fastStart = out.length;
@@ -851,7 +872,7 @@ let resumeAt = -1, resumeDepth = 0;`);
   ${fixedRegions}
   run: {`);
     emitFunction(fns, 0, "", []);
-    if (chars(out.slice(fastStart)) <= maxChars) {
+    if (size(out.slice(fastStart)) <= maxTokens) {
       emit(`R.msg = "jit: fell off the structured program"; R.pc = 0;`);
       emit(`  }
   ${writeBack}
@@ -876,25 +897,25 @@ return function run(max) {
 
   /**
    * `precise` split into chunk functions of at most about 70 % of
-   * `maxChars` each (blocks cut at {@link CHUNK_BLOCK_INSNS} instructions),
+   * `maxTokens` each (blocks cut at {@link CHUNK_BLOCK_INSNS} instructions),
    * so that V8 optimises every one: each chunk is the `switch` over some
    * blocks, or over some checked twins, reloading the registers on entry and
    * writing them back when control leaves it; `precise` dispatches.
    */
   function emitChunks(): void {
     const cut = basicBlocks(d, CHUNK_BLOCK_INSNS);
-    const limit = maxChars * 0.7;
+    const limit = maxTokens * 0.7;
     // the blocks in chunks of their own, the checked twins (cold: entered when the budget runs out) in others
     const group = (emitOne: (blk: Block) => void): Block[][] => {
       const groups: Block[][] = [];
-      let cur: Block[] = [], size = 0;
+      let cur: Block[] = [], total = 0;
       for (const blk of cut) {
         const mark = out.length;
         emitOne(blk);
-        const k = chars(out.splice(mark));
-        if (cur.length > 0 && size + k > limit) groups.push(cur), cur = [], size = 0;
+        const k = size(out.splice(mark));
+        if (cur.length > 0 && total + k > limit) groups.push(cur), cur = [], total = 0;
         cur.push(blk);
-        size += k;
+        total += k;
       }
       if (cur.length > 0) groups.push(cur);
       return groups;

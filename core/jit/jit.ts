@@ -60,11 +60,11 @@ function factoryFor(src: string): Factory {
 /** Options of {@link Jit}: the interpreter's, and a code-size knob. */
 export interface JitOptions extends InterpreterOptions {
   /**
-   * Characters of generated source above which a function is split (or an
-   * inlined form given up) so that V8 optimises it; the default (56 KiB)
+   * Tokens of generated source above which a function is split (or an
+   * inlined form given up) so that V8 optimises it; the default (30 000)
    * stays below V8's limit. Tests set it low to exercise the split form.
    */
-  maxFunctionChars?: number;
+  maxFunctionTokens?: number;
 }
 
 /** The state the generated code reads and writes (internal; exported for the JSDoc of {@link Jit.source}). */
@@ -154,7 +154,7 @@ export class Jit {
     this.#R = this.#makeRuntime();
     this.#rt = new HelperRuntime(this.#R.lo, this.#R.hi, this.#space, this.maps);
     this.#env = this.#rt.env;
-    this.source = generate(d, { legacy: this.profile === "linux-3.18", maxFunctionChars: opts.maxFunctionChars });
+    this.source = generate(d, { legacy: this.profile === "linux-3.18", maxFunctionTokens: opts.maxFunctionTokens });
     this.#fn = factoryFor(this.source)(this.#R, mulhiu, bswap32);
     this.compileMs = performance.now() - t0;
   }
