@@ -503,7 +503,7 @@ export function generate(d: Decoded, opts: CodegenOptions): string {
   const SLU = (i: number) => (isConst(i) ? `${CL(i) >>> 0}` : `(l${d.src[i]} >>> 0)`);
   const SHU = (i: number) => (isConst(i) ? `${CH(i) >>> 0}` : `(h${d.src[i]} >>> 0)`);
   const regs = Array.from({ length: 11 }, (_, r) => r);
-  const spill = regs.map((r) => `lo[${r}] = l${r}; hi[${r}] = h${r};`).join(" ");
+  const writeBack = regs.map((r) => `lo[${r}] = l${r}; hi[${r}] = h${r};`).join(" ");
   const reload = regs.map((r) => `l${r} = lo[${r}]; h${r} = hi[${r}];`).join(" ");
 
   /** Jump condition of a conditional jump at i. */
@@ -724,7 +724,7 @@ else ${L} = ${isDiv ? "((a / b) >>> 0) | 0" : "(a % b) | 0"}; ${z} }`;
       case 0x18:
         return `${L} = ${sl}; ${H} = ${sh};`;
       case 0x85:
-        return `${spill}
+        return `${writeBack}
 { const ok = R.call(${i}); ${reload} cHi = 0; cLen = 0; if (!ok) { ${stop} } }`;
       // loads
       case 0x79:
@@ -845,7 +845,6 @@ b = ${d.tgt[i]}; continue run;`;
   // the regions of the two fast memory paths, fixed for the run: where r1 points at entry, and stack frame 0
   const fixedRegions = `const e1 = R.regionAt(h1), eHi = e1 === null ? -1 : e1.hi, eDv = e1 === null ? R.dv0 : e1.dv;
   const eLen = e1 === null || e1.len >= 0x40000000 ? 0 : e1.len, sHi = stack[0].hi, sLen = stack[0].len, sDv = stack[0].dv;`;
-  const writeBack = regs.map((r) => `lo[${r}] = l${r}; hi[${r}] = h${r};`).join(" ");
   const maxTokens = opts.maxFunctionTokens ?? FUNCTION_MAX_TOKENS;
   let inlined = 0; // inlined calls so far (their label suffixes)
   const size = (lines: string[]) => lines.reduce((k, line) => k + tokens(line), 0);
@@ -1032,11 +1031,11 @@ function precise(max, n, b, depth) {
    * {@link INLINE_MAX_INSNS} instructions.
    */
   function functions(): Map<number, Fn> | null {
-    const starts = new Set<number>([0]);
+    const starts = new Set<number>([0]), leaders = new Set(blocks.map((b) => b.start));
     for (let i = 0; i < d.n; i++) {
       if (d.op[i] !== CALL_LOCAL) continue;
       const t = d.tgt[i];
-      if (t >= d.n || !blocks.some((b) => b.start === t)) return null;
+      if (t >= d.n || !leaders.has(t)) return null;
       starts.add(t);
     }
     const sorted = [...starts].sort((a, b) => a - b);
