@@ -751,11 +751,24 @@ Deno.test("runs of one engine are independent: an input given once is absent in 
     I(0x7a, 3, 0, -8, 99),
     EXIT,
   ]);
+  // main: call f twice, r0 = the sum of its results; f: lock *(u64 *)(r10 - 8) += 5; r0 = *(u64 *)(r10 - 8)
+  const atomic = Program.fromInsns([
+    I(0x85, 0, 1, 0, 4),
+    I(0xbf, 6, 0, 0, 0),
+    I(0x85, 0, 1, 0, 2),
+    I(0x0f, 0, 6, 0, 0),
+    EXIT,
+    I(0xb7, 1, 0, 0, 5), // f
+    I(0xdb, 10, 1, -8, 0),
+    I(0x79, 0, 10, -8, 0),
+    EXIT,
+  ]);
   for (const engine of ["interp", "jit"] as const) {
     const m = createVm(readMem, {}, engine), c = createVm(readCtx, {}, engine), k = createVm(calls, {}, engine);
-    const p = createVm(skb, {}, engine), g = createVm(forged, {}, engine);
+    const p = createVm(skb, {}, engine), g = createVm(forged, {}, engine), x = createVm(atomic, {}, engine);
     for (let round = 0; round < 3; round++) {
       assert.equal(g.run({}).r0, 0n, `${engine}: frame 1 reads zero at the start of run ${round}`);
+      assert.equal(x.run({}).r0, 10n, `${engine}: an atomic add leaves the frame to be zeroed by the next call`);
       assert.equal(p.run({ data: new Uint8Array(60 + round) }).r0, BigInt(60 + round), `${engine}: fresh __sk_buff`);
       assert.equal(p.run({ ctx: new Uint8Array(8).fill(1) }).r0, 0x0101010101010101n, `${engine}: a ctx of its own`);
       assert.equal(m.run({ mem: Uint8Array.of(7 + round) }).r0, BigInt(7 + round), `${engine}: mem given`);
