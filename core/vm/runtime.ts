@@ -2,8 +2,9 @@
  * The per-run state helpers see, shared by the interpreter and the JIT: the
  * {@link HelperEnv} over an engine's register halves and address space, map
  * value regions (one per hash map value a lookup hands out, mapped on its
- * first use in a run), the run's RCU read-side critical section over the program's maps,
- * trace output, the seeded `get_prandom_u32` state and the clock.
+ * first use in a run), the run's RCU read-side critical section over the
+ * program's maps, trace output, the seeded `get_prandom_u32` state, the
+ * clock, and the set-up and result of a run for both engines.
  *
  * @module
  */
