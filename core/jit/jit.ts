@@ -45,14 +45,25 @@ type Factory = (R: JitRuntime, mulhiu: (a: number, b: number) => number, bswap32
 ) => number;
 
 const factoryCache = new Map<string, Factory>();
-const FACTORY_CACHE_MAX = 256;
+/** Most factories kept, and most characters of source in all of them (a 4000-instruction program is ~2.4 MB). */
+const FACTORY_CACHE_MAX = 256, FACTORY_CACHE_MAX_CHARS = 32 * 1024 * 1024;
+let factoryCacheChars = 0;
 
 function factoryFor(src: string): Factory {
   let f = factoryCache.get(src);
   if (f === undefined) {
     f = new Function("R", "mulhiu", "bswap32", src) as Factory;
-    if (factoryCache.size >= FACTORY_CACHE_MAX) factoryCache.delete(factoryCache.keys().next().value!);
+    // the oldest entries go first
+    while (
+      factoryCache.size > 0 &&
+      (factoryCache.size >= FACTORY_CACHE_MAX || factoryCacheChars + src.length > FACTORY_CACHE_MAX_CHARS)
+    ) {
+      const oldest = factoryCache.keys().next().value!;
+      factoryCacheChars -= oldest.length;
+      factoryCache.delete(oldest);
+    }
     factoryCache.set(src, f);
+    factoryCacheChars += src.length;
   }
   return f;
 }
