@@ -848,6 +848,9 @@ b = ${d.tgt[i]}; continue run;`;
   const maxTokens = opts.maxFunctionTokens ?? FUNCTION_MAX_TOKENS;
   let inlined = 0; // inlined calls so far (their label suffixes)
   const size = (lines: string[]) => lines.reduce((k, line) => k + tokens(line), 0);
+  // a token is at least one character: short code fits without being tokenized
+  const fits = (lines: string[]) =>
+    lines.reduce((k, line) => k + line.length, 0) <= maxTokens || size(lines) <= maxTokens;
   emit(`"use strict";
 const lo = R.lo, hi = R.hi, stack = R.stack, slow = R.slow;
 const frames = new Int32Array(${MAX_FRAMES * 11});
@@ -861,7 +864,7 @@ let resumeAt = -1, resumeDepth = 0;`);
     `R.msg = "jit: bad block id " + b; R.pc = b; break run;`,
     "return n;",
   );
-  const preciseFits = size(out.slice(preciseStart)) <= maxTokens;
+  const preciseFits = fits(out.slice(preciseStart));
   const fns = structured ? functions() : null;
   if (fns !== null) {
     const fastStart = out.length;
@@ -871,7 +874,7 @@ let resumeAt = -1, resumeDepth = 0;`);
   ${fixedRegions}
   run: {`);
     emitFunction(fns, 0, "", []);
-    if (size(out.slice(fastStart)) <= maxTokens) {
+    if (fits(out.slice(fastStart))) {
       emit(`R.msg = "jit: fell off the structured program"; R.pc = 0;`);
       emit(`  }
   ${writeBack}
