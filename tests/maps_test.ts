@@ -285,6 +285,16 @@ Deno.test("hash: an update whose value is in the map's own chunk (memmove, overl
   assert.deepEqual(Array.from(m.lookup(le(2n, 4))), [9, 10, 11, 12, 13, 14, 15, 16, 0, 0, 0, 0, 0, 0, 0, 0]);
 });
 
+Deno.test("array: an update whose value is in the map's own values (memmove, overlapping the destination)", () => {
+  const a = createMap({ mapType: 2, keySize: 4, valueSize: 16, maxEntries: 2 });
+  a.update(le(0n, 4), Uint8Array.from({ length: 16 }, (_, i) => i + 1));
+  a.update(le(1n, 4), Uint8Array.from({ length: 16 }, (_, i) => i + 17));
+  const values = a.refBuffer(0);
+  // the source is bytes 8..23 (the end of element 0 and the start of element 1), the destination element 1 (16..31)
+  assert.equal(a.updateRaw(le(1n, 4), 0, values, 8, 0), 0);
+  assert.deepEqual(Array.from(a.lookup(le(1n, 4))), Array.from({ length: 16 }, (_, i) => i + 9));
+});
+
 Deno.test("array: errors, stride, iteration order", () => {
   const a = createMap({ mapType: 2, keySize: 4, valueSize: 12, maxEntries: 3 });
   assert.equal(a.refOffset(2), 32, "stride rounded to 8");
