@@ -447,6 +447,11 @@ export class HashMap extends MapBase {
     else this.#freeSlots.push(s);
   }
 
+  /** The bucket of element `e` (from its hash). */
+  #bucketOf(e: number): number {
+    return this.#hash[e] & (this.nBuckets - 1);
+  }
+
   #find(key: Uint8Array, off: number, h: number): number {
     const ks = this.keySize;
     const keys = this.#keys;
@@ -461,7 +466,7 @@ export class HashMap extends MapBase {
   }
 
   #unlink(e: number): void {
-    const b = this.#hash[e] & (this.nBuckets - 1);
+    const b = this.#bucketOf(e);
     if (this.#heads[b] === e) {
       this.#heads[b] = this.#next[e];
       return;
@@ -475,7 +480,7 @@ export class HashMap extends MapBase {
   }
 
   #pushHead(e: number): void {
-    const b = this.#hash[e] & (this.nBuckets - 1);
+    const b = this.#bucketOf(e);
     this.#next[e] = this.#heads[b];
     this.#heads[b] = e;
   }
@@ -558,7 +563,7 @@ export class HashMap extends MapBase {
       const cur = this.#find(key, 0, h);
       if (cur >= 0) {
         e = this.#next[cur];
-        b = (this.#hash[cur] & (this.nBuckets - 1)) + 1;
+        b = this.#bucketOf(cur) + 1;
       }
     }
     while (e < 0 && b < this.nBuckets) e = this.#heads[b++];
