@@ -4,7 +4,7 @@
  *
  *   sudo deno run -A tests/kernel_diff6/run.ts STAGE COUNT [SEED] [--save DIR] [--record FILE N]
  *
- * STAGE names a generator (`alu`, ...; see tests/gen6/). COUNT programs are
+ * STAGE names a generator (`alu`, ...; see stages.ts). COUNT programs are
  * generated from SEED on, verified in the kernel (batched through
  * tests/kernel_diff6/batch.py and kbpf.py at log level 2 with stats) and by
  * bpfscope's linux-6.18 profile, and compared:
@@ -24,8 +24,8 @@
  */
 import { decodeJson } from "../../core/formats/json.ts";
 import { verify } from "../../core/verifier/mod.ts";
-import { GENERATORS } from "../gen6/stages.ts";
-import type { Spec } from "../gen6/gen.ts";
+import { GENERATORS } from "./stages.ts";
+import type { Spec } from "./alu_gen.ts";
 
 /** The kernel's answer for one program. */
 export interface KernelVerdict {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { aluBranchProgram, type Spec } from "./gen.ts";
+import { aluBranchProgram, type Spec } from "./alu_gen.ts";
 
 /** Generators by stage name: seed → program spec. */
 export const GENERATORS: Readonly<Record<string, (seed: number) => Spec>> = {

@@ -15,9 +15,8 @@
  * to R10, reserved fields, unknown opcodes, jumps out of range, unreachable
  * code) exercises the rejections.
  *
- * Note: issue 12 is writing a generator of 6.18-era programs (`tests/gen6/`
- * or an extension of `tests/fuzz/gen.ts`); when it lands in `main`, the lead
- * reconciles the two.
+ * The stage-1 programs only: the later stages use issue 12's generator
+ * (`tests/gen6/gen.ts`, {@link ../gen6/gen.ts}) with knobs per feature.
  *
  * @module
  */
