@@ -16,7 +16,7 @@
  * code) exercises the rejections.
  *
  * The stage-1 programs only: the later stages use issue 12's generator
- * (`tests/gen6/gen.ts`, {@link ../gen6/gen.ts}) with knobs per feature.
+ * (`tests/gen6/gen.ts`) with knobs per feature.
  *
  * @module
  */

@@ -8,13 +8,17 @@
  *
  * @module
  */
-import { curRegs, EACCES, EINVAL, type Env, markRegScratched, verbose } from "./env.ts";
+import { curRegs, EACCES, EFAULT, EINVAL, type Env, markRegScratched, verbose } from "./env.ts";
+import { pushStack } from "./states.ts";
 import { markChainPrecision } from "./precision.ts";
 import { adjustPtrMinMaxVals } from "./ptr_alu.ts";
 import {
   BPF_ADD_CONST,
+  BPF_ADD_CONST32,
+  BPF_ADD_CONST64,
   copyReg,
   isRegConst,
+  markReg32Known,
   markRegKnown,
   markRegUnbounded,
   markRegUnknown,
@@ -34,7 +38,7 @@ import {
   zext32To64,
 } from "./scalar_alu.ts";
 import { W64 } from "./width.ts";
-import { tnum } from "./tnum.ts";
+import { tnum, tnumIsConst } from "./tnum.ts";
 
 function swab(v: bigint, bytes: number): bigint {
   let r = 0n;
@@ -61,6 +65,30 @@ function scalarByteSwap(reg: RegState, alu64: boolean, toBe: boolean, size: numb
   reg.varOff = tnum(swab(reg.varOff.value, bytes), swab(reg.varOff.mask, bytes));
   markRegUnbounded(W64, reg);
   regBoundsSync(W64, reg);
+}
+
+/**
+ * `maybe_fork_scalars(env, insn, dst_reg)` as the running 6.18.y kernel has
+ * it: a dst in [-1, 0] (64-bit, else 32-bit) is split; the pushed state
+ * resumes at this insn (`from N to N:`) with dst = 0, the current one goes
+ * on with dst = -1.
+ */
+function maybeForkScalars(env: Env, i: number, dst: RegState): number {
+  let alu32: boolean;
+  if (dst.smin === -1n && dst.smax === 0n) alu32 = false;
+  else if (dst.s32min === -1n && dst.s32max === 0n) alu32 = true;
+  else return 0;
+  const branch = pushStack(env, i, i, env.pathLen);
+  if (!branch) return EFAULT;
+  const r = branch.frame[branch.curframe]!.regs[env.dst[i]];
+  if (alu32) {
+    markReg32Known(W64, r, 0n);
+    markReg32Known(W64, dst, -1n);
+  } else {
+    markRegKnown(W64, r, 0n);
+    markRegKnown(W64, dst, -1n);
+  }
+  return 0;
 }
 
 /** `enum reg_arg_type`. */
@@ -108,7 +136,7 @@ export function regBoundsSanityCheck(env: Env, reg: RegState, ctx: string): numb
     `verifier bug: REG INVARIANTS VIOLATION (${ctx}): ${msg} u64=[${h(reg.umin, 64)}, ${h(reg.umax, 64)}] ` +
       `s64=[${h(reg.smin, 64)}, ${h(reg.smax, 64)}] u32=[${h(reg.u32min, 32)}, ${h(reg.u32max, 32)}] ` +
       `s32=[${h(reg.s32min, 32)}, ${h(reg.s32max, 32)}] var_off=(${h(reg.varOff.value, 64)}, ` +
-      `${h(reg.varOff.mask, 64)})(1)\n`,
+      `${h(reg.varOff.mask, 64)})\n`,
   );
   markRegUnbounded(W64, reg);
   return 0;
@@ -172,18 +200,36 @@ function adjustRegMinMaxVals(env: Env, i: number): number {
     markRegKnown(W64, src, BigInt(env.imm[i]));
     if (ptrReg) return adjustPtrMinMaxVals(env, i, ptrReg, src);
   }
+  // The 6.18.y kernel forks a scalar in [-1, 0] on AND/OR with a constant
+  // (maybe_fork_scalars): the pushed state redoes the insn with dst = 0.
+  if ((op === 0x50 || op === 0x40) && tnumIsConst(src.varOff)) {
+    const err = maybeForkScalars(env, i, dst);
+    if (err) return err;
+  }
+  const dstUmax = dst.umax;
   adjustScalarMinMaxVals(W64, !alu32, op, dst, src.clone());
-  if (op === 0x00 && !alu32 && dst.id && isRegConst(W64, src, false)) {
-    const val = regConstValue(W64, src, false);
-    if ((dst.id & BPF_ADD_CONST) || val > 0x7fffffffn) {
+  // Linked scalars (the 6.18.y backport of "Support negative offsets,
+  // BPF_SUB, and alu32 for linked register tracking" and "Clear delta when
+  // clearing reg id for non-{add,sub} ops").
+  if ((op === 0x00 || op === 0x10) && dst.id && isRegConst(W64, src, alu32)) {
+    const val = regConstValue(W64, src, alu32);
+    let off = Number(BigInt.asIntN(32, val));
+    let clear = (!alu32 && (BigInt.asIntN(64, val) < -0x80000000n || BigInt.asIntN(64, val) > 0x7fffffffn)) ||
+      (alu32 && dstUmax > 0xffffffffn);
+    if (!clear && op === 0x10) {
+      if (off === -0x80000000) clear = true;
+      else off = -off;
+    }
+    if (clear || (dst.id & BPF_ADD_CONST)) {
       dst.off = 0;
       dst.id = 0;
     } else {
-      dst.id = (dst.id | BPF_ADD_CONST) >>> 0;
-      dst.off = Number(val);
+      dst.id = (dst.id | (alu32 ? BPF_ADD_CONST32 : BPF_ADD_CONST64)) >>> 0;
+      dst.off = off;
     }
   } else {
     dst.id = 0;
+    dst.off = 0;
   }
   return 0;
 }

@@ -192,6 +192,7 @@ export class Engine618 implements Walk {
       cur: new VerifierState(),
       head: null,
       stackSize: 0,
+      pathLen: 0,
       insnIdx: 0,
       prevInsnIdx: -1,
       insnProcessed: 0,
@@ -469,6 +470,7 @@ export class Engine618 implements Walk {
     const code = env.code[i], cls = code & 7;
     let err: number;
     if (cls === 4 || cls === 7) {
+      env.pathLen = this.#path.length;
       if ((err = checkAluOp(env, i))) return err;
       this.#setOrigin(env.dst[i], i);
     } else if (cls === 1 || cls === 2 || cls === 3) {

@@ -208,6 +208,8 @@ export interface Env {
   head: StackElem | null;
   /** `stack_size`. */
   stackSize: number;
+  /** explain: length of the branch path of the current walk (pushed with each branch). */
+  pathLen: number;
   /** `insn_idx`. */
   insnIdx: number;
   /** `prev_insn_idx`. */

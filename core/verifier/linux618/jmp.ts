@@ -23,6 +23,7 @@ import {
 import {
   baseType,
   BPF_ADD_CONST,
+  BPF_ADD_CONST32,
   CONST_PTR_TO_MAP,
   copyReg,
   isRegConst,
@@ -39,13 +40,14 @@ import {
   PTR_TO_SOCKET,
   PTR_TO_STACK,
   PTR_TO_TCP_SOCK,
+  regBoundsSync,
   regConstValue,
   RegState,
   SCALAR_VALUE,
   typeIsPktPointer,
   typeMayBeNull,
 } from "./reg.ts";
-import { scalar32MinMaxAdd, scalarMinMaxAdd } from "./scalar_alu.ts";
+import { scalar32MinMaxAdd, scalarMinMaxAdd, zext32To64 } from "./scalar_alu.ts";
 import { BPF_REG_FP, BPF_REG_SIZE, STACK_SPILL, type VerifierState } from "./state.ts";
 import { pushStack } from "./states.ts";
 import { tnumAdd, tnumEqualsConst } from "./tnum.ts";
@@ -240,8 +242,13 @@ function markPtrOrNullRegs(vs: VerifierState, regno: number, isNull: boolean): v
   });
 }
 
-/** `collect_linked_regs(vstate, id, linked_regs)`. */
-function collectLinkedRegs(vs: VerifierState, idIn: number, out: LinkedReg[]): void {
+/**
+ * `collect_linked_regs(env, vstate, id, linked_regs)`, with the 6.18.y
+ * backport of "collect only live registers" (upstream 2658a1720a19): a
+ * register dead before the frame's current insn (`frame_insn_idx`) is
+ * neither collected nor synced.
+ */
+function collectLinkedRegs(env: Env, vs: VerifierState, idIn: number, out: LinkedReg[]): void {
   const id = (idIn & ~BPF_ADD_CONST) >>> 0;
   const visit = (reg: RegState, frameno: number, spiOrReg: number, isReg: boolean) => {
     if (reg.type !== SCALAR_VALUE || ((reg.id & ~BPF_ADD_CONST) >>> 0) !== id) return;
@@ -250,7 +257,8 @@ function collectLinkedRegs(vs: VerifierState, idIn: number, out: LinkedReg[]): v
   };
   for (let i = vs.curframe; i >= 0; i--) {
     const f = vs.frame[i]!;
-    for (let j = 0; j < BPF_REG_FP; j++) visit(f.regs[j], i, j, true);
+    const live = env.liveRegsBefore[i === vs.curframe ? env.insnIdx : vs.frame[i + 1]!.callsite];
+    for (let j = 0; j < BPF_REG_FP; j++) if (live & (1 << j)) visit(f.regs[j], i, j, true);
     for (let j = 0; j < f.allocatedStack / BPF_REG_SIZE; j++) {
       if (f.stack[j].slotType[BPF_REG_SIZE - 1] !== STACK_SPILL) continue;
       visit(f.stack[j].spilled, i, j, false);
@@ -270,16 +278,19 @@ function syncLinkedRegs(vs: VerifierState, known: RegState, linked: LinkedReg[])
       copyReg(reg, known);
       reg.subregDef = savedSubreg;
     } else {
-      const savedOff = reg.off;
+      const savedOff = reg.off, savedId = reg.id;
       const fake = new RegState();
       fake.type = SCALAR_VALUE;
-      markRegKnown(W64, fake, BigInt((reg.off | 0) - (known.off | 0)));
+      markRegKnown(W64, fake, BigInt(reg.off | 0) - BigInt(known.off | 0));
       copyReg(reg, known);
       reg.off = savedOff;
+      reg.id = savedId;
       reg.subregDef = savedSubreg;
       scalar32MinMaxAdd(W64, reg, fake);
       scalarMinMaxAdd(W64, reg, fake);
       reg.varOff = tnumAdd(W64, reg.varOff, fake.varOff);
+      if ((savedId | known.id) & BPF_ADD_CONST32) zext32To64(W64, reg);
+      regBoundsSync(W64, reg);
     }
   }
 }
@@ -341,8 +352,8 @@ export function checkCondJmpOp(env: Env, i: number, pathLen: number): number {
     return 0;
   }
   const linked: LinkedReg[] = [];
-  if ((code & 8) && src.type === SCALAR_VALUE && src.id) collectLinkedRegs(thisBranch, src.id, linked);
-  if (dst.type === SCALAR_VALUE && dst.id) collectLinkedRegs(thisBranch, dst.id, linked);
+  if ((code & 8) && src.type === SCALAR_VALUE && src.id) collectLinkedRegs(env, thisBranch, src.id, linked);
+  if (dst.type === SCALAR_VALUE && dst.id) collectLinkedRegs(env, thisBranch, dst.id, linked);
   if (linked.length > 1 && (err = pushJmpHistory(env, thisBranch, 0, linkedRegsPack(linked)))) return err;
   const other = pushStack(env, i + env.off[i] + 1, i, pathLen);
   if (!other) return EFAULT;

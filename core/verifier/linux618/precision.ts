@@ -272,7 +272,7 @@ function backtrackInsn(env: Env, idx: number, subseqIdx: number, hist: JmpHistor
       if (env.bt.regMasks[env.bt.frame] & REGMASK_ARGS) {
         verbose(
           env,
-          `verifier bug: backtracking call unexpected regs ${hexMask(env.bt.regMasks[env.bt.frame])}(1)\n`,
+          `verifier bug: backtracking call unexpected regs ${hexMask(env.bt.regMasks[env.bt.frame])}\n`,
         );
         return EFAULT;
       }
@@ -281,7 +281,7 @@ function backtrackInsn(env: Env, idx: number, subseqIdx: number, hist: JmpHistor
       if (env.bt.regMasks[env.bt.frame] & REGMASK_ARGS) {
         verbose(
           env,
-          `verifier bug: backtracking exit unexpected regs ${hexMask(env.bt.regMasks[env.bt.frame])}(1)\n`,
+          `verifier bug: backtracking exit unexpected regs ${hexMask(env.bt.regMasks[env.bt.frame])}\n`,
         );
         return EFAULT;
       }
@@ -376,7 +376,7 @@ export function markChainPrecisionFrom(
   if (regno >= 0) {
     const reg = func.regs[regno];
     if (reg.type !== SCALAR_VALUE) {
-      verbose(env, "verifier bug: backtracking misuse(1)\n");
+      verbose(env, "verifier bug: backtracking misuse\n");
       return EFAULT;
     }
     btSetReg(env, regno);
@@ -407,7 +407,7 @@ export function markChainPrecisionFrom(
         }
         return 0;
       }
-      verbose(env, "verifier bug: backtracking func entry(1)\n");
+      verbose(env, "verifier bug: backtracking func entry\n");
       return EFAULT;
     }
     for (let i = lastIdx;;) {
@@ -429,7 +429,7 @@ export function markChainPrecisionFrom(
       [i, history] = getPrevInsnIdx(st!, i, history);
       if (i === ENOENT) break;
       if (i >= env.len) {
-        verbose(env, `verifier bug: backtracking idx ${i}(1)\n`);
+        verbose(env, `verifier bug: backtracking idx ${i}\n`);
         return EFAULT;
       }
     }
@@ -455,7 +455,7 @@ export function markChainPrecisionFrom(
       for (let i = 0; i < 64; i++) {
         if (!((sm >> BigInt(i)) & 1n)) continue;
         if (i >= f.allocatedStack / BPF_REG_SIZE) {
-          verbose(env, `verifier bug: stack slot ${i}, total slots ${f.allocatedStack / BPF_REG_SIZE}(1)\n`);
+          verbose(env, `verifier bug: stack slot ${i}, total slots ${f.allocatedStack / BPF_REG_SIZE}\n`);
           return EFAULT;
         }
         const slot = f.stack[i];

@@ -85,8 +85,12 @@ export const PTR_TO_MAP_VALUE_OR_NULL = PTR_MAYBE_NULL | PTR_TO_MAP_VALUE;
 /** `PTR_TO_MEM_OR_NULL`. */
 export const PTR_TO_MEM_OR_NULL = PTR_MAYBE_NULL | PTR_TO_MEM;
 
-/** `BPF_ADD_CONST`: the scalar's id links it to another with a constant delta in `off`. */
-export const BPF_ADD_CONST = 0x80000000;
+/** `BPF_ADD_CONST64`: the scalar's id links it to another with a 64-bit constant delta in `off`. */
+export const BPF_ADD_CONST64 = 0x80000000;
+/** `BPF_ADD_CONST32`: the link is a 32-bit add (`w1 += k`; the sync zero-extends). */
+export const BPF_ADD_CONST32 = 0x40000000;
+/** `BPF_ADD_CONST`: either flag (6.18.y backport of the negative/SUB/alu32 link tracking). */
+export const BPF_ADD_CONST = 0xc0000000;
 
 /** `base_type(t)`. */
 export function baseType(t: number): number {
@@ -323,7 +327,6 @@ export function updateReg64Bounds(w: Width, reg: RegState): void {
  */
 function regTnumSingleValue(w: Width, reg: RegState): void {
   const t = reg.varOff;
-  if (t.mask === 0n) return;
   const next = tnumStep(w, t, reg.umin);
   const uminIn = (reg.umin & ~t.mask) === t.value;
   const tmax = t.value | t.mask;
@@ -396,6 +399,16 @@ export function reg32DeduceBounds(w: Width, reg: RegState): void {
     if (v > reg.u32min) reg.u32min = v;
     v = u32(reg.s32max);
     if (v < reg.u32max) reg.u32max = v;
+  } else if (reg.u32max < u32(reg.s32min)) {
+    // s32 range crossing the sign boundary, u32 range on its non-negative
+    // side only (the 6.18.y backport of the 32-bit analogue of the 64-bit case)
+    reg.s32min = s32(reg.u32min);
+    const v = u32(reg.s32max);
+    if (v < reg.u32max) reg.u32max = v;
+  } else if (u32(reg.s32max) < reg.u32min) {
+    reg.s32max = s32(reg.u32max);
+    const v = u32(reg.s32min);
+    if (v > reg.u32min) reg.u32min = v;
   }
 }
 
@@ -443,8 +456,8 @@ export function regDeduceMixedBounds(w: Width, reg: RegState): void {
   if (reg.s32min >= 0n && reg.smin >= w.hsmin && reg.smax <= w.hsmax) {
     reg.smin = reg.s32min;
     reg.smax = reg.s32max;
-    reg.umin = reg.s32min;
-    reg.umax = reg.s32max;
+    reg.umin = BigInt.asUintN(b, reg.s32min);
+    reg.umax = BigInt.asUintN(b, reg.s32max);
     reg.varOff = tnumIntersect(reg.varOff, tnumRange(w, reg.smin, reg.smax));
   }
 }

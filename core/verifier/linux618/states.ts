@@ -202,7 +202,7 @@ function maybeExitScc(env: Env, st: VerifierState): number {
   const visit = env.sccVisits.get(key);
   if (!visit) {
     if (!st.speculative) {
-      verbose(env, `verifier bug: scc exit: no visit info for call chain ${fmtSccCallchain(key)}(1)\n`);
+      verbose(env, `verifier bug: scc exit: no visit info for call chain ${fmtSccCallchain(key)}\n`);
       return -14;
     }
     return 0;
@@ -220,12 +220,12 @@ function maybeExitScc(env: Env, st: VerifierState): number {
 function addSccBackedge(env: Env, st: VerifierState, backedge: VerifierState): number {
   const key = sccCallchain(env, st);
   if (key === null) {
-    verbose(env, `verifier bug: add backedge: no SCC in verification path, insn_idx ${st.insnIdx}(1)\n`);
+    verbose(env, `verifier bug: add backedge: no SCC in verification path, insn_idx ${st.insnIdx}\n`);
     return -14;
   }
   const visit = env.sccVisits.get(key);
   if (!visit) {
-    verbose(env, `verifier bug: add backedge: no visit info for call chain ${fmtSccCallchain(key)}(1)\n`);
+    verbose(env, `verifier bug: add backedge: no visit info for call chain ${fmtSccCallchain(key)}\n`);
     return -14;
   }
   if (env.log.level & BPF_LOG_LEVEL2) verbose(env, `SCC backedge ${fmtSccCallchain(key)}\n`);
@@ -330,10 +330,60 @@ function checkIds(oldId: number, curId: number): boolean {
 }
 
 /** `check_scalar_ids(old_id, cur_id, idmap)`. */
+/**
+ * `check_scalar_ids(old_id, cur_id, idmap)` with the 6.18.y backports
+ * "Relax scalar id equivalence for state pruning" (an old id of 0 accepts
+ * any current id) and "Enforce regsafe base id consistency for
+ * BPF_ADD_CONST scalars" (the base ids must map too).
+ */
+/**
+ * `check_scalar_ids(old_id, cur_id, idmap)` with the 6.18.y backports
+ * "Relax scalar id equivalence for state pruning" (an old id of 0 accepts
+ * any current id) and "Enforce regsafe base id consistency for
+ * BPF_ADD_CONST scalars" (the base ids must map too).
+ */
+/**
+ * `clear_singular_ids(env, st)` (6.18.y backport of upstream b0388bafa494's
+ * predecessor): before a state is cached, a scalar id carried by a single
+ * register or spilled slot links nothing and is dropped (id and delta).
+ */
+function clearSingularIds(st: VerifierState): void {
+  const cnt = new Map<number, number>();
+  forEachScalarWithId(st, (r) => {
+    const b = (r.id & ~BPF_ADD_CONST) >>> 0;
+    cnt.set(b, (cnt.get(b) ?? 0) + 1);
+  });
+  forEachScalarWithId(st, (r) => {
+    if (cnt.get((r.id & ~BPF_ADD_CONST) >>> 0) === 1) {
+      r.id = 0;
+      r.off = 0;
+    }
+  });
+}
+
+function forEachScalarWithId(st: VerifierState, fn: (r: RegState) => void): void {
+  for (let i = 0; i <= st.curframe; i++) {
+    const f = st.frame[i]!;
+    for (let j = 0; j < 11; j++) {
+      const r = f.regs[j];
+      if (r.type === SCALAR_VALUE && r.id) fn(r);
+    }
+    for (let j = 0; j < f.allocatedStack / BPF_REG_SIZE; j++) {
+      if (f.stack[j].slotType[BPF_REG_SIZE - 1] !== STACK_SPILL) continue;
+      const r = f.stack[j].spilled;
+      if (r.type === SCALAR_VALUE && r.id) fn(r);
+    }
+  }
+}
+
 function checkScalarIds(oldId: number, curId: number): boolean {
-  oldId = oldId ? oldId : ++idmap.tmpIdGen;
+  if (!oldId) return true;
   curId = curId ? curId : ++idmap.tmpIdGen;
-  return checkIds(oldId, curId);
+  if (!checkIds(oldId, curId)) return false;
+  if (oldId & BPF_ADD_CONST) {
+    if (!checkIds((oldId & ~BPF_ADD_CONST) >>> 0, (curId & ~BPF_ADD_CONST) >>> 0)) return false;
+  }
+  return true;
 }
 
 function rangeWithin(o: RegState, c: RegState): boolean {
@@ -356,9 +406,11 @@ function regsafe(o: RegState, c: RegState, exact: number): boolean {
   switch (baseType(o.type)) {
     case SCALAR_VALUE:
       if (!o.precise && exact === NOT_EXACT) return true;
-      if ((o.id & BPF_ADD_CONST) !== (c.id & BPF_ADD_CONST)) return false;
+      // 6.18.y: the ADD_CONST flags must match when the old register is linked.
+      if (o.id && (o.id & BPF_ADD_CONST) !== (c.id & BPF_ADD_CONST)) return false;
       if ((o.id & BPF_ADD_CONST) && o.off !== c.off) return false;
-      return rangeWithin(o, c) && tnumIn(o.varOff, c.varOff) && checkScalarIds(o.id, c.id);
+      if (!checkScalarIds(o.id, c.id)) return false;
+      return rangeWithin(o, c) && tnumIn(o.varOff, c.varOff);
     case PTR_TO_MAP_KEY:
     case PTR_TO_MAP_VALUE:
     case PTR_TO_MEM:

@@ -48,6 +48,9 @@ export function fls(x: bigint): number {
 
 /** `tnum_range(min, max)`: a tnum holding every value in [min, max] (and possibly more). */
 export function tnumRange(w: Width, min: bigint, max: bigint): Tnum {
+  // the kernel's arguments are u64: signed callers' values convert
+  min = BigInt.asUintN(w.bits, min);
+  max = BigInt.asUintN(w.bits, max);
   const chi = min ^ max;
   const bits = fls(chi);
   if (bits > w.bits - 1) return tnumUnknown(w);
@@ -228,23 +231,19 @@ export function tnumContains(a: Tnum, x: bigint): boolean {
 }
 
 /**
- * `tnum_step(t, z)`: the smallest member of `t` greater than `z`, or
- * `w.umax` when there is none. (Not in 6.18.0's tnum.c: the running 6.18.y
- * kernel has it; see reg.ts.)
+ * `tnum_step(t, z)`: the smallest member of `t` greater than `z`; `tmax`
+ * (the largest member) when `z >= tmax`, `t.value` when `z < t.value`.
+ * The 6.18.y backport of upstream "bpf: Introduce tnum_step to step through
+ * tnum's members" (not in 6.18.0), in its branchless form: increment
+ * `z - t.value` within the mask.
  */
 export function tnumStep(w: Width, t: Tnum, z: bigint): bigint {
-  if (z >= w.umax) return w.umax;
-  const y = z + 1n;
-  if (y <= t.value) return t.value;
-  const fixed = w.umax & ~t.mask;
-  const diff = (y ^ t.value) & fixed;
-  if (diff === 0n) return y;
-  const d = BigInt(fls(diff) - 1);
-  const below = (1n << (d + 1n)) - 1n;
-  if ((t.value >> d) & 1n) return (y & ~below) | (t.value & below);
-  const cand = t.mask & ~y & ~below & w.umax;
-  if (cand === 0n) return w.umax;
-  const c = BigInt(fls(cand & -cand) - 1);
-  const low = (1n << c) - 1n;
-  return (y & ~((1n << (c + 1n)) - 1n)) | (1n << c) | (t.value & low);
+  const tmax = t.value | t.mask;
+  if (z >= tmax) return tmax;
+  if (z < t.value) return t.value;
+  const d = z - t.value;
+  const carry = (1n << BigInt(fls(d & ~t.mask & w.umax))) - 1n;
+  const filled = (d | carry | (~t.mask & w.umax)) & w.umax;
+  const inc = ((filled + 1n) & w.umax) & t.mask;
+  return t.value | inc;
 }
