@@ -160,7 +160,14 @@ export interface VerifyResult {
   note?: string;
 }
 
-const PROG_TYPE_NAMES: Record<string, number> = { unspec: 0, socket_filter: 1, sched_cls: 3, sched_act: 4, xdp: 6 };
+const PROG_TYPE_NAMES: Record<string, number> = {
+  unspec: 0,
+  socket_filter: 1,
+  sched_cls: 3,
+  sched_act: 4,
+  xdp: 6,
+  cgroup_skb: 8,
+};
 
 /** The profile names: `linux-3.18`, `linux-3.19`, `linux-6.18`. */
 export const PROFILE_NAMES: readonly string[] = [...Object.keys(PROFILES), "linux-6.18"];

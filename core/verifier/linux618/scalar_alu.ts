@@ -659,10 +659,12 @@ export function coerceRegToSizeSx(reg: RegState, size: number): void {
   const r64 = sextRange(reg.smin, reg.smax, 64, bits);
   if (r64) return setSextRange(w, reg, r64[0], r64[1]);
   // The running 6.18.y kernel also learns from the 32-bit bounds when the
-  // 64-bit ones do not fit (measured, see tests/kernel_diff6): a 32-bit
-  // source range sign-extends as is, a narrower one when its s32 range
-  // stays within one sign-extension block and one sign.
-  if (size === 4) {
+  // 64-bit ones do not fit (measured, see tests/kernel_diff6): when the s32
+  // range lies within the `size`-byte signed range the low 32 bits are
+  // unchanged, so the s32 range is the sign-extended s64 range and the
+  // u32 range stays.
+  const [lo, hi] = sextLimits(size);
+  if (reg.s32min >= lo && reg.s32max <= hi) {
     reg.smin = reg.s32min;
     reg.smax = reg.s32max;
     reg.umin = 0n;
@@ -671,10 +673,7 @@ export function coerceRegToSizeSx(reg: RegState, size: number): void {
     regBoundsSync(w, reg);
     return;
   }
-  const r32 = sextRange(reg.s32min, reg.s32max, 32, bits);
-  if (r32) return setSextRange(w, reg, r32[0], r32[1]);
   // set_sext64_default_val
-  const [lo, hi] = sextLimits(size);
   reg.smin = reg.s32min = lo;
   reg.smax = reg.s32max = hi;
   reg.umin = reg.u32min = 0n;

@@ -329,53 +329,13 @@ function checkIds(oldId: number, curId: number): boolean {
   return true;
 }
 
-/** `check_scalar_ids(old_id, cur_id, idmap)`. */
 /**
  * `check_scalar_ids(old_id, cur_id, idmap)` with the 6.18.y backports
  * "Relax scalar id equivalence for state pruning" (an old id of 0 accepts
  * any current id) and "Enforce regsafe base id consistency for
- * BPF_ADD_CONST scalars" (the base ids must map too).
+ * BPF_ADD_CONST scalars" (the base ids must map too). The running kernel
+ * does not clear singular ids before caching a state (measured).
  */
-/**
- * `check_scalar_ids(old_id, cur_id, idmap)` with the 6.18.y backports
- * "Relax scalar id equivalence for state pruning" (an old id of 0 accepts
- * any current id) and "Enforce regsafe base id consistency for
- * BPF_ADD_CONST scalars" (the base ids must map too).
- */
-/**
- * `clear_singular_ids(env, st)` (6.18.y backport of upstream b0388bafa494's
- * predecessor): before a state is cached, a scalar id carried by a single
- * register or spilled slot links nothing and is dropped (id and delta).
- */
-function clearSingularIds(st: VerifierState): void {
-  const cnt = new Map<number, number>();
-  forEachScalarWithId(st, (r) => {
-    const b = (r.id & ~BPF_ADD_CONST) >>> 0;
-    cnt.set(b, (cnt.get(b) ?? 0) + 1);
-  });
-  forEachScalarWithId(st, (r) => {
-    if (cnt.get((r.id & ~BPF_ADD_CONST) >>> 0) === 1) {
-      r.id = 0;
-      r.off = 0;
-    }
-  });
-}
-
-function forEachScalarWithId(st: VerifierState, fn: (r: RegState) => void): void {
-  for (let i = 0; i <= st.curframe; i++) {
-    const f = st.frame[i]!;
-    for (let j = 0; j < 11; j++) {
-      const r = f.regs[j];
-      if (r.type === SCALAR_VALUE && r.id) fn(r);
-    }
-    for (let j = 0; j < f.allocatedStack / BPF_REG_SIZE; j++) {
-      if (f.stack[j].slotType[BPF_REG_SIZE - 1] !== STACK_SPILL) continue;
-      const r = f.stack[j].spilled;
-      if (r.type === SCALAR_VALUE && r.id) fn(r);
-    }
-  }
-}
-
 function checkScalarIds(oldId: number, curId: number): boolean {
   if (!oldId) return true;
   curId = curId ? curId : ++idmap.tmpIdGen;
