@@ -46,8 +46,8 @@ import { checkCondJmpOp } from "./jmp.ts";
 import { computeLiveRegisters } from "./live_regs.ts";
 import { BPF_LOG_LEVEL, BPF_LOG_LEVEL2, BPF_LOG_MASK, BPF_LOG_STATS, VerifierLog618 } from "./log.ts";
 import { checkLdAbs, checkLdImm, checkMemInsn, resolvePseudoLdimm64 } from "./mem.ts";
-import { pushJmpHistory } from "./precision.ts";
-import { regStateText, SLOT_TYPE_CHAR, verifierStateText } from "./print.ts";
+import { markChainPrecision, pushJmpHistory } from "./precision.ts";
+import { regStateText, regTypeStr, SLOT_TYPE_CHAR, verifierStateText } from "./print.ts";
 import { PROG_TYPES_618 } from "./prog_types.ts";
 import { markRegKnownZero, NOT_INIT, PTR_TO_CTX, RegState, SCALAR_VALUE } from "./reg.ts";
 import { commitStackWriteMarks, resetStackWriteMarks, StackLiveness, updateLiveStack } from "./stack_liveness.ts";
@@ -110,8 +110,8 @@ export interface Insns618 {
 const PH_TOP = 0, PH_EXEC = 1, PH_POP = 2, PH_DONE = 3;
 /** `PROCESS_BPF_EXIT`. */
 const PROCESS_BPF_EXIT = 1;
-/** bpfscope's "not modelled" errno (EOPNOTSUPP). */
-export const ENOTMODELLED = -95;
+export { ENOTMODELLED } from "./env.ts";
+import { ENOTMODELLED } from "./env.ts";
 
 /** The 6.18 verifier as a stepping engine. */
 export class Engine618 implements Walk {
@@ -581,9 +581,34 @@ export class Engine618 implements Walk {
       this.#doPrintState = true;
       return 0;
     }
-    // check_return_code(env, BPF_REG_0, "R0") for socket filters, tc and xdp: R0 readable
-    const err = checkRegArg(env, 0, SRC_OP);
+    // check_return_code(env, BPF_REG_0, "R0")
+    let err = checkRegArg(env, 0, SRC_OP);
     if (err) return err;
+    const range = env.progType.retRange;
+    if (range) {
+      const r0 = st.frame[st.curframe]!.regs[0];
+      if (r0.type !== SCALAR_VALUE) {
+        verbose(env, `At program exit the register R0 is not a known value (${regTypeStr(r0.type)})\n`);
+        return EINVAL;
+      }
+      err = markChainPrecision(env, 0);
+      if (err) return err;
+      if (!(BigInt(range[0]) <= r0.smin && r0.smax <= BigInt(range[1]))) {
+        let msg = "At program exit the register R0 has";
+        let unknown = true;
+        if (r0.smin > -(1n << 63n)) {
+          msg += ` smin=${r0.smin}`;
+          unknown = false;
+        }
+        if (r0.smax < (1n << 63n) - 1n) {
+          msg += ` smax=${r0.smax}`;
+          unknown = false;
+        }
+        if (unknown) msg += " unknown scalar value";
+        verbose(env, `${msg} should have been in [${range[0]}, ${range[1]}]\n`);
+        return EINVAL;
+      }
+    }
     return PROCESS_BPF_EXIT;
   }
 

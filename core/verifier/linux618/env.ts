@@ -55,6 +55,9 @@ export const ERRNO_NAMES: Readonly<Record<number, string>> = {
   524: "ENOTSUPP",
 };
 
+/** bpfscope's errno for constructs the profile does not model (EOPNOTSUPP; the note says what). */
+export const ENOTMODELLED = -95;
+
 /** `BPF_COMPLEXITY_LIMIT_INSNS`. */
 export const BPF_COMPLEXITY_LIMIT_INSNS = 1000000;
 /** `BPF_COMPLEXITY_LIMIT_JMP_SEQ`. */

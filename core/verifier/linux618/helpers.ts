@@ -71,6 +71,7 @@ export const PROTOS: Readonly<Record<number, FuncProto>> = {
   3: proto(3, RET_INTEGER, [ARG_CONST_MAP_PTR, ARG_PTR_TO_MAP_KEY], false, true),
   5: proto(5, RET_INTEGER, []),
   7: proto(7, RET_INTEGER, []),
+  8: proto(8, RET_INTEGER, []),
   125: proto(125, RET_INTEGER, []),
 };
 

@@ -487,6 +487,11 @@ export function markChainPrecisionFrom(
   return 0;
 }
 
+/** `mark_chain_precision_batch(env, starting_state)`: backtrack the masks already set in `env.bt`. */
+export function markChainPrecisionBatch(env: Env, starting: VerifierState): number {
+  return markChainPrecisionFrom(env, starting, -1, null);
+}
+
 /** `mark_chain_precision(env, regno)`. */
 export function markChainPrecision(env: Env, regno: number): number {
   return markChainPrecisionFrom(env, env.cur, regno, null);

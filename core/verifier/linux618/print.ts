@@ -191,7 +191,7 @@ export function regStateText(frameno: number, reg: RegState, maps: ReadonlyArray
     sep = ",";
   }
   if (typeIsPktPointer(t)) {
-    out.push(sep, "r=", unum(BigInt(reg.range)));
+    out.push(sep, "r=", unum(BigInt.asUintN(64, BigInt(reg.range))));
     sep = ",";
   }
   if (b === PTR_TO_MEM) {
