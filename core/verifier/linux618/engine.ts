@@ -62,7 +62,7 @@ import {
 } from "./state.ts";
 import { exploredAt, isStateVisited, popStack, updateBranchCounts } from "./states.ts";
 import { printInsnState, printVerifierState } from "./trace.ts";
-import { prepareFuncExit, printCallerCallee } from "./calls.ts";
+import { checkMaxStackDepth, prepareFuncExit } from "./calls.ts";
 
 /** The 64-bit value the log prints for the k-th map's `struct bpf_map *` (a fixed fake kernel address). */
 export function fakeMapAddress(k: number): bigint {
@@ -294,11 +294,14 @@ export class Engine618 implements Walk {
       if (env.log.level & BPF_LOG_STATS) {
         const now = (this.#opts.clock ?? (() => performance.now()))();
         verbose(env, `verification time ${Math.max(0, Math.floor((now - this.#t0) * 1000))} usec\n`);
-        verbose(
-          env,
-          "stack depth " + env.subprogs.slice(0, Math.max(1, env.subprogCnt)).map((s) => s?.stackDepth ?? 0).join("+") +
-            "\n",
-        );
+        // on success, opt_remove_dead_code has dropped the subprograms no path reached
+        const subs = env.subprogs.slice(0, Math.max(1, env.subprogCnt)).filter((sp, k) => {
+          if (err !== 0 || k === 0) return true;
+          const end = env.subprogs[k + 1]?.start ?? env.len;
+          for (let j = sp.start; j < end; j++) if (env.seen[j]) return true;
+          return false;
+        });
+        verbose(env, "stack depth " + subs.map((sp) => sp.stackDepth).join("+") + "\n");
       }
       verbose(
         env,
@@ -445,11 +448,14 @@ export class Engine618 implements Walk {
     updateLiveStack(env);
     const elem = popStack(env, !(env.log.level & BPF_LOG_LEVEL2));
     if (!elem) {
+      // do_check_common: a level-1 log is reset on success; then bpf_check's check_max_stack_depth
+      if (!(env.log.level & BPF_LOG_LEVEL2)) env.log.reset(0);
+      err = checkMaxStackDepth(env);
+      if (err) return this.#error(err);
       this.#phase = PH_DONE;
       this.#accepted = true;
-      err = 0;
       this.#finish(0);
-      return this.#accepted ? EV_ACCEPTED : EV_ERROR;
+      return EV_ACCEPTED;
     }
     this.#prevInsnIdx = elem.prevInsnIdx;
     env.insnIdx = elem.insnIdx;
@@ -499,7 +505,6 @@ export class Engine618 implements Walk {
         if (s === 1) {
           err = prepareCall(env, i);
           if (err) return err;
-          printCallerCallee(env);
         } else if (s === 2) {
           verbose(env, "bpfscope: kfunc calls are not modelled by the linux-6.18 profile");
           return ENOTMODELLED;

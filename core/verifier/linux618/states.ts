@@ -380,7 +380,10 @@ function regsafe(o: RegState, c: RegState, exact: number): boolean {
         checkIds(o.id, c.id) && checkIds(o.refObjId, c.refObjId);
     case PTR_TO_PACKET_META:
     case PTR_TO_PACKET:
-      if (o.range > c.range) return false;
+      // 6.18.y backport: the negative AT/BEYOND_PKT_END ranges match only themselves
+      if (o.range < 0 || c.range < 0) {
+        if (o.range !== c.range) return false;
+      } else if (o.range > c.range) return false;
       if (o.off !== c.off) return false;
       if (!checkIds(o.id, c.id)) return false;
       return rangeWithin(o, c) && tnumIn(o.varOff, c.varOff);
