@@ -1,6 +1,7 @@
 // The linux-6.18 profile against recorded answers of the running kernel
 // (6.18.44), without the kernel: tests/data/kernel618/*.jsonl.gz hold
-// generated programs (tests/kernel_diff6 generators, fixed seeds) with the
+// generated programs (tests/kernel_diff6 stages: alu, mem, loops, calls, and
+// the ctx sweep of every context access; fixed seeds) with the
 // kernel's verdict, errno, error line, processed/total_states/peak_states
 // and normalised level-2 log (recorded with
 // `tests/kernel_diff6/run.ts STAGE N SEED --record FILE N`). Each stage
@@ -25,6 +26,10 @@ interface Recorded {
 /** Known disagreements per sample file: seed -> what differs (empty: none). */
 const KNOWN: Record<string, Record<number, string>> = {
   "alu_200.jsonl.gz": {},
+  "mem_200.jsonl.gz": {},
+  "loops_200.jsonl.gz": {},
+  "calls_200.jsonl.gz": {},
+  "ctx_7680.jsonl.gz": {},
 };
 
 async function load(file: string): Promise<Recorded[]> {

@@ -4,7 +4,7 @@
  * is a bug: a crash, a hang, a fault of a verified program, an engine
  * disagreement). Findings carry the seed and the program so they replay.
  *
- * Targets: `soundness`, `verifier`, `parsers`, `limits`.
+ * Targets: `soundness`, `soundness618`, `verifier`, `parsers`, `limits`.
  *
  * @module
  */
@@ -17,6 +17,7 @@ import type { RunInput, VmProfile } from "../../core/vm/mod.ts";
 import { decodeProgram, encodeAsm, encodeJson, encodeRaw } from "../../core/formats/mod.ts";
 import { FormatError } from "../../core/errors.ts";
 import { generateProgram, type GenProfile } from "./gen.ts";
+import { generate6 } from "../gen6/gen.ts";
 import { Rng } from "./rng.ts";
 
 /** One bug found by a target. */
@@ -189,6 +190,54 @@ export function fuzzSoundness(opts: FuzzOptions = {}): FuzzStats {
       }
       if (out[0] !== out[1]) {
         rec.find("engine-mismatch", seed, `${profile}: interp ${out[0]} jit ${out[1]}`, slotsJson(prog));
+      }
+    }
+  });
+}
+
+/**
+ * Soundness of the linux-6.18 profile: issue 12's generator (tests/gen6/,
+ * every feature: ALU/ISA v4, branches, stack, maps, helpers, loops,
+ * bpf-to-bpf calls, one bug in three programs) for the program types the
+ * machine runs (`socket_filter`; xdp and sched_cls need their contexts in
+ * core/vm); every accepted program runs under random packets and map
+ * states on the interpreter and the JIT. A fault of a verified program, or
+ * a difference between the engines, is a finding.
+ */
+export function fuzzSoundness618(opts: FuzzOptions = {}): FuzzStats {
+  const rec = new Recorder("soundness618");
+  const runs = opts.runs ?? 6;
+  return loop(rec, opts, (seed) => {
+    const r = new Rng(seed);
+    const { prog, bug } = generate6(seed, { progTypes: ["socket_filter"] });
+    rec.count("programs");
+    rec.count("insns", prog.len);
+    const v = verify(prog, { profile: "linux-6.18" });
+    if (!v.accepted) {
+      rec.count(v.errno === "EOPNOTSUPP" ? "not modelled" : bug ? "rejected with a bug" : "rejected without a bug");
+      return;
+    }
+    rec.count(bug ? "accepted with a bug" : "accepted");
+    for (let k = 0; k < runs; k++) {
+      const input = randomInput(r, prog.progType);
+      const stateSeed = r.u32();
+      const out: string[] = [];
+      for (const engine of ["interp", "jit"] as const) {
+        const maps = randomMapState(new Rng(stateSeed), prog.maps, "modern");
+        const fds = maps.map((_, i) => 100 + i);
+        const vm = createVm(prog.withMapFds(fds), { profile: "modern", resolveMap: (fd) => maps[fd - 100] }, engine);
+        const res = vm.run(input, { maxInsns: 1_000_000, seed: stateSeed, regs: true, clock: () => 1n });
+        rec.count("runs");
+        if (res.fault) rec.find("fault", seed, `linux-6.18 ${engine}: ${res.fault.message}`, slotsJson(prog));
+        out.push(JSON.stringify({
+          r0: String(res.r0),
+          n: res.insnsExecuted,
+          f: res.fault?.message ?? null,
+          maps: maps.map((m) => m.entries().map(([a, b]) => hexOf(a) + "=" + hexOf(b))),
+        }));
+      }
+      if (out[0] !== out[1]) {
+        rec.find("engine-mismatch", seed, `linux-6.18: interp ${out[0]} jit ${out[1]}`, slotsJson(prog));
       }
     }
   });
@@ -510,6 +559,7 @@ export function fuzzLimits(opts: FuzzOptions = {}): FuzzStats {
 /** The targets by name. */
 export const TARGETS: Readonly<Record<string, (opts: FuzzOptions) => FuzzStats>> = {
   soundness: fuzzSoundness,
+  soundness618: fuzzSoundness618,
   verifier: fuzzVerifier,
   parsers: fuzzParsers,
   limits: fuzzLimits,

@@ -70,9 +70,13 @@ export function normaliseLog(log: string): string {
 /** bpfscope's answer in the kernel's terms. */
 export function ours(spec: Spec, level = 2 | 4) {
   const prog = decodeJson(JSON.stringify(spec), "gen");
-  const r = verify(prog, { profile: "linux-6.18", logLevel: level });
+  // kbpf.py grows its buffer until the whole log fits: no ENOSPC, no truncation
+  const r = verify(prog, { profile: "linux-6.18", logLevel: level, logSize: 0x3fffffff });
   return r;
 }
+
+/** The log level of the campaign (`--level N`, default 2); stats are always on. */
+let LEVEL = 2;
 
 async function runKernel(specs: Spec[], level: number): Promise<KernelVerdict[]> {
   const dir = await Deno.makeTempDir({ prefix: "kdiff6" });
@@ -82,9 +86,18 @@ async function runKernel(specs: Spec[], level: number): Promise<KernelVerdict[]>
   const st = await new Deno.Command("python3", { args: [script, inp, outp, String(level)], stderr: "inherit" })
     .output();
   if (!st.success) throw new Error(`batch.py failed (${st.code})`);
-  const lines = (await Deno.readTextFile(outp)).trim().split("\n");
+  // one result per line; read line by line (logs of budget-sized programs are large)
+  const out: KernelVerdict[] = [];
+  const f = await Deno.open(outp);
+  let rest = "";
+  for await (const chunk of f.readable.pipeThrough(new TextDecoderStream())) {
+    const parts = (rest + chunk).split("\n");
+    rest = parts.pop()!;
+    for (const l of parts) if (l.trim()) out.push(JSON.parse(l));
+  }
+  if (rest.trim()) out.push(JSON.parse(rest));
   await Deno.remove(dir, { recursive: true });
-  return lines.map((l) => JSON.parse(l));
+  return out;
 }
 
 /** Counts of one comparison campaign. */
@@ -125,7 +138,7 @@ export interface Summary {
 
 /** Compare one program; returns the disagreement kinds (empty: full agreement). */
 export function compareOne(spec: Spec, k: KernelVerdict, s: Summary): string[] {
-  const r = ours(spec);
+  const r = ours(spec, LEVEL | 4);
   const kinds: string[] = [];
   s.programs++;
   s.kernel_usec += k.time_usec ?? 0;
@@ -193,9 +206,13 @@ export function rates(s: Summary): Record<string, string> {
 }
 
 async function main() {
-  const args = Deno.args.filter((a, i) => !a.startsWith("--") && !["--save", "--record"].includes(Deno.args[i - 1]));
+  const args = Deno.args.filter((a, i) =>
+    !a.startsWith("--") && !["--save", "--record", "--level"].includes(Deno.args[i - 1])
+  );
   const stage = args[0] ?? "alu";
   const count = Number(args[1] ?? 1000), seed0 = Number(args[2] ?? 1);
+  const li = Deno.args.indexOf("--level");
+  if (li >= 0) LEVEL = Number(Deno.args[li + 1]);
   const si = Deno.args.indexOf("--save");
   const saveDir = si >= 0 ? Deno.args[si + 1] : null;
   const ri = Deno.args.indexOf("--record");
@@ -212,7 +229,7 @@ async function main() {
   for (let b = 0; b < count; b += BATCH) {
     const n = Math.min(BATCH, count - b);
     const specs = Array.from({ length: n }, (_, i) => gen(seed0 + b + i));
-    const ks = await runKernel(specs, 2);
+    const ks = await runKernel(specs, LEVEL);
     for (let i = 0; i < n; i++) {
       const seed = seed0 + b + i;
       const ks_ = ks[i];
@@ -223,7 +240,7 @@ async function main() {
         byError[key] = (byError[key] ?? 0) + 1;
       }
       if (saveDir && d.length && !(d.length === 1 && d[0] === "log" && !Deno.args.includes("--save-logs"))) {
-        const r = ours(specs[i]);
+        const r = ours(specs[i], LEVEL | 4);
         await Deno.writeTextFile(
           `${saveDir}/${stage}_${seed}.json`,
           JSON.stringify({ seed, kinds: d, spec: specs[i], kernel: ks_, bpfscope_log: r.log }, null, 1),

@@ -91,6 +91,9 @@ function maybeForkScalars(env: Env, i: number, dst: RegState): number {
   return 0;
 }
 
+/** The immediate operand of an ALU insn as a register (reused; nothing keeps it). */
+const offReg = new RegState();
+
 /** `enum reg_arg_type`. */
 export const SRC_OP = 0;
 /** Destination operand, marked unknown. */
@@ -195,8 +198,11 @@ function adjustRegMinMaxVals(env: Env, i: number): number {
       if (err) return err;
     }
   } else {
-    src = new RegState();
+    src = offReg; // the kernel's `struct bpf_reg_state off_reg = {0}`
     src.type = SCALAR_VALUE;
+    src.frameno = 0;
+    src.subregDef = 0;
+    src.precise = false;
     markRegKnown(W64, src, BigInt(env.imm[i]));
     if (ptrReg) return adjustPtrMinMaxVals(env, i, ptrReg, src);
   }
@@ -207,7 +213,8 @@ function adjustRegMinMaxVals(env: Env, i: number): number {
     if (err) return err;
   }
   const dstUmax = dst.umax;
-  adjustScalarMinMaxVals(W64, !alu32, op, dst, src.clone());
+  copyReg(env.fakeReg[1], src); // the kernel passes src_reg by value
+  adjustScalarMinMaxVals(W64, !alu32, op, dst, env.fakeReg[1]);
   // Linked scalars (the 6.18.y backport of "Support negative offsets,
   // BPF_SUB, and alu32 for linked register tracking" and "Clear delta when
   // clearing reg id for non-{add,sub} ops").
@@ -253,7 +260,10 @@ export function checkAluOp(env: Env, i: number): number {
     if ((err = checkRegArg(env, d, SRC_OP))) return err;
     if (op === 0x80 && regs[d].type === SCALAR_VALUE) {
       err = checkRegArg(env, d, DST_OP_NO_MARK);
-      if (!err) adjustScalarMinMaxVals(W64, cls === 7, op, regs[d], regs[d].clone());
+      if (!err) {
+        copyReg(env.fakeReg[1], regs[d]);
+        adjustScalarMinMaxVals(W64, cls === 7, op, regs[d], env.fakeReg[1]);
+      }
     } else if (op === 0xd0 && regs[d].type === SCALAR_VALUE) {
       err = checkRegArg(env, d, DST_OP_NO_MARK);
       if (!err) scalarByteSwap(regs[d], cls === 7, (code & 8) !== 0, imm);

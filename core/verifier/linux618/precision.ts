@@ -67,14 +67,21 @@ function getJmpHistEntry(st: VerifierState, end: number, idx: number): JmpHistor
   return null;
 }
 
-/** `get_prev_insn_idx(st, i, &history)`: [previous insn or ENOENT, remaining history]. */
-function getPrevInsnIdx(st: VerifierState, i: number, cnt: number): [number, number] {
+/** The remaining history after {@link getPrevInsnIdx} (a module variable: no array per step). */
+let prevHistory = 0;
+
+/** `get_prev_insn_idx(st, i, &history)`: the previous insn or ENOENT; the remaining history in `prevHistory`. */
+function getPrevInsnIdx(st: VerifierState, i: number, cnt: number): number {
+  prevHistory = cnt;
   if (i === st.firstInsnIdx) {
-    if (cnt === 0) return [ENOENT, cnt];
-    if (cnt === 1 && st.jmpHistory[0].idx === i) return [ENOENT, cnt];
+    if (cnt === 0) return ENOENT;
+    if (cnt === 1 && st.jmpHistory[0].idx === i) return ENOENT;
   }
-  if (cnt && st.jmpHistory[cnt - 1].idx === i) return [st.jmpHistory[cnt - 1].prevIdx, cnt - 1];
-  return [i - 1, cnt];
+  if (cnt && st.jmpHistory[cnt - 1].idx === i) {
+    prevHistory = cnt - 1;
+    return st.jmpHistory[cnt - 1].prevIdx;
+  }
+  return i - 1;
 }
 
 // ---- backtrack state ----
@@ -426,7 +433,8 @@ export function markChainPrecisionFrom(
       } else if (err) return err;
       if (btEmpty(env)) return 0;
       subseqIdx = i;
-      [i, history] = getPrevInsnIdx(st!, i, history);
+      i = getPrevInsnIdx(st!, i, history);
+      history = prevHistory;
       if (i === ENOENT) break;
       if (i >= env.len) {
         verbose(env, `verifier bug: backtracking idx ${i}\n`);
@@ -452,7 +460,7 @@ export function markChainPrecisionFrom(
         }
       }
       const sm = env.bt.stackMasks[fr];
-      for (let i = 0; i < 64; i++) {
+      for (let i = 0; sm && i < 64; i++) {
         if (!((sm >> BigInt(i)) & 1n)) continue;
         if (i >= f.allocatedStack / BPF_REG_SIZE) {
           verbose(env, `verifier bug: stack slot ${i}, total slots ${f.allocatedStack / BPF_REG_SIZE}\n`);

@@ -100,7 +100,7 @@ function skbIsValidAccess(off: number, size: number, write: boolean, regType: nu
   if (in8(off, SKB.flow_keys)) return null;
   if (in8(off, SKB.hwtstamp)) return write || size !== 8 ? null : ok;
   if (in8(off, SKB.tstamp)) return size !== 8 ? null : ok;
-  if (off === SKB.sk) return write || size !== 8 ? null : { regType: PTR_TO_SOCK_COMMON | PTR_MAYBE_NULL };
+  if (in8(off, SKB.sk)) return write || size !== 8 ? null : { regType: PTR_TO_SOCK_COMMON | PTR_MAYBE_NULL };
   if (off === SKB.tstamp_type) return null;
   if (off > SKB.tstamp_type && off < SKB.hwtstamp) return null;
   if (write) return size !== 4 ? null : ok;

@@ -344,70 +344,72 @@ export function updateRegBounds(w: Width, reg: RegState): void {
 /** `__reg32_deduce_bounds(reg)`: 32-bit bounds from the 64-bit ones and signed/unsigned from each other. */
 export function reg32DeduceBounds(w: Width, reg: RegState): void {
   const H = w.hn, hb = w.half, bits = w.bits;
-  const s32 = (x: bigint) => BigInt.asIntN(hb, x);
-  const u32 = (x: bigint) => BigInt.asUintN(hb, x);
   if ((reg.umin >> H) === (reg.umax >> H)) {
-    let v = u32(reg.umin);
+    let v = BigInt.asUintN(hb, reg.umin);
     if (v > reg.u32min) reg.u32min = v;
-    v = u32(reg.umax);
+    v = BigInt.asUintN(hb, reg.umax);
     if (v < reg.u32max) reg.u32max = v;
-    if (s32(reg.umin) <= s32(reg.umax)) {
-      v = s32(reg.umin);
+    if (BigInt.asIntN(hb, reg.umin) <= BigInt.asIntN(hb, reg.umax)) {
+      v = BigInt.asIntN(hb, reg.umin);
       if (v > reg.s32min) reg.s32min = v;
-      v = s32(reg.umax);
+      v = BigInt.asIntN(hb, reg.umax);
       if (v < reg.s32max) reg.s32max = v;
     }
   }
   if ((reg.smin >> H) === (reg.smax >> H)) {
-    if (u32(reg.smin) <= u32(reg.smax)) {
-      let v = u32(reg.smin);
+    if (BigInt.asUintN(hb, reg.smin) <= BigInt.asUintN(hb, reg.smax)) {
+      let v = BigInt.asUintN(hb, reg.smin);
       if (v > reg.u32min) reg.u32min = v;
-      v = u32(reg.smax);
+      v = BigInt.asUintN(hb, reg.smax);
       if (v < reg.u32max) reg.u32max = v;
     }
-    if (s32(reg.smin) <= s32(reg.smax)) {
-      let v = s32(reg.smin);
+    if (BigInt.asIntN(hb, reg.smin) <= BigInt.asIntN(hb, reg.smax)) {
+      let v = BigInt.asIntN(hb, reg.smin);
       if (v > reg.s32min) reg.s32min = v;
-      v = s32(reg.smax);
+      v = BigInt.asIntN(hb, reg.smax);
       if (v < reg.s32max) reg.s32max = v;
     }
   }
   // upper halves two consecutive numbers (mod 2^half), lower halves crossing from negative to positive
-  if (u32(u32(reg.umin >> H) + 1n) === u32(reg.umax >> H) && s32(reg.umin) < 0n && s32(reg.umax) >= 0n) {
-    let v = s32(reg.umin);
+  if (
+    BigInt.asUintN(hb, BigInt.asUintN(hb, reg.umin >> H) + 1n) === BigInt.asUintN(hb, reg.umax >> H) &&
+    BigInt.asIntN(hb, reg.umin) < 0n && BigInt.asIntN(hb, reg.umax) >= 0n
+  ) {
+    let v = BigInt.asIntN(hb, reg.umin);
     if (v > reg.s32min) reg.s32min = v;
-    v = s32(reg.umax);
+    v = BigInt.asIntN(hb, reg.umax);
     if (v < reg.s32max) reg.s32max = v;
   }
   if (
-    u32(u32(BigInt.asUintN(bits, reg.smin) >> H) + 1n) === u32(BigInt.asUintN(bits, reg.smax) >> H) &&
-    s32(reg.smin) < 0n && s32(reg.smax) >= 0n
+    BigInt.asUintN(hb, BigInt.asUintN(hb, BigInt.asUintN(bits, reg.smin) >> H) + 1n) ===
+      BigInt.asUintN(hb, BigInt.asUintN(bits, reg.smax) >> H) &&
+    BigInt.asIntN(hb, reg.smin) < 0n && BigInt.asIntN(hb, reg.smax) >= 0n
   ) {
-    let v = s32(reg.smin);
+    let v = BigInt.asIntN(hb, reg.smin);
     if (v > reg.s32min) reg.s32min = v;
-    v = s32(reg.smax);
+    v = BigInt.asIntN(hb, reg.smax);
     if (v < reg.s32max) reg.s32max = v;
   }
-  if (s32(reg.u32min) <= s32(reg.u32max)) {
-    let v = s32(reg.u32min);
+  if (BigInt.asIntN(hb, reg.u32min) <= BigInt.asIntN(hb, reg.u32max)) {
+    let v = BigInt.asIntN(hb, reg.u32min);
     if (v > reg.s32min) reg.s32min = v;
-    v = s32(reg.u32max);
+    v = BigInt.asIntN(hb, reg.u32max);
     if (v < reg.s32max) reg.s32max = v;
   }
-  if (u32(reg.s32min) <= u32(reg.s32max)) {
-    let v = u32(reg.s32min);
+  if (BigInt.asUintN(hb, reg.s32min) <= BigInt.asUintN(hb, reg.s32max)) {
+    let v = BigInt.asUintN(hb, reg.s32min);
     if (v > reg.u32min) reg.u32min = v;
-    v = u32(reg.s32max);
+    v = BigInt.asUintN(hb, reg.s32max);
     if (v < reg.u32max) reg.u32max = v;
-  } else if (reg.u32max < u32(reg.s32min)) {
+  } else if (reg.u32max < BigInt.asUintN(hb, reg.s32min)) {
     // s32 range crossing the sign boundary, u32 range on its non-negative
     // side only (the 6.18.y backport of the 32-bit analogue of the 64-bit case)
-    reg.s32min = s32(reg.u32min);
-    const v = u32(reg.s32max);
+    reg.s32min = BigInt.asIntN(hb, reg.u32min);
+    const v = BigInt.asUintN(hb, reg.s32max);
     if (v < reg.u32max) reg.u32max = v;
-  } else if (u32(reg.s32max) < reg.u32min) {
-    reg.s32max = s32(reg.u32max);
-    const v = u32(reg.s32min);
+  } else if (BigInt.asUintN(hb, reg.s32max) < reg.u32min) {
+    reg.s32max = BigInt.asIntN(hb, reg.u32max);
+    const v = BigInt.asUintN(hb, reg.s32min);
     if (v > reg.u32min) reg.u32min = v;
   }
 }
@@ -415,27 +417,25 @@ export function reg32DeduceBounds(w: Width, reg: RegState): void {
 /** `__reg64_deduce_bounds(reg)`: signed and unsigned 64-bit bounds from each other. */
 export function reg64DeduceBounds(w: Width, reg: RegState): void {
   const b = w.bits;
-  const s64 = (x: bigint) => BigInt.asIntN(b, x);
-  const u64 = (x: bigint) => BigInt.asUintN(b, x);
-  if (s64(reg.umin) <= s64(reg.umax)) {
-    let v = s64(reg.umin);
+  if (BigInt.asIntN(b, reg.umin) <= BigInt.asIntN(b, reg.umax)) {
+    let v = BigInt.asIntN(b, reg.umin);
     if (v > reg.smin) reg.smin = v;
-    v = s64(reg.umax);
+    v = BigInt.asIntN(b, reg.umax);
     if (v < reg.smax) reg.smax = v;
   }
-  if (u64(reg.smin) <= u64(reg.smax)) {
-    let v = u64(reg.smin);
+  if (BigInt.asUintN(b, reg.smin) <= BigInt.asUintN(b, reg.smax)) {
+    let v = BigInt.asUintN(b, reg.smin);
     if (v > reg.umin) reg.umin = v;
-    v = u64(reg.smax);
+    v = BigInt.asUintN(b, reg.smax);
     if (v < reg.umax) reg.umax = v;
   } else {
-    if (reg.umax < u64(reg.smin)) {
-      reg.smin = s64(reg.umin);
-      const v = u64(reg.smax);
+    if (reg.umax < BigInt.asUintN(b, reg.smin)) {
+      reg.smin = BigInt.asIntN(b, reg.umin);
+      const v = BigInt.asUintN(b, reg.smax);
       if (v < reg.umax) reg.umax = v;
-    } else if (u64(reg.smax) < reg.umin) {
-      reg.smax = s64(reg.umax);
-      const v = u64(reg.smin);
+    } else if (BigInt.asUintN(b, reg.smax) < reg.umin) {
+      reg.smax = BigInt.asIntN(b, reg.umax);
+      const v = BigInt.asUintN(b, reg.smin);
       if (v > reg.umin) reg.umin = v;
     }
   }
@@ -478,6 +478,15 @@ export function regBoundOffset(w: Width, reg: RegState): void {
 
 /** `reg_bounds_sync(reg)`. */
 export function regBoundsSync(w: Width, reg: RegState): void {
+  // A constant whose eight bounds already say so is a fixed point: skip the work.
+  if (reg.varOff.mask === 0n) {
+    const v = reg.varOff.value;
+    if (
+      reg.umin === v && reg.umax === v && reg.smin === reg.smax && reg.smin === BigInt.asIntN(w.bits, v) &&
+      reg.u32min === reg.u32max && reg.u32min === BigInt.asUintN(w.half, v) && reg.s32min === reg.s32max &&
+      reg.s32min === BigInt.asIntN(w.half, v)
+    ) return;
+  }
   updateRegBounds(w, reg);
   regDeduceBounds(w, reg);
   regDeduceBounds(w, reg);
