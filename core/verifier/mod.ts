@@ -40,7 +40,7 @@ import type { MapFdResolver, VerifierMap } from "./prepass.ts";
 import { DEFAULT_PROFILE, PROFILES } from "./profiles.ts";
 import type { Walk } from "./walk.ts";
 import { Engine618 } from "./linux618/engine.ts";
-import { PROG_TYPE_NUMBERS_618, PROG_TYPES_618 } from "./linux618/prog_types.ts";
+import { PROG_TYPE_NUMBERS_618 } from "./linux618/prog_types.ts";
 import type { Map618 } from "./linux618/env.ts";
 
 export * from "./engine.ts";
