@@ -44,6 +44,12 @@ export const LIMIT_PROGRAMS: ReadonlyArray<{ name: string; spec: Spec }> = [
   },
   { name: "infinite loop: goto itself", spec: spec([MOV(0, 0), JA(-1), EXIT]) },
   { name: "infinite loop: a loop that changes nothing", spec: spec([MOV(0, 0), MOV(1, 5), JA(-2), EXIT]) },
+  { name: "infinite loop: a jump always taken to itself", spec: spec([MOV(0, 0), JEQ(0, 0, -1), EXIT]) },
+  { name: "infinite loop: an unchanging body", spec: spec([MOV(0, 0), MOV(1, 5), JEQ(0, 0, -2), EXIT]) },
+  {
+    name: "infinite loop: a counter that does not move",
+    spec: spec([MOV(0, 0), MOV(1, 0), ADD(1, 0), JLT(1, 10, -2), EXIT]),
+  },
   {
     name: "combined stack of 2 calls is 528",
     spec: spec([STDW(-512, 1), PCALL(2), MOV(0, 0), EXIT, STDW(-16, 2), MOV(0, 0), EXIT]),

@@ -249,6 +249,7 @@ async function main() {
       if (recordFile && recorded.length < recordN) {
         recorded.push(JSON.stringify({
           seed,
+          ...(LEVEL !== 2 ? { level: LEVEL } : {}),
           spec: specs[i],
           accepted: ks_.accepted,
           errno: ks_.errno,

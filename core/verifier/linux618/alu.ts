@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { curRegs, EACCES, EFAULT, EINVAL, type Env, markRegScratched, verbose } from "./env.ts";
+import { curRegs, E2BIG, EACCES, EINVAL, type Env, markRegScratched, verbose } from "./env.ts";
 import { pushStack } from "./states.ts";
 import { markChainPrecision } from "./precision.ts";
 import { adjustPtrMinMaxVals } from "./ptr_alu.ts";
@@ -79,7 +79,7 @@ function maybeForkScalars(env: Env, i: number, dst: RegState): number {
   else if (dst.s32min === -1n && dst.s32max === 0n) alu32 = true;
   else return 0;
   const branch = pushStack(env, i, i, env.pathLen);
-  if (!branch) return EFAULT;
+  if (!branch) return E2BIG;
   const r = branch.frame[branch.curframe]!.regs[env.dst[i]];
   if (alu32) {
     markReg32Known(W64, r, 0n);

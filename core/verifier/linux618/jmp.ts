@@ -10,7 +10,7 @@
  * @module
  */
 import { checkRegArg, DST_OP, regBoundsSanityCheck, SRC_OP } from "./alu.ts";
-import { EACCES, EFAULT, EINVAL, type Env, verbose } from "./env.ts";
+import { E2BIG, EACCES, EINVAL, type Env, verbose } from "./env.ts";
 import { flipOpcode, isScalarBranchTaken, JEQ, JGE, JGT, JLE, JLT, JNE, regSetMinMaxScalars } from "./branches.ts";
 import {
   INSN_F_DST_REG_STACK,
@@ -356,7 +356,7 @@ export function checkCondJmpOp(env: Env, i: number, pathLen: number): number {
   if (dst.type === SCALAR_VALUE && dst.id) collectLinkedRegs(env, thisBranch, dst.id, linked);
   if (linked.length > 1 && (err = pushJmpHistory(env, thisBranch, 0, linkedRegsPack(linked)))) return err;
   const other = pushStack(env, i + env.off[i] + 1, i, pathLen);
-  if (!other) return EFAULT;
+  if (!other) return E2BIG;
   const otherRegs = other.frame[other.curframe]!.regs;
   if (code & 8) {
     if (

@@ -6,9 +6,10 @@
  * `bpf_vlog_finalize`'s ENOSPC when the text ever grew past the buffer
  * (`len_max`, also reported as `log_true_size`).
  *
- * The whole text is kept (positions are absolute, as the kernel's
- * `start_pos`/`end_pos`); {@link VerifierLog618.text} returns the window the
- * user buffer holds. Besides, every message is tracked line by line so the
+ * The whole text is kept as a list of messages (positions are absolute, as
+ * the kernel's `start_pos`/`end_pos`; a reset near the end only drops or
+ * trims the last messages, so a long log is never copied per insn);
+ * {@link VerifierLog618.text} returns the window the user buffer holds. Besides, every message is tracked line by line so the
  * error message is known even with logging off (level 0).
  *
  * @module
@@ -33,7 +34,10 @@ export class VerifierLog618 {
   readonly level: number;
   /** `log->len_total` (0: no buffer). */
   readonly size: number;
-  #buf = "";
+  #parts: string[] = [];
+  /** Absolute start position of each part. */
+  #partPos: number[] = [];
+  #len = 0;
   #start = 0;
   #lenMax = 0;
   #line = "";
@@ -63,26 +67,46 @@ export class VerifierLog618 {
     }
     if (this.level === 0) return;
     const n = s.length + 1; // with the terminating NUL
-    const end = this.#buf.length;
+    const end = this.#len;
     if (end + n > this.#lenMax) this.#lenMax = Math.min(end + n, 0xffffffff);
-    if (this.level & BPF_LOG_FIXED) {
-      this.#buf += s;
-      return;
+    if (!(this.level & BPF_LOG_FIXED)) {
+      const newEnd = end + n;
+      if (newEnd - this.#start >= this.size) this.#start = newEnd - this.size;
     }
-    const newEnd = end + n;
-    if (newEnd - this.#start >= this.size) this.#start = newEnd - this.size;
-    this.#buf += s;
+    if (s === "") return;
+    this.#parts.push(s);
+    this.#partPos.push(end);
+    this.#len = end + s.length;
+  }
+
+  /** The whole text as one string (compacting the parts). */
+  #joined(): string {
+    if (this.#parts.length > 1) {
+      const all = this.#parts.join("");
+      this.#parts = [all];
+      this.#partPos = [0];
+    }
+    return this.#parts[0] ?? "";
   }
 
   /** `log->end_pos`. */
   get endPos(): number {
-    return this.#buf.length;
+    return this.#len;
   }
 
   /** `bpf_vlog_reset(log, pos)`. */
   reset(pos: number): void {
-    if (pos > this.#buf.length || this.level === 0) return;
-    this.#buf = this.#buf.slice(0, pos);
+    if (pos > this.#len || this.level === 0) return;
+    const parts = this.#parts, at = this.#partPos;
+    while (parts.length && at[at.length - 1] >= pos) {
+      parts.pop();
+      at.pop();
+    }
+    if (parts.length) {
+      const k = parts.length - 1;
+      if (at[k] + parts[k].length > pos) parts[k] = parts[k].slice(0, pos - at[k]);
+    }
+    this.#len = pos;
     if (pos < this.#start) this.#start = pos;
     this.#line = "";
   }
@@ -105,19 +129,22 @@ export class VerifierLog618 {
   /** The text the user buffer holds at the end. */
   get text(): string {
     if (this.level === 0) return "";
-    if (this.level & BPF_LOG_FIXED) return this.#buf.slice(0, Math.max(0, this.size - 1));
-    const start = Math.max(this.#start, this.#buf.length - (this.size - 1));
-    return this.#buf.slice(Math.max(0, start));
+    const buf = this.#joined();
+    if (this.level & BPF_LOG_FIXED) return buf.slice(0, Math.max(0, this.size - 1));
+    const start = Math.max(this.#start, buf.length - (this.size - 1));
+    return buf.slice(Math.max(0, start));
   }
 
   /** The whole text written so far (ignoring the buffer size). */
   get fullText(): string {
-    return this.#buf;
+    return this.#joined();
   }
 
   /** Replace the whole text (snapshot restore). */
   restoreText(text: string, lenMax: number, start: number): void {
-    this.#buf = text;
+    this.#parts = text === "" ? [] : [text];
+    this.#partPos = text === "" ? [] : [0];
+    this.#len = text.length;
     this.#lenMax = lenMax;
     this.#start = start;
     this.#line = "";

@@ -75,7 +75,7 @@ export const RANGE_WITHIN = 2;
 
 // ---------------------------------------------------------------- the pending stack
 
-/** `push_stack(env, insn_idx, prev_insn_idx, speculative)`; null after "too complex". */
+/** `push_stack(env, insn_idx, prev_insn_idx, speculative)`; null after "too complex" (E2BIG on the running 6.18.y kernel, EFAULT on 6.18.0). */
 export function pushStack(env: Env, insnIdx: number, prevInsnIdx: number, pathLen: number): VerifierState | null {
   const st = new VerifierState();
   const elem: StackElem = { st, insnIdx, prevInsnIdx, logPos: env.log.endPos, next: env.head, pathLen };
