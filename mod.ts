@@ -28,4 +28,5 @@ export * from "./core/bpf.ts";
 export * from "./core/asm/mod.ts";
 export * from "./core/formats/mod.ts";
 export * from "./core/elf/mod.ts";
+export * from "./core/testrun/mod.ts";
 export * from "./core/verifier/mod.ts";
