@@ -194,8 +194,7 @@ export class PercpuHashMap extends Htab implements PerCpuMap {
   /**
    * A program's update (`onallcpus` false): the value on CPU
    * {@link PercpuHashMap.cpu} in place, or a new element whose value is
-   * `value` there (a whole stride is copied, as `copy_map_value_long` does)
-   * and zero on the other CPUs.
+   * `value` there and zero on the other CPUs (`value_size` bytes each).
    */
   updateRaw(key: Uint8Array, keyOff: number, value: Uint8Array, valueOff: number, flags: number): number {
     return this.#update(key, keyOff, value, valueOff, flags, false);
@@ -219,14 +218,12 @@ export class PercpuHashMap extends Htab implements PerCpuMap {
     this.setKey(e, key, keyOff, h);
     if (all) vals.set(value.subarray(valueOff, valueOff + uvs), e * uvs);
     else {
+      // pcpu_init_value: this CPU's value is `value`, the others' zero (value_size bytes each; padding untouched)
+      const src = value === vals ? vals.slice(valueOff, valueOff + this.valueSize) : value;
       for (let c = 0; c < this.nCpus; c++) {
         const o = (e * this.nCpus + c) * st;
         if (c !== this.cpu) vals.fill(0, o, o + this.valueSize);
-        else {
-          const n = Math.min(st, value.length - valueOff);
-          const src = value === vals ? vals.slice(valueOff, valueOff + n) : value;
-          copyBytes(vals, o, src, value === vals ? 0 : valueOff, n);
-        }
+        else copyBytes(vals, o, src, value === vals ? 0 : valueOff, this.valueSize);
       }
     }
     this.link(e);

@@ -5,7 +5,9 @@
  *
  * ## skb programs (socket_filter, sched_cls, sched_act)
  * - `data_in` must hold 14 to 3712 bytes (`PAGE_SIZE` less the skb headroom
- *   and `skb_shared_info`): else EINVAL.
+ *   and `skb_shared_info`), and a whole IPv4 (20 bytes) or IPv6 (40 bytes)
+ *   header after the Ethernet header when the EtherType says so: else
+ *   EINVAL.
  * - `ctx_in` (a `struct __sk_buff`, 192 bytes; shorter is zero-extended,
  *   longer must be zero past 192, else E2BIG) may set only `mark`,
  *   `priority`, `ingress_ifindex`, `ifindex`, `cb[]`, `tstamp`, `wire_len`,
@@ -33,19 +35,22 @@
  *   other field 0 (`sk` is NULL: bpfscope has no sockets).
  *
  * ## xdp
- * - The packet sits in a 4096-byte frame at offset 256 (the headroom) less
- *   the metadata size `ctx_in.data`; `data_in` of 14 to 3520 - metadata
- *   bytes. Shorter: EINVAL. Longer: the kernel puts the rest in page
- *   fragments (multi-buffer XDP), which bpfscope does not model (ENOTSUPP).
+ * - `data_in` needs at least 14 bytes (EINVAL). Its linear part — all of
+ *   it, or the first `ctx_in.data_end` bytes, at most 4096 - 320 - the
+ *   headroom — sits in a 4096-byte frame after the headroom (256 bytes less
+ *   the metadata size `ctx_in.data`); the rest goes into page fragments
+ *   (multi-buffer XDP, at most 17 pages: else ENOMEM), which the program
+ *   cannot reach directly (`data_end` ends the linear part) and which come
+ *   back unchanged at the end of `data_out`.
  * - `ctx_in` (a `struct xdp_md`, 24 bytes): `data_meta` must be 0,
- *   `data_end` the packet size, `data` (the metadata size, the first bytes
- *   of `data_in`) at most `data_end`, a multiple of 4 and at most 255;
- *   `egress_ifindex` 0; `rx_queue_index` only with an `ingress_ifindex`,
- *   which must be 1 (`lo`, one queue): else EINVAL (ENODEV for another
- *   ifindex).
+ *   `data_end` at most the size of `data_in`, `data` (the metadata size:
+ *   the first bytes of `data_in`) at most `data_end`, a multiple of 4 and
+ *   at most 216 (the headroom less `struct xdp_frame`); `egress_ifindex` 0;
+ *   `rx_queue_index` only with an `ingress_ifindex`, which must be 1 (`lo`,
+ *   one queue): else EINVAL (ENODEV for another ifindex).
  * - `data_out` is the frame from `data_meta` to `data_end` (metadata
- *   included); `ctx_out` is `ctx_in` with `data` and `data_end` made
- *   relative to `data_meta` again.
+ *   included), then the fragments; `ctx_out` is `ctx_in` with `data` and
+ *   `data_end` made relative to `data_meta` again.
  * - A program reads `ingress_ifindex` 1 and `rx_queue_index` 0 (the queue
  *   of `ctx_in`).
  *
@@ -59,10 +64,10 @@ import {
   SKB,
   SKB_CTX_SIZE,
   XDP_CTX_SIZE,
+  XDP_FRAME_HDR,
   XDP_FRAME_SIZE,
   XDP_HEADROOM,
   XDP_MD,
-  XDP_META_MAX,
 } from "../vm/context.ts";
 
 /** Program type numbers with a test run model here. */
@@ -78,6 +83,12 @@ const GSO_LEGACY_MAX_SIZE = 65536;
 const GSO_MAX_SEGS = 65535;
 /** The simulated loopback device. */
 const LO_IFINDEX = 1;
+/** EtherTypes whose header test runs check is whole. */
+const ETH_P_IP = 0x0800, ETH_P_IPV6 = 0x86dd;
+/** `MAX_SKB_FRAGS`: the page fragments of a multi-buffer xdp packet. */
+const MAX_SKB_FRAGS = 17;
+/** Largest xdp metadata in a test run: the headroom less `struct xdp_frame`. */
+const XDP_TEST_META_MAX = XDP_HEADROOM - XDP_FRAME_HDR;
 
 /** `__sk_buff` byte ranges `ctx_in` may set (`convert___skb_to_skb`): [start, end). */
 const SKB_CTX_IN_FIELDS: Array<[number, number, string]> = [
@@ -171,6 +182,15 @@ export function skbTestRunContext(progType: number, data: Uint8Array, ctxIn?: Ui
   dv.setUint32(SKB.pkt_type, dest.every((b) => b === 0) ? 0 : dest[0] & 1 ? 2 : 3, true);
   const proto = (pkt[12] << 8) | pkt[13];
   const be = proto >= 0x600 ? proto : size >= 16 && pkt[14] === 0xff && pkt[15] === 0xff ? 0x0001 : 0x0004;
+  const l3 = be === ETH_P_IP ? 20 : be === ETH_P_IPV6 ? 40 : 0;
+  if (size - ETH_HLEN < l3) {
+    throw new BpfError(
+      "EINVAL",
+      `data_in of ${size} bytes: an ${be === ETH_P_IP ? "IPv4" : "IPv6"} packet needs ${
+        ETH_HLEN + l3
+      } (a whole header)`,
+    );
+  }
   img[SKB.protocol] = be >> 8; // __be16: the program reads it in network byte order
   img[SKB.protocol + 1] = be & 0xff;
   dv.setUint32(SKB.len, skbLen, true);
@@ -195,33 +215,40 @@ export function skbTestRunContext(progType: number, data: Uint8Array, ctxIn?: Ui
 
 /**
  * Build the `xdp_md` and frame of an xdp program's test run
- * (`bpf_prog_test_run_xdp`). @throws BpfError EINVAL, E2BIG, ENODEV, ENOTSUPP (see the module doc)
+ * (`bpf_prog_test_run_xdp`). @throws BpfError EINVAL, E2BIG, ENODEV, ENOMEM (see the module doc)
  */
 export function xdpTestRunContext(data: Uint8Array, ctxIn?: Uint8Array): TestRunContext {
   const size = data.length;
   const given = ctxIn === undefined ? null : ctxInit(ctxIn, XDP_CTX_SIZE, "struct xdp_md");
-  let metalen = 0;
+  let metalen = 0, linear = size;
   const g = given === null ? null : new DataView(given.buffer);
   if (g !== null) {
     metalen = g.getUint32(XDP_MD.data, true);
     const end = g.getUint32(XDP_MD.data_end, true), meta = g.getUint32(XDP_MD.data_meta, true);
     if (meta !== 0) throw new BpfError("EINVAL", `ctx_in: data_meta must be 0, not ${meta}`);
-    if (end !== size) throw new BpfError("EINVAL", `ctx_in: data_end ${end} is not the size of data_in (${size})`);
+    if (end > size) throw new BpfError("EINVAL", `ctx_in: data_end ${end} is past the end of data_in (${size} bytes)`);
     if (metalen > end) throw new BpfError("EINVAL", `ctx_in: data ${metalen} is past data_end ${end}`);
-    if (metalen % 4 !== 0 || metalen > XDP_META_MAX) {
-      throw new BpfError("EINVAL", `ctx_in: data ${metalen} (the metadata size) must be a multiple of 4 up to 252`);
+    if (metalen % 4 !== 0 || metalen > XDP_TEST_META_MAX) {
+      throw new BpfError(
+        "EINVAL",
+        `ctx_in: data ${metalen} (the metadata size) must be a multiple of 4 up to ${XDP_TEST_META_MAX}`,
+      );
     }
+    linear = end;
   }
   const headroom = XDP_HEADROOM - metalen;
   const maxData = XDP_FRAME_SIZE - headroom - SHINFO_SIZE;
-  if (size > maxData) {
-    throw new BpfError(
-      "ENOTSUPP",
-      `data_in of ${size} bytes: more than ${maxData} needs multi-buffer XDP (page fragments), which bpfscope does not model`,
-    );
-  }
+  if (linear > maxData) linear = maxData;
   if (size < ETH_HLEN) {
     throw new BpfError("EINVAL", `data_in of ${size} bytes: xdp test runs need at least ${ETH_HLEN}`);
+  }
+  if (size - linear > MAX_SKB_FRAGS * XDP_FRAME_SIZE) {
+    throw new BpfError(
+      "ENOMEM",
+      `data_in of ${size} bytes: the ${
+        size - linear
+      } past the linear part need more than ${MAX_SKB_FRAGS} page fragments`,
+    );
   }
   if (g !== null) {
     const ingress = g.getUint32(XDP_MD.ingress_ifindex, true), queue = g.getUint32(XDP_MD.rx_queue_index, true);
@@ -237,7 +264,8 @@ export function xdpTestRunContext(data: Uint8Array, ctxIn?: Uint8Array): TestRun
     }
   }
   const frame = new Uint8Array(XDP_FRAME_SIZE);
-  frame.set(data, headroom);
+  frame.set(data.subarray(0, linear), headroom);
+  const frags = data.slice(linear);
   const img = new Uint8Array(XDP_CTX_SIZE);
   const dv = new DataView(img.buffer);
   dv.setUint32(XDP_MD.ingress_ifindex, LO_IFINDEX, true);
@@ -245,12 +273,19 @@ export function xdpTestRunContext(data: Uint8Array, ctxIn?: Uint8Array): TestRun
     "xdp",
     img,
     frame,
-    { meta: headroom, data: headroom + metalen, end: headroom + size },
+    { meta: headroom, data: headroom + metalen, end: headroom + linear },
     PROG_XDP,
   );
+  context.fragsLen = frags.length;
   return {
     context,
-    dataOut: () => frame.slice(context.meta, context.end),
+    dataOut: () => {
+      const lin = frame.subarray(context.meta, context.end);
+      const out = new Uint8Array(lin.length + frags.length);
+      out.set(lin);
+      out.set(frags, lin.length);
+      return out;
+    },
     ctxOut: () => {
       if (given === null) return null;
       const out = given.slice();

@@ -148,6 +148,8 @@ export class ProgContext {
   readonly pointerFields: ReadonlyMap<number, number> | null;
   /** The last `bpf_redirect` of the current run (null: none). */
   redirect: Redirect | null = null;
+  /** Bytes of the packet in page fragments (multi-buffer xdp), past `data_end`: the program cannot reach them. */
+  fragsLen = 0;
   /** Called when `data`/`end` change (the engines re-map the packet region). */
   onResize: (() => void) | null = null;
   readonly #dv: DataView;
@@ -213,9 +215,12 @@ export class ProgContext {
   /**
    * `bpf_xdp_adjust_tail(ctx, delta)`: move `data_end`; growing zeroes the new
    * bytes. 0 or -EINVAL when it would pass the frame's end (4096 - 320) or
-   * leave fewer than `ETH_HLEN` bytes.
+   * leave fewer than `ETH_HLEN` bytes. Throws a RangeError for a
+   * multi-buffer packet (the kernel then grows or shrinks the fragments,
+   * which bpfscope does not model; the calling program faults).
    */
   adjustTail(delta: number): number {
+    if (this.fragsLen > 0) throw new RangeError("xdp_adjust_tail of a multi-buffer packet is not modelled");
     const ne = this.end + delta;
     if (ne > XDP_FRAME_SIZE - SHINFO_SIZE || ne < this.data + ETH_HLEN) return -22;
     if (delta > 0) this.pkt.fill(0, this.end, ne);

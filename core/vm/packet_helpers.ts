@@ -10,7 +10,7 @@
  * | 23 | redirect (tc) | records (ifindex, flags); TC_ACT_REDIRECT (7), or TC_ACT_SHOT (2) for flags other than BPF_F_INGRESS |
  * | 23 | redirect (xdp) | records (ifindex, flags); XDP_REDIRECT (4), or XDP_ABORTED (0) for any flags |
  * | 26 | skb_load_bytes | copy from `skb->data + offset`; -EFAULT (and the buffer zeroed) past `skb->len` |
- * | 28 | csum_diff | the x86-64 kernel's result: `csum_from32to16` of the one's complement sums (see {@link csumDiff}) |
+ * | 28 | csum_diff | the x86-64 kernel's result: `csum_from32to16` of the one's complement sums (see {@link csumDiff}); any sizes |
  * | 44 | xdp_adjust_head | see {@link ProgContext.adjustHead} |
  * | 54 | xdp_adjust_meta | see {@link ProgContext.adjustMeta} |
  * | 65 | xdp_adjust_tail | see {@link ProgContext.adjustTail} |
@@ -67,12 +67,18 @@ export const skbStoreBytes: HelperFn = (e) => {
   e.ret(0);
 };
 
-/** x86-64 `csum_partial` of `len` bytes at `buf[off]` from 32-bit `seed`: the end-around-carry sum of the little-endian 32-bit words, 0 only when everything is 0. */
+/**
+ * x86-64 `csum_partial` of `len` bytes at `buf[off]` from 32-bit `seed`:
+ * the end-around-carry sum of the little-endian 32-bit words (the tail
+ * zero-padded), 0 only when everything is 0.
+ */
 export function csumPartial(buf: Uint8Array, off: number, len: number, seed: number): number {
   let s = seed >>> 0;
-  for (let i = 0; i < len; i += 4) {
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
     s += (buf[off + i] | (buf[off + i + 1] << 8) | (buf[off + i + 2] << 16) | (buf[off + i + 3] << 24)) >>> 0;
   }
+  for (let k = 0; i < len; i++, k += 8) s += buf[off + i] * 2 ** k;
   return s === 0 ? 0 : ((s - 1) % 0xffffffff) + 1;
 }
 
@@ -89,11 +95,10 @@ function from32to16(x: number): number {
 }
 
 /**
- * `bpf_csum_diff(from, from_size, to, to_size, seed)` (6.18): -EINVAL unless
- * both sizes are multiples of 4, `seed` when both are 0, else
- * `csum_from32to16` of `csum_sub(csum_partial(to, seed), csum_partial(from, 0))`
- * (only `to`: `csum_partial(to, seed)`; only `from`:
- * `~csum_partial(from, ~seed)`).
+ * `bpf_csum_diff(from, from_size, to, to_size, seed)` (6.18, any sizes):
+ * `seed` when both sizes are 0, else `csum_from32to16` of
+ * `csum_sub(csum_partial(to, seed), csum_partial(from, 0))` (only `to`:
+ * `csum_partial(to, seed)`; only `from`: `~csum_partial(from, ~seed)`).
  */
 export function csumDiff(
   from: Uint8Array,
@@ -104,7 +109,6 @@ export function csumDiff(
   toSize: number,
   seed: number,
 ): number {
-  if (((fromSize | toSize) & 3) !== 0) return EINVAL;
   if (fromSize && toSize) {
     return from32to16(csumAdd(csumPartial(to, toOff, toSize, seed), ~csumPartial(from, fromOff, fromSize, 0)));
   }
@@ -116,7 +120,6 @@ export function csumDiff(
 /** `bpf_csum_diff`. */
 export const csumDiffHelper: HelperFn = (e) => {
   const fs = u32(e, 2), ts = u32(e, 4);
-  if (((fs | ts) & 3) !== 0) return e.ret(EINVAL);
   let from: Uint8Array = new Uint8Array(0), fo = 0, to: Uint8Array = from, too = 0;
   if (fs > 0) from = e.mem(1, fs), fo = e.memOff;
   if (ts > 0) to = e.mem(3, ts), too = e.memOff;

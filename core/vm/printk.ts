@@ -105,7 +105,8 @@ export function formatPrintk(fmt: string, args: readonly bigint[], mem?: PrintkM
       } else if ((n === "k" || n === "u") && fmt[i + 2] === "s") {
         if (!endish(fmt[i + 3])) return -22;
         argBytes -= 8;
-        const str = mem?.str(argi, BIN_ARGS - argBytes) ?? "";
+        // %pus reads user memory: a program's memory is kernel memory, so it fails (prints nothing)
+        const str = n === "u" ? "" : mem?.str(argi, BIN_ARGS - argBytes) ?? "";
         argBytes += str.length + 1;
         s = str;
       } else if ((n === "i" || n === "I") && (fmt[i + 2] === "4" || fmt[i + 2] === "6")) {

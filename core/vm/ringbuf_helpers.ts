@@ -50,7 +50,8 @@ export const ringbufReserve: HelperFn = (e) => {
   const name = `ring buffer record of map ${JSON.stringify(m.name)}`;
   if (sample + n <= m.data.length) e.retRegion(name, m.data, sample, n, { map: m, sample, bounce: null, done: false });
   else {
-    const bounce = new Uint8Array(n);
+    // the kernel's sample holds whatever the ring held there (it maps the ring twice, so the record is contiguous)
+    const bounce = m.read(sample & m.mask, n);
     e.retRegion(name, bounce, 0, n, { map: m, sample, bounce, done: false });
   }
 };
@@ -64,7 +65,7 @@ function commit(name: string, discard: boolean): HelperFn {
     }
     if (tag.done) e.fault(`${name}: the record was already submitted or discarded`);
     tag.done = true;
-    if (tag.bounce !== null) tag.map.write(tag.sample, tag.bounce);
+    if (tag.bounce !== null) tag.map.write(tag.sample & tag.map.mask, tag.bounce);
     tag.map.commit(tag.sample, discard);
     r.len = 0; // the pointer is no longer the program's to use
     e.ret(0);
@@ -86,7 +87,7 @@ export const ringbufOutput: HelperFn = (e) => {
   const src = e.mem(2, n), o = e.memOff;
   const sample = m.reserve(n);
   if (sample < 0) return e.ret(-11); // -EAGAIN
-  m.write(sample, src.slice(o, o + n));
+  m.write(sample & m.mask, src.slice(o, o + n));
   m.commit(sample, false);
   e.ret(0);
 };
