@@ -26,7 +26,7 @@ import {
 } from "../vm/mod.ts";
 import { type Decoded, predecode } from "../vm/decode.ts";
 import { HelperFault, HelperRuntime, TAIL_CALL } from "../vm/runtime.ts";
-import { ctxPointerFields } from "../vm/context.ts";
+import { ctxConvertedFields } from "../vm/context.ts";
 import { generate } from "./codegen.ts";
 
 function mulhiu(a: number, b: number): number {
@@ -99,10 +99,8 @@ export interface JitRuntime {
   ret0: boolean;
   /** Hi word of ctx addresses. */
   ctxHi: number;
-  /** Hi word of packet addresses. */
-  pktHi: number;
-  /** The packet offset an ldxw at ctx offset `off` gives when that is a pointer field of the bound context, else -1. */
-  ctxPtr(off: number): number;
+  /** The low word an ldxw at ctx offset `off` gives when that is a converted field of the bound context (the high word in `oh`), else -1. */
+  ctxLoad(off: number): number;
   /** Packet bytes of this run. */
   pkt: Uint8Array;
   /** Result words of udiv64/sdiv64. */
@@ -167,7 +165,7 @@ export class Jit {
       prog,
       opts.helpers ?? defaultHelpers(this.profile, opts.progType),
       opts.resolveMap,
-      ctxPointerFields(opts.progType),
+      ctxConvertedFields(opts.progType),
     );
     this.#d = d;
     this.maps = d.maps;
@@ -194,8 +192,11 @@ export class Jit {
       pc: 0,
       ret0: false,
       ctxHi: this.#rg.ctx.hi,
-      pktHi: this.#rg.packet.hi,
-      ctxPtr: (off) => self.#rt.ctxPointer(off),
+      ctxLoad(off) {
+        const w = self.#rt.ctxLoad(off, self.#rg.packet.hi);
+        R.oh = self.#rt.ctxLoadHi;
+        return w;
+      },
       pkt: new Uint8Array(0),
       ol: 0,
       oh: 0,

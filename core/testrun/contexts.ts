@@ -35,7 +35,7 @@
  *   other field 0 (`sk` is NULL: bpfscope has no sockets).
  *
  * ## xdp
- * - `data_in` needs at least 14 bytes (EINVAL). Its linear part — all of
+ * - `data_in` needs at least 14 bytes past the metadata (EINVAL). Its linear part — all of
  *   it, or the first `ctx_in.data_end` bytes, at most 4096 - 320 - the
  *   headroom — sits in a 4096-byte frame after the headroom (256 bytes less
  *   the metadata size `ctx_in.data`); the rest goes into page fragments
@@ -239,8 +239,13 @@ export function xdpTestRunContext(data: Uint8Array, ctxIn?: Uint8Array): TestRun
   const headroom = XDP_HEADROOM - metalen;
   const maxData = XDP_FRAME_SIZE - headroom - SHINFO_SIZE;
   if (linear > maxData) linear = maxData;
-  if (size < ETH_HLEN) {
-    throw new BpfError("EINVAL", `data_in of ${size} bytes: xdp test runs need at least ${ETH_HLEN}`);
+  if (size - metalen < ETH_HLEN) {
+    throw new BpfError(
+      "EINVAL",
+      `data_in of ${size} bytes${
+        metalen ? ` (${metalen} of metadata)` : ""
+      }: xdp test runs need a packet of ${ETH_HLEN} or more`,
+    );
   }
   if (size - linear > MAX_SKB_FRAGS * XDP_FRAME_SIZE) {
     throw new BpfError(
@@ -266,6 +271,7 @@ export function xdpTestRunContext(data: Uint8Array, ctxIn?: Uint8Array): TestRun
   const frame = new Uint8Array(XDP_FRAME_SIZE);
   frame.set(data.subarray(0, linear), headroom);
   const frags = data.slice(linear);
+  // the rest in page fragments of up to 4096 bytes, as bpf_prog_test_run_xdp fills them
   const img = new Uint8Array(XDP_CTX_SIZE);
   const dv = new DataView(img.buffer);
   dv.setUint32(XDP_MD.ingress_ifindex, LO_IFINDEX, true);
@@ -276,14 +282,15 @@ export function xdpTestRunContext(data: Uint8Array, ctxIn?: Uint8Array): TestRun
     { meta: headroom, data: headroom + metalen, end: headroom + linear },
     PROG_XDP,
   );
-  context.fragsLen = frags.length;
+  for (let o = 0; o < frags.length; o += XDP_FRAME_SIZE) context.frags.push(frags.slice(o, o + XDP_FRAME_SIZE));
   return {
     context,
     dataOut: () => {
       const lin = frame.subarray(context.meta, context.end);
-      const out = new Uint8Array(lin.length + frags.length);
+      const out = new Uint8Array(lin.length + context.fragsLen);
       out.set(lin);
-      out.set(frags, lin.length);
+      let o = lin.length;
+      for (const f of context.frags) out.set(f, o), o += f.length;
       return out;
     },
     ctxOut: () => {

@@ -10,17 +10,17 @@
  * sees, as in the kernel, where one skb or xdp_buff serves every run of a
  * `BPF_PROG_TEST_RUN`.
  *
- * ## Pointer fields
+ * ## Converted fields
  * The kernel's verifier rewrites a program's 4-byte loads of
  * `__sk_buff.data`/`data_end`/`data_meta` and `xdp_md.data`/`data_end`/
  * `data_meta` into 8-byte loads of the real pointers
- * (`convert_ctx_access`). bpfscope runs programs without that rewrite, so
- * the pre-decoder marks every 4-byte load at one of those offsets
- * ({@link ctxPointerFields}) and the engines give such a load the 64-bit
- * packet address when it reads the ctx region at that offset (any other
- * region: an ordinary load). Every other field is a plain u32/u64 of the
- * ctx image, filled by the test run from the packet and `ctx_in`
- * (see core/testrun).
+ * (`convert_ctx_access`), and those of 16-bit skb fields into 16-bit
+ * loads. bpfscope runs programs without that rewrite, so the pre-decoder
+ * marks every 4-byte load at one of those offsets ({@link ctxConvertedFields})
+ * and the engines give such a load the 64-bit packet address (or the 16-bit
+ * value) when it reads the ctx region at that offset (any other region: an
+ * ordinary load). Every other field is a plain u32/u64 of the ctx image,
+ * filled by the test run from the packet and `ctx_in` (see core/testrun).
  *
  * ## Packet addresses
  * The packet region maps {@link ProgContext.pkt} from offset 0: an address
@@ -87,8 +87,8 @@ export const XDP_MD = {
   egress_ifindex: 20,
 } as const;
 
-/** Which packet pointer a ctx pointer field holds. */
-export const PTR_META = 1, PTR_DATA = 2, PTR_END = 3;
+/** What a converted ctx field's 4-byte load gives: a packet pointer (meta, data, end) or a 16-bit field. */
+export const PTR_META = 1, PTR_DATA = 2, PTR_END = 3, FIELD_U16 = 4;
 
 /** xdp: `XDP_PACKET_HEADROOM`. */
 export const XDP_HEADROOM = 256;
@@ -106,16 +106,26 @@ export const ETH_HLEN = 14;
 const PROG_SCHED_CLS = 3, PROG_SCHED_ACT = 4, PROG_XDP = 6;
 
 /**
- * The ctx offsets whose 4-byte loads give packet pointers in programs of
+ * The ctx offsets whose 4-byte loads the kernel's verifier converts into
+ * something a plain load of the ctx image does not give, in programs of
  * type `progType` (offset → {@link PTR_DATA} etc.), or null when the type
- * has none (socket filters cannot reach the packet directly).
+ * has none: the packet pointers, and (tc) `queue_mapping`, `tc_index` and
+ * `tc_classid`, which the skb keeps in 16 bits (a u32 store keeps the low
+ * 16, a load gives them back zero-extended).
  */
-export function ctxPointerFields(progType: number | undefined): ReadonlyMap<number, number> | null {
+export function ctxConvertedFields(progType: number | undefined): ReadonlyMap<number, number> | null {
   if (progType === PROG_XDP) {
     return new Map([[XDP_MD.data, PTR_DATA], [XDP_MD.data_end, PTR_END], [XDP_MD.data_meta, PTR_META]]);
   }
   if (progType === PROG_SCHED_CLS || progType === PROG_SCHED_ACT) {
-    return new Map([[SKB.data, PTR_DATA], [SKB.data_end, PTR_END], [SKB.data_meta, PTR_META]]);
+    return new Map([
+      [SKB.data, PTR_DATA],
+      [SKB.data_end, PTR_END],
+      [SKB.data_meta, PTR_META],
+      [SKB.queue_mapping, FIELD_U16],
+      [SKB.tc_index, FIELD_U16],
+      [SKB.tc_classid, FIELD_U16],
+    ]);
   }
   return null;
 }
@@ -144,12 +154,16 @@ export class ProgContext {
   end: number;
   /** The bytes LD_ABS/LD_IND and the skb byte helpers see: `pkt[data, end)`. */
   readonly window: Uint8Array;
-  /** Pointer fields of the ctx (offset → PTR_*), by program type. */
-  readonly pointerFields: ReadonlyMap<number, number> | null;
+  /** Converted fields of the ctx (offset → PTR_* or FIELD_U16), by program type. */
+  readonly convertedFields: ReadonlyMap<number, number> | null;
   /** The last `bpf_redirect` of the current run (null: none). */
   redirect: Redirect | null = null;
-  /** Bytes of the packet in page fragments (multi-buffer xdp), past `data_end`: the program cannot reach them. */
-  fragsLen = 0;
+  /**
+   * The packet's page fragments (multi-buffer xdp: the bytes past the
+   * linear part, up to 4096 per page), which the program cannot reach
+   * directly; `bpf_xdp_adjust_tail` grows and shrinks them.
+   */
+  readonly frags: Uint8Array[] = [];
   /** Called when `data`/`end` change (the engines re-map the packet region). */
   onResize: (() => void) | null = null;
   readonly #dv: DataView;
@@ -175,7 +189,7 @@ export class ProgContext {
     this.data = offsets.data;
     this.end = offsets.end;
     this.window = pkt.subarray(this.data, this.end);
-    this.pointerFields = ctxPointerFields(progType);
+    this.convertedFields = ctxConvertedFields(progType);
     this.#dv = new DataView(ctx.buffer, ctx.byteOffset, ctx.byteLength);
     this.syncPointers();
   }
@@ -185,15 +199,35 @@ export class ProgContext {
     return which === PTR_DATA ? this.data : which === PTR_END ? this.end : this.meta;
   }
 
+  /** Bytes in {@link ProgContext.frags}. */
+  get fragsLen(): number {
+    return this.frags.reduce((n, f) => n + f.length, 0);
+  }
+
   /** `skb->len` / the xdp packet length: `end - data`. */
   get len(): number {
     return this.end - this.data;
   }
 
+  /**
+   * What a 4-byte load of converted field `off` gives (see
+   * {@link ctxConvertedFields}): [low, high] words, or null when `off` is
+   * not a converted field. Packet pointers are addresses in the packet
+   * region, whose high word the caller gives.
+   */
+  load(off: number, pktHi: number): [number, number] | null {
+    const kind = this.convertedFields?.get(off);
+    if (kind === undefined) return null;
+    if (kind === FIELD_U16) return [this.#dv.getUint16(off, true), 0];
+    return [this.pointer(kind), pktHi];
+  }
+
   /** Write the low 32 bits of the pointer fields into the ctx image (what a narrow or unconverted read sees). */
   syncPointers(): void {
-    if (this.pointerFields === null) return;
-    for (const [off, which] of this.pointerFields) this.#dv.setUint32(off, this.pointer(which), true);
+    if (this.convertedFields === null) return;
+    for (const [off, which] of this.convertedFields) {
+      if (which !== FIELD_U16) this.#dv.setUint32(off, this.pointer(which), true);
+    }
   }
 
   /**
@@ -215,17 +249,48 @@ export class ProgContext {
   /**
    * `bpf_xdp_adjust_tail(ctx, delta)`: move `data_end`; growing zeroes the new
    * bytes. 0 or -EINVAL when it would pass the frame's end (4096 - 320) or
-   * leave fewer than `ETH_HLEN` bytes. Throws a RangeError for a
-   * multi-buffer packet (the kernel then grows or shrinks the fragments,
-   * which bpfscope does not model; the calling program faults).
+   * leave fewer than `ETH_HLEN` bytes. A multi-buffer packet grows its last
+   * fragment within its page, and shrinks from its last fragment on (empty
+   * fragments are freed; once none is left, `data_end` moves by the rest):
+   * -EINVAL past the page, or when fewer than `ETH_HLEN` bytes would remain.
    */
   adjustTail(delta: number): number {
-    if (this.fragsLen > 0) throw new RangeError("xdp_adjust_tail of a multi-buffer packet is not modelled");
+    if (this.frags.length > 0) return this.#adjustFrags(delta);
     const ne = this.end + delta;
     if (ne > XDP_FRAME_SIZE - SHINFO_SIZE || ne < this.data + ETH_HLEN) return -22;
     if (delta > 0) this.pkt.fill(0, this.end, ne);
     this.end = ne;
     this.#resized();
+    return 0;
+  }
+
+  /** `bpf_xdp_frags_increase_tail` / `bpf_xdp_frags_shrink_tail`. */
+  #adjustFrags(delta: number): number {
+    const frags = this.frags;
+    if (delta >= 0) {
+      const last = frags[frags.length - 1];
+      if (delta > XDP_FRAME_SIZE - last.length) return -22;
+      const grown = new Uint8Array(last.length + delta);
+      grown.set(last);
+      frags[frags.length - 1] = grown;
+      return 0;
+    }
+    let off = -delta;
+    if (off > this.end - this.data + this.fragsLen - ETH_HLEN) return -22;
+    while (frags.length > 0 && off > 0) {
+      const last = frags[frags.length - 1];
+      const shrink = Math.min(off, last.length);
+      off -= shrink;
+      if (shrink === last.length) frags.pop();
+      else {
+        frags[frags.length - 1] = last.slice(0, last.length - shrink);
+        break;
+      }
+    }
+    if (frags.length === 0 && off > 0) {
+      this.end -= off;
+      this.#resized();
+    }
     return 0;
   }
 

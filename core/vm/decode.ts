@@ -21,7 +21,7 @@ export const LE16 = 0x110, LE32 = 0x111, LE64 = 0x112, BE16 = 0x113, BE32 = 0x11
 export const ATOMIC32 = 0x120, ATOMIC64 = 0x130;
 /** Local call, bad instruction, out-of-range sentinel. */
 export const CALL_LOCAL = 0x140, BAD = 0x1f0, OOB = 0x1f1;
-/** An ldxw at the offset of a ctx pointer field (`data`, `data_end`, `data_meta`; see core/vm/context.ts). */
+/** An ldxw at the offset of a converted ctx field (`data`, `data_end`, `data_meta`, ...; see core/vm/context.ts). */
 export const CTX_LDXW = 0x141;
 /** Operand slots ≥ CONST_BASE name the constant of instruction `slot - CONST_BASE`. */
 export const CONST_BASE = 16;

@@ -180,7 +180,9 @@ const tracePrintk: HelperFn = (e) => {
   for (let i = 0; i < end; i++) fmt += String.fromCharCode(u8[o + i]);
   const line = formatPrintk(fmt, [e.arg(3), e.arg(4), e.arg(5)], printkMemory(e));
   if (typeof line === "number") return e.ret(line);
-  const shown = line.length > PRINTK_MAX_OUTPUT ? line.slice(0, PRINTK_MAX_OUTPUT) : line;
+  // the trace keeps at most 1023 characters, and a NUL (a %c of 0) ends the text
+  const nul = line.indexOf("\0");
+  const shown = line.slice(0, Math.min(nul < 0 ? line.length : nul, PRINTK_MAX_OUTPUT));
   e.print(shown.endsWith("\n") ? shown.slice(0, -1) : shown);
   e.ret(line.length);
 };
@@ -209,13 +211,14 @@ const PROG_SOCKET_FILTER = 1, PROG_SCHED_CLS = 3, PROG_SCHED_ACT = 4, PROG_XDP =
  * The default helper table of a profile and program type.
  *
  * `linux-3.18`: ids 1, 2, 3, 5, 6, 7, 8 and the test stub helper 0 (returns
- * 0). `modern`: ids 1, 2, 3, 5, 6, 7, 8, 12 (tail_call), 28 (csum_diff),
- * 125 (ktime_get_boot_ns) and 160 (ktime_get_coarse_ns, both the run's
- * clock) and 130-134 (ring buffers), plus, by program type, 26
- * (skb_load_bytes) for socket_filter, sched_cls and sched_act, 9
- * (skb_store_bytes) and 23 (redirect) for sched_cls and sched_act, and 23
- * (redirect), 44, 54 and 65 (xdp_adjust_head/meta/tail) for xdp. The packet
- * helpers need a test run's context (core/testrun).
+ * 0). `modern`: ids 1, 2, 3, 5, 6, 7, 8, 12 (tail_call), 125
+ * (ktime_get_boot_ns) and 160 (ktime_get_coarse_ns, both the run's clock)
+ * and 130-134 (ring buffers), plus, by program type as the kernel offers
+ * them, 26 (skb_load_bytes) for socket_filter, sched_cls and sched_act, 9
+ * (skb_store_bytes), 23 (redirect) and 28 (csum_diff) for sched_cls and
+ * sched_act, and 23 (redirect), 28, 44, 54 and 65
+ * (xdp_adjust_head/meta/tail) for xdp. The packet helpers need a test
+ * run's context (core/testrun).
  */
 export function defaultHelpers(profile: "modern" | "linux-3.18" = "modern", progType?: number): HelperTable {
   const t = new HelperTable()
@@ -228,7 +231,6 @@ export function defaultHelpers(profile: "modern" | "linux-3.18" = "modern", prog
     .set(8, "get_smp_processor_id", (e) => e.ret(e.cpu));
   if (profile === "linux-3.18") return t.set(0, "unspec", (e) => e.ret(0));
   t.set(12, "tail_call", tailCall)
-    .set(28, "csum_diff", csumDiffHelper)
     .set(125, "ktime_get_boot_ns", (e) => e.ret(e.nowNs()))
     .set(130, "ringbuf_output", ringbufOutput)
     .set(131, "ringbuf_reserve", ringbufReserve)
@@ -240,10 +242,11 @@ export function defaultHelpers(profile: "modern" | "linux-3.18" = "modern", prog
     t.set(26, "skb_load_bytes", skbLoadBytes);
   }
   if (progType === PROG_SCHED_CLS || progType === PROG_SCHED_ACT) {
-    t.set(9, "skb_store_bytes", skbStoreBytes).set(23, "redirect", redirectSkb);
+    t.set(9, "skb_store_bytes", skbStoreBytes).set(23, "redirect", redirectSkb).set(28, "csum_diff", csumDiffHelper);
   }
   if (progType === PROG_XDP) {
     t.set(23, "redirect", redirectXdp)
+      .set(28, "csum_diff", csumDiffHelper)
       .set(44, "xdp_adjust_head", xdpAdjustHead)
       .set(54, "xdp_adjust_meta", xdpAdjustMeta)
       .set(65, "xdp_adjust_tail", xdpAdjustTail);

@@ -37,7 +37,7 @@ import type { BpfMap, TailCallTarget } from "../maps/mod.ts";
 
 import { ATOMIC32, ATOMIC64, CONST_BASE, CTX_LDXW, predecode, SDIV32, SDIV64 } from "./decode.ts";
 import { HelperFault, HelperRuntime, TAIL_CALL } from "./runtime.ts";
-import { ctxPointerFields, type ProgContext } from "./context.ts";
+import { ctxConvertedFields, type ProgContext } from "./context.ts";
 import { defaultHelpers, type HelperEnv, type HelperFn, type HelperTable } from "./helpers.ts";
 import {
   AddressSpace,
@@ -191,7 +191,7 @@ export class Interpreter {
     this.prog = prog;
     this.profile = opts.profile ?? "modern";
     this.#helperTable = opts.helpers ?? defaultHelpers(this.profile, opts.progType);
-    const d = predecode(prog, this.#helperTable, opts.resolveMap, ctxPointerFields(opts.progType));
+    const d = predecode(prog, this.#helperTable, opts.resolveMap, ctxConvertedFields(opts.progType));
     this.#op = d.op;
     this.#dst = d.dst;
     this.#src = d.src;
@@ -797,13 +797,13 @@ export class Interpreter {
           pc++;
           continue;
         }
-        case CTX_LDXW: { // an ldxw that may read a ctx pointer field (core/vm/context.ts)
+        case CTX_LDXW: { // an ldxw that may read a converted ctx field (core/vm/context.ts)
           const s = S[pc];
           if (hi[s] === ctxHi) {
-            const w = rt.ctxPointer((lo[s] + OFF[pc]) | 0);
+            const w = rt.ctxLoad((lo[s] + OFF[pc]) | 0, pktHi);
             if (w >= 0) {
               lo[D[pc]] = w;
-              hi[D[pc]] = pktHi;
+              hi[D[pc]] = rt.ctxLoadHi;
               pc++;
               continue;
             }

@@ -96,7 +96,7 @@ function from32to16(x: number): number {
 
 /**
  * `bpf_csum_diff(from, from_size, to, to_size, seed)` (6.18, any sizes):
- * `seed` when both sizes are 0, else `csum_from32to16` of
+ * `csum_from32to16(seed)` when both sizes are 0, else `csum_from32to16` of
  * `csum_sub(csum_partial(to, seed), csum_partial(from, 0))` (only `to`:
  * `csum_partial(to, seed)`; only `from`: `~csum_partial(from, ~seed)`).
  */
@@ -114,7 +114,7 @@ export function csumDiff(
   }
   if (toSize) return from32to16(csumPartial(to, toOff, toSize, seed));
   if (fromSize) return from32to16(~csumPartial(from, fromOff, fromSize, ~seed >>> 0) >>> 0);
-  return seed >>> 0;
+  return from32to16(seed >>> 0);
 }
 
 /** `bpf_csum_diff`. */

@@ -192,15 +192,22 @@ export class HelperRuntime {
     this.env = env;
   }
 
+  /** The high word of the last {@link HelperRuntime.ctxLoad}. */
+  ctxLoadHi = 0;
+
   /**
-   * The packet offset a 4-byte load at `off` of the ctx region gives when
-   * `off` is a pointer field of the bound context, else -1 (an ordinary load).
+   * A 4-byte load at offset `off` of the ctx region when `off` is a
+   * converted field of the bound context (see core/vm/context.ts): the low
+   * word (the high one in {@link HelperRuntime.ctxLoadHi}), else -1 (an
+   * ordinary load). `pktHi` is the high word of packet addresses.
    */
-  ctxPointer(off: number): number {
+  ctxLoad(off: number, pktHi: number): number {
     const c = this.env.context;
-    if (c === null || c.pointerFields === null) return -1;
-    const which = c.pointerFields.get(off);
-    return which === undefined ? -1 : c.pointer(which);
+    if (c === null) return -1;
+    const v = c.load(off, pktHi);
+    if (v === null) return -1;
+    this.ctxLoadHi = v[1];
+    return v[0];
   }
 
   /**

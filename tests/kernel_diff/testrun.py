@@ -70,7 +70,7 @@ def ringbuf_records(m):
 def trace_lines():
     """The text of each bpf_trace_printk event in the trace buffer (one trailing newline dropped)."""
     entries = []
-    with open(TRACE) as f:
+    with open(TRACE, encoding="latin-1", newline="\n") as f:
         for line in f:
             if line.startswith("#"):
                 continue
@@ -172,7 +172,19 @@ def main():
     os.sched_setaffinity(0, {0})
     if not os.path.exists(TRACE):
         os.system("mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null")
-    src, dst = sys.argv[1], sys.argv[2]
+    # a case can print thousands of lines (tail-call loops): the default trace buffer would drop the oldest
+    size_file = os.path.join(os.path.dirname(TRACE), "buffer_size_kb")
+    old_size = open(size_file).read().split()[0]
+    if int(old_size) < 16384:
+        open(size_file, "w").write("16384")
+    try:
+        run_file(sys.argv[1], sys.argv[2])
+    finally:
+        if int(old_size) < 16384:
+            open(size_file, "w").write(old_size)
+
+
+def run_file(src, dst):
     with open(src) as f, open(dst, "w") as o:
         for line in f:
             if line.strip():

@@ -94,18 +94,32 @@ async function main(args: string[]): Promise<void> {
   const t0 = performance.now();
   const kernel = await kernelResults(cases);
   const mismatches: Array<{ id: string; diff: string }> = [];
-  let rejected = 0;
+  const rejections: Record<string, number> = {};
+  let rejected = 0, steps = 0;
   for (let i = 0; i < cases.length; i++) {
-    if (kernel[i].load?.some((x) => x !== "OK") || kernel[i].error) rejected++;
+    if (kernel[i].load?.some((x) => x !== "OK") || kernel[i].error) {
+      // programs the kernel's verifier refuses are not compared (bpfscope runs them unverified)
+      rejected++;
+      const why = (kernel[i].load_error ?? kernel[i].error ?? "?").replace(/\d+/g, "N").slice(0, 80);
+      rejections[why] = (rejections[why] ?? 0) + 1;
+      continue;
+    }
+    steps += cases[i].steps.length;
     const d = compareCase(cases[i], kernel[i]);
     if (d) mismatches.push({ id: cases[i].id, diff: d });
   }
-  if (record) await writeRecord(record, cases, kernel);
+  if (record) {
+    const keep = cases.map((_, i) => i).filter((i) => !(kernel[i].load?.some((x) => x !== "OK") || kernel[i].error));
+    await writeRecord(record, keep.map((i) => cases[i]), keep.map((i) => kernel[i]));
+  }
   console.log(JSON.stringify(
     {
       cases: cases.length,
       kernel_rejected_or_failed: rejected,
+      compared: cases.length - rejected,
+      steps_compared: steps,
       mismatches: mismatches.length,
+      rejections,
       seconds: Math.round((performance.now() - t0) / 100) / 10,
       first: mismatches.slice(0, 20),
     },
