@@ -234,7 +234,7 @@ test run was refused (the kernel's errno: EINVAL, ENOTSUPP, ...) or on bad usage
         }
         const fd = obj.programFd(o.program);
         const name = o.program ?? obj.programs.find((p) => obj.programFd(p) === fd)!;
-        const r = obj.run(data ?? new Uint8Array(0), { program: name, ctx, repeat, cpu, seed, clock, maxInsns });
+        const r = obj.run(data, { program: name, ctx, repeat, cpu, seed, clock, maxInsns });
         const progType = obj.bpf.prog(fd).prog.progType;
         rec = testRunRecord(file, name, progType, r, obj.maps.map((m) => obj.map(m).raw));
       } catch (e) {

@@ -250,11 +250,12 @@ export class BpfObject {
   }
 
   /**
-   * Test-run a program with `packet` as `data_in` (see core/testrun: the
+   * Test-run a program with `packet` as `data_in` (undefined: none, which
+   * packet programs refuse with EINVAL; see core/testrun: the
    * kernel's contract, deterministic clock, seed and CPU).
    * @throws BpfError the errno the kernel would give
    */
-  run(packet: Uint8Array, opts: ObjectRunOptions = {}): TestRunReport {
+  run(packet: Uint8Array | undefined, opts: ObjectRunOptions = {}): TestRunReport {
     return this.bpf.testRun(this.programFd(opts.program), { ...opts, data: packet, engine: this.#engine });
   }
 }

@@ -50,6 +50,10 @@ export interface StepResult {
   ctx_out?: string;
   value?: string;
   records?: string[];
+  /** bpfscope only: why the program faulted (the kernel's verifier would have refused such a program). */
+  fault?: string;
+  /** bpfscope only, with `detail`: r0 (64 bits), executed instructions, tail calls, redirect and trace lines of the step. */
+  detail?: { r0: string; insns: number; tailCalls: number; redirect: string | null; output: string[] };
 }
 
 /** What a case gives (kernel or bpfscope). */
@@ -73,8 +77,11 @@ function errnoOf(e: unknown): string {
   throw e;
 }
 
-/** Run `c` in bpfscope on `engine` with `cpus` simulated CPUs (the kernel's: 2). */
-export function runCase(c: TestRunCase, engine: VmEngineName = "interp", cpus = 2): CaseResult {
+/**
+ * Run `c` in bpfscope on `engine` with `cpus` simulated CPUs (the kernel's:
+ * 2); `detail` adds what only bpfscope reports to each run step.
+ */
+export function runCase(c: TestRunCase, engine: VmEngineName = "interp", cpus = 2, detail = false): CaseResult {
   const bpf = new Bpf({ verify: null, engine, cpus });
   const res: CaseResult = { id: c.id, load: [], steps: [], maps: [] };
   const mapFds: number[] = [];
@@ -125,10 +132,20 @@ export function runCase(c: TestRunCase, engine: VmEngineName = "interp", cpus = 
           ctx: st.ctx ? unhex(st.ctx) : undefined,
           repeat: st.repeat ?? 1,
         });
-        if (r.fault) throw new Error(`bpfscope fault: ${r.fault.message}`);
         trace.push(...r.output);
         const out: StepResult = { errno: "OK", retval: r.retval, data_out: hex(r.dataOut) };
         if (st.ctx) out.ctx_out = hex(r.ctxOut!);
+        if (r.fault) out.fault = r.fault.message;
+        if (detail) {
+          const rd = r.redirect;
+          out.detail = {
+            r0: r.r0.toString(),
+            insns: r.insnsExecuted,
+            tailCalls: r.tailCalls,
+            redirect: rd === null ? null : `${rd.ifindex}/${rd.flags}`,
+            output: r.output,
+          };
+        }
         res.steps.push(out);
       } else if (st.op === "update") {
         bpf.mapUpdateElem(mapFds[st.map], unhex(st.key), unhex(st.value), st.flags ?? 0);

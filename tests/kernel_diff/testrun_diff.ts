@@ -96,7 +96,8 @@ async function main(args: string[]): Promise<void> {
   const kernel = await kernelResults(cases);
   const mismatches: Array<{ id: string; diff: string }> = [];
   const rejections: Record<string, number> = {};
-  let rejected = 0, steps = 0;
+  let rejected = 0, steps = 0, runs = 0;
+  const helpers: Record<number, number> = {}, mapTypes: Record<string, number> = {};
   for (let i = 0; i < cases.length; i++) {
     if (kernel[i].load?.some((x) => x !== "OK") || kernel[i].error) {
       // programs the kernel's verifier refuses are not compared (bpfscope runs them unverified)
@@ -106,6 +107,14 @@ async function main(args: string[]): Promise<void> {
       continue;
     }
     steps += cases[i].steps.length;
+    runs += cases[i].steps.filter((st) => st.op === "run").length;
+    // coverage: programs calling each helper, cases using each map type
+    for (const p of cases[i].progs) {
+      for (const id of new Set(p.insns.filter(([code, , src]) => code === 0x85 && src === 0).map((x) => x[4]))) {
+        helpers[id] = (helpers[id] ?? 0) + 1;
+      }
+    }
+    for (const t of new Set(cases[i].maps.map((m) => m.type))) mapTypes[t] = (mapTypes[t] ?? 0) + 1;
     const d = compareCase(cases[i], kernel[i]);
     if (d) mismatches.push({ id: cases[i].id, diff: d });
   }
@@ -119,6 +128,9 @@ async function main(args: string[]): Promise<void> {
       kernel_rejected_or_failed: rejected,
       compared: cases.length - rejected,
       steps_compared: steps,
+      runs_compared: runs,
+      programs_calling_helper: helpers,
+      cases_with_map_type: mapTypes,
       mismatches: mismatches.length,
       rejections,
       seconds: Math.round((performance.now() - t0) / 100) / 10,
