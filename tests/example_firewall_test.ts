@@ -63,3 +63,10 @@ Deno.test("a packet that would leave with TTL 0 is dropped; non-IPv4 passes unto
   assert.equal(r.tailCalls, 0);
   assert.deepEqual(r.dataOut, arp);
 });
+
+Deno.test("the README's worked example is this file", async () => {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const me = await Deno.readTextFile(new URL(import.meta.url));
+  const example = me.slice(0, me.indexOf('\nDeno.test("the README'));
+  assert.ok(readme.includes("```ts\n" + example + "```"), "README.md does not hold tests/example_firewall_test.ts");
+});

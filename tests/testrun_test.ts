@@ -8,13 +8,13 @@ import {
   BpfError,
   BpfObject,
   createMap,
-  LruHashMap,
-  PercpuArrayMap,
-  PercpuHashMap,
-  Program,
-  ProgArrayMap,
+  type LruHashMap,
+  type PercpuArrayMap,
+  type PercpuHashMap,
+  type ProgArrayMap,
   ProgLoadError,
-  RingBufMap,
+  Program,
+  type RingBufMap,
   testRun,
   toBytes,
   u32,
@@ -107,7 +107,10 @@ Deno.test("testRun: a program that reaches outside its regions faults, retval 0,
     const r = testRun(p, { data: ipv4(), repeat: 5, engine });
     assert.equal(r.retval, 0);
     assert.equal(r.runs, 1);
-    assert.match(r.fault!.message, /insn 1: invalid read of 1 bytes at 0x000010090000013c: nearest region: packet \[0x0000100900000000, 0x000010090000013c\), 0 bytes past its end/);
+    assert.match(
+      r.fault!.message,
+      /insn 1: invalid read of 1 bytes at 0x000010090000013c: nearest region: packet \[0x0000100900000000, 0x000010090000013c\), 0 bytes past its end/,
+    );
   }
 });
 
@@ -215,7 +218,9 @@ exit`),
 });
 
 Deno.test("maps: per-CPU values, LRU reference bits, errnos of the new types", () => {
-  const pa = createMap({ mapType: 6, keySize: 4, valueSize: 12, maxEntries: 2 }, "modern", { cpus: 3 }) as PercpuArrayMap;
+  const pa = createMap({ mapType: 6, keySize: 4, valueSize: 12, maxEntries: 2 }, "modern", {
+    cpus: 3,
+  }) as PercpuArrayMap;
   assert.equal(pa.userValueSize, 48);
   pa.update(toBytes(1, 4), new Uint8Array(48).fill(7));
   assert.deepEqual(pa.lookupPerCpu(toBytes(1, 4)).map((v) => v.length), [12, 12, 12]);

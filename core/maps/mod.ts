@@ -10,6 +10,7 @@
 export * from "./maps.ts";
 export * from "./jhash.ts";
 export * from "./create.ts";
+export * from "./htab.ts";
 export * from "./percpu.ts";
 export * from "./lru.ts";
 export * from "./prog_array.ts";

@@ -45,7 +45,7 @@ export class ProgArrayMap extends NoValueMap {
   /** See {@link BpfMap}. */
   readonly typeName: string = "prog_array";
   /** The program type of the map's programs (-1 until the first is stored or loaded). */
-  ownerType = -1;
+  ownerType: number = -1;
   /**
    * Resolve a program fd of a `bpf()` update: the program, or a negative
    * errno (-EBADF, -EINVAL). Installed by the map's owner; none: -EBADF.

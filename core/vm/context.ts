@@ -169,11 +169,12 @@ export class ProgContext {
   readonly #dv: DataView;
 
   /**
+   * Wrap a ctx image and a packet buffer.
    * @param kind `skb` or `xdp`
    * @param ctx the ctx image (kept, not copied)
    * @param pkt the packet buffer (kept, not copied)
    * @param offsets meta, data and end offsets in `pkt`
-   * @param progType the program type (decides the pointer fields)
+   * @param progType the program type (decides the converted fields)
    */
   constructor(
     kind: "skb" | "xdp",

@@ -21,7 +21,7 @@
  *
  * @module
  */
-import type { HelperEnv, HelperFn } from "./helpers.ts";
+import type { HelperEnv } from "./helpers.ts";
 import type { ProgContext } from "./context.ts";
 
 const EINVAL = -22, EFAULT = -14;
@@ -43,7 +43,7 @@ const u32 = (e: HelperEnv, i: number) => e.lo[i] >>> 0;
 const s32 = (e: HelperEnv, i: number) => e.lo[i] | 0;
 
 /** `bpf_skb_load_bytes(skb, offset, to, len)`. */
-export const skbLoadBytes: HelperFn = (e) => {
+export function skbLoadBytes(e: HelperEnv): void {
   const c = contextOf(e, "skb_load_bytes", "skb");
   const off = u32(e, 2), len = u32(e, 4);
   const to = e.mem(3, len), o = e.memOff;
@@ -53,10 +53,10 @@ export const skbLoadBytes: HelperFn = (e) => {
   }
   to.set(c.pkt.subarray(c.data + off, c.data + off + len), o);
   e.ret(0);
-};
+}
 
 /** `bpf_skb_store_bytes(skb, offset, from, len, flags)`. */
-export const skbStoreBytes: HelperFn = (e) => {
+export function skbStoreBytes(e: HelperEnv): void {
   const c = contextOf(e, "skb_store_bytes", "skb");
   const off = u32(e, 2), len = u32(e, 4), flags = e.arg(5);
   const from = e.mem(3, len), o = e.memOff;
@@ -65,7 +65,7 @@ export const skbStoreBytes: HelperFn = (e) => {
   if (from === c.pkt) c.pkt.copyWithin(c.data + off, o, o + len);
   else c.pkt.set(from.subarray(o, o + len), c.data + off);
   e.ret(0);
-};
+}
 
 /**
  * x86-64 `csum_partial` of `len` bytes at `buf[off]` from 32-bit `seed`:
@@ -118,35 +118,41 @@ export function csumDiff(
 }
 
 /** `bpf_csum_diff`. */
-export const csumDiffHelper: HelperFn = (e) => {
+export function csumDiffHelper(e: HelperEnv): void {
   const fs = u32(e, 2), ts = u32(e, 4);
   let from: Uint8Array = new Uint8Array(0), fo = 0, to: Uint8Array = from, too = 0;
   if (fs > 0) from = e.mem(1, fs), fo = e.memOff;
   if (ts > 0) to = e.mem(3, ts), too = e.memOff;
   e.ret(csumDiff(from, fo, fs, to, too, ts, u32(e, 5)));
-};
+}
 
 /** `bpf_redirect(ifindex, flags)` of skb programs (tc). */
-export const redirectSkb: HelperFn = (e) => {
+export function redirectSkb(e: HelperEnv): void {
   const c = contextOf(e, "redirect", "skb");
   const flags = e.arg(2);
   if ((flags & ~1n) !== 0n) return e.ret(2); // TC_ACT_SHOT
   c.redirect = { ifindex: u32(e, 1), flags };
   e.ret(7); // TC_ACT_REDIRECT
-};
+}
 
 /** `bpf_redirect(ifindex, flags)` of xdp programs. */
-export const redirectXdp: HelperFn = (e) => {
+export function redirectXdp(e: HelperEnv): void {
   const c = contextOf(e, "redirect", "xdp");
   const flags = e.arg(2);
   if (flags !== 0n) return e.ret(0); // XDP_ABORTED
   c.redirect = { ifindex: u32(e, 1), flags };
   e.ret(4); // XDP_REDIRECT
-};
+}
 
 /** `bpf_xdp_adjust_head(xdp, offset)`. */
-export const xdpAdjustHead: HelperFn = (e) => e.ret(contextOf(e, "xdp_adjust_head", "xdp").adjustHead(s32(e, 2)));
+export function xdpAdjustHead(e: HelperEnv): void {
+  e.ret(contextOf(e, "xdp_adjust_head", "xdp").adjustHead(s32(e, 2)));
+}
 /** `bpf_xdp_adjust_tail(xdp, offset)`. */
-export const xdpAdjustTail: HelperFn = (e) => e.ret(contextOf(e, "xdp_adjust_tail", "xdp").adjustTail(s32(e, 2)));
+export function xdpAdjustTail(e: HelperEnv): void {
+  e.ret(contextOf(e, "xdp_adjust_tail", "xdp").adjustTail(s32(e, 2)));
+}
 /** `bpf_xdp_adjust_meta(xdp, offset)`. */
-export const xdpAdjustMeta: HelperFn = (e) => e.ret(contextOf(e, "xdp_adjust_meta", "xdp").adjustMeta(s32(e, 2)));
+export function xdpAdjustMeta(e: HelperEnv): void {
+  e.ret(contextOf(e, "xdp_adjust_meta", "xdp").adjustMeta(s32(e, 2)));
+}

@@ -40,7 +40,7 @@ function ringOf(e: HelperEnv, name: string): RingBufMap {
 }
 
 /** `bpf_ringbuf_reserve(map, size, flags)`. */
-export const ringbufReserve: HelperFn = (e) => {
+export function ringbufReserve(e: HelperEnv): void {
   const m = ringOf(e, "ringbuf_reserve");
   const size = e.arg(2), flags = e.arg(3);
   if (flags !== 0n || size > 0x3fffffffn) return e.ret(0);
@@ -54,7 +54,7 @@ export const ringbufReserve: HelperFn = (e) => {
     const bounce = m.read(sample & m.mask, n);
     e.retRegion(name, bounce, 0, n, { map: m, sample, bounce, done: false });
   }
-};
+}
 
 function commit(name: string, discard: boolean): HelperFn {
   return (e) => {
@@ -78,7 +78,7 @@ export const ringbufSubmit: HelperFn = commit("ringbuf_submit", false);
 export const ringbufDiscard: HelperFn = commit("ringbuf_discard", true);
 
 /** `bpf_ringbuf_output(map, data, size, flags)`. */
-export const ringbufOutput: HelperFn = (e) => {
+export function ringbufOutput(e: HelperEnv): void {
   const m = ringOf(e, "ringbuf_output");
   const size = e.arg(3), flags = e.arg(4);
   if ((flags & ~3n) !== 0n) return e.ret(-22);
@@ -90,7 +90,9 @@ export const ringbufOutput: HelperFn = (e) => {
   m.write(sample & m.mask, src.slice(o, o + n));
   m.commit(sample, false);
   e.ret(0);
-};
+}
 
 /** `bpf_ringbuf_query(map, flags)`. */
-export const ringbufQuery: HelperFn = (e) => e.ret(ringOf(e, "ringbuf_query").query(e.arg(2)));
+export function ringbufQuery(e: HelperEnv): void {
+  e.ret(ringOf(e, "ringbuf_query").query(e.arg(2)));
+}

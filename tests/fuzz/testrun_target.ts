@@ -25,14 +25,24 @@ function mutate(r: Rng, c: TestRunCase): TestRunCase {
     const n = r.range(1, 4);
     for (let k = 0; k < n; k++) {
       const i = r.int(insns.length), f = r.int(5);
-      insns[i][f] = f === 0 ? r.int(256) : f < 3 ? r.int(16) : f === 3 ? r.range(-600, 600) : r.pick([0, 1, -1, 4096, r.u32() | 0]);
+      insns[i][f] = f === 0
+        ? r.int(256)
+        : f < 3
+        ? r.int(16)
+        : f === 3
+        ? r.range(-600, 600)
+        : r.pick([0, 1, -1, 4096, r.u32() | 0]);
     }
     return { ...p, insns };
   });
   const steps = c.steps.map((s) => {
     if (s.op !== "run" || !r.chance(0.3)) return s;
-    const data = r.chance(0.5) ? Array.from(r.bytes(r.int(80)), (b) => b.toString(16).padStart(2, "0")).join("") : s.data;
-    const ctx = r.chance(0.3) ? Array.from(r.bytes(r.int(200)), (b) => (b & 3).toString(16).padStart(2, "0")).join("") : s.ctx;
+    const data = r.chance(0.5)
+      ? Array.from(r.bytes(r.int(80)), (b) => b.toString(16).padStart(2, "0")).join("")
+      : s.data;
+    const ctx = r.chance(0.3)
+      ? Array.from(r.bytes(r.int(200)), (b) => (b & 3).toString(16).padStart(2, "0")).join("")
+      : s.ctx;
     return { ...s, data, ctx };
   });
   return { ...c, id: c.id + "/mutated", progs, steps };
