@@ -74,7 +74,7 @@ export function fuzzTestRun(opts: FuzzOptions = {}): FuzzStats {
     for (const engine of ["interp", "jit"] as const) {
       const s = performance.now();
       try {
-        results.push(runCase(c, engine));
+        results.push(runCase(c, engine, 2, true, 100_000));
       } catch (e) {
         if (!(e instanceof BpfError)) find("crash", seed, `${engine}: ${(e as Error)?.stack ?? e}`, c);
         results.push({ error: e instanceof BpfError ? e.errno : String(e) });

@@ -79,9 +79,16 @@ function errnoOf(e: unknown): string {
 
 /**
  * Run `c` in bpfscope on `engine` with `cpus` simulated CPUs (the kernel's:
- * 2); `detail` adds what only bpfscope reports to each run step.
+ * 2); `detail` adds what only bpfscope reports to each run step; `maxInsns`
+ * limits each program run (mutated programs may loop).
  */
-export function runCase(c: TestRunCase, engine: VmEngineName = "interp", cpus = 2, detail = false): CaseResult {
+export function runCase(
+  c: TestRunCase,
+  engine: VmEngineName = "interp",
+  cpus = 2,
+  detail = false,
+  maxInsns?: number,
+): CaseResult {
   const bpf = new Bpf({ verify: null, engine, cpus });
   const res: CaseResult = { id: c.id, load: [], steps: [], maps: [] };
   const mapFds: number[] = [];
@@ -131,6 +138,7 @@ export function runCase(c: TestRunCase, engine: VmEngineName = "interp", cpus = 
           data: st.data === null ? undefined : unhex(st.data),
           ctx: st.ctx ? unhex(st.ctx) : undefined,
           repeat: st.repeat ?? 1,
+          maxInsns,
         });
         trace.push(...r.output);
         const out: StepResult = { errno: "OK", retval: r.retval, data_out: hex(r.dataOut) };
