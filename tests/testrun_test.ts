@@ -9,6 +9,7 @@ import {
   BpfObject,
   createMap,
   type LruHashMap,
+  parseElf,
   type PercpuArrayMap,
   type PercpuHashMap,
   type ProgArrayMap,
@@ -262,4 +263,22 @@ Deno.test("testRun: the verify hook decides at load time; the testing API names 
   errno(() => toBytes(256, 1), "EINVAL", /does not fit in 1 bytes/);
   assert.deepEqual([...toBytes(-1, 2)], [255, 255]);
   assert.equal(u32(toBytes(0x01020304, 4)), 0x01020304);
+});
+
+Deno.test("ELF: prog_array slots from .maps initializers; every program and map of the object is loaded", async () => {
+  const bytes = await Deno.readFile(new URL("./fixtures/xdp_firewall.o", import.meta.url));
+  const elf = parseElf(bytes, "xdp_firewall.o");
+  const handlers = elf.maps.find((m) => m.name === "handlers")!;
+  assert.equal(handlers.def.type, 3);
+  assert.deepEqual(handlers.slots, [{ index: 0, section: "xdp/ipv4", symbol: "ipv4" }]);
+  assert.deepEqual(elf.maps.map((m) => [m.name, m.def.type]).sort(), [
+    ["blocklist", 1],
+    ["events", 27],
+    ["handlers", 3],
+    ["stats", 6],
+  ]);
+  const obj = BpfObject.fromElf(bytes, "xdp_firewall.o");
+  assert.deepEqual(obj.programs, ["xdp/ipv4", "xdp"]);
+  assert.equal(obj.programFd(), obj.programFd("xdp"), "the entry program is the one no slot holds");
+  assert.equal(obj.map("handlers").entries().length, 1);
 });
