@@ -140,7 +140,7 @@ const RE_FROM = /^from (\d+) to (\d+)( \(speculative execution\))?:( safe)?/;
 const RE_FUNC = /^func#(\d+) @(\d+)$/;
 const RE_LIVE_ROW = /^(?: {3}| *\d+) +(\d+): [0-9.]{10,11} \(([0-9a-f]{2})\) /;
 const RE_TO_CALLER = /^to caller at (\d+):$/;
-const RE_SOURCE = /^; (.*?)(?: @ ([^ ]+):(\d+))?$/;
+const RE_SOURCE = /^;(?: (.*?)(?: @ ([^ ]+):(\d+))?)?$/;
 const RE_PROCESSED = /^processed (\d+) insns(?: \(limit (\d+)\))?/;
 const RE_GLUE = / (\d+): (?=(?:frame\d+: )?R\d|fp-)/;
 const RE_MARK_OLD =
@@ -148,23 +148,39 @@ const RE_MARK_OLD =
 const RE_PARENT_STATE = /^mark_precise: frame\d+: parent state regs=\S* stack=\S*: /;
 const RE_LIVENESS = /^\([\d,]+\) (?:frame \d+ insn \d+ |live stack update done in \d+ iterations$)/;
 const RE_VERISTAT = /^PROCESSING .*, DURATION US: \d+, VERDICT: \w+, VERIFIER LOG:$/;
+const RE_BPFTOOL =
+  /^(?:Error|Warning): |^bpf: Failed to load program: |^If it used to work for this object file but now doesn't, see --legacy option for more details\.$/;
 const RE_VERISTAT_TABLE = /^(?:Processing '.*'\.\.\.$|-+(?: +-+)+$|File +Program +|\S+\.o +\S+ +(?:success|failure) )/;
 
-/** Find where the instruction text of an Insn line ends and the state begins. */
+/**
+ * Find where the instruction text of an Insn line ends and the state begins:
+ * at the first `;` outside parentheses (the kernel pads to a column, then
+ * `; state`), or at a glued ` M: state` of a level-1 log, whichever comes
+ * first.
+ */
 function splitInsn(line: string, start: number, info: LineInfo): void {
-  const semi = line.indexOf(";", start);
+  let semi = -1;
+  for (let i = start, depth = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 40) depth++;
+    else if (c === 41) depth--;
+    else if (c === 59 && depth <= 0) {
+      semi = i;
+      break;
+    }
+  }
+  const g = RE_GLUE.exec(semi >= 0 ? line.slice(start, semi) : line.slice(start));
+  if (g) {
+    info.textEnd = start + g.index;
+    info.glued = Number(g[1]);
+    info.stateStart = start + g.index + 1 + g[1].length + 1;
+    return;
+  }
   if (semi >= 0) {
     let e = semi;
     while (e > start && line.charCodeAt(e - 1) === 32) e--;
     info.textEnd = e;
     info.stateStart = semi + 1;
-    return;
-  }
-  const g = RE_GLUE.exec(line.slice(start));
-  if (g) {
-    info.textEnd = start + g.index;
-    info.glued = Number(g[1]);
-    info.stateStart = start + g.index + 1 + g[1].length + 1;
     return;
   }
   info.textEnd = line.length;
@@ -323,7 +339,7 @@ export function classifyLine(line: string, info: LineInfo): LineKindCode {
       if (RE_VERISTAT_TABLE.test(line)) return (info.kind = LineKind.Tool);
       break;
   }
-  if (RE_VERISTAT_TABLE.test(line)) return (info.kind = LineKind.Tool);
+  if (RE_VERISTAT_TABLE.test(line) || RE_BPFTOOL.test(line)) return (info.kind = LineKind.Tool);
   if (isKernelMessage(line)) return (info.kind = LineKind.Message);
   return (info.kind = LineKind.Unknown);
 }

@@ -10,8 +10,24 @@
  */
 import { KERNEL_CONTINUATIONS, KERNEL_FORMATS } from "./formats.ts";
 
-/** Messages of kernels before 6.18 that 6.18 no longer prints (or prints differently). */
+/**
+ * Messages the 6.18 table lacks: those of kernel/bpf/btf.c that reach the
+ * verifier log (BTF-typed pointer accesses, global function arguments), and
+ * those of kernels before 6.18 that 6.18 no longer prints or prints
+ * differently.
+ */
 export const OLDER_FORMATS: readonly string[] = [
+  "cannot access ptr member %s with moff %u in struct %s with off %u size %u",
+  "access beyond struct %s at off %u size %u",
+  "Global function %s() doesn't return scalar. Only those are supported.",
+  "Arg#%d type %s in %s() is not supported yet.",
+  "arg#%d reference type('%s %s') size cannot be determined: %ld",
+  "arg#%d expected pointer to ctx, but got %s",
+  "arg#%d pointer type %s %s must point to %sscalar, or struct with scalar",
+  "func '%s' arg%d has btf_id %d type %s '%s'",
+  "func '%s' doesn't have %d-th argument",
+  "R%d is ptr_%s invalid negative access: off=%d",
+  "R%d is ptr_%s access user memory: off=%d",
   "R%d invalid mem access '%s'",
   "R%d min value is outside of the array range",
   "R%d max value is outside of the array range",

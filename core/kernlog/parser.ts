@@ -407,11 +407,11 @@ export class LogParser {
         if (kind === LineKind.FromSafe) this.#step(log, StepKind.Prune, info.b, li, 0);
         break;
       case LineKind.Source: {
-        const m = /^; (.*?)(?: @ ([^ ]+):(\d+))?$/.exec(line)!;
+        const m = /^;(?: (.*?)(?: @ ([^ ]+):(\d+))?)?$/.exec(line)!;
         let k = this.#sourceIndex.get(line);
         if (k === undefined) {
           k = log.sources.length;
-          log.sources.push({ text: m[1], file: m[2] ?? null, line: m[3] !== undefined ? Number(m[3]) : -1 });
+          log.sources.push({ text: m[1] ?? "", file: m[2] ?? null, line: m[3] !== undefined ? Number(m[3]) : -1 });
           this.#sourceIndex.set(line, k);
         }
         this.#pendingSource = k;

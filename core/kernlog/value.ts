@@ -94,8 +94,15 @@ export interface RegValue {
   u32max: number;
   /** The dialect it was written in. */
   dialect: Dialect;
-  /** v4 only: the fields the kernel printed, in order (the printer of that era follows the type). */
-  fields?: string[];
+  /**
+   * How the value was written: `fields` (`type(...)`), `const` (a number,
+   * possibly after `P`), `typed` (a type and a number: `inv5`, `fp-8`,
+   * `invP1`), `bare` (only the type: a spilled register in kernels before
+   * 6.0, `fp-8=inv`).
+   */
+  form: "fields" | "const" | "typed" | "bare";
+  /** The fields printed (their first names, in order); used to tell the older dialects apart. */
+  fields: string[];
 }
 
 /** The base kinds of register types the log reader tells apart. */
@@ -223,6 +230,8 @@ export function unknownValue(type: string, dialect: Dialect): RegValue {
     u32min: 0,
     u32max: U32_MAX,
     dialect,
+    form: "fields",
+    fields: [],
   };
 }
 
@@ -433,16 +442,20 @@ export function parseRegValue(text: string, pos = 0): RegValue {
   if (text.length === 0) throw new ValueSyntaxError("empty value", pos);
   let i = 0;
   let precise = false;
-  // 6.x: a known scalar prints as its number, with P before it when precise
-  if (text[0] === "P" && text.length > 1 && isDigitOrMinus(text[1])) {
+  // P before the value: a precise scalar (6.x: `P5`, `Pscalar(...)`)
+  if (text[0] === "P" && text.length > 1 && (isDigitOrMinus(text[1]) || text.startsWith("scalar", 1))) {
     precise = true;
     i = 1;
   }
-  if (isDigitOrMinus(text[i]) || text.startsWith("0x", i)) {
-    const n = parseNum(text.slice(i));
-    if (n === null) throw new ValueSyntaxError(`bad number '${text.slice(i)}'`, pos + i);
-    const v = unknownValue("scalar", "v6.5");
+  if (isDigitOrMinus(text[i])) {
+    const numText = text.slice(i);
+    const n = parseNum(numText);
+    if (n === null) throw new ValueSyntaxError(`bad number '${numText}'`, pos + i);
+    // 6.5+ prints numbers beyond 16 bits in hex; 6.0..6.4 in decimal
+    const dec = !numText.startsWith("0x") && !numText.startsWith("-0x");
+    const v = unknownValue("scalar", dec && (n > 32767n || n < -32768n) ? "v6.2" : "v6.5");
     v.precise = precise;
+    v.form = "const";
     setConst(v, n);
     return v;
   }
@@ -450,17 +463,17 @@ export function parseRegValue(text: string, pos = 0): RegValue {
   let j = i;
   while (j < text.length && text[j] !== "(" && text[j] !== "[" && !isDigitOrMinus(text[j])) j++;
   let type = text.slice(i, j);
-  let dialect: Dialect = "v6.5";
-  if (type === "inv" || type === "invP") dialect = "v4";
-  if (type.endsWith("P") && baseKind(type.slice(0, -1)) === "scalar") {
+  let dialect: Dialect = precise ? "v6.5" : "v6.5";
+  if (type === "invP" || type === "scalarP") {
+    // Linux 4.x/5.x: P after the type name
     type = type.slice(0, -1);
     precise = true;
+    dialect = "v4";
   }
+  if (type === "inv") dialect = "v4";
+  if (!/^[a-z_][a-z0-9_]*$/i.test(type)) throw new ValueSyntaxError(`bad type '${type}'`, pos + i);
   const v = unknownValue(type, dialect);
   v.precise = precise;
-  if (v.kind === "other" && !/^[a-z_][a-z0-9_]*$/i.test(type)) {
-    throw new ValueSyntaxError(`bad type '${type}'`, pos + i);
-  }
   if (text[j] === "[") {
     const close = text.indexOf("]", j);
     if (close < 0) throw new ValueSyntaxError("missing ']'", pos + j);
@@ -468,28 +481,26 @@ export function parseRegValue(text: string, pos = 0): RegValue {
     j = close + 1;
   }
   if (j === text.length) {
-    // a bare type: a pointer with no offset (old kernels print spills this way), or an arena pointer
-    if (v.kind === "scalar") return v;
-    v.varOff = { value: 0n, mask: 0n };
-    v.fields = [];
-    v.dialect = "v4";
+    // only the type: an arena pointer, or a spilled register of kernels before 6.0 (`fp-8=inv`)
+    v.form = "bare";
+    if (v.kind !== "arena") v.dialect = "v4";
+    if (v.kind !== "scalar") v.varOff = { value: 0n, mask: 0n };
     return v;
   }
   if (text[j] !== "(") {
     // a type followed by a constant: inv5, invP1, fp-8, fp0
     const n = parseNum(text.slice(j));
     if (n === null) throw new ValueSyntaxError(`bad value '${text.slice(j)}'`, pos + j);
-    if (v.kind === "scalar") {
-      setConst(v, n);
-    } else {
+    v.form = "typed";
+    if (v.kind === "scalar") setConst(v, n);
+    else {
       v.varOff = { value: 0n, mask: 0n };
       v.off = Number(n);
     }
     return v;
   }
   if (text[text.length - 1] !== ")") throw new ValueSyntaxError("missing ')'", pos + text.length);
-  const body = text.slice(j + 1, -1);
-  parseFields(v, body, pos + j + 1);
+  parseFields(v, text.slice(j + 1, -1), pos + j + 1);
   return v;
 }
 
@@ -564,13 +575,14 @@ function parseFields(v: RegValue, body: string, pos: number): void {
         v.dynptrType = val;
         break;
       case "imm": {
-        // v4 prints imm in hex without 0x (%llx); 6.x prints a signed number
-        const n = v.dialect === "v4" || /^[0-9a-f]+$/.test(val) && !/^-?\d+$/.test(val)
-          ? BigInt("0x" + val)
-          : parseNum(val);
+        // before 6.5: %llx (hex without 0x); 6.5+: a signed number (decimal, or 0x hex)
+        const old = v.dialect === "v4" || fields.includes("off") && fields.indexOf("off") < fields.length - 1 ||
+          (v.id === 0 && fields.includes("id"));
+        const n = old || (/^[0-9a-f]+$/.test(val) && /[a-f]/.test(val)) ? BigInt("0x" + val) : parseNum(val);
         if (n === null) throw new ValueSyntaxError(`bad imm '${val}'`, p);
         v.varOff = { value: BigInt.asUintN(64, n), mask: 0n };
         sawImm = true;
+        if (old) v.dialect = v.dialect === "v4" ? "v4" : "v6.2";
         break;
       }
       case "var_off":
@@ -592,24 +604,27 @@ function parseFields(v: RegValue, body: string, pos: number): void {
     }
     p += part.length + 1;
   }
-  if (sawLong || (v.dialect === "v4")) v.dialect = "v4";
-  else if (fields.includes("off") && v.off === 0 && !sawShort) v.dialect = "v6.2";
-  else if (sawShort && (fields.includes("smin32") === false && /s32_|u32_/.test(body))) v.dialect = "v6.2";
-  if (v.dialect === "v4" || v.dialect === "v6.2") v.fields = fields;
+  // which era wrote it: 4.x/5.x always print id (id=0) and long range names; 6.0..6.4 print
+  // off=/imm= of every pointer and short names; 6.5+ print neither id=0, off=0 nor imm=0
+  const zeroId = fields.includes("id") && v.id === 0;
+  const off0 = fields.includes("off") && v.off === 0;
+  const offBeforeMap = fields.indexOf("off") >= 0 && fields.indexOf("ks") > fields.indexOf("off");
+  if (sawLong || zeroId || v.dialect === "v4") v.dialect = "v4";
+  else if (off0 || sawImm || offBeforeMap || /\b[su]32_(?:min|max)=/.test(body)) v.dialect = "v6.2";
+  v.fields = fields;
   if (v.kind !== "scalar" && !sawRange && !sawVarOff && !sawImm) v.varOff = { value: 0n, mask: 0n };
-  if (v.dialect === "v4") fillOmittedV4(v, fields);
-  else if (v.kind === "scalar" && !sawVarOff && tnumIsUnknown(v.varOff)) deriveVarOff(v);
+  if (v.dialect !== "v6.5") fillOmittedOld(v, fields);
 }
 
-/** v4 omits smin/smax when equal to umin/umax (and the 32-bit ones when equal to the 64-bit ones). */
-function fillOmittedV4(v: RegValue, fields: string[]): void {
+/**
+ * Kernels before 6.5 omit smin/smax when equal to umin/umax: take them from
+ * the unsigned range when that range does not cross the sign bit.
+ */
+function fillOmittedOld(v: RegValue, fields: string[]): void {
   const has = (a: string, b: string) => fields.includes(a) || fields.includes(b);
   if (!has("smin_value", "smin") && v.umin <= S64_MAX && v.umax <= S64_MAX) v.smin = v.umin;
   if (!has("smax_value", "smax") && v.umax <= S64_MAX && v.umin <= S64_MAX) v.smax = v.umax;
 }
-
-/** 6.5+ prints no var_off when it is unknown; nothing to derive then. */
-function deriveVarOff(_v: RegValue): void {}
 
 /**
  * Parse a whole state as printed after `N:`, `; `, `from X to Y:` or on
@@ -701,9 +716,9 @@ export function printRegValue(v: RegValue): string {
     case "v6.5":
       return printV65(v);
     case "v6.2":
-      return printFields(v, true);
+      return printOld(v, false);
     case "v4":
-      return printFields(v, false);
+      return printOld(v, true);
   }
 }
 
@@ -793,67 +808,57 @@ function printScalarRanges(v: RegValue, a: (x: string) => void): void {
 }
 
 /**
- * The printers of Linux 4.14..6.4 (`print_verifier_state` in verifier.c):
- * fields in a fixed order, each under the condition of that era; `short`
- * selects the 6.x names (`smin=`, `s32_min=`) and id/ref_obj_id only when set.
+ * The printer of Linux 4.14..5.x (`print_verifier_state` in verifier.c)
+ * when `old`, of 6.0..6.4 otherwise: `(id=%d` (always, before 6.0; only when
+ * set after), `ref_obj_id`, `off=%d` for every pointer, `r=` of packet
+ * pointers or `ks=,vs=` of map pointers, then `imm=%llx` for a known offset
+ * or the ranges that are not implied (`smin_value` when it differs from
+ * `umin_value`, ...), `var_off`, and the 32-bit ranges.
  */
-function printFields(v: RegValue, short: boolean): string {
+function printOld(v: RegValue, old: boolean): string {
   const scalar = v.kind === "scalar";
-  let s = v.type === "scalar" || v.type === "inv" ? v.type : v.type;
-  if (scalar && v.precise) s += "P";
-  if ((scalar || v.kind === "stack") && tnumIsConst(v.varOff) && !v.fields?.length) {
-    if (!scalar && v.fields) return s; // a bare spilled pointer type
-    return s + (BigInt.asIntN(64, v.varOff.value) + BigInt(v.off)).toString();
+  const P = scalar && v.precise ? "P" : "";
+  if (v.form === "bare") return v.type + P;
+  if (v.form === "typed") {
+    return v.type + P +
+      (scalar ? BigInt.asIntN(64, v.varOff.value) : BigInt.asIntN(64, v.varOff.value) + BigInt(v.off));
   }
-  if (v.fields && v.fields.length === 0) return s;
-  const f = v.fields ?? [];
+  if (v.form === "const") return P + BigInt.asIntN(64, v.varOff.value).toString();
+  const f = v.fields;
   const out: string[] = [];
-  const has = (n: string) => f.includes(n);
-  if (!short || v.id || has("id")) out.push(`id=${v.id}`);
-  if (has("ref_obj_id")) out.push(`ref_obj_id=${v.refObjId}`);
+  if (old || v.id) out.push(`id=${v.id}` + (v.addConst === null ? "" : v.addConst < 0 ? v.addConst : `+${v.addConst}`));
+  if (f.includes("ref_obj_id")) out.push(`ref_obj_id=${v.refObjId}`);
   if (v.nonOwnRef) out.push("non_own_ref");
-  if (has("map")) out.push(`map=${v.mapName}`);
-  if (!scalar && has("off")) out.push(`off=${v.off}`);
-  if (has("r")) out.push(`r=${v.range}`);
-  if (has("ks")) out.push(`ks=${v.ks},vs=${v.vs}`);
-  if (has("sz")) out.push(`sz=${v.memSize}`);
+  if (!scalar) out.push(`off=${v.off}`);
+  if (v.kind === "pkt" || v.kind === "pkt_meta" || f.includes("r")) out.push(`r=${v.range === NO_RANGE ? 0 : v.range}`);
+  else if (isMapKind(v.kind) || f.includes("ks")) out.push(`ks=${v.ks},vs=${v.vs}`);
+  if (f.includes("sz")) out.push(`sz=${v.memSize}`);
   if (tnumIsConst(v.varOff)) {
-    if (has("imm")) {
-      out.push(`imm=${short ? BigInt.asIntN(64, v.varOff.value).toString(16) : v.varOff.value.toString(16)}`);
-    }
+    if (!scalar || f.includes("imm")) out.push(`imm=${v.varOff.value.toString(16)}`);
   } else {
-    const n = short
-      ? {
-        smin: "smin",
-        smax: "smax",
-        umin: "umin",
-        umax: "umax",
-        s32min: "s32_min",
-        s32max: "s32_max",
-        u32min: "u32_min",
-        u32max: "u32_max",
-      }
-      : {
-        smin: "smin_value",
-        smax: "smax_value",
-        umin: "umin_value",
-        umax: "umax_value",
-        s32min: "s32_min_value",
-        s32max: "s32_max_value",
-        u32min: "u32_min_value",
-        u32max: "u32_max_value",
-      };
-    if (v.smin !== v.umin && v.smin !== S64_MIN) out.push(`${n.smin}=${v.smin}`);
-    if (v.smax !== v.umax && v.smax !== S64_MAX) out.push(`${n.smax}=${v.smax}`);
-    if (v.umin !== 0n) out.push(`${n.umin}=${v.umin}`);
-    if (v.umax !== U64_MAX) out.push(`${n.umax}=${v.umax}`);
+    const n = old
+      ? [
+        "smin_value",
+        "smax_value",
+        "umin_value",
+        "umax_value",
+        "s32_min_value",
+        "s32_max_value",
+        "u32_min_value",
+        "u32_max_value",
+      ]
+      : ["smin", "smax", "umin", "umax", "s32_min", "s32_max", "u32_min", "u32_max"];
+    if (v.smin !== v.umin && v.smin !== S64_MIN) out.push(`${n[0]}=${v.smin}`);
+    if (v.smax !== v.umax && v.smax !== S64_MAX) out.push(`${n[1]}=${v.smax}`);
+    if (v.umin !== 0n) out.push(`${n[2]}=${v.umin}`);
+    if (v.umax !== U64_MAX) out.push(`${n[3]}=${v.umax}`);
     if (!tnumIsUnknown(v.varOff)) out.push(`var_off=(${hex(v.varOff.value)}; ${hex(v.varOff.mask)})`);
-    if (has(n.s32min)) out.push(`${n.s32min}=${v.s32min}`);
-    if (has(n.s32max)) out.push(`${n.s32max}=${v.s32max}`);
-    if (has(n.u32min)) out.push(`${n.u32min}=${v.u32min}`);
-    if (has(n.u32max)) out.push(`${n.u32max}=${v.u32max}`);
+    if (BigInt(v.s32min) !== v.smin && v.s32min !== S32_MIN) out.push(`${n[4]}=${v.s32min}`);
+    if (BigInt(v.s32max) !== v.smax && v.s32max !== S32_MAX) out.push(`${n[5]}=${v.s32max}`);
+    if (BigInt(v.u32min) !== v.umin && v.u32min !== 0) out.push(`${n[6]}=${v.u32min}`);
+    if (BigInt(v.u32max) !== v.umax && v.u32max !== U32_MAX) out.push(`${n[7]}=${v.u32max}`);
   }
-  return `${s}(${out.join(",")})`;
+  return (old ? v.type + P : P + v.type) + `(${out.join(",")})`;
 }
 
 /** Print a stack slot entry (without the leading space). */
