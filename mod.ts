@@ -9,6 +9,7 @@
  * - `core/maps`: hash and array maps
  * - `core/bpf.ts`: the `bpf()` facade (fd table, errno names)
  * - `core/elf`: eBPF ELF objects (clang -target bpf -c): programs, maps, relocations
+ * - `kernlog` (core/kernlog): reading Linux 5.x..6.18 verifier logs: typed values, paths, the slice of an error
  *
  * @example
  * ```ts
@@ -29,3 +30,4 @@ export * from "./core/asm/mod.ts";
 export * from "./core/formats/mod.ts";
 export * from "./core/elf/mod.ts";
 export * from "./core/verifier/mod.ts";
+export * as kernlog from "./core/kernlog/mod.ts";

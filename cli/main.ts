@@ -16,6 +16,7 @@ import { registerRun } from "./run.ts";
 import { registerVerify } from "./verify.ts";
 import { registerInspect } from "./inspect.ts";
 import { registerBench } from "./bench.ts";
+import { registerLog } from "./log.ts";
 
 /** The version printed by `--version`. */
 export const VERSION: string = denoJson.version;
@@ -44,6 +45,7 @@ Examples:
   registerVerify(program);
   registerInspect(program);
   registerBench(program);
+  registerLog(program);
   return program;
 }
 

@@ -124,7 +124,7 @@ export class KernLog {
   /** Lines of the error message (indexes into {@link KernLog.lines}); empty when there is none. */
   errorLines: number[] = [];
   /** The instruction the error is about, -1 if none or unknown. */
-  errorInsn = -1;
+  errorInsn: number = -1;
   /** The errno a wrapping tool reported (`EACCES`), or null. */
   errno: string | null = null;
   /** Lines that were not recognised (indexes into {@link KernLog.lines}). */
@@ -132,11 +132,14 @@ export class KernLog {
   /** Paths, visit counts and pending branches, built step by step. */
   readonly paths: PathBuilder = new PathBuilder();
   /** True once the whole input was read. */
-  done = false;
+  done: boolean = false;
   /** Log level inferred from the content: 2 when `from X to Y` or per-instruction states of every path appear, else 1. */
-  level = 1;
+  level: number = 1;
 
-  /** @param lineBase index in the whole input of the first line */
+  /**
+   * Start an empty log.
+   * @param lineBase index in the whole input of the first line
+   */
   constructor(lineBase: number) {
     this.lineBase = lineBase;
   }
@@ -226,15 +229,16 @@ export class LogParser {
   /** The logs found so far (at least one). */
   readonly logs: KernLog[] = [];
   /** Lines read so far. */
-  lineCount = 0;
+  lineCount: number = 0;
   /** Bytes of text read so far (UTF-16 units). */
-  chars = 0;
+  chars: number = 0;
   /** Lines with NUL or other control characters (a binary file). */
-  binaryLines = 0;
+  binaryLines: number = 0;
   #tail = "";
   #info: LineInfo = newLineInfo();
   #cur: KernLog;
   #sawBegin = false;
+  /** The last source line printed (it applies to the instructions after it). */
   #pendingSource = -1;
   #lastVisitInsn = -1;
   #afterPop = false;
@@ -244,6 +248,7 @@ export class LogParser {
   #msgRun: number[] = [];
   #ended = false;
 
+  /** Start with one empty log. */
   constructor() {
     this.#cur = new KernLog(0);
     this.logs.push(this.#cur);
@@ -375,10 +380,8 @@ export class LogParser {
       case LineKind.Insn: {
         const idx = info.a;
         this.#setInsn(log, idx, info.b, line.slice(info.textStart, info.textEnd));
-        if (this.#pendingSource >= 0) {
-          if (log.sourceOf.get(idx) < 0) log.sourceOf.set(idx, this.#pendingSource);
-          this.#pendingSource = -1;
-        }
+        // the kernel prints a source line when it changes: it holds for the instructions that follow
+        if (this.#pendingSource >= 0 && log.sourceOf.get(idx) < 0) log.sourceOf.set(idx, this.#pendingSource);
         if (log.steps === 0) this.#step(log, StepKind.Walk, idx, li, 0);
         if (this.#inCallBlock === 2) this.#step(log, StepKind.Call, idx, li, this.#lastVisitInsn);
         this.#inCallBlock = 0;

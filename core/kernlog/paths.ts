@@ -49,11 +49,11 @@ export class PathBuilder {
   /** Pushes matched so far (visit steps), in the order their pops were seen. */
   readonly pushes: IntVec = new IntVec();
   /** Nodes (processed instructions) counted so far. */
-  processed = 0;
+  processed: number = 0;
   /** Resumes whose push could not be matched (level-1 logs have none, so none are expected there). */
-  unmatched = 0;
+  unmatched: number = 0;
   /** True after {@link PathBuilder.finish}. */
-  finished = false;
+  finished: boolean = false;
   #tip = -1;
   #curDepth = 0;
   #cands: IntVec = new IntVec();

@@ -172,6 +172,7 @@ export class ValueSyntaxError extends Error {
   /** Character position in the text. */
   readonly pos: number;
   /**
+   * Create the error.
    * @param message what is wrong
    * @param pos where
    */
@@ -185,17 +186,17 @@ export class ValueSyntaxError extends Error {
 // ---- constants ----
 
 /** S64_MIN. */
-export const S64_MIN = -(1n << 63n);
+export const S64_MIN: bigint = -(1n << 63n);
 /** S64_MAX. */
-export const S64_MAX = (1n << 63n) - 1n;
+export const S64_MAX: bigint = (1n << 63n) - 1n;
 /** U64_MAX. */
-export const U64_MAX = (1n << 64n) - 1n;
+export const U64_MAX: bigint = (1n << 64n) - 1n;
 const S32_MIN = -0x80000000;
 const S32_MAX = 0x7fffffff;
 const U32_MAX = 0xffffffff;
 const MASK64 = U64_MAX;
 /** `range` of a value that printed no `r=`. */
-export const NO_RANGE = -0x80000000;
+export const NO_RANGE: number = -0x80000000;
 
 /** The tnum of a value nothing is known about. */
 export function tnumUnknown(): Tnum {
@@ -463,7 +464,7 @@ export function parseRegValue(text: string, pos = 0): RegValue {
   let j = i;
   while (j < text.length && text[j] !== "(" && text[j] !== "[" && !isDigitOrMinus(text[j])) j++;
   let type = text.slice(i, j);
-  let dialect: Dialect = precise ? "v6.5" : "v6.5";
+  let dialect: Dialect = "v6.5";
   if (type === "invP" || type === "scalarP") {
     // Linux 4.x/5.x: P after the type name
     type = type.slice(0, -1);
@@ -506,7 +507,7 @@ export function parseRegValue(text: string, pos = 0): RegValue {
 
 function parseFields(v: RegValue, body: string, pos: number): void {
   const fields: string[] = [];
-  let sawRange = false, sawVarOff = false, sawImm = false, sawLong = false, sawShort = false;
+  let sawRange = false, sawVarOff = false, sawImm = false, sawLong = false;
   const parts = body.length ? splitTop(body) : [];
   let p = pos;
   for (const part of parts) {
@@ -592,10 +593,7 @@ function parseFields(v: RegValue, body: string, pos: number): void {
       default: {
         const canon = LONG_RANGE[first] ?? first;
         if (!RANGE_NAMES.has(canon)) throw new ValueSyntaxError(`unknown field '${first}'`, p);
-        if (first in LONG_RANGE) {
-          if (first.endsWith("_value")) sawLong = true;
-          else sawShort = true;
-        } else sawShort = true;
+        if (first.endsWith("_value")) sawLong = true;
         const n = parseNum(val);
         if (n === null) throw new ValueSyntaxError(`bad number '${val}' for ${first}`, p);
         for (const name of names) setRange(v, LONG_RANGE[name] ?? name, n, p);

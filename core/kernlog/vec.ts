@@ -10,9 +10,12 @@ export class IntVec {
   /** The storage; only the first {@link IntVec.length} entries are valid. */
   data: Int32Array;
   /** Number of entries. */
-  length = 0;
+  length: number = 0;
 
-  /** @param cap initial capacity */
+  /**
+   * Create an empty vector.
+   * @param cap initial capacity
+   */
   constructor(cap = 1024) {
     this.data = new Int32Array(cap);
   }
@@ -69,9 +72,12 @@ export class ByteVec {
   /** The storage; only the first {@link ByteVec.length} entries are valid. */
   data: Uint8Array;
   /** Number of entries. */
-  length = 0;
+  length: number = 0;
 
-  /** @param cap initial capacity */
+  /**
+   * Create an empty vector.
+   * @param cap initial capacity
+   */
   constructor(cap = 1024) {
     this.data = new Uint8Array(cap);
   }
