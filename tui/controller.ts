@@ -24,6 +24,8 @@ export interface Session {
   title: string;
   /** The program of the walk, for run mode (`m`). */
   program?: () => Program;
+  /** `log` when replaying a kernel verifier log: pruning, profiles and the gallery do not apply. */
+  kind?: "verifier" | "log";
 }
 
 /** A key press, normalised. */
@@ -153,6 +155,9 @@ export class Controller {
     const moveCursor = (d: number) =>
       patch({ follow: false, cursor: Math.max(0, Math.min(tl.engine.len - 1, cursorBase + d)), message: "" });
     const stopped = (m = "") => patch({ playing: false, message: m });
+    if (this.session.kind === "log" && (k.name === "p" || k.name === "P" || k.name === "l")) {
+      return patch({ message: "replaying a kernel log: pruning, profile and gallery do not apply" });
+    }
     switch (k.name) {
       case "q":
         this.quit = true;
