@@ -81,7 +81,7 @@ export function verifierLogs(parser: LogParser, name: string): KernLog[] {
   if (parser.binaryLines > 0 && parser.binaryLines * 2 >= parser.lineCount) {
     throw new CliError(`${name}: binary data, not a verifier log (${parser.lineCount} lines)`, 2);
   }
-  const sample = first?.lines.find((l) => l.trim().length > 0) ?? "";
+  const sample = first ? [...first.lines].find((l) => l.trim().length > 0) ?? "" : "";
   throw new CliError(
     `${name}: no verifier log found in ${parser.lineCount} line${parser.lineCount === 1 ? "" : "s"} (line 1: ${
       JSON.stringify(sample.slice(0, 60))
@@ -197,8 +197,8 @@ export function summaryText(s: LogSummary, color: boolean, allUnknown = false): 
       const at = src(d);
       out.push(
         `  ${String(d.insn).padStart(5)}: ${d.text.padEnd(36)} -> ${d.what} (${d.next})${
-          at ? paint("2", `  ${at}`) : ""
-        }`,
+          d.times > 1 ? ` x${d.times}` : ""
+        }${at ? paint("2", `  ${at}`) : ""}`,
       );
     }
   }

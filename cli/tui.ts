@@ -188,20 +188,44 @@ async function replayLog(src: string, opts: TuiOptions, speed: number, maxEvents
   const interactive = !opts.text && outTty && (fromPipe ? keys !== undefined : Deno.stdin.isTerminal());
   const feed = new LogFeed();
   const name = fromPipe ? "stdin" : src;
-  const dec = new TextDecoder();
-  let reading: Promise<void> = Promise.resolve();
-  if (fromPipe) {
-    reading = (async () => {
-      try {
-        for await (const chunk of Deno.stdin.readable) feed.feed(dec.decode(chunk, { stream: true }));
-      } catch { /* a broken pipe ends the input */ }
-      feed.feed(dec.decode());
-      feed.end();
-    })();
-  } else {
-    feed.feed(dec.decode(readFileOrDie(src, 2)));
-    feed.end();
+  // read in chunks (a file or a pipe): the UI opens on the first ones while the rest is read and parsed
+  let stream: ReadableStream<Uint8Array>;
+  if (fromPipe) stream = Deno.stdin.readable;
+  else {
+    let f: Deno.FsFile;
+    try {
+      const st = Deno.statSync(src);
+      if (st.isDirectory) throw new CliError(`${src}: is a directory`, 2);
+      feed.expected = st.size;
+      f = Deno.openSync(src);
+    } catch (e) {
+      if (e instanceof CliError) throw e;
+      readFileOrDie(src, 2); // the one-line error of every other command
+      throw e;
+    }
+    stream = f.readable;
   }
+  const reader = stream.getReader();
+  const dec = new TextDecoder();
+  let first = true;
+  let signalFirst!: () => void;
+  const firstChunk = new Promise<void>((r) => (signalFirst = r));
+  const reading = (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        feed.feed(dec.decode(value, { stream: true }));
+        if (first) {
+          first = false;
+          signalFirst();
+        }
+      }
+    } catch { /* a broken pipe ends the input */ }
+    feed.feed(dec.decode());
+    feed.end();
+    signalFirst();
+  })();
   if (!interactive) {
     await reading;
     while (!feed.finished) feed.pump(1000);
@@ -216,11 +240,12 @@ async function replayLog(src: string, opts: TuiOptions, speed: number, maxEvents
     }));
     return;
   }
-  if (!fromPipe) {
-    // a first slice of the parse, so the first frame has something to show; the rest goes on between frames
-    feed.pump(50);
-    if (feed.parser.chars === 0) throw new CliError(`${name}: empty input, no verifier log`, 2);
-  }
+  // the first chunk and a first slice of the parse, so the first frame has something to show
+  await firstChunk;
+  mark("read");
+  feed.pump(30);
+  mark("first slice");
+  if (feed.ended && feed.received === 0) throw new CliError(`${name}: empty input, no verifier log`, 2);
   const factory = logEngineFactory(feed);
   const title = `${feed.log.name ?? name} (kernel log)`;
   const walk: WalkOptions = { profile: "kernel log", pruning: true };
@@ -236,8 +261,10 @@ async function replayLog(src: string, opts: TuiOptions, speed: number, maxEvents
     color: useColor(Deno.stdout),
     autoplay: opts.play,
     speed,
-    background: () => feed.pump(8),
+    // parse between frames: most of each 25 ms tick, so the UI stays responsive while a big log loads
+    background: () => feed.pump(15),
     input: keys,
   });
   keys?.close();
+  if (Deno.env.get("BPFSCOPE_STARTUP")) console.error(`startup: ${marksText()}`);
 }

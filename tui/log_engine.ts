@@ -46,7 +46,9 @@ export class LogFeed {
   #queued = 0;
   #ended = false;
   /** Total characters given so far. */
-  received = 0;
+  received: number = 0;
+  /** The size of the whole input when known in advance (a file), in characters (bytes for ASCII). */
+  expected: number = 0;
 
   /** Add text (a chunk of a file or a pipe). */
   feed(text: string): void {
@@ -110,9 +112,10 @@ export class LogFeed {
     return logs.find((l) => l.hasVerifierLines) ?? logs[0];
   }
 
-  /** Fraction parsed, 0..1 (1 when the size is unknown and the input ended). */
+  /** Fraction parsed, 0..1 (of the expected size when known, else of what was received). */
   get progress(): number {
-    return this.received === 0 ? (this.#ended ? 1 : 0) : 1 - this.#queued / this.received;
+    const total = Math.max(this.expected, this.received);
+    return total === 0 ? (this.#ended ? 1 : 0) : (this.received - this.#queued) / total;
   }
 }
 
@@ -216,10 +219,10 @@ export class LogStepEngine implements StepEngine {
     this.#indexed = n;
   }
 
-  /** Parse more (synchronously, from text already received) until step `s` exists or nothing is left. */
+  /** Whether step `s` is parsed; at the edge, parse a little more (a few ms) from text already received. */
   #ensure(s: number): boolean {
-    while (this.#log.steps <= s && !this.#log.done) {
-      if (!this.#feed.pump(20)) break;
+    for (let k = 0; k < 4 && this.#log.steps <= s && !this.#log.done; k++) {
+      if (!this.#feed.pump(2)) break;
       if (this.#feed.log !== this.#log && this.#s < 0) this.#switchLog();
     }
     this.#index();
@@ -236,11 +239,16 @@ export class LogStepEngine implements StepEngine {
     this.#prunePoints.clear();
   }
 
-  /** Whether `step()` can make progress now (false while waiting for more of a pipe). */
+  /**
+   * Whether `step()` can make progress now: the next step is parsed, or the
+   * log is read to its end. False at the edge of what is parsed so far
+   * (parsing goes on between frames).
+   */
   ready(): boolean {
     if (this.done) return true;
-    if (this.#ensure(this.#s + 1)) return true;
-    return this.#log.done;
+    this.#index();
+    if (this.#feed.log !== this.#log && this.#s < 0) this.#switchLog();
+    return this.#log.steps > this.#s + 1 || this.#log.done;
   }
 
   /** Number of instruction slots seen so far. */
@@ -456,7 +464,7 @@ export class LogStepEngine implements StepEngine {
 
   /** Log line `i`. */
   logLine(i: number): string {
-    return this.#log.lines[i] ?? "";
+    return this.#log.lines.get(i);
   }
 
   /** The verdict once the end was reached. */
@@ -566,7 +574,7 @@ export class LogStepEngine implements StepEngine {
   /** Where parsing is, for the header (`parsing 45%`), or null once done. */
   progress(): string | null {
     if (this.#feed.finished) return null;
-    if (this.#feed.ended) return `parsing ${Math.floor(this.#feed.progress * 100)}%`;
+    if (this.#feed.ended || this.#feed.expected) return `parsing ${Math.floor(this.#feed.progress * 100)}%`;
     return `reading ${(this.#feed.received / 1e6).toFixed(1)} MB`;
   }
 

@@ -117,6 +117,8 @@ export interface UiState {
   prompt: string | null;
   /** A short message for the status line. */
   message: string;
+  /** Going on to the end as the log gets parsed (`e` before a log is fully read). */
+  toEnd?: boolean;
 }
 
 /** Default UI state. */

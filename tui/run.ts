@@ -167,10 +167,22 @@ export async function runInteractive(opts: InteractiveOptions): Promise<void> {
   };
   for (const s of signals) listen(s, onSignal, true);
   listen("SIGWINCH", onResize, true);
+  // while background work goes on (a log being parsed), frames from the timer are drawn at most every
+  // 150 ms: drawing takes time the parse would otherwise get; keys still redraw at once
+  let lastTimerDraw = 0, owed = false;
   const timer = setInterval(() =>
     guard(() => {
       const more = opts.background ? opts.background() : false;
-      if ((mode === "verify" && ctl.tick(performance.now())) || more) draw();
+      const changed = (mode === "verify" && ctl.tick(performance.now())) || more || owed;
+      const now = performance.now();
+      if (!changed) return;
+      if (more && now - lastTimerDraw < 150) {
+        owed = true;
+        return;
+      }
+      owed = false;
+      lastTimerDraw = now;
+      draw();
     }), TICK_MS);
   let reading = true;
   const readKeys = async () => {

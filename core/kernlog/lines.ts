@@ -142,7 +142,7 @@ const RE_LIVE_ROW = /^(?: {3}| *\d+) +(\d+): [0-9.]{10,11} \(([0-9a-f]{2})\) /;
 const RE_TO_CALLER = /^to caller at (\d+):$/;
 const RE_SOURCE = /^;(?: (.*?)(?: @ ([^ ]+):(\d+))?)?$/;
 const RE_PROCESSED = /^processed (\d+) insns(?: \(limit (\d+)\))?/;
-const RE_GLUE = / (\d+): (?=(?:frame\d+: )?R\d|fp-)/;
+const RE_GLUE = / (\d+): (?=(?:frame\d+: )?R\d|fp-)/g;
 const RE_MARK_OLD =
   /^(?:last_idx \d+ first_idx \d+|regs=[0-9a-f]+ stack=[0-9a-f]+ before \d+: |parent (?:didn't have|already had) regs=|parent (?:\S+) regs=)/;
 const RE_PARENT_STATE = /^mark_precise: frame\d+: parent state regs=\S* stack=\S*: /;
@@ -169,12 +169,17 @@ function splitInsn(line: string, start: number, info: LineInfo): void {
       break;
     }
   }
-  const g = RE_GLUE.exec(semi >= 0 ? line.slice(start, semi) : line.slice(start));
-  if (g) {
-    info.textEnd = start + g.index;
-    info.glued = Number(g[1]);
-    info.stateStart = start + g.index + 1 + g[1].length + 1;
-    return;
+  // instruction text never holds ": ", so one before the state is a glued ` M: state`
+  const colon = line.indexOf(": ", start);
+  if (colon >= 0 && (semi < 0 || colon < semi)) {
+    RE_GLUE.lastIndex = start;
+    const g = RE_GLUE.exec(line);
+    if (g && (semi < 0 || g.index < semi)) {
+      info.textEnd = g.index;
+      info.glued = Number(g[1]);
+      info.stateStart = g.index + 1 + g[1].length + 1;
+      return;
+    }
   }
   if (semi >= 0) {
     let e = semi;
@@ -260,8 +265,11 @@ export function classifyLine(line: string, info: LineInfo): LineKindCode {
       break;
     case "m":
       if (line.startsWith("mark_precise: frame")) {
-        const ps = RE_PARENT_STATE.exec(line);
-        if (ps) info.stateStart = ps[0].length;
+        // "mark_precise: frameN: parent state ..." holds a state; the other forms do not
+        if (line.charCodeAt(line.indexOf(":", 19) + 2) === 112) {
+          const ps = RE_PARENT_STATE.exec(line);
+          if (ps) info.stateStart = ps[0].length;
+        }
         return (info.kind = LineKind.MarkPrecise);
       }
       break;

@@ -74,6 +74,50 @@ export interface LogStats {
   stackDepth: number[] | null;
 }
 
+/**
+ * The lines of a log without a string object per line: the text stays in
+ * the chunks it arrived in and a line is sliced out when asked for (a log
+ * of a million instructions has millions of lines).
+ */
+export class LineStore {
+  readonly #chunks: string[] = [];
+  readonly #chunk: IntVec = new IntVec();
+  readonly #start: IntVec = new IntVec();
+  readonly #end: IntVec = new IntVec();
+
+  /** Number of lines. */
+  get length(): number {
+    return this.#chunk.length;
+  }
+
+  /** Add a line: `text.slice(start, end)` of a chunk (the same string object for the lines of one chunk). */
+  add(text: string, start: number, end: number): void {
+    const n = this.#chunks.length;
+    if (n === 0 || this.#chunks[n - 1] !== text) this.#chunks.push(text);
+    this.#chunk.push(this.#chunks.length - 1);
+    this.#start.push(start);
+    this.#end.push(end);
+  }
+
+  /** Line `i` (without its newline), or "" when there is none. */
+  get(i: number): string {
+    if (i < 0 || i >= this.#chunk.length) return "";
+    return this.#chunks[this.#chunk.get(i)].slice(this.#start.get(i), this.#end.get(i));
+  }
+
+  /** Lines `a..b` (exclusive). */
+  slice(a = 0, b: number = this.length): string[] {
+    const out: string[] = [];
+    for (let i = Math.max(0, a); i < Math.min(b, this.length); i++) out.push(this.get(i));
+    return out;
+  }
+
+  /** Every line, in order. */
+  *[Symbol.iterator](): IterableIterator<string> {
+    for (let i = 0; i < this.length; i++) yield this.get(i);
+  }
+}
+
 /** One program's verifier log, as parsed so far. */
 export class KernLog {
   /** The program's name, when a wrapping tool printed it (libbpf, veristat). */
@@ -81,7 +125,7 @@ export class KernLog {
   /** Index in the whole input of this log's first line (0-based). */
   readonly lineBase: number;
   /** The lines (without newlines). */
-  readonly lines: string[] = [];
+  readonly lines: LineStore = new LineStore();
   /** Kind of each line ({@link LineKind}). */
   readonly kinds: ByteVec = new ByteVec();
   /** First number of each line (see {@link LineInfo.a}). */
@@ -157,18 +201,18 @@ export class KernLog {
   /** The instruction text of line `i` (`(07) r2 += -8`), or "". */
   lineInsnText(i: number): string {
     const sp = this.textSpan.get(i);
-    return sp < 0 ? "" : this.lines[i].slice(sp >>> 16, sp & 0xffff);
+    return sp < 0 ? "" : this.lines.get(i).slice(sp >>> 16, sp & 0xffff);
   }
 
   /** The state text of line `i` (with its leading space), or null. */
   lineState(i: number): string | null {
     const s = this.stateStart.get(i);
-    return s < 0 ? null : this.lines[i].slice(s);
+    return s < 0 ? null : this.lines.get(i).slice(s);
   }
 
   /** The error message (its lines joined), or "". */
   get errorText(): string {
-    return this.errorLines.map((i) => this.lines[i]).join("\n");
+    return this.errorLines.map((i) => this.lines.get(i)).join("\n");
   }
 
   /** Whether the log shows a rejection: an error message, or an errno from the loader. */
@@ -263,24 +307,38 @@ export class LogParser {
   push(text: string): void {
     if (this.#ended) throw new Error("push() after end()");
     this.chars += text.length;
-    let s = this.#tail + text;
     let start = 0;
-    for (;;) {
-      const nl = s.indexOf("\n", start);
-      if (nl < 0) break;
-      let end = nl;
-      if (end > start && s.charCodeAt(end - 1) === 13) end--;
-      this.#line(s.slice(start, end));
+    if (this.#tail.length) {
+      // the line that spans the previous chunk and this one becomes a string of its own
+      const nl = text.indexOf("\n");
+      if (nl < 0) {
+        this.#tail += text;
+        return;
+      }
+      let line = this.#tail + text.slice(0, nl);
+      if (line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
+      this.#tail = "";
+      this.#line(line, line, 0, line.length);
       start = nl + 1;
     }
-    this.#tail = start < s.length ? s.slice(start) : "";
-    s = "";
+    for (;;) {
+      const nl = text.indexOf("\n", start);
+      if (nl < 0) break;
+      let end = nl;
+      if (end > start && text.charCodeAt(end - 1) === 13) end--;
+      this.#line(text.slice(start, end), text, start, end);
+      start = nl + 1;
+    }
+    if (start < text.length) this.#tail = text.slice(start);
   }
 
   /** The input ended: read the last partial line and finish every log. */
   end(): void {
     if (this.#ended) return;
-    if (this.#tail.length) this.#line(this.#tail.endsWith("\r") ? this.#tail.slice(0, -1) : this.#tail);
+    if (this.#tail.length) {
+      const line = this.#tail.endsWith("\r") ? this.#tail.slice(0, -1) : this.#tail;
+      this.#line(line, line, 0, line.length);
+    }
     this.#tail = "";
     this.#finish(this.#cur);
     this.#ended = true;
@@ -311,7 +369,7 @@ export class LogParser {
   #settleError(log: KernLog): void {
     if (this.#msgRun.length && log.errorLines.length === 0) {
       log.errorLines = this.#msgRun.slice();
-      const text = log.errorLines.map((i) => log.lines[i]).join("\n");
+      const text = log.errorLines.map((i) => log.lines.get(i)).join("\n");
       const at = /(?:at|from) insn (\d+)|^unreachable insn (\d+)/m.exec(text);
       log.errorInsn = at ? Number(at[1] ?? at[2]) : this.#lastVisitInsn;
       if (/infinite loop detected at insn (\d+)/.test(text) || /BPF program is too large/.test(text)) {
@@ -331,17 +389,19 @@ export class LogParser {
     log.paths.onStep(log, log.steps - 1);
   }
 
-  #line(line: string): void {
+  #line(line: string, chunk: string, from: number, to: number): void {
     const info = this.#info;
     this.lineCount++;
-    for (let k = 0; k < line.length && k < 64; k++) {
-      const c = line.charCodeAt(k);
-      if (c === 0 || (c < 32 && c !== 9) || c === 0xfffd) {
-        this.binaryLines++;
-        break;
+    let kind = classifyLine(line, info);
+    if (kind === LineKind.Unknown) {
+      for (let k = 0; k < line.length && k < 64; k++) {
+        const c = line.charCodeAt(k);
+        if (c === 0 || (c < 32 && c !== 9) || c === 0xfffd) {
+          this.binaryLines++;
+          break;
+        }
       }
     }
-    let kind = classifyLine(line, info);
     // where a new log starts
     if (kind === LineKind.Begin) {
       if (this.#sawBegin || this.#cur.hasVerifierLines) this.#newLog();
@@ -361,7 +421,7 @@ export class LogParser {
     }
     const log = this.#cur;
     const li = log.lines.length;
-    log.lines.push(line);
+    log.lines.add(chunk, from, to);
     log.kinds.push(kind);
     log.la.push(info.a);
     log.lb.push(info.b);
@@ -379,7 +439,9 @@ export class LogParser {
     switch (kind) {
       case LineKind.Insn: {
         const idx = info.a;
-        this.#setInsn(log, idx, info.b, line.slice(info.textStart, info.textEnd));
+        if (idx >= log.insnCode.length || log.insnCode.get(idx) < 0) {
+          this.#setInsn(log, idx, info.b, line.slice(info.textStart, info.textEnd));
+        }
         // the kernel prints a source line when it changes: it holds for the instructions that follow
         if (this.#pendingSource >= 0 && log.sourceOf.get(idx) < 0) log.sourceOf.set(idx, this.#pendingSource);
         if (log.steps === 0) this.#step(log, StepKind.Walk, idx, li, 0);
@@ -425,7 +487,9 @@ export class LogParser {
         log.level = 2;
         break;
       case LineKind.LiveRow:
-        this.#setInsn(log, info.a, info.b, line.slice(info.textStart, info.textEnd));
+        if (info.a >= log.insnCode.length || log.insnCode.get(info.a) < 0) {
+          this.#setInsn(log, info.a, info.b, line.slice(info.textStart, info.textEnd));
+        }
         break;
       case LineKind.Caller:
         this.#inCallBlock = 1;

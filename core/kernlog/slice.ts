@@ -173,8 +173,12 @@ class Slicer {
     this.path = path;
   }
 
+  readonly #insns = new Map<number, LogInsn>();
   insnOf(k: number): LogInsn {
-    return parseLogInsn(this.log.insnText[this.log.stepInsn.get(this.path[k])] ?? "");
+    const i = this.log.stepInsn.get(this.path[k]);
+    let x = this.#insns.get(i);
+    if (!x) this.#insns.set(i, x = parseLogInsn(this.log.insnText[i] ?? ""));
+    return x;
   }
   depthOf(k: number): number {
     return this.log.paths.depth.get(this.path[k]);

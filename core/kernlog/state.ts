@@ -184,7 +184,7 @@ export class StateTracker {
         const s = log.lineState(i);
         if (s !== null) {
           // a level-1 log can glue the first (whole) state of a resumed path to a branch line
-          const glued = log.lines[i].charCodeAt(log.stateStart.get(i) - 1) === 58;
+          const glued = log.lines.get(i).charCodeAt(log.stateStart.get(i) - 1) === 58;
           st.cur = applyStateText(st, s, glued || this.#nextFull);
           this.#nextFull = false;
         }
@@ -197,7 +197,7 @@ export class StateTracker {
         break;
       }
       case LineKind.StateCont: {
-        const frame = applyStateText(st, log.lines[i], true);
+        const frame = applyStateText(st, log.lines.get(i), true);
         if (this.#callBlock === 4) {
           // to caller at N: the caller's frame is current again
           st.cur = frame;
@@ -228,7 +228,7 @@ export class StateTracker {
         this.#callBlock = 4;
         break;
       case LineKind.GlobalFunc:
-        if (log.lines[i].startsWith("Validating")) {
+        if (log.lines.get(i).startsWith("Validating")) {
           this.#st = { frames: [emptyFrame()], cur: 0, refs: null };
           this.#nextFull = true;
         }

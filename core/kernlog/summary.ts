@@ -27,6 +27,8 @@ export interface PathDecision extends InsnRef {
   what: "taken" | "not taken" | "call" | "return";
   /** The instruction the path went on to. */
   next: number;
+  /** Times in a row the path took this decision (a loop). */
+  times: number;
 }
 
 /** A loop: a back-edge and how often the walk took it. */
@@ -69,7 +71,7 @@ export interface LogSummary {
   pathLength: number;
   /** The last decisions on that path (oldest first). */
   path: PathDecision[];
-  /** Decisions on the path before those shown. */
+  /** Decisions on the path before those shown (runs of one decision count once). */
   pathOmitted: number;
   /** The most processed instructions. */
   hot: Array<InsnRef & { visits: number }>;
@@ -112,19 +114,27 @@ export function summarize(log: KernLog, opts: SummaryOptions = {}): LogSummary {
   for (let i = 0; i < p.visits.length; i++) visits += p.visits.get(i);
   const rejected = log.rejected;
   const verdict = rejected ? "rejected" : log.stats.processed !== null ? "accepted" : "incomplete";
-  // the path to the error (or to where the log ends)
+  // the path to the error (or to where the log ends): its decisions, runs of the same one folded
   const nodes = lastNode >= 0 ? p.pathSteps(lastNode) : [];
+  const insnCache = new Map<number, ReturnType<typeof parseLogInsn>>();
+  const insnAt = (i: number) => {
+    let x = insnCache.get(i);
+    if (!x) insnCache.set(i, x = parseLogInsn(log.insnText[i] ?? ""));
+    return x;
+  };
   const decisions: PathDecision[] = [];
   for (let k = 0; k + 1 < nodes.length; k++) {
     const s = nodes[k], n = nodes[k + 1];
     const insn = log.stepInsn.get(s), next = log.stepInsn.get(n);
-    const x = parseLogInsn(log.insnText[insn] ?? "");
-    if (x.op === "cond") {
-      decisions.push({ ...ref(log, insn), what: next === insn + 1 && x.off !== 0 ? "not taken" : "taken", next });
-    } else if (x.op === "call_sub") decisions.push({ ...ref(log, insn), what: "call", next });
-    else if (x.op === "exit" && p.depth.get(n) < p.depth.get(s)) {
-      decisions.push({ ...ref(log, insn), what: "return", next });
-    }
+    const x = insnAt(insn);
+    let what: PathDecision["what"] | null = null;
+    if (x.op === "cond") what = next === insn + 1 && x.off !== 0 ? "not taken" : "taken";
+    else if (x.op === "call_sub") what = "call";
+    else if (x.op === "exit" && p.depth.get(n) < p.depth.get(s)) what = "return";
+    if (what === null) continue;
+    const prev = decisions[decisions.length - 1];
+    if (prev && prev.insn === insn && prev.what === what && prev.next === next) prev.times++;
+    else decisions.push({ ...ref(log, insn), what, next, times: 1 });
   }
   // heat
   const order: number[] = [];
@@ -149,7 +159,7 @@ export function summarize(log: KernLog, opts: SummaryOptions = {}): LogSummary {
     const from = Math.floor(key / 0x100000), head = key % 0x100000;
     return { head, from, taken, headVisits: p.visits.get(head) };
   }).sort((a, b) => b.taken - a.taken).slice(0, top);
-  const unknown = log.unknown.map((i) => ({ line: log.lineBase + i + 1, text: log.lines[i] }));
+  const unknown = log.unknown.map((i) => ({ line: log.lineBase + i + 1, text: log.lines.get(i) }));
   const errIns = log.errorInsn >= 0 ? ref(log, log.errorInsn) : null;
   return {
     name: log.name,
