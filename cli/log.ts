@@ -97,7 +97,7 @@ function painter(color: boolean): Paint {
 }
 
 function src(s: { source: { text: string; file: string | null; line: number } | null }): string {
-  if (!s.source) return "";
+  if (!s.source || !s.source.file) return "";
   const where = s.source.file ? `${s.source.file}:${s.source.line}` : "";
   return where;
 }
@@ -160,7 +160,10 @@ export function summaryText(s: LogSummary, color: boolean, allUnknown = false): 
     for (const l of first.slice(1)) out.push(`         ${l}`);
     if (s.errorAt) {
       out.push(`at insn ${s.errorAt.insn}: ${s.errorAt.text}`);
-      if (s.errorAt.source) out.push(`   source: ${s.errorAt.source.text}${paint("2", `  (${src(s.errorAt)})`)}`);
+      if (s.errorAt.source) {
+        const at = src(s.errorAt);
+        out.push(`   source: ${s.errorAt.source.text}${at ? paint("2", `  (${at})`) : ""}`);
+      }
     }
   } else if (s.verdict === "accepted") out.push(`verdict: ${paint("32;1", "accepted")}`);
   else out.push(`verdict: ${paint("33;1", "incomplete")} (no error and no statistics line: the log looks cut)`);
@@ -178,7 +181,7 @@ export function summaryText(s: LogSummary, color: boolean, allUnknown = false): 
         ? "not initialised"
         : sl.kind;
       const origin = sl.origin === null
-        ? "not found"
+        ? "not found in the log (it may start after it)"
         : sl.origin < 0
         ? "the entry of the program or function"
         : `insn ${sl.origin}`;

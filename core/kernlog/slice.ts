@@ -186,6 +186,21 @@ class Slicer {
   lineOf(k: number): number {
     return this.log.stepLine.get(this.path[k]);
   }
+  /**
+   * Whether the path begins at the entry of the program (insn 0) or of a
+   * function, rather than where an excerpt of a log happens to start.
+   */
+  startsAtEntry(): boolean {
+    if (!this.path.length) return false;
+    const first = this.path[0];
+    const insn = this.log.stepInsn.get(first);
+    if (insn === 0 || this.log.funcs.some((f) => f.start === insn && f.index > 0)) return true;
+    for (let s = first - 1; s >= 0; s--) {
+      if (this.log.stepKind.get(s) === StepKind.Walk) return this.log.stepAux.get(s) > 0; // Validating func#N
+    }
+    return false;
+  }
+
   /** The state before path node k. */
   before(k: number): TrackedState {
     return this.tracker.at(this.lineOf(k));
@@ -298,7 +313,8 @@ class Slicer {
         if (x.op === "load" && x.src === 10) {
           const slot = { reg: -1 as const, off: x.off };
           const sv = valueIn(this.before(k), frame, slot);
-          if (isSpillText(sv)) {
+          // a slot the log never printed (an excerpt) is followed as a spill: its store may be earlier
+          if (sv === null || isSpillText(sv)) {
             chain.push(this.link(k, "fill", loc, `${name} filled from fp${x.off}`, frame));
             loc = slot;
             continue;
@@ -385,7 +401,8 @@ class Slicer {
       );
       return { chain, origin: this.log.stepInsn.get(this.path[lastPktCheck]), operands };
     }
-    return { chain, origin: -1, operands };
+    // the start of the path: the program's entry, unless the log is an excerpt that starts later
+    return { chain, origin: this.startsAtEntry() ? -1 : null, operands };
   }
 }
 
