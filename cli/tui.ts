@@ -12,6 +12,7 @@ import { textWalk } from "../tui/text.ts";
 import { DEFAULT_PROFILE, PROFILES as VERIFIER_PROFILES } from "../core/verifier/mod.ts";
 import { Timeline } from "../tui/timeline.ts";
 import type { Session } from "../tui/controller.ts";
+import type { InteractiveOptions } from "../tui/run.ts";
 import { type EngineMaker, loadVerifier, type ProgramSource, verifierMaker } from "../tui/verifier_engine.ts";
 import { mark, marksText } from "../tui/startup.ts";
 
@@ -143,9 +144,22 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
     writeAll(textWalk(factory, { ...walk, title, maxEvents, log: opts.printLog }));
     return;
   }
+  await openInteractive({ tl: new Timeline(factory, walk), title, program: runProg }, opts, speed, {
+    debugger: await makeDebugger(),
+    startInRun: opts.run,
+  });
+}
+
+/** The interactive UI on a session, with the gallery and the options every session has. */
+async function openInteractive(
+  session: Session,
+  opts: TuiOptions,
+  speed: number,
+  extra: Partial<InteractiveOptions>,
+): Promise<void> {
   const { runInteractive } = await import("../tui/run.ts");
   await runInteractive({
-    session: { tl: new Timeline(factory, walk), title, program: runProg },
+    session,
     gallery: GALLERY,
     openExample: (g: GalleryEntry, o: WalkOptions) => ({
       tl: new Timeline(verifierMaker((p) => g.build(p)), o),
@@ -155,12 +169,9 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
     color: useColor(Deno.stdout),
     autoplay: opts.play,
     speed,
-    debugger: await makeDebugger(),
-    startInRun: opts.run,
+    ...extra,
   });
-  if (Deno.env.get("BPFSCOPE_STARTUP")) {
-    console.error(`startup: ${marksText()}`);
-  }
+  if (Deno.env.get("BPFSCOPE_STARTUP")) console.error(`startup: ${marksText()}`);
 }
 
 function writeAll(out: string): void {
@@ -249,22 +260,10 @@ async function replayLog(src: string, opts: TuiOptions, speed: number, maxEvents
   const factory = logEngineFactory(feed);
   const title = `${feed.log.name ?? name} (kernel log)`;
   const walk: WalkOptions = { profile: "kernel log", pruning: true };
-  const { runInteractive } = await import("../tui/run.ts");
-  await runInteractive({
-    session: { tl: new Timeline(factory, walk), title, kind: "log" },
-    gallery: GALLERY,
-    openExample: (g: GalleryEntry, o: WalkOptions) => ({
-      tl: new Timeline(verifierMaker((p) => g.build(p)), o),
-      title: g.title,
-      program: () => g.build(o.profile),
-    }),
-    color: useColor(Deno.stdout),
-    autoplay: opts.play,
-    speed,
+  await openInteractive({ tl: new Timeline(factory, walk), title, kind: "log" }, opts, speed, {
     // parse between frames: most of each 25 ms tick, so the UI stays responsive while a big log loads
     background: () => feed.pump(15),
     input: keys,
   });
   keys?.close();
-  if (Deno.env.get("BPFSCOPE_STARTUP")) console.error(`startup: ${marksText()}`);
 }

@@ -9,6 +9,7 @@ import { logEngineFactory, LogFeed, LogStepEngine } from "../tui/log_engine.ts";
 import { Timeline } from "../tui/timeline.ts";
 import type { WalkEvent } from "../tui/engine.ts";
 import { corpusLogs } from "./kernlog_corpus.ts";
+import { hasTmux, inTmux, tmux, waitFor } from "./tmux_util.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const SAMPLES = `${ROOT}tests/data/kernlog/samples/`;
@@ -109,52 +110,6 @@ Deno.test("log engine: a log arriving in pieces is stepped as far as it has come
   assert.deepEqual(tl.engine.verdict(), whole.engine.verdict());
 });
 
-const hasTmux = (() => {
-  try {
-    return new Deno.Command("tmux", { args: ["-V"], stdout: "null", stderr: "null" }).outputSync().success;
-  } catch {
-    return false;
-  }
-})();
-
-function tmux(...args: string[]): string {
-  const r = new Deno.Command("tmux", { args, stdout: "piped", stderr: "piped" }).outputSync();
-  return new TextDecoder().decode(r.stdout);
-}
-
-async function waitFor(s: string, re: RegExp[], ms = 10000): Promise<string> {
-  const end = Date.now() + ms;
-  let screen = "";
-  while (Date.now() < end) {
-    screen = tmux("capture-pane", "-p", "-t", s);
-    if (re.every((r) => r.test(screen))) return screen;
-    await new Promise((r) => setTimeout(r, 60));
-  }
-  throw new Error(`timed out waiting for ${re.join(" and ")}; screen:\n${screen}`);
-}
-
-async function inTmux(name: string, command: string, fn: (s: string) => Promise<void>) {
-  tmux("kill-session", "-t", name);
-  tmux(
-    "new-session",
-    "-d",
-    "-x",
-    "100",
-    "-y",
-    "30",
-    "-s",
-    name,
-    "env PS1='READY$ ' NO_COLOR=1 bash --norc --noprofile",
-  );
-  try {
-    await waitFor(name, [/READY\$/]);
-    tmux("send-keys", "-t", name, `cd ${ROOT} && env -u CI ${command}; echo EXIT=$?`, "Enter");
-    await fn(name);
-  } finally {
-    tmux("kill-session", "-t", name);
-  }
-}
-
 Deno.test({
   name: "e2e (tmux): bpfscope tui --log FILE and --log - (keys from the terminal)",
   ignore: !hasTmux,
@@ -162,6 +117,7 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     await inTmux(
+      ROOT,
       "bpfscope_e2e_log",
       `deno run -A cli/main.ts tui --log ${SAMPLES}bad_pkt_short.bpftool-d.txt`,
       async (s) => {
@@ -182,6 +138,7 @@ Deno.test({
       },
     );
     await inTmux(
+      ROOT,
       "bpfscope_e2e_logpipe",
       `cat ${SAMPLES}iter_num.bpftool-d.txt | deno run -A cli/main.ts tui --log -`,
       async (s) => {

@@ -79,6 +79,16 @@ function mk(code: number, op: InsnOp, text: string): LogInsn {
   return { code, op, dst: -1, src: -1, off: 0, imm: 0n, size: 0, w32: false, oper: "", text };
 }
 
+/** `dst = *(size *)(src + off)` (a plain load or a load-acquire). */
+function load(code: number, text: string, dst: string, size: string, src: string, off: string): LogInsn {
+  const x = mk(code, "load", text);
+  x.dst = Number(dst);
+  x.size = SIZES[size] ?? 0;
+  x.src = Number(src);
+  x.off = Number(off);
+  return x;
+}
+
 const RE_MOV_REG = /^([rw])(\d+) = (?:\(s(?:8|16|32)\))?([rw])(\d+)$/;
 const RE_ALU_IMM = /^([rw])(\d+) (s?[-+*/|&^%]=|<<=|s?>>=|=) (-?\d+|0x[0-9a-f]+)$/;
 const RE_ALU_REG = /^([rw])(\d+) (s?[-+*/|&^%]=|<<=|s?>>=) ([rw])(\d+)$/;
@@ -150,14 +160,7 @@ export function parseLogInsn(text: string): LogInsn {
     return mk(code, "other", t);
   }
   if (cls === 1) {
-    if ((m = RE_LOAD.exec(t))) {
-      const x = mk(code, "load", t);
-      x.dst = Number(m[1]);
-      x.size = SIZES[m[2]] ?? 0;
-      x.src = Number(m[3]);
-      x.off = Number(m[4]);
-      return x;
-    }
+    if ((m = RE_LOAD.exec(t))) return load(code, t, m[1], m[2], m[3], m[4]);
     return mk(code, "other", t);
   }
   if (cls === 2 || cls === 3) {
@@ -191,14 +194,7 @@ export function parseLogInsn(text: string): LogInsn {
       x.imm = BigInt(m[1]); // the register that receives the old value
       return x;
     }
-    if ((m = RE_LOAD_ACQ.exec(t))) {
-      const x = mk(code, "load", t);
-      x.dst = Number(m[1]);
-      x.size = SIZES[m[2]] ?? 0;
-      x.src = Number(m[3]);
-      x.off = Number(m[4]);
-      return x;
-    }
+    if ((m = RE_LOAD_ACQ.exec(t))) return load(code, t, m[1], m[2], m[3], m[4]);
     if ((m = RE_STORE_REL.exec(t))) {
       const x = mk(code, "store", t);
       x.size = SIZES[m[1]] ?? 0;

@@ -102,18 +102,18 @@ def main():
     print(' * @module')
     print(' */')
     print('')
-    print('/** printf formats, as the kernel source spells them. */')
-    print('export const KERNEL_FORMATS: readonly string[] = [')
-    for e in out:
-        print('  ' + json.dumps(e).replace('\\u0000', '\\0') + ',')
-    print('];')
+    print_table('printf formats, as the kernel source spells them.', 'KERNEL_FORMATS', out)
     print('')
-    print('/** Formats with too little text to start a line, which only continue one (`,r%d`, `%s, `). */')
-    print('export const KERNEL_CONTINUATIONS: readonly string[] = [')
-    for e in cont:
+    print_table('Formats with too little text to start a line, which only continue one (`,r%d`, `%s, `).',
+                'KERNEL_CONTINUATIONS', cont)
+
+
+def print_table(doc, name, entries):
+    print(f'/** {doc} */')
+    print(f'export const {name}: readonly string[] = [')
+    for e in entries:
         print('  ' + json.dumps(e).replace('\\u0000', '\\0') + ',')
     print('];')
-
 
 if __name__ == '__main__':
     main()
