@@ -257,6 +257,15 @@ async function replayLog(src: string, opts: TuiOptions, speed: number, maxEvents
   feed.pump(30);
   mark("first slice");
   if (feed.ended && feed.received === 0) throw new CliError(`${name}: empty input, no verifier log`, 2);
+  // not a log at all: say so before opening the UI (a big input is judged by its first part)
+  if (feed.finished) verifierLogs(feed.parser, name);
+  else if (!feed.parser.logs.some((l) => l.hasVerifierLines)) {
+    const p = feed.parser;
+    if (p.binaryLines > 100 && p.binaryLines * 2 >= p.lineCount) {
+      throw new CliError(`${name}: binary data, not a verifier log (${p.lineCount} lines read)`, 2);
+    }
+    if (p.lineCount >= 5000) throw new CliError(`${name}: no verifier log in the first ${p.lineCount} lines`, 2);
+  }
   const factory = logEngineFactory(feed);
   const title = `${feed.log.name ?? name} (kernel log)`;
   const walk: WalkOptions = { profile: "kernel log", pruning: true };

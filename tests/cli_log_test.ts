@@ -100,3 +100,23 @@ Deno.test("cli log: bad input is one line and exit 2", async () => {
   assert.equal(mixed.code, 0);
   assert.match(mixed.out, /lines not recognised: 1\n {2}line 2: not a log line/);
 });
+
+Deno.test("cli log: veristat -v output, one report per program; tui --log on bad input", async () => {
+  const r = await runCli("log", `${SAMPLES}veristat-v.txt`);
+  assert.equal(r.code, 1);
+  assert.match(r.out, /== log 1 of 2 \(from line 1\)\nprogram bad_null, level 1/);
+  assert.match(r.out, /== log 2 of 2 \(from line 19\)\nprogram array_count, level 2/);
+  const j = (await runCli("log", "--json", `${SAMPLES}veristat-v.txt`)).out.trim().split("\n").map((l) =>
+    JSON.parse(l)
+  );
+  assert.deepEqual(j.map((x) => [x.name, x.verdict]), [["bad_null", "rejected"], ["array_count", "accepted"]]);
+  const empty = await pipeCli("", "tui", "--log", "-");
+  assert.equal(empty.code, 2);
+  assert.equal(empty.err.trim(), "bpfscope: stdin: empty input, no verifier log");
+  const other = await pipeCli("hello\n", "tui", "--log", "-");
+  assert.equal(other.code, 2);
+  assert.match(other.err.trim(), /^bpfscope: stdin: no verifier log found in 1 line /);
+  const missing = await runCli("tui", "--log", `${SAMPLES}nope.log`);
+  assert.equal(missing.code, 2);
+  assert.equal(missing.err.trim(), `bpfscope: ${SAMPLES}nope.log: no such file`);
+});

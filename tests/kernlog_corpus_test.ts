@@ -6,22 +6,38 @@
  * rejection. Streaming (arbitrary chunks) gives the same result as one push.
  */
 import assert from "node:assert/strict";
-import { LogParser, parseLog, parseState, printState, sliceError, StepKind } from "../core/kernlog/mod.ts";
+import {
+  LineKind,
+  LogParser,
+  parseLog,
+  parsePrecision,
+  parseState,
+  printState,
+  sliceError,
+  StepKind,
+} from "../core/kernlog/mod.ts";
 import { CLANG_ORIGINS, corpusLogs } from "./kernlog_corpus.ts";
 
 Deno.test("kernlog corpus: at least 500 kernel logs, 0 unrecognised lines", async () => {
   const logs = await corpusLogs();
   const kernel = logs.filter((l) => !l.name.startsWith("older"));
   assert.ok(kernel.length >= 500, `${kernel.length} logs`);
-  let lines = 0;
+  let lines = 0, precision = 0;
   const unknown: string[] = [];
   for (const c of logs) {
     for (const log of parseLog(c.text)) {
       lines += log.lines.length;
       for (const i of log.unknown) unknown.push(`${c.name} line ${log.lineBase + i + 1}: ${log.lines.get(i)}`);
+      // every form of the precision lines reads into its parts
+      for (let i = 0; i < log.lines.length; i++) {
+        if (log.kind(i) !== LineKind.MarkPrecise) continue;
+        precision++;
+        if (!parsePrecision(log.lines.get(i))) unknown.push(`${c.name}: precision line not read: ${log.lines.get(i)}`);
+      }
     }
   }
   assert.ok(lines > 200_000, `${lines} lines`);
+  assert.ok(precision > 50_000, `${precision} precision lines`);
   assert.deepEqual(unknown.slice(0, 5), []);
 });
 

@@ -13,11 +13,13 @@ import {
   newLineInfo,
   parseLog,
   parseLogInsn,
+  parsePrecision,
   parseRegValue,
   parseState,
   printRegValue,
   printState,
   S64_MIN,
+  statesAt,
   StateTracker,
   StepKind,
   summarize,
@@ -275,4 +277,37 @@ Deno.test("kernlog bad input: truncated, other text, binary garbage never throw"
   const logs = parseLog(bin);
   assert.ok(logs.length >= 1);
   assert.equal(parseLog("")[0].lines.length, 0);
+});
+
+Deno.test("kernlog precision lines: 6.x and 5.x forms read into their parts", () => {
+  assert.deepEqual(parsePrecision("mark_precise: frame0: last_idx 28 first_idx 22 subseq_idx -1 "), {
+    kind: "range",
+    frame: 0,
+    regs: [],
+    stack: [],
+    insn: 28,
+    first: 22,
+    subseq: -1,
+  });
+  const b = parsePrecision("mark_precise: frame1: regs=r1,r7 stack=-8,-24 before 27: (77) r1 >>= 32")!;
+  assert.deepEqual([b.kind, b.frame, b.regs, b.stack, b.insn], ["insn", 1, [1, 7], [-8, -24], 27]);
+  const p = parsePrecision("mark_precise: frame0: parent state regs=r1 stack=:  R0=1 R1=P2 R10=fp0")!;
+  assert.deepEqual([p.kind, p.regs, p.stack], ["parent", [1], []]);
+  const o = parsePrecision("regs=200 stack=8000 before 2124: (57) r2 &= 4095")!;
+  assert.deepEqual([o.kind, o.frame, o.regs, o.stack, o.insn], ["insn", -1, [9], [-128], 2124]);
+  assert.equal(parsePrecision("parent didn't have regs=200 stack=0 marks")?.kind, "parent_lacked");
+  assert.equal(parsePrecision("parent already had regs=40 stack=0 marks")?.kind, "parent_had");
+  assert.deepEqual(parsePrecision("last_idx 80 first_idx 62")?.first, 62);
+  assert.deepEqual(parsePrecision("frame 0: propagating r0,r9,fp-16")?.stack, [-16]);
+  assert.equal(parsePrecision("mark_precise: frame0: falling back to forcing all scalars precise")?.kind, "fallback");
+  assert.equal(parsePrecision("R0 invalid mem access 'scalar'"), null);
+});
+
+Deno.test("kernlog states at an instruction: one per processing, replayed", () => {
+  const [log] = parseLog(BRANCHES);
+  const at5 = statesAt(log, 5);
+  assert.equal(at5.length, 1);
+  assert.equal(at5[0].state.frames[0].regs[2], "1", "the resumed branch knows r2 == 1");
+  const at2 = statesAt(log, 2);
+  assert.equal(at2[0].state.frames[0].regs[0], "0");
 });

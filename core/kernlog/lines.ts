@@ -351,3 +351,97 @@ export function classifyLine(line: string, info: LineInfo): LineKindCode {
   if (isKernelMessage(line)) return (info.kind = LineKind.Message);
   return (info.kind = LineKind.Unknown);
 }
+
+/** A precision-backtracking line, read into its parts. */
+export interface PrecisionLine {
+  /**
+   * `range`: `last_idx L first_idx F [subseq_idx S]` (a backtracking pass over
+   * L..F); `insn`: the registers and stack slots still to mark before
+   * instruction `insn`; `parent`: the marks reaching the parent state (6.x
+   * prints the state); `parent_had` / `parent_lacked`: 5.x's `parent
+   * already had` / `parent didn't have`; `fallback`: all scalars forced
+   * precise; `propagate`: 6.x's `frame N: propagating r6,fp-8`.
+   */
+  kind: "range" | "insn" | "parent" | "parent_had" | "parent_lacked" | "fallback" | "propagate";
+  /** The frame (6.x), -1 when not printed (5.x). */
+  frame: number;
+  /** Registers named (6.x: `r1,r6`; 5.x: the bits of `regs=%x`). */
+  regs: number[];
+  /** Stack slots named, as offsets (6.x: `-8,-16`; 5.x: the bits of `stack=%llx`, slot i at -8(i+1)). */
+  stack: number[];
+  /** `insn`: the instruction index; `range`: last_idx. */
+  insn: number;
+  /** `range`: first_idx. */
+  first: number;
+  /** `range`: subseq_idx (6.x), else -1. */
+  subseq: number;
+}
+
+function bitsToRegs(hex: string): number[] {
+  const v = parseInt(hex, 16);
+  const out: number[] = [];
+  for (let i = 0; i < 11; i++) if (v & (1 << i)) out.push(i);
+  return out;
+}
+
+function bitsToSlots(hex: string): number[] {
+  const v = BigInt("0x" + (hex || "0"));
+  const out: number[] = [];
+  for (let i = 0n; i < 64n; i++) if ((v >> i) & 1n) out.push(-8 * (Number(i) + 1));
+  return out;
+}
+
+function listRegs(s: string): number[] {
+  return s ? s.split(",").filter((x) => x).map((x) => Number(x.replace(/^r/, ""))) : [];
+}
+
+function listSlots(s: string): number[] {
+  return s ? s.split(",").filter((x) => x).map((x) => Number(x.replace(/^fp/, ""))) : [];
+}
+
+/** Read a precision-backtracking line (any kernel's form), or null when it is not one. */
+export function parsePrecision(line: string): PrecisionLine | null {
+  const base = { frame: -1, regs: [] as number[], stack: [] as number[], insn: -1, first: -1, subseq: -1 };
+  let m: RegExpExecArray | null;
+  if ((m = /^mark_precise: frame(\d+): (.*)$/.exec(line))) {
+    const frame = Number(m[1]);
+    const rest = m[2];
+    let r: RegExpExecArray | null;
+    if ((r = /^last_idx (-?\d+) first_idx (-?\d+) subseq_idx (-?\d+) ?$/.exec(rest))) {
+      return { ...base, kind: "range", frame, insn: Number(r[1]), first: Number(r[2]), subseq: Number(r[3]) };
+    }
+    if ((r = /^regs=(\S*) stack=(\S*) before (\d+): /.exec(rest))) {
+      return { ...base, kind: "insn", frame, regs: listRegs(r[1]), stack: listSlots(r[2]), insn: Number(r[3]) };
+    }
+    if ((r = /^parent state regs=(\S*) stack=(\S*):/.exec(rest))) {
+      return { ...base, kind: "parent", frame, regs: listRegs(r[1]), stack: listSlots(r[2]) };
+    }
+    if (rest.startsWith("falling back to forcing all scalars precise")) return { ...base, kind: "fallback", frame };
+    return null;
+  }
+  if ((m = /^last_idx (-?\d+) first_idx (-?\d+)$/.exec(line))) {
+    return { ...base, kind: "range", insn: Number(m[1]), first: Number(m[2]) };
+  }
+  if ((m = /^regs=([0-9a-f]+) stack=([0-9a-f]+) before (\d+): /.exec(line))) {
+    return { ...base, kind: "insn", regs: bitsToRegs(m[1]), stack: bitsToSlots(m[2]), insn: Number(m[3]) };
+  }
+  if ((m = /^parent (already had|didn't have) regs=([0-9a-f]+) stack=([0-9a-f]+) marks$/.exec(line))) {
+    return {
+      ...base,
+      kind: m[1] === "already had" ? "parent_had" : "parent_lacked",
+      regs: bitsToRegs(m[2]),
+      stack: bitsToSlots(m[3]),
+    };
+  }
+  if ((m = /^frame (\d+): propagating (.*)$/.exec(line))) {
+    const items = m[2].split(",");
+    return {
+      ...base,
+      kind: "propagate",
+      frame: Number(m[1]),
+      regs: listRegs(items.filter((x) => x.startsWith("r")).join(",")),
+      stack: listSlots(items.filter((x) => x.startsWith("fp")).join(",")),
+    };
+  }
+  return null;
+}

@@ -17,7 +17,7 @@
  * @module
  */
 import { LineKind } from "./lines.ts";
-import type { KernLog } from "./parser.ts";
+import { type KernLog, StepKind } from "./parser.ts";
 import { parseLogInsn } from "./insn.ts";
 
 /** One frame's registers and stack slots, as text. */
@@ -235,4 +235,28 @@ export class StateTracker {
         break;
     }
   }
+}
+
+/**
+ * The states the log shows at each processing of instruction `insn`: for
+ * every step that processed it, the state right before it (replayed as
+ * {@link StateTracker} does). At most `max` (default 100), first ones first.
+ */
+export function statesAt(log: KernLog, insn: number, max = 100): Array<{ step: number; state: TrackedState }> {
+  const out: Array<{ step: number; state: TrackedState }> = [];
+  const t = new StateTracker(log);
+  for (let s = 0; s < log.steps && out.length < max; s++) {
+    const k = log.stepKind.get(s);
+    if (log.stepInsn.get(s) !== insn || (k !== StepKind.Visit && k !== StepKind.Prune)) continue;
+    const st = t.at(log.stepLine.get(s));
+    out.push({
+      step: s,
+      state: {
+        frames: st.frames.map((f) => ({ regs: f.regs.slice(), live: f.live.slice(), slots: new Map(f.slots) })),
+        cur: st.cur,
+        refs: st.refs,
+      },
+    });
+  }
+  return out;
 }
