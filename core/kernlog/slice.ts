@@ -85,6 +85,8 @@ interface ErrorFacts {
   reg: number;
   /** The error's own packet pointer range (`r=N` of `invalid access to packet`), -1 if none. */
   pktRange: number;
+  /** The access offset the packet error names (`off=N` in `R2(id=0,off=N,r=M)`). */
+  pktOff: number;
   /** Alloc insn named by the message. */
   allocInsn: number;
   /** The failing instruction itself is where the value was last defined (pointer arithmetic errors). */
@@ -100,10 +102,10 @@ function memBase(x: LogInsn): number {
 
 /** What the error is about, read from its message and the failing instruction. */
 export function errorFacts(msg: string, x: LogInsn | null): ErrorFacts {
-  const f: ErrorFacts = { kind: "none", reg: -1, pktRange: -1, allocInsn: -1, skipFailing: false };
+  const f: ErrorFacts = { kind: "none", reg: -1, pktRange: -1, pktOff: 0, allocInsn: -1, skipFailing: false };
   let m: RegExpExecArray | null;
-  if ((m = /invalid access to packet, off=-?\d+ size=\d+, R(\d+)\(id=\d+,off=-?\d+,r=(\d+)\)/.exec(msg))) {
-    return { ...f, kind: "range", reg: Number(m[1]), pktRange: Number(m[2]) };
+  if ((m = /invalid access to packet, off=-?\d+ size=\d+, R(\d+)\(id=\d+,off=(-?\d+),r=(\d+)\)/.exec(msg))) {
+    return { ...f, kind: "range", reg: Number(m[1]), pktRange: Number(m[3]), pktOff: Number(m[2]) };
   }
   if ((m = /^R(\d+) !read_ok/m.exec(msg))) return { ...f, kind: "init", reg: Number(m[1]) };
   if ((m = /Unreleased reference id=\d+ alloc_insn=(\d+)/.exec(msg))) {
@@ -397,8 +399,16 @@ class Slicer {
     }
     if (lastPktCheck >= 0) {
       chain.push(
-        this.link(lastPktCheck, "narrow", loc, `this bounds check gave ${locName(loc)} its packet range`, frame),
+        this.link(
+          lastPktCheck,
+          "narrow",
+          loc,
+          `this bounds check gave ${locName(loc)} its packet range (r=${facts.pktRange} at the error)`,
+          frame,
+        ),
       );
+      // the log does not print the checked pointer again: its value here would be the one from before the check
+      chain[chain.length - 1].value = null;
       return { chain, origin: this.log.stepInsn.get(this.path[lastPktCheck]), operands };
     }
     // the start of the path: the program's entry, unless the log is an excerpt that starts later
@@ -448,7 +458,15 @@ export function sliceError(log: KernLog): Slice | null {
   base.chain.push(
     sl.link(last, "error", facts.reg >= 0 ? { reg: facts.reg } : { reg: 0 }, error.split("\n")[0], frame),
   );
-  if (base.chain[0]) base.chain[0].value = facts.reg >= 0 ? valueIn(sl.before(last), frame, { reg: facts.reg }) : null;
+  if (base.chain[0]) {
+    // the packet pointer's checked range as the error message gives it (the log's last print of the
+    // register may predate the check; the message's off= is the access's offset, not the register's)
+    base.chain[0].value = facts.pktRange >= 0
+      ? `pkt(r=${facts.pktRange})`
+      : facts.reg >= 0
+      ? valueIn(sl.before(last), frame, { reg: facts.reg })
+      : null;
+  }
   if (facts.kind === "ref") {
     const origin = facts.allocInsn >= 0 ? facts.allocInsn : refOrigin(sl, path);
     base.origin = origin;
