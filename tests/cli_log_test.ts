@@ -120,3 +120,12 @@ Deno.test("cli log: veristat -v output, one report per program; tui --log on bad
   assert.equal(missing.code, 2);
   assert.equal(missing.err.trim(), `bpfscope: ${SAMPLES}nope.log: no such file`);
 });
+
+Deno.test("README: the bpfscope log example shows what the CLI prints", async () => {
+  const readme = await Deno.readTextFile(`${ROOT}README.md`);
+  const m = /\$ bpfscope (log [^\n]+)\n([\s\S]*?)```/.exec(readme);
+  assert.ok(m, "README has a '$ bpfscope log' example");
+  const r = await runCli(...m[1].split(" ").map((a) => (a.startsWith("tests/") ? ROOT + a : a)));
+  assert.equal(r.code, 1);
+  assert.equal(r.out, m[2]);
+});
