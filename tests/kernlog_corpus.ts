@@ -2,7 +2,7 @@
  * The kernlog corpus (tests/data/kernlog): logs the running Linux 6.18 kernel
  * wrote for 400 generated programs at log levels 1 and 2 (gen6.jsonl.gz), for
  * 32 clang-built C programs loaded with bpftool (clang.jsonl.gz), and
- * excerpts of older kernels' logs from GitHub threads (older/*.log); plus
+ * excerpts of older kernels' logs from GitHub threads (older/*.txt); plus
  * the table of known-cause rejections the slice is measured on.
  *
  * @module
@@ -74,7 +74,7 @@ export async function corpusLogs(): Promise<CorpusLog[]> {
     accepted: true,
   });
   for (const e of [...Deno.readDirSync(new URL("older/", DATA))].sort((a, b) => a.name.localeCompare(b.name))) {
-    if (!e.name.endsWith(".log")) continue;
+    if (!e.name.endsWith(".txt")) continue;
     out.push({ name: `older ${e.name}`, text: await Deno.readTextFile(new URL(`older/${e.name}`, DATA)), level: 0 });
   }
   cache = out;
