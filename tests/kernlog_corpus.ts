@@ -13,7 +13,7 @@ const DATA = new URL("./data/kernlog/", import.meta.url);
 
 /** One log of the corpus. */
 export interface CorpusLog {
-  /** Where it comes from (`gen6 seed 12 level 2`, `clang bad_null.o bpftool -d prog load`, `older aya-1062.log`). */
+  /** Where it comes from (`gen6 seed 12 level 2`, `clang bad_null.o bpftool -d prog load`, `older aya-1062.txt`). */
   name: string;
   /** The text (a bare log, or a tool's output around it). */
   text: string;
