@@ -1,6 +1,7 @@
 /**
  * The kernlog corpus (tests/data/kernlog): logs the running Linux 6.18 kernel
  * wrote for 400 generated programs at log levels 1 and 2 (gen6.jsonl.gz), for
+ * 7 hand-written rejections whose cause crosses calls and spills (hand.jsonl.gz), for
  * 32 clang-built C programs loaded with bpftool (clang.jsonl.gz), and
  * excerpts of older kernels' logs from GitHub threads (older/*.txt); plus
  * the table of known-cause rejections the slice is measured on.
@@ -64,6 +65,20 @@ export async function corpusLogs(): Promise<CorpusLog[]> {
       accepted: r.rc === 0,
       object: r.object,
     });
+  }
+  for (const line of (await gunzip("hand.jsonl.gz")).trim().split("\n")) {
+    const r = JSON.parse(line);
+    for (const lv of ["1", "2"]) {
+      const k = r.kernel[lv];
+      out.push({
+        name: `hand ${r.name} level ${lv}`,
+        text: k.log,
+        level: Number(lv),
+        processed: k.processed_insns,
+        accepted: k.accepted,
+        bug: { kind: `hand:${r.name}` as Gen6Bug["kind"], insn: -1, reg: null, ...r.bug },
+      });
+    }
   }
   // a bounded loop of 100 insns run 98 times (tests/kernlog/make_big_log.py OUT 98 100): the benchmark's seed
   out.push({

@@ -68,7 +68,8 @@ export function describeValue(v: RegValue): string {
     case "scalar": {
       if (tnumIsConst(v.varOff)) {
         const n = BigInt.asIntN(64, v.varOff.value);
-        return `the constant ${n}${n > 9n || n < -9n ? ` (${num(n)})` : ""}${precise}`;
+        const hex = n < 0n ? `-0x${(-n).toString(16)}` : `0x${n.toString(16)}`;
+        return `the constant ${n}${n > 9n || n < -9n ? ` (${hex})` : ""}${precise}`;
       }
       const r = rangeWords(v);
       return (r ? `scalar ${r}` : "any scalar") + (v.id ? ` (id ${v.id})` : "") + precise;

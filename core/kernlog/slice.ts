@@ -203,6 +203,22 @@ class Slicer {
     return false;
   }
 
+  /**
+   * Whether path node `k` (in frame `d`) stores into slot `off` of frame
+   * `frame`: through r10 of that frame, or through a register whose value
+   * before the store is a pointer to it (`fp-16`, `fp[0]-16`).
+   */
+  storesTo(k: number, d: number, frame: number, off: number): boolean {
+    const x = this.insnOf(k);
+    if ((x.op !== "store" && x.op !== "store_imm") || x.size !== 8) return false;
+    if (x.dst === 10) return d === frame && x.off === off;
+    const v = valueIn(this.before(k), d, { reg: x.dst });
+    const m = v === null ? null : /^fp(?:\[(\d+)\])?(-?\d+)$/.exec(v);
+    if (!m) return false;
+    const target = m[1] !== undefined ? Number(m[1]) : d;
+    return target === frame && Number(m[2]) + x.off === off;
+  }
+
   /** The state before path node k. */
   before(k: number): TrackedState {
     return this.tracker.at(this.lineOf(k));
@@ -246,10 +262,13 @@ class Slicer {
       const d = this.depthOf(k);
       const x = this.insnOf(k);
       if (d > frame) {
-        // inside a callee called after the point we follow: only its return value matters
+        // inside a callee called after the point we follow: its return value, or a store it made
+        // into our frame through a pointer it was passed, is all that matters
         if (loc.reg === 0 && this.depthOf(k + 1) === frame) {
           frame = d;
           chain.push(this.link(k, "return", loc, `r0 returned by the subprogram`, frame));
+        } else if (loc.reg < 0 && this.storesTo(k, d, frame, loc.off!)) {
+          // handled below as a store into the followed slot
         } else continue;
       }
       if (d < frame) {
@@ -374,18 +393,18 @@ class Slicer {
         }
         return { chain, origin: this.log.stepInsn.get(this.path[k]), operands };
       } else {
-        // a stack slot: find the store that wrote it
+        // a stack slot: find the store that wrote it (through r10, a copy of it, or a pointer into
+        // this frame that a callee was passed)
         const off = loc.off!;
-        if (
-          (x.op === "store" || x.op === "store_imm") && x.dst === 10 && x.off <= off && off < x.off + x.size ||
-          (x.op === "store" || x.op === "store_imm") && x.dst === 10 && x.off === off
-        ) {
+        if (this.storesTo(k, d, frame, off)) {
+          const via = d === frame ? "" : ` (by the called function, through r${x.dst})`;
           if (x.op === "store") {
-            chain.push(this.link(k, "spill", { reg: x.src }, `r${x.src} spilled to fp${off}`, frame));
+            chain.push(this.link(k, "spill", { reg: x.src }, `r${x.src} stored to fp${off}${via}`, d));
             loc = { reg: x.src };
+            frame = d;
             continue;
           }
-          chain.push(this.link(k, "origin", loc, `fp${off} = ${x.imm}`, frame));
+          chain.push(this.link(k, "origin", loc, `fp${off} = ${x.imm}${via}`, frame));
           return { chain, origin: this.log.stepInsn.get(this.path[k]), operands };
         }
         if (x.op === "call") {

@@ -43,7 +43,7 @@ for (const c of logs) {
   const key = c.object?.replace(/(\.v3)?\.o$/, "");
   if (c.bug && c.bug.origin !== null && c.accepted === false && c.text.includes(c.bug.message)) {
     const [log] = parseLog(c.text);
-    const s = slice[`gen6 ${c.bug.kind}`] ??= [0, 0];
+    const s = slice[c.bug.kind.startsWith("hand:") ? `hand ${c.bug.kind.slice(5)}` : `gen6 ${c.bug.kind}`] ??= [0, 0];
     s[1]++;
     if (sliceError(log)?.origin === c.bug.origin) s[0]++;
   } else if (key && key in CLANG_ORIGINS) {
