@@ -311,3 +311,17 @@ Deno.test("kernlog states at an instruction: one per processing, replayed", () =
   const at2 = statesAt(log, 2);
   assert.equal(at2[0].state.frames[0].regs[0], "0");
 });
+
+Deno.test("kernlog paste: a log indented by a tab or spaces reads as the log itself", () => {
+  const plain = parseLog(BRANCHES)[0];
+  for (const prefix of ["    ", "\t", "  "]) {
+    const text = BRANCHES.split("\n").map((l) => (l ? prefix + l : l)).join("\n");
+    const [log] = parseLog(text);
+    assert.equal(log.unknown.length, 0, JSON.stringify(prefix));
+    assert.deepEqual([...log.lines], [...plain.lines]);
+    assert.equal(log.stats.processed, 6);
+  }
+  // one leading space is the kernel's own (a state printed on its own line): nothing is stripped
+  const [one] = parseLog(" R0=1 R10=fp0\n" + BRANCHES);
+  assert.equal(one.lines.get(0), " R0=1 R10=fp0");
+});

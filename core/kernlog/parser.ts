@@ -339,6 +339,7 @@ export class LogParser {
       const line = this.#tail.endsWith("\r") ? this.#tail.slice(0, -1) : this.#tail;
       this.#line(line, line, 0, line.length);
     }
+    if (this.#indent === null) this.#decideIndent();
     this.#tail = "";
     this.#finish(this.#cur);
     this.#ended = true;
@@ -389,7 +390,38 @@ export class LogParser {
     log.paths.onStep(log, log.steps - 1);
   }
 
+  /**
+   * A log pasted with an indentation (a Markdown code block, a test
+   * harness's output) has every line behind the same spaces or tab: the
+   * first lines decide it, then every line loses that prefix.
+   */
+  #indent: string | null = null;
+  #held: Array<[string, string, number, number]> = [];
+
   #line(line: string, chunk: string, from: number, to: number): void {
+    if (this.#indent === null) {
+      this.#held.push([line, chunk, from, to]);
+      if (this.#held.filter(([l]) => l.trim().length).length >= 8) this.#decideIndent();
+      return;
+    }
+    if (this.#indent.length && line.startsWith(this.#indent)) {
+      const n = this.#indent.length;
+      this.#lineOf(line.slice(n), chunk, from + n, to);
+    } else this.#lineOf(line, chunk, from, to);
+  }
+
+  #decideIndent(): void {
+    const lines = this.#held.map(([l]) => l).filter((l) => l.trim().length);
+    let prefix = lines.length ? /^[ \t]*/.exec(lines[0])![0] : "";
+    for (const l of lines) while (prefix && !l.startsWith(prefix)) prefix = prefix.slice(0, -1);
+    // one leading space is the kernel's own (a state on its own line); a tab or two spaces are not
+    this.#indent = prefix === "\t" || prefix.length >= 2 ? prefix : "";
+    const held = this.#held;
+    this.#held = [];
+    for (const [l, c, f, t] of held) this.#line(l, c, f, t);
+  }
+
+  #lineOf(line: string, chunk: string, from: number, to: number): void {
     const info = this.#info;
     this.lineCount++;
     let kind = classifyLine(line, info);
