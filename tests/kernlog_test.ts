@@ -325,3 +325,10 @@ Deno.test("kernlog paste: a log indented by a tab or spaces reads as the log its
   const [one] = parseLog(" R0=1 R10=fp0\n" + BRANCHES);
   assert.equal(one.lines.get(0), " R0=1 R10=fp0");
 });
+
+Deno.test("kernlog paste: an excerpt that starts inside the live registers table keeps its rows", () => {
+  const rows = Array.from({ length: 10 }, (_, i) => `     ${String(i + 5).padStart(2)}: .1........ (b7) r0 = ${i}`);
+  const [log] = parseLog(rows.join("\n") + "\n0: R1=ctx() R10=fp0\n");
+  assert.equal(log.unknown.length, 0);
+  assert.equal(log.insnText[7], "(b7) r0 = 2");
+});

@@ -414,8 +414,15 @@ export class LogParser {
     const lines = this.#held.map(([l]) => l).filter((l) => l.trim().length);
     let prefix = lines.length ? /^[ \t]*/.exec(lines[0])![0] : "";
     for (const l of lines) while (prefix && !l.startsWith(prefix)) prefix = prefix.slice(0, -1);
-    // one leading space is the kernel's own (a state on its own line); a tab or two spaces are not
-    this.#indent = prefix === "\t" || prefix.length >= 2 ? prefix : "";
+    // one leading space is the kernel's own (a state on its own line); a tab or two spaces are not,
+    // unless the lines read as they are (an excerpt that starts inside the live registers table)
+    if (prefix !== "\t" && prefix.length < 2) prefix = "";
+    if (prefix) {
+      const info = newLineInfo();
+      const unknown = (ls: string[]) => ls.filter((l) => classifyLine(l, info) === LineKind.Unknown).length;
+      if (unknown(lines.map((l) => l.slice(prefix.length))) >= unknown(lines)) prefix = "";
+    }
+    this.#indent = prefix;
     const held = this.#held;
     this.#held = [];
     for (const [l, c, f, t] of held) this.#line(l, c, f, t);
