@@ -285,10 +285,8 @@ export class LogParser {
   /** The last source line printed (it applies to the instructions after it). */
   #pendingSource = -1;
   #lastVisitInsn = -1;
-  #afterPop = false;
   #inCallBlock = 0; // 1 after caller:, 2 after callee:, 3 after returning from callee:, 4 after to caller at
   #lastReturnTo = -1;
-  #lastWalkLine = -1;
   #msgRun: number[] = [];
   #ended = false;
 
@@ -351,10 +349,8 @@ export class LogParser {
     this.logs.push(this.#cur);
     this.#pendingSource = -1;
     this.#lastVisitInsn = -1;
-    this.#afterPop = false;
     this.#inCallBlock = 0;
     this.#lastReturnTo = -1;
-    this.#lastWalkLine = -1;
     this.#msgRun = [];
     this.#sourceIndex = new Map();
   }
@@ -431,7 +427,7 @@ export class LogParser {
   #lineOf(line: string, chunk: string, from: number, to: number): void {
     const info = this.#info;
     this.lineCount++;
-    let kind = classifyLine(line, info);
+    const kind = classifyLine(line, info);
     if (kind === LineKind.Unknown) {
       for (let k = 0; k < line.length && k < 64; k++) {
         const c = line.charCodeAt(k);
@@ -473,7 +469,6 @@ export class LogParser {
     if (WALK_KINDS.has(kind)) {
       // messages followed by more of the walk were notes, not the error
       if (this.#msgRun.length && kind !== LineKind.Source) this.#msgRun = [];
-      this.#lastWalkLine = li;
     }
     switch (kind) {
       case LineKind.Insn: {
@@ -486,10 +481,8 @@ export class LogParser {
         if (log.steps === 0) this.#step(log, StepKind.Walk, idx, li, 0);
         if (this.#inCallBlock === 2) this.#step(log, StepKind.Call, idx, li, this.#lastVisitInsn);
         this.#inCallBlock = 0;
-        this.#afterPop = false;
         this.#step(log, StepKind.Visit, idx, li, 0);
         this.#lastVisitInsn = idx;
-        if (info.glued >= 0) this.#afterPop = true;
         break;
       }
       case LineKind.Safe:
@@ -506,7 +499,6 @@ export class LogParser {
         } else {
           this.#inCallBlock = 0;
           this.#step(log, StepKind.Resume, info.b, li, info.a);
-          this.#afterPop = true;
         }
         if (kind === LineKind.FromSafe) this.#step(log, StepKind.Prune, info.b, li, 0);
         break;
@@ -591,11 +583,9 @@ export class LogParser {
         break;
       case LineKind.State:
         if (log.steps === 0) this.#step(log, StepKind.Walk, info.a, li, 0);
-        if (this.#afterPop) log.level = Math.max(log.level, 1);
         break;
       case LineKind.Unknown:
         log.unknown.push(li);
-        kind = LineKind.Unknown;
         break;
     }
   }
