@@ -11,6 +11,7 @@
  * - `core/elf`: eBPF ELF objects (clang -target bpf -c): programs, maps, relocations
  * - `core/testrun`: `BPF_PROG_TEST_RUN` without a kernel (`testRun`, program-type contexts, tail calls)
  * - `core/testing` and `load` (testing/load.ts, the one export that reads files): a testing API for scripts
+ * - `kernlog` (core/kernlog): reading Linux 5.x..6.18 verifier logs: typed values, paths, the slice of an error
  *
  * @example
  * ```ts
@@ -34,3 +35,4 @@ export * from "./core/testrun/mod.ts";
 export * from "./core/testing/mod.ts";
 export { load } from "./testing/load.ts";
 export * from "./core/verifier/mod.ts";
+export * as kernlog from "./core/kernlog/mod.ts";

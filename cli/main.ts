@@ -17,6 +17,7 @@ import { registerVerify } from "./verify.ts";
 import { registerInspect } from "./inspect.ts";
 import { registerBench } from "./bench.ts";
 import { registerTestRun } from "./test_run.ts";
+import { registerLog } from "./log.ts";
 
 /** The version printed by `--version`. */
 export const VERSION: string = denoJson.version;
@@ -46,6 +47,7 @@ Examples:
   registerInspect(program);
   registerBench(program);
   registerTestRun(program);
+  registerLog(program);
   return program;
 }
 
