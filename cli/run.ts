@@ -5,10 +5,10 @@
  */
 import type { Command } from "commander";
 import { BpfError } from "../core/errors.ts";
-import { Bpf, ProgLoadError, type VerifyHook } from "../core/bpf.ts";
+import { Bpf, loadWithMaps, ProgLoadError, type VerifyHook } from "../core/bpf.ts";
 import type { Program } from "../core/isa/mod.ts";
 import type { RunResult, VmProfile } from "../core/vm/mod.ts";
-import { ArrayMap, type BpfMap, mapAttrOf } from "../core/maps/mod.ts";
+import { ArrayMap, type BpfMap } from "../core/maps/mod.ts";
 import { Jit } from "../core/jit/mod.ts";
 import { verifyHook } from "../core/verifier/mod.ts";
 import { CliError, loadProgramFile, parseHexOption, parseIntOption, readFileOrDie } from "./util.ts";
@@ -54,20 +54,7 @@ function hex(b: Uint8Array): string {
   return s;
 }
 
-/**
- * Create `prog`'s maps in `bpf` and store their `init` elements (each fd is
- * appended to `fds` as soon as it exists, so a caller can list what was
- * made even when a later step fails), then load the program with the fixups
- * applied. Returns the program fd.
- */
-export function loadWithMaps(bpf: Bpf, prog: Program, fds: number[]): number {
-  for (const def of prog.maps) {
-    const fd = bpf.mapCreate(mapAttrOf(def));
-    for (const [k, v] of def.init) bpf.mapUpdateElem(fd, k, v, 0);
-    fds.push(fd);
-  }
-  return bpf.progLoad({ insns: prog.withMapFds(fds), progType: prog.progType }).fd;
-}
+export { loadWithMaps } from "../core/bpf.ts";
 
 /** Array maps with more elements than this list only their non-zero elements. */
 export const ARRAY_LIST_ALL_MAX = 1024;

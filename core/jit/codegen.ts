@@ -98,6 +98,7 @@ import {
   BE64,
   CALL_LOCAL,
   CONST_BASE,
+  CTX_LDXW,
   type Decoded,
   LE16,
   LE32,
@@ -736,6 +737,14 @@ else ${L} = ${isDiv ? "((a / b) >>> 0) | 0" : "(a % b) | 0"}; ${z} }`;
         );
       case 0x61:
         return mem(d.src[i], 4, false, (dv) => `{ ${L} = ${dv}.getInt32(t, true); ${z} }`);
+      case CTX_LDXW: { // an ldxw at a converted ctx field's offset: its converted value when it reads the ctx
+        const a = d.src[i];
+        return `{ const w = h${a} === R.ctxHi ? R.ctxLoad((l${a} + ${lit(off)}) | 0) : -1;
+if (w >= 0) { ${L} = w; ${H} = R.oh; }
+else {
+${mem(a, 4, false, (dv) => `{ ${L} = ${dv}.getInt32(t, true); ${z} }`)}
+} }`;
+      }
       case 0x81:
         return mem(d.src[i], 4, false, (dv) => `{ ${L} = ${dv}.getInt32(t, true); ${H} = ${L} >> 31; }`);
       case 0x69:

@@ -25,7 +25,8 @@ import {
   type VmProfile,
 } from "../vm/mod.ts";
 import { type Decoded, predecode } from "../vm/decode.ts";
-import { HelperFault, HelperRuntime } from "../vm/runtime.ts";
+import { HelperFault, HelperRuntime, TAIL_CALL } from "../vm/runtime.ts";
+import { ctxConvertedFields } from "../vm/context.ts";
 import { generate } from "./codegen.ts";
 
 function mulhiu(a: number, b: number): number {
@@ -98,6 +99,8 @@ export interface JitRuntime {
   ret0: boolean;
   /** Hi word of ctx addresses. */
   ctxHi: number;
+  /** The low word an ldxw at ctx offset `off` gives when that is a converted field of the bound context (the high word in `oh`), else -1. */
+  ctxLoad(off: number): number;
   /** Packet bytes of this run. */
   pkt: Uint8Array;
   /** Result words of udiv64/sdiv64. */
@@ -158,7 +161,12 @@ export class Jit {
     const t0 = performance.now();
     this.prog = prog;
     this.profile = opts.profile ?? "modern";
-    const d = predecode(prog, opts.helpers ?? defaultHelpers(this.profile), opts.resolveMap);
+    const d = predecode(
+      prog,
+      opts.helpers ?? defaultHelpers(this.profile, opts.progType),
+      opts.resolveMap,
+      ctxConvertedFields(opts.progType),
+    );
     this.#d = d;
     this.maps = d.maps;
     this.#rg = mapProgramRegions(this.#space, this.maps);
@@ -184,6 +192,11 @@ export class Jit {
       pc: 0,
       ret0: false,
       ctxHi: this.#rg.ctx.hi,
+      ctxLoad(off) {
+        const w = self.#rt.ctxLoad(off, self.#rg.packet.hi);
+        R.oh = self.#rt.ctxLoadHi;
+        return w;
+      },
       pkt: new Uint8Array(0),
       ol: 0,
       oh: 0,
@@ -202,6 +215,7 @@ export class Jit {
           d.helpers[pc]!(self.#env);
           return true;
         } catch (e) {
+          if (e === TAIL_CALL) return false; // the run ends here without a fault (RunResult.tailCall)
           R.msg = `insn ${pc}: helper ${self.prog.imm(pc)}: ${
             e instanceof HelperFault ? e.message : `failed: ${(e as Error)?.message ?? e}`
           }`;
@@ -253,7 +267,7 @@ export class Jit {
     R.ret0 = false;
     R.hit = null;
     const bound = this.#rt.beginRun(this.#rg, input, opts);
-    R.pkt = this.#rg.packet.u8!;
+    R.pkt = this.#rg.ldabs;
     // the run is one RCU read-side critical section over its maps: freed map values are not reused until it ends
     this.#rt.rcuReadLock();
     let count: number;

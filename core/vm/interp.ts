@@ -33,10 +33,11 @@
  * @module
  */
 import type { Program } from "../isa/mod.ts";
-import type { BpfMap } from "../maps/mod.ts";
+import type { BpfMap, TailCallTarget } from "../maps/mod.ts";
 
-import { ATOMIC32, ATOMIC64, CONST_BASE, predecode, SDIV32, SDIV64 } from "./decode.ts";
-import { HelperFault, HelperRuntime } from "./runtime.ts";
+import { ATOMIC32, ATOMIC64, CONST_BASE, CTX_LDXW, predecode, SDIV32, SDIV64 } from "./decode.ts";
+import { HelperFault, HelperRuntime, TAIL_CALL } from "./runtime.ts";
+import { ctxConvertedFields, type ProgContext } from "./context.ts";
 import { defaultHelpers, type HelperEnv, type HelperFn, type HelperTable } from "./helpers.ts";
 import {
   AddressSpace,
@@ -61,6 +62,13 @@ export interface InterpreterOptions {
   resolveMap?: (fd: number) => BpfMap | undefined;
   /** Helper table (default {@link defaultHelpers} of the profile). */
   helpers?: HelperTable;
+  /**
+   * The program type (see `PROG_TYPES`): for `xdp`, `sched_cls` and
+   * `sched_act`, 4-byte loads of the ctx's `data`/`data_end`/`data_meta`
+   * give packet pointers when a {@link RunInput.context} is bound (see
+   * core/vm/context.ts). Default: none.
+   */
+  progType?: number;
 }
 
 /** Entry-point input. */
@@ -74,6 +82,12 @@ export interface RunInput {
   data?: Uint8Array;
   /** Raw memory buffer (the bench convention): r1 = its address, r2 = its length. */
   mem?: Uint8Array;
+  /**
+   * A packet program's ctx and packet, mapped without copying (instead of
+   * `ctx`/`data`/`mem`): r1 = its ctx; what the run leaves there stays for
+   * the caller (see core/vm/context.ts; the test runner builds them).
+   */
+  context?: ProgContext;
 }
 
 /** Per-run options. */
@@ -86,6 +100,10 @@ export interface RunOptions {
   clock?: () => bigint;
   /** Return all registers at exit. */
   regs?: boolean;
+  /** The simulated CPU the run is on (`get_smp_processor_id`, per-CPU map values, LRU lists; default 0). */
+  cpu?: number;
+  /** Tail calls already made by the chain this run continues (the limit is 33 per chain; default 0). */
+  tailCalls?: number;
 }
 
 /** A fault that stopped the program. */
@@ -116,6 +134,12 @@ export interface RunResult {
   dataOut?: Uint8Array;
   /** The memory buffer after the run (if one was given). */
   memOut?: Uint8Array;
+  /**
+   * The program a successful `bpf_tail_call` jumps to: the run ended at
+   * that call (no fault) and the caller continues the chain with that
+   * program on the same context (see core/testrun).
+   */
+  tailCall?: TailCallTarget;
 }
 
 // internal opcodes and operand slots: see ./decode.ts; BRK marks a breakpoint while a session runs to it
@@ -166,8 +190,8 @@ export class Interpreter {
   constructor(prog: Program, opts: InterpreterOptions = {}) {
     this.prog = prog;
     this.profile = opts.profile ?? "modern";
-    this.#helperTable = opts.helpers ?? defaultHelpers(this.profile);
-    const d = predecode(prog, this.#helperTable, opts.resolveMap);
+    this.#helperTable = opts.helpers ?? defaultHelpers(this.profile, opts.progType);
+    const d = predecode(prog, this.#helperTable, opts.resolveMap, ctxConvertedFields(opts.progType));
     this.#op = d.op;
     this.#dst = d.dst;
     this.#src = d.src;
@@ -275,6 +299,7 @@ export class Interpreter {
     const OP = this.#op, D = this.#dst, S = this.#src, OFF = this.#off, T = this.#tgt;
     const lo = this.#lo, hi = this.#hi, space = this.#space;
     const legacy = this.profile === "linux-3.18";
+    const rt = this.#rt, ctxHi = this.#rg.ctx.hi, pktHi = this.#rg.packet.hi;
     const frames = st.frames;
     let depth = st.depth;
     let pc = st.pc;
@@ -717,11 +742,13 @@ export class Interpreter {
           try {
             this.#helpers[pc]!(this.#env);
           } catch (e) {
+            if (e === TAIL_CALL) break run; // the run ends here; the caller starts the target program
             faultMsg = `insn ${pc}: helper ${this.prog.imm(pc)}: ${
               e instanceof HelperFault ? e.message : `failed: ${(e as Error)?.message ?? e}`
             }`;
             break run;
           }
+          cHi = cLen = 0; // a helper may have changed a region (xdp_adjust_tail, a submitted ring buffer record)
           pc++;
           continue;
         }
@@ -770,6 +797,19 @@ export class Interpreter {
           pc++;
           continue;
         }
+        case CTX_LDXW: { // an ldxw that may read a converted ctx field (core/vm/context.ts)
+          const s = S[pc];
+          if (hi[s] === ctxHi) {
+            const w = rt.ctxLoad((lo[s] + OFF[pc]) | 0, pktHi);
+            if (w >= 0) {
+              lo[D[pc]] = w;
+              hi[D[pc]] = rt.ctxLoadHi;
+              pc++;
+              continue;
+            }
+          }
+        }
+        // falls through: any other address is an ordinary ldxw
         case 0x61: // ldxw
         case 0x81: { // ldxsw
           const s = S[pc];
@@ -894,7 +934,7 @@ export class Interpreter {
             faultMsg = `insn ${pc}: LD_ABS/LD_IND needs r6 = the ctx pointer, r6 is ${hex64(u64Of(hi[6], lo[6]))}`;
             break run;
           }
-          const pkt = this.#rg.packet.u8!;
+          const pkt = this.#rg.ldabs;
           let k = (lo[S[pc]] + OFF[pc]) | 0;
           if (k < 0 && k >= -0x200000) k = k >= -0x100000 ? k + 0x100000 : k + 0x200000; // SKF_NET_OFF / SKF_LL_OFF: the packet start
           if (k < 0 || k + size > pkt.length) {

@@ -8,8 +8,9 @@
  *
  * @module
  */
-import { ArrayMap, type BpfMap } from "../maps/mod.ts";
+import { ArrayMap, type BpfMap, type TailCallTarget } from "../maps/mod.ts";
 import type { HelperEnv } from "./helpers.ts";
+import type { ProgContext } from "./context.ts";
 import {
   type AddressSpace,
   bindRunInput,
@@ -30,10 +31,24 @@ export class HelperFault {
   constructor(readonly message: string) {}
 }
 
+/**
+ * Thrown by {@link HelperEnv.tailCall} to end a run at a successful
+ * `bpf_tail_call` (the engines stop without a fault; the target is in
+ * `RunResult.tailCall`).
+ */
+export const TAIL_CALL: { readonly tailCall: true } = Object.freeze({ tailCall: true as const });
+
 /** One DataView per chunk of hash map values, shared by the regions of its values (chunks never move). */
 const chunkViews: WeakMap<Uint8Array, DataView> = new WeakMap();
 
 const defaultClock = (): bigint => BigInt(Math.round(performance.now() * 1e6));
+
+/** The shared DataView of a chunk of map values (or any buffer regions are cut from). */
+function chunkView(buf: Uint8Array): DataView {
+  let dv = chunkViews.get(buf);
+  if (dv === undefined) chunkViews.set(buf, dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength));
+  return dv;
+}
 
 /** Helper-visible state of an engine's runs. */
 export class HelperRuntime {
@@ -47,6 +62,8 @@ export class HelperRuntime {
   #locked = false;
   #rand = 1;
   #clock: () => bigint = defaultClock;
+  #tail: TailCallTarget | null = null;
+  #savedCpus: number[] = [];
   readonly #maps: BpfMap[];
   readonly #lo: Int32Array;
   readonly #hi: Int32Array;
@@ -120,9 +137,7 @@ export class HelperRuntime {
         let r = perMap.bySlot[ref];
         if (r === undefined) {
           const buf = m.refBuffer(ref);
-          let dv = chunkViews.get(buf);
-          if (dv === undefined) chunkViews.set(buf, dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength));
-          const part = { base: m.refOffset(ref), len: m.valueSize, dv, slot: ref };
+          const part = { base: m.refOffset(ref), len: m.valueSize, dv: chunkView(buf), slot: ref };
           r = new Region(space.regions.length, perMap.name, buf, part);
           while (perMap.bySlot.length < ref) perMap.bySlot.push(undefined);
           perMap.bySlot[ref] = r;
@@ -148,8 +163,51 @@ export class HelperRuntime {
       fault(message): never {
         throw new HelperFault(message);
       },
+      context: null,
+      cpu: 0,
+      tailCalls: 0,
+      tailCall(target): never {
+        self.#tail = target;
+        throw TAIL_CALL;
+      },
+      retRegion(name, u8, base, len, tag) {
+        const dv = base === 0 && len === u8.length
+          ? new DataView(u8.buffer, u8.byteOffset, u8.byteLength)
+          : chunkView(u8);
+        const r = new Region(space.regions.length, name, u8, { base, len, dv, slot: -1 });
+        r.tag = tag;
+        r.mappedIn = self.#run;
+        space.set(r);
+        hi[0] = r.hi;
+        lo[0] = 0;
+        return r;
+      },
+      regionAt(i) {
+        const r = space.find(hi[i], lo[i] >>> 0, 0);
+        if (r === null) return null;
+        env.memOff = lo[i] >>> 0;
+        return r;
+      },
     };
     this.env = env;
+  }
+
+  /** The high word of the last {@link HelperRuntime.ctxLoad}. */
+  ctxLoadHi = 0;
+
+  /**
+   * A 4-byte load at offset `off` of the ctx region when `off` is a
+   * converted field of the bound context (see core/vm/context.ts): the low
+   * word (the high one in {@link HelperRuntime.ctxLoadHi}), else -1 (an
+   * ordinary load). `pktHi` is the high word of packet addresses.
+   */
+  ctxLoad(off: number, pktHi: number): number {
+    const c = this.env.context;
+    if (c === null) return -1;
+    const v = c.load(off, pktHi);
+    if (v === null) return -1;
+    this.ctxLoadHi = v[1];
+    return v[0];
   }
 
   /**
@@ -159,6 +217,11 @@ export class HelperRuntime {
    */
   beginRun(rg: ProgramRegions, input: RunInput, opts: RunOptions): BoundInput {
     this.reset(opts.seed, opts.clock);
+    const env = this.env as { context: ProgContext | null; cpu: number; tailCalls: number };
+    env.context = input.context ?? null;
+    env.cpu = opts.cpu ?? 0;
+    env.tailCalls = opts.tailCalls ?? 0;
+    this.#tail = null;
     this.#space.truncate(rg.firstDynamic);
     this.#lo.fill(0, 0, 11);
     this.#hi.fill(0, 0, 11);
@@ -186,6 +249,7 @@ export class HelperRuntime {
     if (bound.ctx) out.ctxOut = bound.ctx;
     if (bound.data) out.dataOut = bound.data;
     if (bound.mem) out.memOut = bound.mem;
+    if (this.#tail !== null) out.tailCall = this.#tail;
     return out;
   }
 
@@ -206,7 +270,13 @@ export class HelperRuntime {
   rcuReadLock(): void {
     if (this.#locked) return;
     this.#locked = true;
-    for (const m of this.#maps) m.rcuReadLock();
+    const cpu = this.env.cpu, saved = this.#savedCpus;
+    saved.length = 0;
+    for (const m of this.#maps) {
+      m.rcuReadLock();
+      // per-CPU and LRU maps work on the CPU of the run while it lasts
+      if (m.cpu !== undefined) saved.push(m.cpu), m.cpu = cpu;
+    }
   }
 
   /**
@@ -218,6 +288,10 @@ export class HelperRuntime {
   rcuReadUnlock(): void {
     if (!this.#locked) return;
     this.#locked = false;
-    for (const m of this.#maps) m.rcuReadUnlock();
+    let k = 0;
+    for (const m of this.#maps) {
+      m.rcuReadUnlock();
+      if (m.cpu !== undefined) m.cpu = this.#savedCpus[k++];
+    }
   }
 }

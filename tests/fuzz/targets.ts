@@ -19,6 +19,7 @@ import { FormatError } from "../../core/errors.ts";
 import { generateProgram, type GenProfile } from "./gen.ts";
 import { generate6 } from "../gen6/gen.ts";
 import { Rng } from "./rng.ts";
+import { fuzzTestRun } from "./testrun_target.ts";
 
 /** One bug found by a target. */
 export interface Finding {
@@ -563,4 +564,5 @@ export const TARGETS: Readonly<Record<string, (opts: FuzzOptions) => FuzzStats>>
   verifier: fuzzVerifier,
   parsers: fuzzParsers,
   limits: fuzzLimits,
+  testrun: fuzzTestRun,
 };

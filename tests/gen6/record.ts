@@ -75,6 +75,26 @@ function arg(args: string[], name: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
+/** Verify program specs (JSON program format texts) in the running kernel at `levels` ("1,2"), 50 per python process. */
+export async function verifyInKernel(specs: string[], levels: string): Promise<Array<Record<string, KernelResult>>> {
+  const out: Array<Record<string, KernelResult>> = [];
+  for (let i = 0; i < specs.length; i += 50) {
+    out.push(...await runBatch(specs.slice(i, i + 50), levels));
+    console.error(`${Math.min(i + 50, specs.length)}/${specs.length}`);
+  }
+  return out;
+}
+
+/** Generate the programs of seeds `seed`..`seed+count-1`. */
+export function generatePrograms(seed: number, count: number, knobs: Partial<Gen6Knobs>): RecordedProgram[] {
+  const progs: RecordedProgram[] = [];
+  for (let s = seed; s < seed + count; s++) {
+    const g = generate6(s, knobs);
+    progs.push({ seed: s, features: g.features, bug: g.bug, program: JSON.parse(encodeJson(g.prog)) });
+  }
+  return progs;
+}
+
 async function runBatch(specs: string[], levels: string): Promise<Array<Record<string, KernelResult>>> {
   const dir = await Deno.makeTempDir({ prefix: "gen6-" });
   try {
@@ -101,20 +121,11 @@ async function main(args: string[]): Promise<void> {
   const knobs: Partial<Gen6Knobs> = JSON.parse(arg(args, "--knobs") ?? "{}");
   const kernel = !args.includes("--no-kernel");
   await Deno.mkdir(out, { recursive: true });
-  const progs: RecordedProgram[] = [];
-  for (let s = seed; s < seed + count; s++) {
-    const g = generate6(s, knobs);
-    progs.push({ seed: s, features: g.features, bug: g.bug, program: JSON.parse(encodeJson(g.prog)) });
-  }
+  const progs = generatePrograms(seed, count, knobs);
   await Deno.writeTextFile(`${out}/programs.jsonl`, progs.map((p) => JSON.stringify(p)).join("\n") + "\n");
   const summary: Record<string, unknown> = { seed, count, knobs: { ...DEFAULT_KNOBS, ...knobs } };
   if (kernel) {
-    const results: Array<Record<string, KernelResult>> = [];
-    for (let i = 0; i < progs.length; i += 50) {
-      const batch = progs.slice(i, i + 50);
-      results.push(...await runBatch(batch.map((p) => JSON.stringify(p.program)), levels));
-      console.error(`${Math.min(i + 50, progs.length)}/${progs.length}`);
-    }
+    const results = await verifyInKernel(progs.map((p) => JSON.stringify(p.program)), levels);
     await Deno.writeTextFile(
       `${out}/kernel.jsonl`,
       results.map((r, i) => JSON.stringify({ seed: progs[i].seed, ...r })).join("\n") + "\n",

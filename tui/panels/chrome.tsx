@@ -28,7 +28,9 @@ export function Header(props: { frame: Frame }): ReactNode {
   const w = f.layout.cols;
   const ev = f.event ? EVENT_LABEL[f.event] : "start";
   const at = f.pc >= 0 ? ` @${f.pc}` : "";
-  const right = ` ${f.profile}${f.pruning ? "" : " · NO PRUNING"} · ${f.ui.playing ? `▶ ${f.ui.speed}/s` : "paused"} `;
+  const right = ` ${f.progress ? `${f.progress} · ` : ""}${f.profile}${f.pruning ? "" : " · NO PRUNING"} · ${
+    f.ui.playing ? `▶ ${f.ui.speed}/s` : "paused"
+  } `;
   const mid = ` · step ${f.t} · `;
   const room = Math.max(4, w - right.length - mid.length - ev.length - at.length - " bpfscope · ".length);
   const title = f.title.length > room ? f.title.slice(0, room - 1) + "…" : f.title;
@@ -57,7 +59,9 @@ export function Footer(props: { frame: Frame }): ReactNode {
   if (f.ui.prompt !== null) {
     return <Text wrap="truncate" bold>{fit(`go to instruction: ${f.ui.prompt}▏  (Enter: go, Esc: cancel)`, w)}</Text>;
   }
-  const hints = "s step  n next event  space run  b back  x break  p pruning  P profile  l gallery  ? help  q quit";
+  const hints = f.profile.startsWith("kernel log")
+    ? "s step  n next event  space run  b back  B back event  e end  g go to  x break  ? help  q quit"
+    : "s step  n next event  space run  b back  x break  p pruning  P profile  l gallery  ? help  q quit";
   if (f.ui.message) {
     return (
       <Text wrap="truncate">

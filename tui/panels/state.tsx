@@ -15,8 +15,34 @@ import { col, Panel, SP } from "./common.tsx";
 /** The tokens of a state: `R0=inv`, ..., then `fp-8=ctx` (spill) or `fp-16=misc/8` (written bytes). */
 export function stateTokens(s: StateView): string[] {
   const out = s.regs.map((r) => `R${r.reg}=${r.text}`);
-  for (const sl of s.stack) out.push(sl.spill ? `fp${sl.off}=${sl.text}` : `fp${sl.off}=${sl.text}/${sl.size}`);
+  for (const sl of s.stack) {
+    out.push(sl.spill || sl.raw ? `fp${sl.off}=${sl.text}` : `fp${sl.off}=${sl.text}/${sl.size}`);
+  }
   return out;
+}
+
+/**
+ * The registers and slots with their values in words: with room, the value
+ * as the log prints it (`R2=fp-8`) and the words below it; otherwise one
+ * line each with the words only (`R2     pointer to the stack at fp-8`; the
+ * printed value is in the log panel).
+ */
+export function wordLines(s: StateView, width: number, height: number): Array<{ text: string; dim: boolean }> {
+  const entries: Array<[string, string, string]> = [];
+  for (const r of s.regs) entries.push([`R${r.reg}`, r.text, r.words ?? ""]);
+  for (const sl of s.stack) entries.push([`fp${sl.off}`, sl.text, sl.words ?? ""]);
+  const out: Array<{ text: string; dim: boolean }> = [];
+  if (s.frame) out.push({ text: `frame ${s.frame} (in a called function)`, dim: true });
+  const two = entries.length * 2 + out.length <= height;
+  for (const [name, text, words] of entries) {
+    if (two) {
+      out.push({ text: `${name}=${text}`, dim: false });
+      out.push({ text: `    ${words}`, dim: true });
+    } else {
+      out.push({ text: `${name.padEnd(6)} ${words || text}`, dim: false });
+    }
+  }
+  return out.map((l) => ({ text: l.text.length > width ? l.text.slice(0, width - 1) + "…" : l.text, dim: l.dim }));
 }
 
 /** Flow tokens into lines of at most `w` cells, separated by one space. */
@@ -111,6 +137,21 @@ export function StatePanel(props: { frame: Frame; width: number; height: number 
         ) => <Text key={`o${k}`}>{n}</Text>),
       );
     }
+  } else if (frame.state.regs.some((r) => r.words !== undefined)) {
+    const wl = wordLines(frame.state, width, height);
+    wl.slice(0, height).forEach((l, k) =>
+      lines.push(
+        <Text
+          key={`w${k}`}
+          wrap="truncate"
+          dimColor={l.dim}
+          color={l.dim ? undefined : col(frame.color, typeColor(l.text))}
+        >
+          {l.text || SP}
+        </Text>,
+      )
+    );
+    if (cur.length === 0) lines.push(<Text key="none" dimColor>(no register printed yet)</Text>);
   } else {
     lines.push(...StateLines({ tokens: cur, width, color: frame.color, max: height }));
     if (cur.length === 0) lines.push(<Text key="none" dimColor>(no registers initialised)</Text>);
