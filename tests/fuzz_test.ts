@@ -35,11 +35,12 @@ Deno.test("fuzz: soundness — accepted programs never fault, interp and JIT agr
   assert.ok(s.counts.runs > 500);
 });
 
-Deno.test("fuzz: soundness618 — programs linux-6.18 accepts never fault, interp and JIT agree (seed 1, 150 programs)", () => {
+Deno.test("fuzz: soundness618 — programs linux-6.18 accepts (socket_filter, sched_cls, xdp) never fault on test runs, interp and JIT agree (seed 1, 150 programs)", () => {
   const s = fuzzSoundness618({ seed: 1, iterations: 150, runs: 4 });
   noFindings(s);
   assert.ok((s.counts.accepted ?? 0) / s.iterations > 0.4, `acceptance ${s.counts.accepted}/${s.iterations}`);
   assert.ok(s.counts.runs > 400);
+  assert.ok(s.counts["programs xdp"] > 20 && s.counts["programs sched_cls"] > 20, JSON.stringify(s.counts));
 });
 
 Deno.test("fuzz: verifier — mutated, random and huge programs end in a verdict (seed 1, 1500 inputs)", () => {

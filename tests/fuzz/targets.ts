@@ -15,7 +15,8 @@ import type { BpfMap } from "../../core/maps/mod.ts";
 import { createVm } from "../../core/jit/mod.ts";
 import type { RunInput, VmProfile } from "../../core/vm/mod.ts";
 import { decodeProgram, encodeAsm, encodeJson, encodeRaw } from "../../core/formats/mod.ts";
-import { FormatError } from "../../core/errors.ts";
+import { BpfError, FormatError } from "../../core/errors.ts";
+import { Bpf, loadWithMaps } from "../../core/bpf.ts";
 import { generateProgram, type GenProfile } from "./gen.ts";
 import { generate6 } from "../gen6/gen.ts";
 import { Rng } from "./rng.ts";
@@ -199,19 +200,22 @@ export function fuzzSoundness(opts: FuzzOptions = {}): FuzzStats {
 /**
  * Soundness of the linux-6.18 profile: issue 12's generator (tests/gen6/,
  * every feature: ALU/ISA v4, branches, stack, maps, helpers, loops,
- * bpf-to-bpf calls, one bug in three programs) for the program types the
- * machine runs (`socket_filter`; xdp and sched_cls need their contexts in
- * core/vm); every accepted program runs under random packets and map
- * states on the interpreter and the JIT. A fault of a verified program, or
- * a difference between the engines, is a finding.
+ * bpf-to-bpf calls, direct packet access, one bug in three programs) for
+ * the program types with a test run (`socket_filter`, `sched_cls`, `xdp`);
+ * every accepted program is test-run (`BPF_PROG_TEST_RUN`'s contexts,
+ * core/testrun) under random packets of every length around the generated
+ * bounds checks and random map states on the interpreter and the JIT. A
+ * fault of a verified program, or a difference between the engines, is a
+ * finding.
  */
 export function fuzzSoundness618(opts: FuzzOptions = {}): FuzzStats {
   const rec = new Recorder("soundness618");
   const runs = opts.runs ?? 6;
   return loop(rec, opts, (seed) => {
     const r = new Rng(seed);
-    const { prog, bug } = generate6(seed, { progTypes: ["socket_filter"] });
+    const { prog, bug } = generate6(seed, { progTypes: ["socket_filter", "sched_cls", "xdp"] });
     rec.count("programs");
+    rec.count(`programs ${prog.progType === 1 ? "socket_filter" : prog.progType === 3 ? "sched_cls" : "xdp"}`);
     rec.count("insns", prog.len);
     const v = verify(prog, { profile: "linux-6.18" });
     if (!v.accepted) {
@@ -220,21 +224,44 @@ export function fuzzSoundness618(opts: FuzzOptions = {}): FuzzStats {
     }
     rec.count(bug ? "accepted with a bug" : "accepted");
     for (let k = 0; k < runs; k++) {
-      const input = randomInput(r, prog.progType);
+      const len = r.chance(0.5) ? r.range(14, 80) : r.pick([14, 15, 20, 34, 54, 64, 100, 256, 1500]);
+      const data = r.bytes(len);
       const stateSeed = r.u32();
       const out: string[] = [];
       for (const engine of ["interp", "jit"] as const) {
-        const maps = randomMapState(new Rng(stateSeed), prog.maps, "modern");
-        const fds = maps.map((_, i) => 100 + i);
-        const vm = createVm(prog.withMapFds(fds), { profile: "modern", resolveMap: (fd) => maps[fd - 100] }, engine);
-        const res = vm.run(input, { maxInsns: 1_000_000, seed: stateSeed, regs: true, clock: () => 1n });
+        const bpf = new Bpf({ verify: null, engine });
+        const fds: number[] = [];
+        let res;
+        try {
+          const fd = loadWithMaps(bpf, prog, fds);
+          const sr = new Rng(stateSeed);
+          for (const [i, d] of prog.maps.entries()) {
+            const n = sr.int(d.maxEntries + 1);
+            for (let j = 0; j < n; j++) {
+              const key = new Uint8Array(d.keySize);
+              key[0] = sr.int(6);
+              try {
+                bpf.mapUpdateElem(fds[i], key, sr.bytes(d.valueSize), 0);
+              } catch { /* array index out of range or full hash: fine */ }
+            }
+          }
+          res = bpf.testRun(fd, { data, engine, maxInsns: 1_000_000, seed: stateSeed, clock: 1n });
+        } catch (e) {
+          if (!(e instanceof BpfError)) throw e;
+          rec.count(`test run refused: ${e.errno}`);
+          out.push(`refused ${e.errno}`);
+          continue;
+        }
         rec.count("runs");
-        if (res.fault) rec.find("fault", seed, `linux-6.18 ${engine}: ${res.fault.message}`, slotsJson(prog));
+        if (res.fault) {
+          rec.find("fault", seed, `linux-6.18 ${engine} (${len}-byte packet): ${res.fault.message}`, slotsJson(prog));
+        }
         out.push(JSON.stringify({
           r0: String(res.r0),
           n: res.insnsExecuted,
           f: res.fault?.message ?? null,
-          maps: maps.map((m) => m.entries().map(([a, b]) => hexOf(a) + "=" + hexOf(b))),
+          data: hexOf(res.dataOut),
+          maps: fds.map((m) => bpf.map(m).entries().map(([a, b]) => hexOf(a) + "=" + hexOf(b))),
         }));
       }
       if (out[0] !== out[1]) {
