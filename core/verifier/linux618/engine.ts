@@ -113,6 +113,9 @@ const PROCESS_BPF_EXIT = 1;
 export { ENOTMODELLED } from "./env.ts";
 import { ENOTMODELLED } from "./env.ts";
 
+/** `__MAX_BPF_PROG_TYPE - 1` of Linux 6.18 (`BPF_PROG_TYPE_NETFILTER`). */
+const MAX_PROG_TYPE_618 = 32;
+
 /** The 6.18 verifier as a stepping engine. */
 export class Engine618 implements Walk {
   /** Number of instruction slots. */
@@ -192,6 +195,7 @@ export class Engine618 implements Walk {
       cur: new VerifierState(),
       head: null,
       stackSize: 0,
+      statePool: [],
       pathLen: 0,
       insnIdx: 0,
       prevInsnIdx: -1,
@@ -230,21 +234,35 @@ export class Engine618 implements Walk {
       env.off[i] = prog.off(i);
       env.imm[i] = prog.imm(i);
     }
-    // bpf_prog_load
+    // bpf_prog_load: these fail before the verifier, with an empty log
     if (n === 0 || n > BPF_COMPLEXITY_LIMIT_INSNS) {
-      this.#failEarly(n === 0 ? EINVAL : E2BIG);
+      this.#failLoad(
+        E2BIG,
+        n === 0
+          ? "the program is empty (bpf_prog_load: insn_cnt 0)"
+          : `the program has ${n} instructions (at most 1,000,000)`,
+      );
       return;
     }
     if (!env.progType) {
-      this.#failEarly(EINVAL);
+      const t = opts.progType;
+      if (t > 0 && t <= MAX_PROG_TYPE_618) {
+        this.#failLoad(
+          ENOTMODELLED,
+          `program type ${t} is not modelled by the linux-6.18 profile (it has ${
+            Object.values(PROG_TYPES_618).map((p) => p.name).join(", ")
+          })`,
+        );
+      } else this.#failLoad(EINVAL, `program type ${t} is not a Linux 6.18 program type (bpf_prog_load: EINVAL)`);
       return;
     }
     // bpf_vlog_init
     if ((level & ~BPF_LOG_MASK) || (level === 0 && size !== 0) || (size > 0xffffffff >>> 2)) {
-      {
-        this.#failEarly(EINVAL);
-        return;
-      }
+      this.#failLoad(
+        EINVAL,
+        "bad log parameters: log_level must be a mask of 1, 2, 4 and 8, log_size at most UINT_MAX >> 2 and 0 without a log",
+      );
+      return;
     }
     if (level && size < 128) {
       // a buffer this small still works in 6.18; keep going
@@ -274,6 +292,14 @@ export class Engine618 implements Walk {
     r1.type = PTR_TO_CTX;
     markRegKnownZero(r1);
     env.insnIdx = 0;
+  }
+
+  /** A failure of `bpf_prog_load` before `bpf_check`: no log at all, a note says why. */
+  #failLoad(err: number, note: string): void {
+    this.#errno = err === ENOTMODELLED ? "EOPNOTSUPP" : ERRNO_NAMES[-err] ?? `E${-err}`;
+    this.#note = note;
+    this.#phase = PH_DONE;
+    this.#lastEv = EV_ERROR;
   }
 
   #failEarly(err: number): void {

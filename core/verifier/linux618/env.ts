@@ -211,6 +211,8 @@ export interface Env {
   head: StackElem | null;
   /** `stack_size`. */
   stackSize: number;
+  /** Popped pending states kept for the next push (`free_verifier_state` without the allocator). */
+  statePool: VerifierState[];
   /** explain: length of the branch path of the current walk (pushed with each branch). */
   pathLen: number;
   /** `insn_idx`. */

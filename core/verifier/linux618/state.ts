@@ -45,8 +45,8 @@ export const BPF_MAIN_FUNC = -1;
 export class StackSlot {
   /** `spilled_ptr`. */
   readonly spilled: RegState = new RegState();
-  /** `slot_type[8]`. */
-  readonly slotType: Uint8Array = new Uint8Array(BPF_REG_SIZE);
+  /** `slot_type[8]` (a plain array: a typed array per slot costs more to allocate than the walk uses it). */
+  readonly slotType: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
 }
 
 /** `struct bpf_retval_range`. */
@@ -106,8 +106,10 @@ export function copyFuncState(d: FuncState, s: FuncState): void {
   while (d.stack.length < n) d.stack.push(new StackSlot());
   d.stack.length = n;
   for (let k = 0; k < n; k++) {
-    copyReg(d.stack[k].spilled, s.stack[k].spilled);
-    d.stack[k].slotType.set(s.stack[k].slotType);
+    const ds = d.stack[k], ss = s.stack[k];
+    copyReg(ds.spilled, ss.spilled);
+    const dt = ds.slotType, st = ss.slotType;
+    for (let j = 0; j < BPF_REG_SIZE; j++) dt[j] = st[j];
   }
   d.allocatedStack = s.allocatedStack;
 }

@@ -77,7 +77,7 @@ export const RANGE_WITHIN = 2;
 
 /** `push_stack(env, insn_idx, prev_insn_idx, speculative)`; null after "too complex" (E2BIG on the running 6.18.y kernel, EFAULT on 6.18.0). */
 export function pushStack(env: Env, insnIdx: number, prevInsnIdx: number, pathLen: number): VerifierState | null {
-  const st = new VerifierState();
+  const st = env.statePool.pop() ?? new VerifierState();
   const elem: StackElem = { st, insnIdx, prevInsnIdx, logPos: env.log.endPos, next: env.head, pathLen };
   env.head = elem;
   env.stackSize++;
@@ -98,6 +98,8 @@ export function popStack(env: Env, popLog: boolean): StackElem | null {
   if (popLog) env.log.reset(head.logPos);
   env.head = head.next;
   env.stackSize--;
+  // nothing else refers to a popped state (the kernel frees it): reuse it for the next push
+  if (env.statePool.length < 64) env.statePool.push(head.st);
   return head;
 }
 
@@ -404,7 +406,7 @@ const unboundReg = (() => {
   return r;
 })();
 
-function isStackAllMisc(slotType: Uint8Array): boolean {
+function isStackAllMisc(slotType: ArrayLike<number>): boolean {
   for (let i = 0; i < BPF_REG_SIZE; i++) {
     if (slotType[i] === STACK_MISC || slotType[i] === STACK_INVALID) continue; // allow_uninit_stack
     return false;
