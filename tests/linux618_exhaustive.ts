@@ -79,26 +79,39 @@ if (which.has("tnum")) {
   const ts = allTnums();
   const mem = ts.map(members);
   const inT = (t: Tnum, x: number) => ((x & ~Number(t.mask)) & 0xff) === Number(t.value);
-  const ops: Array<[string, (a: Tnum, b: Tnum) => Tnum, (x: number, y: number) => number]> = [
-    ["add", (a, b) => tnumAdd(W8, a, b), (x, y) => (x + y) & 0xff],
-    ["sub", (a, b) => tnumSub(W8, a, b), (x, y) => (x - y) & 0xff],
-    ["mul", (a, b) => tnumMul(W8, a, b), (x, y) => Math.imul(x, y) & 0xff],
-    ["and", tnumAnd, (x, y) => x & y],
-    ["or", tnumOr, (x, y) => x | y],
-    ["xor", tnumXor, (x, y) => x ^ y],
+  const ops: Array<[string, (a: Tnum, b: Tnum) => Tnum]> = [
+    ["add", (a, b) => tnumAdd(W8, a, b)],
+    ["sub", (a, b) => tnumSub(W8, a, b)],
+    ["mul", (a, b) => tnumMul(W8, a, b)],
+    ["and", tnumAnd],
+    ["or", tnumOr],
+    ["xor", tnumXor],
   ];
-  for (const [name, op, conc] of ops) {
+  for (const [k, [name, op]] of ops.entries()) {
     let first: string | null = null, n = 0;
     for (let i = 0; i < ts.length && !first; i++) {
       for (let j = 0; j < ts.length && !first; j++) {
         const r = op(ts[i], ts[j]);
-        const mi = mem[i], mj = mem[j];
-        for (let p = 0; p < mi.length && !first; p++) {
+        const mi = mem[i], mj = mem[j], rv = Number(r.value), rm = ~Number(r.mask) & 0xff;
+        n += mi.length * mj.length;
+        for (let p = 0; p < mi.length; p++) {
+          const x = mi[p];
           for (let q = 0; q < mj.length; q++) {
-            n++;
-            const z = conc(mi[p], mj[q]);
-            if (!inT(r, z)) {
-              first = `${mi[p]} ${name} ${mj[q]} = ${z} not in (${r.value};${r.mask})`;
+            const y = mj[q];
+            // the concrete op, inline (a call per member pair would dominate)
+            const z = k === 0
+              ? x + y
+              : k === 1
+              ? x - y
+              : k === 2
+              ? Math.imul(x, y)
+              : k === 3
+              ? x & y
+              : k === 4
+              ? x | y
+              : x ^ y;
+            if ((z & rm) !== rv) {
+              first ??= `${x} ${name} ${y} = ${z & 0xff} not in (${r.value};${r.mask})`;
               break;
             }
           }

@@ -11,7 +11,11 @@
  *   size, read or write, LDX/STX/ST) that checks the `is_valid_access`
  *   tables; 7680 seeds cover it;
  * - `limits`: the hand-written programs of limits.ts (budgets, pending
- *   stack, infinite loops, call depth and stack size).
+ *   stack, infinite loops, call depth and stack size);
+ * - `clang`: the programs of the clang-built objects in tests/fixtures
+ *   (clang.ts);
+ * - `helpers`: calls of the modelled helpers with right and wrong
+ *   arguments, ring buffer references, map types (helper_gen.ts).
  *
  * @module
  */
@@ -19,6 +23,8 @@ import { encodeJson } from "../../core/formats/mod.ts";
 import { type Gen6Knobs, generate6 } from "../gen6/gen.ts";
 import { aluBranchProgram, type Spec } from "./alu_gen.ts";
 import { limitProgram } from "./limits.ts";
+import { clangProgram } from "./clang.ts";
+import { helperProgram } from "./helper_gen.ts";
 
 function gen6(knobs: Partial<Gen6Knobs>): (seed: number) => Spec {
   return (seed) => JSON.parse(encodeJson(generate6(seed, knobs).prog));
@@ -46,4 +52,6 @@ export const GENERATORS: Readonly<Record<string, (seed: number) => Spec>> = {
   calls: gen6({ calls: 2 }),
   ctx: ctxProgram,
   limits: limitProgram,
+  clang: clangProgram,
+  helpers: helperProgram,
 };

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { CHANGES_PKT_DATA } from "./helpers.ts";
 import {
   BPF_MAX_SUBPROGS,
   E2BIG,
@@ -202,37 +203,6 @@ function visitFuncCallInsn(env: Env, c: CfgWalk, t: number, visitCallee: boolean
   }
   return ret;
 }
-
-/** Helpers that change packet data (`bpf_helper_changes_pkt_data`). */
-const CHANGES_PKT_DATA = new Set([
-  9,
-  10,
-  11,
-  13,
-  18,
-  19,
-  31,
-  32,
-  38,
-  39,
-  43,
-  44,
-  50,
-  54,
-  63,
-  65,
-  73,
-  74,
-  75,
-  76,
-  90,
-  91,
-  143,
-  144,
-  155,
-  152,
-  23,
-]);
 
 /** `visit_insn(t, env)`. */
 function visitInsn(env: Env, c: CfgWalk, t: number): number {

@@ -63,6 +63,7 @@ import {
 import { exploredAt, isStateVisited, popStack, updateBranchCounts } from "./states.ts";
 import { printInsnState, printVerifierState } from "./trace.ts";
 import { checkMaxStackDepth, prepareFuncExit } from "./calls.ts";
+import { checkResourceLeak } from "./refs.ts";
 
 /** The 64-bit value the log prints for the k-th map's `struct bpf_map *` (a fixed fake kernel address). */
 export function fakeMapAddress(k: number): bigint {
@@ -532,7 +533,7 @@ export class Engine618 implements Walk {
           err = prepareCall(env, i);
           if (err) return err;
         } else if (s === 2) {
-          verbose(env, "bpfscope: kfunc calls are not modelled by the linux-6.18 profile");
+          verbose(env, "bpfscope: kfunc calls are not modelled by the linux-6.18 profile\n");
           return ENOTMODELLED;
         } else {
           err = checkHelperCall(env, i);
@@ -594,16 +595,8 @@ export class Engine618 implements Walk {
     const st = env.cur;
     // check_resource_leak(env, false, !curframe, "BPF_EXIT instruction in main prog")
     if (!st.curframe) {
-      let leak = false;
-      for (const r of st.refs) {
-        if (r.type !== 1) continue;
-        verbose(env, `Unreleased reference id=${r.id} alloc_insn=${r.insnIdx}\n`);
-        leak = true;
-      }
-      if (leak) {
-        verbose(env, "BPF_EXIT instruction in main prog would lead to reference leak\n");
-        return EINVAL;
-      }
+      const err = checkResourceLeak(env, "BPF_EXIT instruction in main prog");
+      if (err) return err;
     }
     if (st.curframe) {
       updateLiveStack(env);

@@ -9,9 +9,10 @@
  * @module
  */
 import { checkRegArg, SRC_OP } from "./alu.ts";
-import { curRegs, EACCES, EFAULT, ENOTMODELLED, type Env, verbose } from "./env.ts";
+import { curRegs, EACCES, EFAULT, EINVAL, ENOTMODELLED, type Env, verbose } from "./env.ts";
 import {
   ARG_ANYTHING,
+  ARG_CONST_ALLOC_SIZE_OR_ZERO,
   ARG_CONST_MAP_PTR,
   ARG_CONST_SIZE,
   ARG_CONST_SIZE_OR_ZERO,
@@ -20,8 +21,12 @@ import {
   ARG_PTR_TO_MAP_KEY,
   ARG_PTR_TO_MAP_VALUE,
   ARG_PTR_TO_MEM,
-  ARG_PTR_TO_UNINIT_MEM,
+  ARG_PTR_TO_RINGBUF_MEM,
+  argBaseType,
   type FuncProto,
+  MEM_UNINIT,
+  MEM_WRITE,
+  OBJ_RELEASE,
 } from "./helpers.ts";
 import { checkMapAccess, checkMapAccessType, checkMemRegionAccess, checkPacketAccess, checkPtrOffReg } from "./mem.ts";
 import { btSetFrameSlot, markChainPrecision, markChainPrecisionBatch } from "./precision.ts";
@@ -29,6 +34,8 @@ import { regTypeStr } from "./print.ts";
 import {
   baseType,
   CONST_PTR_TO_MAP,
+  MEM_RDONLY,
+  MEM_RINGBUF,
   PTR_MAYBE_NULL,
   PTR_TO_CTX,
   PTR_TO_MAP_KEY,
@@ -67,6 +74,10 @@ export interface CallArgMeta {
   funcId: number;
   /** `msize_max_value`. */
   msizeMaxValue: bigint;
+  /** `release_regno` (0: none). */
+  releaseRegno: number;
+  /** `mem_size` (ARG_CONST_ALLOC_SIZE_OR_ZERO). */
+  memSize: number;
 }
 
 /** A fresh meta for a call to `fn`. */
@@ -82,31 +93,42 @@ export function newCallArgMeta(fn: FuncProto): CallArgMeta {
     refObjId: 0,
     funcId: fn.id,
     msizeMaxValue: 0n,
+    releaseRegno: 0,
+    memSize: 0,
   };
 }
 
-/** `mem_types` of check_reg_type (the ones a profile register can have). */
-const MEM_TYPES = [PTR_TO_STACK, PTR_TO_PACKET, PTR_TO_PACKET_META, PTR_TO_MAP_KEY, PTR_TO_MAP_VALUE, PTR_TO_MEM];
+/** `mem_types` of check_reg_type (PTR_TO_BUF and trusted BTF pointers never occur in the profile). */
+const MEM_TYPES = [
+  PTR_TO_STACK,
+  PTR_TO_PACKET,
+  PTR_TO_PACKET_META,
+  PTR_TO_MAP_KEY,
+  PTR_TO_MAP_VALUE,
+  PTR_TO_MEM,
+  PTR_TO_MEM | MEM_RINGBUF,
+];
 /** Their names in the kernel's error (`mem_types` has nine entries). */
 const MEM_TYPE_NAMES = "fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_";
 
 /** `check_reg_type(env, regno, arg_type, arg_btf_id, meta)` for the modelled argument types. */
 function checkRegType(env: Env, regno: number, argType: number): number {
   const reg = curRegs(env)[regno];
-  const base = argType & 0xff, maybeNull = (argType & PTR_MAYBE_NULL) !== 0;
+  const base = argBaseType(argType);
   let type = reg.type;
-  if (maybeNull) type &= ~PTR_MAYBE_NULL;
+  if (argType & MEM_RDONLY) type &= ~MEM_RDONLY;
+  if (argType & PTR_MAYBE_NULL) type &= ~PTR_MAYBE_NULL;
   let ok: boolean, expected: string;
   switch (base) {
     case ARG_PTR_TO_MAP_KEY:
     case ARG_PTR_TO_MAP_VALUE:
     case ARG_PTR_TO_MEM:
-    case ARG_PTR_TO_UNINIT_MEM:
       ok = MEM_TYPES.includes(type);
       expected = MEM_TYPE_NAMES;
       break;
     case ARG_CONST_SIZE:
     case ARG_CONST_SIZE_OR_ZERO:
+    case ARG_CONST_ALLOC_SIZE_OR_ZERO:
       ok = type === SCALAR_VALUE;
       expected = "scalar";
       break;
@@ -117,6 +139,10 @@ function checkRegType(env: Env, regno: number, argType: number): number {
     case ARG_PTR_TO_CTX:
       ok = type === PTR_TO_CTX;
       expected = "ctx";
+      break;
+    case ARG_PTR_TO_RINGBUF_MEM:
+      ok = type === (PTR_TO_MEM | MEM_RINGBUF);
+      expected = "ringbuf_mem";
       break;
     default:
       verbose(env, `verifier bug: unsupported arg type ${argType}\n`);
@@ -129,8 +155,15 @@ function checkRegType(env: Env, regno: number, argType: number): number {
   return 0;
 }
 
-/** `check_func_arg_reg_off(env, reg, regno, arg_type)` for non-release arguments. */
-function checkFuncArgRegOff(env: Env, reg: RegState, regno: number): number {
+/** `check_func_arg_reg_off(env, reg, regno, arg_type)`. */
+function checkFuncArgRegOff(env: Env, reg: RegState, regno: number, argType: number): number {
+  if (argType & OBJ_RELEASE) {
+    if (reg.off) {
+      verbose(env, `R${regno} must have zero offset when passed to release func or trusted arg to kfunc\n`);
+      return EINVAL;
+    }
+    return checkPtrOffReg(env, reg, regno, false);
+  }
   switch (reg.type) {
     case PTR_TO_STACK:
     case PTR_TO_PACKET:
@@ -138,6 +171,8 @@ function checkFuncArgRegOff(env: Env, reg: RegState, regno: number): number {
     case PTR_TO_MAP_KEY:
     case PTR_TO_MAP_VALUE:
     case PTR_TO_MEM:
+    case PTR_TO_MEM | MEM_RDONLY:
+    case PTR_TO_MEM | MEM_RINGBUF:
     case SCALAR_VALUE:
       return 0;
     default:
@@ -172,6 +207,10 @@ export function checkHelperMemAccess(
       if (checkMapAccessType(env, regno, reg.off, accessSize, write)) return EACCES;
       return checkMapAccess(env, regno, reg.off, accessSize, zeroOk);
     case PTR_TO_MEM:
+      if ((reg.type & MEM_RDONLY) && write) {
+        verbose(env, `R${regno} cannot write into ${regTypeStr(reg.type)}\n`);
+        return EACCES;
+      }
       return checkMemRegionAccess(env, regno, reg.off, accessSize, reg.memSize, zeroOk);
     case PTR_TO_STACK:
       return checkStackRangeInitialized(env, regno, reg.off, accessSize, zeroOk, write, meta);
@@ -250,16 +289,34 @@ export function checkFuncArg(env: Env, arg: number, meta: CallArgMeta, fn: FuncP
     verbose(env, "helper access to the packet is not allowed\n");
     return EACCES;
   }
-  const base = argType & 0xff;
+  const base = argBaseType(argType);
   if (base === ARG_PTR_TO_MAP_VALUE && meta.map < 0) {
     verbose(env, "verifier bug: invalid map_ptr to access map->type\n");
     return EFAULT;
   }
-  if (!(registerIsNull(reg) && (argType & PTR_MAYBE_NULL))) {
+  if (registerIsNull(reg) && (argType & PTR_MAYBE_NULL)) {
+    // 6.18.y: the check is skipped because the register is NULL, so that must be precise
+    err = markChainPrecision(env, regno);
+    if (err) return err;
+  } else {
     err = checkRegType(env, regno, argType);
     if (err) return err;
-    err = checkFuncArgRegOff(env, reg, regno);
+    err = checkFuncArgRegOff(env, reg, regno, argType);
     if (err) return err;
+  }
+  if (argType & OBJ_RELEASE) {
+    if (!reg.refObjId && !registerIsNull(reg)) {
+      verbose(env, `R${regno} must be referenced when passed to release function\n`);
+      return EINVAL;
+    }
+    meta.releaseRegno = regno;
+  }
+  if (reg.refObjId) {
+    if (meta.refObjId) {
+      verbose(env, `more than one arg with ref_obj_id R${regno} ${reg.refObjId} ${meta.refObjId}`);
+      return EACCES;
+    }
+    meta.refObjId = reg.refObjId;
   }
   switch (base) {
     case ARG_CONST_MAP_PTR:
@@ -280,14 +337,14 @@ export function checkFuncArg(env: Env, arg: number, meta: CallArgMeta, fn: FuncP
     }
     case ARG_PTR_TO_MAP_VALUE:
       if ((argType & PTR_MAYBE_NULL) && registerIsNull(reg)) return 0;
-      meta.rawMode = false;
-      err = checkHelperMemAccess(env, regno, env.maps[meta.map].valueSize, false, false, meta);
+      meta.rawMode = (argType & MEM_UNINIT) !== 0;
+      err = checkHelperMemAccess(env, regno, env.maps[meta.map].valueSize, (argType & MEM_WRITE) !== 0, false, meta);
       break;
     case ARG_PTR_TO_CTX:
+    case ARG_PTR_TO_RINGBUF_MEM:
       break;
     case ARG_PTR_TO_MEM:
-    case ARG_PTR_TO_UNINIT_MEM:
-      meta.rawMode = base === ARG_PTR_TO_UNINIT_MEM;
+      meta.rawMode = (argType & MEM_UNINIT) !== 0;
       break;
     case ARG_CONST_SIZE:
     case ARG_CONST_SIZE_OR_ZERO:
@@ -295,13 +352,21 @@ export function checkFuncArg(env: Env, arg: number, meta: CallArgMeta, fn: FuncP
         env,
         reg,
         regno,
-        (fn.args[arg - 1] & 0xff) === ARG_PTR_TO_UNINIT_MEM,
+        (fn.args[arg - 1] & MEM_WRITE) !== 0,
         base === ARG_CONST_SIZE_OR_ZERO,
         meta,
       );
       break;
+    case ARG_CONST_ALLOC_SIZE_OR_ZERO:
+      if (!tnumIsConst(reg.varOff)) {
+        verbose(env, `R${regno} is not a known constant'\n`);
+        return EACCES;
+      }
+      meta.memSize = Number(BigInt.asUintN(32, reg.varOff.value));
+      err = markChainPrecision(env, regno);
+      break;
     default:
-      verbose(env, `bpfscope: helper argument type ${argType} is not modelled by the linux-6.18 profile yet`);
+      verbose(env, `bpfscope: helper argument type ${argType} is not modelled by the linux-6.18 profile yet\n`);
       return ENOTMODELLED;
   }
   return err;

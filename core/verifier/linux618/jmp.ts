@@ -50,6 +50,7 @@ import {
 import { scalar32MinMaxAdd, scalarMinMaxAdd, zext32To64 } from "./scalar_alu.ts";
 import { BPF_REG_FP, BPF_REG_SIZE, STACK_SPILL, type VerifierState } from "./state.ts";
 import { pushStack } from "./states.ts";
+import { releaseReferenceNomark } from "./refs.ts";
 import { tnumAdd, tnumEqualsConst } from "./tnum.ts";
 import { W64 } from "./width.ts";
 import { printInsnState } from "./trace.ts";
@@ -135,7 +136,7 @@ export function forEachReg(vs: VerifierState, fn: (reg: RegState, frame: number)
     const f = vs.frame[i]!;
     for (let j = 0; j < 11; j++) fn(f.regs[j], i);
     for (let j = 0; j < f.allocatedStack / BPF_REG_SIZE; j++) {
-      if (f.stack[j].slotType[0] === STACK_SPILL) fn(f.stack[j].spilled, i);
+      if (f.stack[j].slotType[BPF_REG_SIZE - 1] === STACK_SPILL) fn(f.stack[j].spilled, i);
     }
   }
 }
@@ -225,7 +226,9 @@ export function markPtrNotNullReg(reg: RegState): void {
 /** `mark_ptr_or_null_regs(vstate, regno, is_null)`. */
 function markPtrOrNullRegs(vs: VerifierState, regno: number, isNull: boolean): void {
   const regs = vs.frame[vs.curframe]!.regs;
-  const id = regs[regno].id;
+  const id = regs[regno].id, refObjId = regs[regno].refObjId;
+  // the "== NULL" branch of a referenced pointer: nothing to release any more
+  if (refObjId && refObjId === id && isNull) releaseReferenceNomark(vs, id);
   forEachReg(vs, (reg) => {
     if (typeMayBeNull(reg.type) && reg.id === id && reg.id) {
       if (reg.smin || reg.smax || !tnumEqualsConst(reg.varOff, 0n)) return;

@@ -11,7 +11,7 @@
 import { kernel618InsnText } from "../../asm/kernel618.ts";
 import { insnSuccessors } from "./cfg.ts";
 import { type Env, verbose } from "./env.ts";
-import { PROTOS } from "./helpers.ts";
+import { helperNumParams } from "./helpers.ts";
 import { BPF_LOG_LEVEL2 } from "./log.ts";
 
 const ALL_CALLER_SAVED = 0x3f;
@@ -85,13 +85,9 @@ export function insnUseDef(env: Env, i: number): [number, number] {
       } else if (op === 0x80) {
         def = ALL_CALLER_SAVED;
         use = def & ~1;
-        if (env.src[i] === 0) {
-          const p = env.progType?.helpers.has(env.imm[i]) ? PROTOS[env.imm[i]] : undefined;
-          if (p) {
-            let n = 0;
-            while (n < 5 && p.args[n] !== 0) n++;
-            use = ((1 << (n + 1)) - 1) & ~1; // GENMASK(num_params, 1)
-          }
+        if (env.src[i] === 0 && env.progType?.helpers.has(env.imm[i])) {
+          const n = helperNumParams(env.imm[i]);
+          if (n >= 0) use = ((1 << (n + 1)) - 1) & ~1; // GENMASK(num_params, 1)
         }
       } else {
         def = 0;

@@ -10,6 +10,7 @@
  */
 import { checkRegArg, DST_OP, DST_OP_NO_MARK, regBoundsSanityCheck, SRC_OP } from "./alu.ts";
 import { curRegs, EACCES, EBADF_, EINVAL, ENOTMODELLED, type Env, type Map618, verbose } from "./env.ts";
+import { checkResourceLeak } from "./refs.ts";
 import { fakeMapAddress } from "./engine.ts";
 import { regTypeStr, tnumStr } from "./print.ts";
 import {
@@ -451,13 +452,13 @@ export function checkMemAccess(
     reg.type === PTR_TO_SOCKET || reg.type === PTR_TO_SOCK_COMMON || reg.type === PTR_TO_TCP_SOCK ||
     reg.type === PTR_TO_XDP_SOCK
   ) {
-    verbose(env, `bpfscope: socket accesses are not modelled by the linux-6.18 profile yet`);
+    verbose(env, `bpfscope: socket accesses are not modelled by the linux-6.18 profile yet\n`);
     return ENOTMODELLED;
   } else if (baseType(reg.type) === PTR_TO_BTF_ID && !typeMayBeNull(reg.type)) {
-    verbose(env, `bpfscope: BTF pointers are not modelled by the linux-6.18 profile yet`);
+    verbose(env, `bpfscope: BTF pointers are not modelled by the linux-6.18 profile yet\n`);
     return ENOTMODELLED;
   } else if (reg.type === CONST_PTR_TO_MAP) {
-    verbose(env, `bpfscope: map pointer accesses are not modelled by the linux-6.18 profile yet`);
+    verbose(env, `bpfscope: map pointer accesses are not modelled by the linux-6.18 profile yet\n`);
     return ENOTMODELLED;
   } else if (reg.type === PTR_TO_ARENA) {
     if (!write && valueRegno >= 0) markRegUnknown(regs[valueRegno]);
@@ -677,7 +678,8 @@ export function checkLdAbs(env: Env, i: number): number {
   }
   let err = checkRegArg(env, 6, SRC_OP);
   if (err) return err;
-  // check_resource_leak(env, false, true, "BPF_LD_[ABS|IND]"): no references are modelled
+  err = checkResourceLeak(env, "BPF_LD_[ABS|IND]");
+  if (err) return err;
   if (regs[6].type !== PTR_TO_CTX) {
     verbose(env, "at the time of BPF_LD_ABS|IND R6 != pointer to skb\n");
     return EINVAL;

@@ -66,7 +66,7 @@ const TYPE_STR: Readonly<Record<number, string>> = {
 
 /** `reg_type_str(env, type)`. */
 export function regTypeStr(type: number): string {
-  let s = (type & 0x200 ? "rdonly_" : "") + (TYPE_STR[baseType(type)] ?? "?");
+  let s = (type & 0x200 ? "rdonly_" : "") + (type & 0x400 ? "ringbuf_" : "") + (TYPE_STR[baseType(type)] ?? "?");
   if (type & PTR_MAYBE_NULL) s += baseType(type) === 16 ? "or_null_" : "_or_null";
   return s;
 }

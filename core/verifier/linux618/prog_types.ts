@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { HelperSet } from "./helpers.ts";
+import { CGROUP_SKB_HELPERS, type HelperSet, SOCKET_FILTER_HELPERS, TC_HELPERS, XDP_HELPERS } from "./helpers.ts";
 import {
   PTR_MAYBE_NULL,
   PTR_TO_PACKET,
@@ -159,18 +159,12 @@ function xdpIsValidAccess(off: number, size: number, write: boolean): CtxAccess 
   return regType === SCALAR_VALUE ? SCALAR : { regType };
 }
 
-/**
- * Helpers of `bpf_base_func_proto` the profile models (map access, time,
- * random numbers, the CPU id). Other helpers are not modelled yet.
- */
-const BASE = [1, 2, 3, 5, 7, 8, 125];
-
 /** The program types of the profile by number. */
 export const PROG_TYPES_618: Readonly<Record<number, ProgTypeInfo>> = {
   1: {
     type: 1,
     name: "socket_filter",
-    helpers: new Set(BASE),
+    helpers: SOCKET_FILTER_HELPERS,
     mayAccessSkb: true,
     directPacket: { read: false, write: false },
     isValidAccess: skFilterIsValidAccess,
@@ -179,7 +173,7 @@ export const PROG_TYPES_618: Readonly<Record<number, ProgTypeInfo>> = {
   3: {
     type: 3,
     name: "sched_cls",
-    helpers: new Set(BASE),
+    helpers: TC_HELPERS,
     mayAccessSkb: true,
     directPacket: { read: true, write: true },
     isValidAccess: tcClsActIsValidAccess,
@@ -188,7 +182,7 @@ export const PROG_TYPES_618: Readonly<Record<number, ProgTypeInfo>> = {
   4: {
     type: 4,
     name: "sched_act",
-    helpers: new Set(BASE),
+    helpers: TC_HELPERS,
     mayAccessSkb: true,
     directPacket: { read: true, write: true },
     isValidAccess: tcClsActIsValidAccess,
@@ -197,7 +191,7 @@ export const PROG_TYPES_618: Readonly<Record<number, ProgTypeInfo>> = {
   6: {
     type: 6,
     name: "xdp",
-    helpers: new Set(BASE),
+    helpers: XDP_HELPERS,
     mayAccessSkb: false,
     directPacket: { read: true, write: true },
     isValidAccess: xdpIsValidAccess,
@@ -206,7 +200,7 @@ export const PROG_TYPES_618: Readonly<Record<number, ProgTypeInfo>> = {
   8: {
     type: 8,
     name: "cgroup_skb",
-    helpers: new Set(BASE),
+    helpers: CGROUP_SKB_HELPERS,
     mayAccessSkb: false,
     directPacket: { read: true, write: false },
     isValidAccess: cgSkbIsValidAccess,

@@ -80,6 +80,8 @@ export const BPF_BASE_TYPE_MASK = 0xff;
 export const PTR_MAYBE_NULL = 0x100;
 /** `MEM_RDONLY`. */
 export const MEM_RDONLY = 0x200;
+/** `MEM_RINGBUF`: memory of a ring buffer reservation. */
+export const MEM_RINGBUF = 0x400;
 /** `PTR_TO_MAP_VALUE_OR_NULL`. */
 export const PTR_TO_MAP_VALUE_OR_NULL = PTR_MAYBE_NULL | PTR_TO_MAP_VALUE;
 /** `PTR_TO_MEM_OR_NULL`. */
