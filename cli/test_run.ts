@@ -9,6 +9,7 @@
  */
 import type { Command } from "commander";
 import { BpfError, FormatError } from "../core/errors.ts";
+import { verifyHook618 } from "../core/verifier/mod.ts";
 import { decodeProgram } from "../core/formats/mod.ts";
 import { progTypeName } from "../core/isa/mod.ts";
 import { type BpfMap, RingBufMap } from "../core/maps/mod.ts";
@@ -21,6 +22,8 @@ import { CliError, parseHexOption, parseIntOption, readFileOrDie, useColor, writ
 export interface TestRunCliOptions {
   /** The program (section name) to run. */
   program?: string;
+  /** Verify as Linux 6.18 before running. */
+  verify?: boolean;
   /** Program type override. */
   progType?: string;
   /** data_in as hex. */
@@ -169,6 +172,7 @@ export function registerTestRun(program: Command): void {
     .option("--seed <n>", "seed of get_prandom_u32 (default 1)")
     .option("--clock <ns>", "the fixed value of ktime_get_ns (default 0)")
     .option("--max-insns <n>", "executed-instruction limit per program run (default 1e9)")
+    .option("--verify", "verify the programs as Linux 6.18 does before running (the linux-6.18 profile)")
     .option("--tail <MAP:INDEX=PROGRAM>", "put a program in a prog_array slot (repeatable)", collect, [])
     .option("--set <MAP:KEY=VALUE>", "store an element (hex) before the run (repeatable)", collect, [])
     .option(
@@ -186,6 +190,7 @@ Examples:
   bpfscope test-run --program xdp --repeat 100 --data-file pkt.bin prog.o
   bpfscope test-run --prog-type sched_cls --ctx 00..01 --data ... prog.json
   bpfscope test-run --set blocklist:0a000042=00000000 --json --data ... firewall.o
+  bpfscope test-run --verify --data ... prog.json     refused (exit 2) where the 6.18 verifier refuses
 
 Exit status: 0 when the program ran to exit, 1 when it faulted, 2 when the
 test run was refused (the kernel's errno: EINVAL, ENOTSUPP, ...) or on bad usage.`,
@@ -217,6 +222,7 @@ test run was refused (the kernel's errno: EINVAL, ENOTSUPP, ...) or on bad usage
       }
       const bytes = readFileOrDie(file, 2);
       const opts: ObjectOptions = { engine: o.engine as "interp" | "jit", cpus, progType: o.progType };
+      if (o.verify) opts.verify = verifyHook618;
       let obj: BpfObject;
       let rec: Record<string, unknown>;
       try {

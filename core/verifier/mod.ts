@@ -243,7 +243,8 @@ function createEngine618(program: Program, opts: VerifyOptions): Engine618 {
     if (m) return m;
     return fd >= 0 && fd <= 2 ? "EINVAL" : "EBADF";
   };
-  if (program.fixups.length > 0) prog = program.withMapFds(maps.map((_, i) => 3 + i));
+  // the program's own maps get fds 3, 4, ...; a caller's resolver sees the fds the program holds
+  if (program.fixups.length > 0 && !opts.resolveMapFd) prog = program.withMapFds(maps.map((_, i) => 3 + i));
   if (opts.resolveMapFd) {
     const r = opts.resolveMapFd;
     const seen = new Map<VerifierMap, Map618>();
@@ -360,6 +361,36 @@ export interface VerifyHookRequest {
   profile: string;
   /** The map behind an fd. */
   mapByFd(fd: number): { type: number; keySize: number; valueSize: number; maxEntries: number } | undefined;
+}
+
+/**
+ * A `VerifyHook` for `Bpf` (core/bpf.ts) that verifies as Linux 6.18 does
+ * (the `linux-6.18` profile) with the facade's maps: the verifier to give
+ * `testRun`/`BpfObject` (`{ verify: verifyHook618 }`) so that a program is
+ * refused at load time where the kernel would refuse it. A program the
+ * profile does not model is refused with EOPNOTSUPP and a note.
+ */
+export function verifyHook618(
+  prog: Program,
+  req: VerifyHookRequest,
+): { accepted: boolean; errno?: string; log: string; error: string | null } {
+  const seen = new Map<object, VerifierMap>();
+  const r = verify(prog, {
+    profile: "linux-6.18",
+    progType: req.progType,
+    logLevel: req.logLevel,
+    logSize: req.logLevel > 0 ? req.logSize : undefined,
+    resolveMapFd: (fd) => {
+      const m = req.mapByFd(fd);
+      if (!m) return fd >= 0 && fd <= 2 ? "EINVAL" : "EBADF";
+      let v = seen.get(m);
+      if (!v) seen.set(m, v = { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries });
+      return v;
+    },
+  });
+  return r.accepted
+    ? { accepted: true, log: r.log, error: null }
+    : { accepted: false, errno: r.errno ?? "EACCES", log: r.log, error: r.error ?? r.note ?? null };
 }
 
 /**
