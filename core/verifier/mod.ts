@@ -363,23 +363,26 @@ export interface VerifyHookRequest {
   mapByFd(fd: number): { type: number; keySize: number; valueSize: number; maxEntries: number } | undefined;
 }
 
-/**
- * A `VerifyHook` for `Bpf` (core/bpf.ts) that verifies as Linux 6.18 does
- * (the `linux-6.18` profile) with the facade's maps: the verifier to give
- * `testRun`/`BpfObject` (`{ verify: verifyHook618 }`) so that a program is
- * refused at load time where the kernel would refuse it. A program the
- * profile does not model is refused with EOPNOTSUPP and a note.
- */
-export function verifyHook618(
-  prog: Program,
-  req: VerifyHookRequest,
-): { accepted: boolean; errno?: string; log: string; error: string | null } {
+/** A verify hook's verdict (structurally `VerifyVerdict` of core/bpf.ts). */
+export interface HookVerdict {
+  /** True when the program may be loaded. */
+  accepted: boolean;
+  /** errno name on rejection. */
+  errno?: string;
+  /** The verifier log. */
+  log: string;
+  /** The error message (or the note of a program the profile does not model). */
+  error: string | null;
+}
+
+/** Verify for a `Bpf` facade: its fds, one VerifierMap per facade map (two fds of one map are one map). */
+function verifyForFacade(prog: Program, req: VerifyHookRequest, profile: string, logSize: number | undefined) {
   const seen = new Map<object, VerifierMap>();
   const r = verify(prog, {
-    profile: "linux-6.18",
+    profile,
     progType: req.progType,
     logLevel: req.logLevel,
-    logSize: req.logLevel > 0 ? req.logSize : undefined,
+    logSize,
     resolveMapFd: (fd) => {
       const m = req.mapByFd(fd);
       if (!m) return fd >= 0 && fd <= 2 ? "EINVAL" : "EBADF";
@@ -388,6 +391,18 @@ export function verifyHook618(
       return v;
     },
   });
+  return r;
+}
+
+/**
+ * A `VerifyHook` for `Bpf` (core/bpf.ts) that verifies as Linux 6.18 does
+ * (the `linux-6.18` profile) with the facade's maps: the verifier to give
+ * `testRun`/`BpfObject` (`{ verify: verifyHook618 }`) so that a program is
+ * refused at load time where the kernel would refuse it. A program the
+ * profile does not model is refused with EOPNOTSUPP and a note.
+ */
+export function verifyHook618(prog: Program, req: VerifyHookRequest): HookVerdict {
+  const r = verifyForFacade(prog, req, "linux-6.18", req.logLevel > 0 ? req.logSize : undefined);
   return r.accepted
     ? { accepted: true, log: r.log, error: null }
     : { accepted: false, errno: r.errno ?? "EACCES", log: r.log, error: r.error ?? r.note ?? null };
@@ -397,25 +412,9 @@ export function verifyHook618(
  * A `VerifyHook` for `Bpf` (core/bpf.ts): verifies with the facade's fds.
  * Profile `linux-3.18` verifies as linux-3.18, anything else as linux-3.19.
  */
-export function verifyHook(
-  prog: Program,
-  req: VerifyHookRequest,
-): { accepted: boolean; errno?: string; log: string; error: string | null } {
-  const seen = new Map<object, VerifierMap>();
-  const r = verify(prog, {
-    profile: req.profile === "linux-3.18" ? "linux-3.18" : "linux-3.19",
-    progType: req.progType,
-    logLevel: req.logLevel,
-    logSize: req.logLevel > 0 || req.logSize > 0 ? req.logSize : undefined,
-    resolveMapFd: (fd) => {
-      const m = req.mapByFd(fd);
-      if (!m) return fd >= 0 && fd <= 2 ? "EINVAL" : "EBADF";
-      // one VerifierMap per facade map, so two fds of one map are one map (used_maps dedup)
-      let v = seen.get(m);
-      if (!v) seen.set(m, v = { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries });
-      return v;
-    },
-  });
+export function verifyHook(prog: Program, req: VerifyHookRequest): HookVerdict {
+  const profile = req.profile === "linux-3.18" ? "linux-3.18" : "linux-3.19";
+  const r = verifyForFacade(prog, req, profile, req.logLevel > 0 || req.logSize > 0 ? req.logSize : undefined);
   return r.accepted
     ? { accepted: true, log: r.log, error: null }
     : { accepted: false, errno: r.errno ?? "EACCES", log: r.log, error: r.error };
