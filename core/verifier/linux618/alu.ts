@@ -48,14 +48,18 @@ function swab(v: bigint, bytes: number): bigint {
 
 /**
  * BPF_END on a scalar, as the running 6.18.y kernel tracks it (6.18.0 made
- * the register unknown): `le64` leaves it alone, `le16`/`le32` truncate as
+ * the register unknown): `le64` only syncs the bounds, `le16`/`le32` truncate as
  * `coerce_reg_to_size`, and a byte swap (`be*` on this little-endian
  * machine, `bswap*`) swaps the tnum's bytes and derives the bounds from it.
  * Measured on 6.18.44 (see tests/kernel_diff6).
  */
 function scalarByteSwap(reg: RegState, alu64: boolean, toBe: boolean, size: number): void {
   if (!alu64 && !toBe) {
-    if (size === 64) return;
+    if (size === 64) {
+      // no swap, no truncation; the bounds are synced as after every ALU op (the id stays)
+      regBoundsSync(W64, reg);
+      return;
+    }
     reg.id = 0;
     coerceRegToSize(reg, size / 8);
     return;

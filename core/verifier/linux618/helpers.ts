@@ -352,8 +352,10 @@ export const CHANGES_PKT_DATA: HelperSet = ids(
 const NUM_PARAMS =
   "-242-0200555330020314422154-53332310-23221032-112-43--24---------25-54---------102-2551322---11111155----444215-3333-10-4-1130--12432222111114------35-14212420-0--545---3231--1241-543-----14453-231442255333220442";
 
-/** The helper's number of arguments, or -1 when no profile program type may call it. */
-export function helperNumParams(id: number): number {
+/** The helper's number of arguments for a program type, or -1 when no profile program type may call it. */
+export function helperNumParams(id: number, progType: number): number {
+  // get_cgroup_classid is tc's one-argument helper (the skb) and the base set's no-argument one (current task)
+  if (id === 17 && (progType === 3 || progType === 4)) return 1;
   const c = NUM_PARAMS[id];
   return c === undefined || c === "-" ? -1 : Number(c);
 }

@@ -270,19 +270,24 @@ function collectLinkedRegs(env: Env, vs: VerifierState, idIn: number, out: Linke
 }
 
 /** `sync_linked_regs(vstate, known_reg, linked_regs)`. */
+/** The constant delta of `sync_linked_regs` (reused). */
+const fakeLinkReg = new RegState();
+
 function syncLinkedRegs(vs: VerifierState, known: RegState, linked: LinkedReg[]): void {
   for (const e of linked) {
     const f = vs.frame[e.frameno]!;
     const reg = e.isReg ? f.regs[e.spiOrReg] : f.stack[e.spiOrReg].spilled;
     if (reg.type !== SCALAR_VALUE || reg === known) continue;
     if (((reg.id & ~BPF_ADD_CONST) >>> 0) !== ((known.id & ~BPF_ADD_CONST) >>> 0)) continue;
+    // 6.18.y: a 32-bit and a 64-bit link of one base do not sync (the delta holds in one width only)
+    if ((((reg.id ^ known.id) & BPF_ADD_CONST) >>> 0) === BPF_ADD_CONST >>> 0) continue;
     const savedSubreg = reg.subregDef;
     if ((!(reg.id & BPF_ADD_CONST) && !(known.id & BPF_ADD_CONST)) || reg.off === known.off) {
       copyReg(reg, known);
       reg.subregDef = savedSubreg;
     } else {
       const savedOff = reg.off, savedId = reg.id;
-      const fake = new RegState();
+      const fake = fakeLinkReg;
       fake.type = SCALAR_VALUE;
       markRegKnown(W64, fake, BigInt(reg.off | 0) - BigInt(known.off | 0));
       copyReg(reg, known);

@@ -86,7 +86,7 @@ export function insnUseDef(env: Env, i: number): [number, number] {
         def = ALL_CALLER_SAVED;
         use = def & ~1;
         if (env.src[i] === 0 && env.progType?.helpers.has(env.imm[i])) {
-          const n = helperNumParams(env.imm[i]);
+          const n = helperNumParams(env.imm[i], env.progType.type);
           if (n >= 0) use = ((1 << (n + 1)) - 1) & ~1; // GENMASK(num_params, 1)
         }
       } else {

@@ -65,6 +65,9 @@ export function checkRegSaneOffset(env: Env, reg: RegState, type: number): boole
   return true;
 }
 
+/** The pointer's union, saved before dst (which may be the pointer) changes; reused. */
+const rawScratch = new RegState();
+
 function copyRaw(d: RegState, s: RegState): void {
   d.map = s.map;
   d.mapUid = s.mapUid;
@@ -137,7 +140,7 @@ export function adjustPtrMinMaxVals(env: Env, i: number, ptrIn: RegState, off: R
   if (!checkRegSaneOffset(env, off, ptrType) || !checkRegSaneOffset(env, ptr, ptrType)) return EINVAL;
   markReg32Unbounded(W64, dst);
   const ptrOff = ptr.off, ptrVarOff = ptr.varOff, ptrId = ptr.id;
-  const raw = new RegState();
+  const raw = rawScratch;
   copyRaw(raw, ptr);
   switch (op) {
     case 0x00: {
@@ -231,6 +234,8 @@ export function adjustPtrMinMaxVals(env: Env, i: number, ptrIn: RegState, off: R
       verbose(env, `R${d} pointer arithmetic with ${ALU_NAMES[op >> 4]} operator prohibited\n`);
       return EACCES;
   }
+  // 6.18.y: an AT_PKT_END/BEYOND_PKT_END range says where this pointer is; moved, it says nothing (r=0)
+  if (typeIsPktPointer(ptrType) && dst.range < 0) dst.range = 0;
   if (!checkRegSaneOffset(env, dst, ptrType)) return EINVAL;
   regBoundsSync(W64, dst);
   return 0;

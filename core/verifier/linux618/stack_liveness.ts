@@ -204,8 +204,7 @@ function logMaskChange(
 const succBuf = new Int32Array(2);
 
 function updateInsn(env: Env, inst: FuncInstance, frame: number, idx: number): boolean {
-  // a tail call does not come back as far as liveness goes (6.18.y): like an exit
-  const n = env.code[idx] === 0x85 && env.src[idx] === 0 && env.imm[idx] === 12 ? 0 : insnSuccessors(env, idx, succBuf);
+  const n = insnSuccessors(env, idx, succBuf);
   if (n === 0) return false;
   const insn = getFrameMasks(inst, frame, idx)!;
   let after = 0n, acc = U64;
@@ -214,6 +213,8 @@ function updateInsn(env: Env, inst: FuncInstance, frame: number, idx: number): b
     after |= sm.liveBefore;
     acc &= sm.mustWriteAcc;
   }
+  // 6.18.y: a tail call may not come back, so nothing after it is sure to be written
+  if (env.code[idx] === 0x85 && env.src[idx] === 0 && env.imm[idx] === 12) acc = 0n;
   acc |= insn.mustWrite;
   const before = (after & ~insn.mustWrite & U64) | insn.mayRead;
   const changed = before !== insn.liveBefore || acc !== insn.mustWriteAcc;
