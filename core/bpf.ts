@@ -47,7 +47,7 @@ import { verifyHook } from "./verifier/mod.ts";
 import { type HelperTable, Interpreter, type InterpreterOptions, type RunResult, type VmProfile } from "./vm/mod.ts";
 import { Jit } from "./jit/jit.ts";
 import type { VmEngine, VmEngineName } from "./jit/engine.ts";
-import { type ChainProgram, runChain } from "./testrun/chain.ts";
+import { type ChainProgram, runChain, timeRuns } from "./testrun/chain.ts";
 import { runTestRun, type TestRunOptions, type TestRunReport } from "./testrun/run.ts";
 
 /** What a verifier hook is given besides the program. */
@@ -371,24 +371,21 @@ export class Bpf {
    * Run a program on raw buffers (the `bpfscope run` convention: `ctx`
    * copied as it is, `data` for LD_ABS, `mem` with r1/r2) on
    * {@link Bpf.engine}, `repeat` times from the same input, following tail
-   * calls; returns the last result. For the kernel's `BPF_PROG_TEST_RUN`
+   * calls; returns the last result (`durationNs` leaves out preparing the
+   * programs, see `timeRuns`). For the kernel's `BPF_PROG_TEST_RUN`
    * contract (program-type contexts, `data_out`, `ctx_out`) see
    * {@link Bpf.testRun}.
    * @throws BpfError EBADF, EINVAL
    */
   progTestRun(fd: number, attr: TestRunAttr = {}): TestRunResult {
     const entry = this.#progEntry(fd);
-    const repeat = Math.max(1, attr.repeat ?? 1);
-    const t0 = performance.now();
+    const input = { ctx: attr.ctx, data: attr.data, mem: attr.mem };
+    const opts = { maxInsns: attr.maxInsns, seed: attr.seed, regs: attr.regs };
     let r!: RunResult;
-    for (let i = 0; i < repeat; i++) {
-      r = runChain(entry, { ctx: attr.ctx, data: attr.data, mem: attr.mem }, {
-        maxInsns: attr.maxInsns,
-        seed: attr.seed,
-        regs: attr.regs,
-      }, this.engine);
-    }
-    const durationNs = Math.floor(((performance.now() - t0) * 1e6) / repeat);
+    const { durationNs } = timeRuns(entry, this.engine, Math.max(1, attr.repeat ?? 1), () => {
+      r = runChain(entry, input, opts, this.engine);
+      return true;
+    });
     return { ...r, retval: Number(r.r0 & 0xffffffffn), durationNs };
   }
 

@@ -7,7 +7,9 @@ import {
   assemble,
   BpfError,
   BpfObject,
+  type ChainProgram,
   createMap,
+  createVm,
   type LruHashMap,
   parseElf,
   type PercpuArrayMap,
@@ -16,10 +18,12 @@ import {
   ProgLoadError,
   Program,
   type RingBufMap,
+  runTestRun,
   testRun,
   toBytes,
   u32,
   u64,
+  type VmEngine,
 } from "../mod.ts";
 
 const errno = (f: () => unknown, name: string, re?: RegExp) =>
@@ -100,6 +104,33 @@ exit`);
   const c = testRun(p, { data: ipv4(), clock: () => 5n, seed: 1 });
   assert.equal(c.r0, 5n + 270369n, "clock 5 + xorshift32 from seed 1 + cpu 0");
   assert.equal(testRun(p, { data: ipv4(), clock: () => 5n, seed: 1, cpu: 1 }).r0, 5n + 270369n + 1n);
+});
+
+Deno.test("testRun: the duration leaves out preparing the programs: the JIT compiles every reachable one first", () => {
+  const log: string[] = [];
+  const jmp = createMap({ mapType: 3, keySize: 4, valueSize: 4, maxEntries: 4 }) as ProgArrayMap;
+  // a loaded program whose engine is made on first use (as `Bpf` does), noting when
+  const loaded = (id: number, text: string): ChainProgram => {
+    const prog = asm(`.map jmp prog_array key=4 value=4 max=4\n${text}`).withMapFds([7]);
+    let vm: VmEngine | null = null;
+    return {
+      id,
+      progType: 6,
+      engine(name) {
+        if (vm === null) log.push(`compile ${id}`), vm = createVm(prog, { progType: 6, resolveMap: () => jmp }, name);
+        return vm;
+      },
+    };
+  };
+  const entry = loaded(1, "r2 = map[jmp] ll\nr3 = 2\ncall 12\nr0 = 1\nexit");
+  jmp.setProg(2, loaded(2, "r0 = 3\nexit"));
+  let ms = 10;
+  const now = () => (log.push("clock"), ms++);
+  const r = runTestRun(entry, { data: ipv4(), engine: "jit", repeat: 4, now });
+  assert.deepEqual(log, ["compile 1", "compile 2", "clock", "clock"], "both programs compiled before the clock starts");
+  assert.equal(r.durationNs, 250000, "(11 - 10) ms / 4 runs");
+  assert.equal(r.retval, 3);
+  assert.equal(r.tailCalls, 1);
 });
 
 Deno.test("testRun: a program that reaches outside its regions faults, retval 0, and the test run stops", () => {

@@ -18,7 +18,9 @@
  * Deterministic by default: the clock of `ktime_get_ns` is fixed (0 unless
  * `clock` is given), `get_prandom_u32` is seeded (1 unless `seed` is
  * given), the program runs on simulated CPU 0 unless `cpu` says otherwise.
- * Only `durationNs` depends on the machine.
+ * Only `durationNs` depends on the machine. As the kernel's `duration`,
+ * it leaves out loading: every program the run may reach is prepared for
+ * the engine (the JIT compiles it) before the clock starts.
  *
  * A program that faults (an access outside every region: what the kernel's
  * verifier would have refused) ends the test run there: `fault` says why and
@@ -29,7 +31,7 @@
 import { BpfError } from "../errors.ts";
 import type { VmEngineName } from "../jit/mod.ts";
 import type { Fault, Redirect } from "../vm/mod.ts";
-import { type ChainProgram, runChain } from "./chain.ts";
+import { type ChainProgram, type ChainResult, runChain, timeRuns } from "./chain.ts";
 import {
   PROG_SCHED_ACT,
   PROG_SCHED_CLS,
@@ -68,6 +70,12 @@ export interface TestRunOptions {
   maxInsns?: number;
   /** `interp` or `jit` (default `interp`; identical results). */
   engine?: VmEngineName;
+  /**
+   * The clock `durationNs` is measured with, in ms (default
+   * `performance.now`). It starts once every program the run may reach is
+   * prepared (see `prepareChain`).
+   */
+  now?: () => number;
 }
 
 /** What a test run returns. */
@@ -142,17 +150,13 @@ export function runTestRun(prog: ChainProgram, opts: TestRunOptions = {}): TestR
   };
   const engine = opts.engine ?? "interp";
   const output: string[] = [];
-  const n = Math.max(1, repeat);
-  let r = null, runs = 0;
-  const t0 = performance.now();
-  while (runs < n) {
+  let r!: ChainResult;
+  const { durationNs, runs } = timeRuns(prog, engine, Math.max(1, repeat), () => {
     r = runChain(prog, { context: tc.context }, runOpts, engine);
-    runs++;
     for (const line of r.output) output.push(line);
-    if (r.fault !== null) break;
-  }
-  const durationNs = Math.floor(((performance.now() - t0) * 1e6) / runs);
-  const r0 = r!.fault === null ? r!.r0 : 0n;
+    return r.fault === null;
+  }, opts.now);
+  const r0 = r.fault === null ? r.r0 : 0n;
   return {
     retval: Number(r0 & 0xffffffffn),
     r0,
@@ -161,9 +165,9 @@ export function runTestRun(prog: ChainProgram, opts: TestRunOptions = {}): TestR
     durationNs,
     output,
     redirect: tc.context.redirect,
-    fault: r!.fault,
-    insnsExecuted: r!.insnsExecuted,
-    tailCalls: r!.tailCalls,
+    fault: r.fault,
+    insnsExecuted: r.insnsExecuted,
+    tailCalls: r.tailCalls,
     runs,
   };
 }
