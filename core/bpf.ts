@@ -46,7 +46,7 @@ import { type BpfMap, createMap, mapAttrOf, type MapCreateAttr, ProgArrayMap } f
 import { verifyHook } from "./verifier/mod.ts";
 import { type HelperTable, Interpreter, type InterpreterOptions, type RunResult, type VmProfile } from "./vm/mod.ts";
 import { Jit } from "./jit/jit.ts";
-import type { VmEngine, VmEngineName } from "./jit/engine.ts";
+import { createVm, type VmEngine, type VmEngineName } from "./jit/engine.ts";
 import { type ChainProgram, runChain, timeRuns } from "./testrun/chain.ts";
 import { runTestRun, type TestRunOptions, type TestRunReport } from "./testrun/run.ts";
 
@@ -153,14 +153,21 @@ export const NO_VERIFIER_LOG = "bpfscope: no verifier installed; the program was
 class ProgEntry implements ChainProgram {
   readonly kind = "prog";
   jit: Jit | null = null;
+  // more instances, for runs of the program while another waits for a tail call from a subprogram (see runChain)
+  readonly #spares: VmEngine[] = [];
   constructor(
     readonly vm: Interpreter,
     readonly vmOpts: InterpreterOptions,
     readonly progType: number,
     readonly id: number,
   ) {}
-  engine(name: VmEngineName): VmEngine {
-    return name === "interp" ? this.vm : this.jit ??= new Jit(this.vm.prog, this.vmOpts);
+  engine(name: VmEngineName, busy?: ReadonlySet<VmEngine>): VmEngine {
+    const main = name === "interp" ? this.vm : this.jit ??= new Jit(this.vm.prog, this.vmOpts);
+    if (busy === undefined || !busy.has(main)) return main;
+    const isJit = main instanceof Jit;
+    let e = this.#spares.find((x) => x instanceof Jit === isJit && !busy.has(x));
+    if (e === undefined) this.#spares.push(e = createVm(this.vm.prog, this.vmOpts, name));
+    return e;
   }
 }
 

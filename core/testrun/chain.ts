@@ -7,6 +7,14 @@
  * buffers as the caller left them), a fresh stack, and the chain's
  * tail-call count (`MAX_TAIL_CALL_CNT` = 33 per chain).
  *
+ * A tail call made in a bpf-to-bpf subprogram does not end the run: as the
+ * kernel's JIT runs the target in place of the subprogram and returns from
+ * it into the subprogram's caller, the target's chain runs while the run
+ * waits (`RunOptions.subprogTailCall`), and its r0 is what the subprogram
+ * returns. The count is the whole run's: the kernel shares it between the
+ * frames. A program whose run waits so is run again on another instance of
+ * its engine.
+ *
  * Before a test run is timed, {@link prepareChain} prepares every program
  * the chain may reach (the JIT compiles them), as the kernel JITs programs
  * when they are loaded: the duration covers the runs only.
@@ -19,8 +27,12 @@ import type { RunInput, RunOptions, RunResult } from "../vm/mod.ts";
 
 /** A loaded program a chain can run: what prog_array slots hold, with its engines. */
 export interface ChainProgram extends TailCallTarget {
-  /** The program prepared for engine `name` (the JIT compiles on first use). */
-  engine(name: VmEngineName): VmEngine;
+  /**
+   * The program prepared for engine `name` (the JIT compiles on first
+   * use): an instance that is not in `busy` (the engines whose runs wait for
+   * a tail call from a subprogram).
+   */
+  engine(name: VmEngineName, busy?: ReadonlySet<VmEngine>): VmEngine;
 }
 
 /** The result of a chain: the last program's result, with counts and output of the whole chain. */
@@ -76,13 +88,29 @@ export function timeRuns(
  * `insnsExecuted` and `output` cover the whole chain; the instruction limit
  * applies to each program.
  */
-export function runChain(first: ChainProgram, input: RunInput, opts: RunOptions, engine: VmEngineName): ChainResult {
+export function runChain(
+  first: ChainProgram,
+  input: RunInput,
+  opts: RunOptions,
+  engine: VmEngineName,
+  busy: Set<VmEngine> = new Set(),
+): ChainResult {
   let prog = first, tailCalls = opts.tailCalls ?? 0, insns = 0, inp = input;
   const output: string[] = [];
+  const subprogTailCall = (target: TailCallTarget, nested: RunInput, calls: number) =>
+    runChain(target as ChainProgram, nested, { ...opts, tailCalls: calls }, engine, busy);
   for (;;) {
-    const r = prog.engine(engine).run(inp, { ...opts, tailCalls });
+    const vm = prog.engine(engine, busy);
+    let r: RunResult;
+    busy.add(vm);
+    try {
+      r = vm.run(inp, { ...opts, tailCalls, subprogTailCall });
+    } finally {
+      busy.delete(vm);
+    }
     insns += r.insnsExecuted;
     for (const line of r.output) output.push(line);
+    tailCalls = r.tailCalls ?? tailCalls;
     if (r.tailCall === undefined || r.fault !== null) {
       return { ...r, insnsExecuted: insns, output, tailCalls };
     }
