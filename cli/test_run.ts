@@ -9,7 +9,6 @@
  */
 import type { Command } from "commander";
 import { BpfError, FormatError } from "../core/errors.ts";
-import { decodeProgram } from "../core/formats/mod.ts";
 import { progTypeName } from "../core/isa/mod.ts";
 import { type BpfMap, RingBufMap } from "../core/maps/mod.ts";
 import { BpfObject, type ObjectOptions } from "../core/testing/mod.ts";
@@ -220,10 +219,7 @@ test run was refused (the kernel's errno: EINVAL, ENOTSUPP, ...) or on bad usage
       let obj: BpfObject;
       let rec: Record<string, unknown>;
       try {
-        const isElf = bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
-        obj = isElf
-          ? BpfObject.fromElf(bytes, file, opts)
-          : BpfObject.fromProgram(decodeProgram(bytes, file), opts, file);
+        obj = BpfObject.fromBytes(bytes, file, opts);
         for (const t of o.tail ?? []) {
           const [map, idx, prog] = parseAssignment("--tail", t, "=");
           obj.setTailCall(map, parseIntOption("--tail", idx, 0, 0xffffffff), prog);

@@ -10,6 +10,7 @@ import {
   type ChainProgram,
   createMap,
   createVm,
+  FormatError,
   type LruHashMap,
   parseElf,
   type PercpuArrayMap,
@@ -294,6 +295,19 @@ Deno.test("testRun: the verify hook decides at load time; the testing API names 
   errno(() => toBytes(256, 1), "EINVAL", /does not fit in 1 bytes/);
   assert.deepEqual([...toBytes(-1, 2)], [255, 255]);
   assert.equal(u32(toBytes(0x01020304, 4)), 0x01020304);
+});
+
+Deno.test("BpfObject.fromBytes: ELF objects by their magic or a .o name, else program files", async () => {
+  const fw = await Deno.readFile(new URL("./fixtures/xdp_firewall.o", import.meta.url));
+  assert.deepEqual(BpfObject.fromBytes(fw, "fw.bin").programs, ["xdp/ipv4", "xdp"]);
+  const text = new TextEncoder().encode(".prog_type xdp\nr0 = 2\nexit\n");
+  const obj = BpfObject.fromBytes(text, "pass.s");
+  assert.deepEqual(obj.programs, ["pass.s"]);
+  assert.equal(obj.run(ipv4()).retval, 2);
+  assert.throws(
+    () => BpfObject.fromBytes(text, "pass.o"),
+    (e: unknown) => e instanceof FormatError && /pass\.o/.test(e.message),
+  );
 });
 
 Deno.test("ELF: prog_array slots from .maps initializers; every program and map of the object is loaded", async () => {

@@ -13,7 +13,7 @@
  *
  * Keys and values are given as bytes, or as numbers / bigints (encoded
  * little-endian in the key's or value's size). Everything here is pure
- * (`load(path)`, which reads the file, lives in testing/load.ts).
+ * (`load(path)`, which reads the file, lives in cli/testing.ts).
  *
  * Programs run unverified unless `verify` is given (see core/testrun);
  * prog_array slots come from the object's `.maps` initializers
@@ -25,6 +25,7 @@
 import { Bpf, type VerifyHook } from "../bpf.ts";
 import { BpfError, FormatError } from "../errors.ts";
 import { parseElf } from "../elf/mod.ts";
+import { decodeProgram, isElf } from "../formats/mod.ts";
 import { PROG_TYPES, type Program } from "../isa/mod.ts";
 import type { VmEngineName } from "../jit/mod.ts";
 import { type BpfMap, isPerCpu, mapAttrOf, ProgArrayMap, RingBufMap } from "../maps/mod.ts";
@@ -190,6 +191,17 @@ export class BpfObject {
     const free = elf.programs.filter((p) => !slotted.has(p.section));
     obj.#entry = elf.programs.length === 1 ? elf.programs[0].section : free.length === 1 ? free[0].section : null;
     return obj;
+  }
+
+  /**
+   * Load the object or program file `bytes`: an ELF object (by its magic,
+   * or a `.o` name) with {@link BpfObject.fromElf}, else a JSON, raw or
+   * assembly program (core/formats) with {@link BpfObject.fromProgram}.
+   * @throws FormatError for a malformed file, BpfError for what the kernel would refuse
+   */
+  static fromBytes(bytes: Uint8Array, name: string, opts: ObjectOptions = {}): BpfObject {
+    if (isElf(bytes) || name.endsWith(".o")) return BpfObject.fromElf(bytes, name, opts);
+    return BpfObject.fromProgram(decodeProgram(bytes, name), opts, name);
   }
 
   /** Load one program (and its maps, with their initial elements) under `name`. @throws BpfError */
