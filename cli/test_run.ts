@@ -9,7 +9,7 @@
  */
 import type { Command } from "commander";
 import { BpfError, FormatError } from "../core/errors.ts";
-import { progTypeName } from "../core/isa/mod.ts";
+import { PROG_SCHED_ACT, PROG_SCHED_CLS, PROG_SOCKET_FILTER, PROG_XDP, progTypeName } from "../core/isa/mod.ts";
 import { type BpfMap, RingBufMap } from "../core/maps/mod.ts";
 import { BpfObject, type ObjectOptions } from "../core/testing/mod.ts";
 import type { TestRunReport } from "../core/testrun/mod.ts";
@@ -65,9 +65,11 @@ const TC_ACTIONS: Record<number, string> = {
 
 /** What a program type's return value means (`XDP_PASS`, `TC_ACT_SHOT`, bytes kept by a socket filter). */
 export function retvalMeaning(progType: number, retval: number): string {
-  if (progType === 6) return XDP_ACTIONS[retval] ?? "not an XDP action";
-  if (progType === 3 || progType === 4) return TC_ACTIONS[retval] ?? "not a TC action";
-  if (progType === 1) return retval === 0 ? "drop" : `keep ${retval === 0xffffffff ? "all" : retval} bytes`;
+  if (progType === PROG_XDP) return XDP_ACTIONS[retval] ?? "not an XDP action";
+  if (progType === PROG_SCHED_CLS || progType === PROG_SCHED_ACT) return TC_ACTIONS[retval] ?? "not a TC action";
+  if (progType === PROG_SOCKET_FILTER) {
+    return retval === 0 ? "drop" : `keep ${retval === 0xffffffff ? "all" : retval} bytes`;
+  }
   return "";
 }
 

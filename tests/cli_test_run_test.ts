@@ -58,7 +58,7 @@ Deno.test("test-run: the kernel's errnos and bad usage end in one line and exit 
   assert.match(f.out, /error: insn 1: invalid read of 1 bytes/);
   const k = await cli("--prog-type", "kprobe", "--data", PKT, garbage);
   assert.equal(k.code, 2);
-  assert.match(k.err, /ENOTSUPP: program type 2 has no test run/);
+  assert.match(k.err, /ENOTSUPP: program type kprobe \(2\) has no test run/);
 });
 
 Deno.test("test-run: --help lists the options and examples", async () => {

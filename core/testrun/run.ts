@@ -32,15 +32,8 @@ import { BpfError } from "../errors.ts";
 import type { VmEngineName } from "../jit/mod.ts";
 import type { Fault, Redirect } from "../vm/mod.ts";
 import { type ChainProgram, type ChainResult, runChain, timeRuns } from "./chain.ts";
-import {
-  PROG_SCHED_ACT,
-  PROG_SCHED_CLS,
-  PROG_SOCKET_FILTER,
-  PROG_XDP,
-  skbTestRunContext,
-  type TestRunContext,
-  xdpTestRunContext,
-} from "./contexts.ts";
+import { skbTestRunContext, type TestRunContext, xdpTestRunContext } from "./contexts.ts";
+import { PROG_SCHED_ACT, PROG_SCHED_CLS, PROG_SOCKET_FILTER, PROG_TYPES, PROG_XDP, progTypeName } from "../isa/mod.ts";
 
 /** `BPF_F_TEST_XDP_LIVE_FRAMES`. */
 export const BPF_F_TEST_XDP_LIVE_FRAMES = 2;
@@ -48,7 +41,21 @@ export const BPF_F_TEST_XDP_LIVE_FRAMES = 2;
 export const BPF_F_TEST_SKB_CHECKSUM_COMPLETE = 4;
 
 /** Program types with a test run in the kernel that bpfscope does not model. */
-const UNMODELLED = new Set([8, 10, 11, 12, 17, 22, 26, 27, 30, 31, 32]);
+const UNMODELLED = new Set(
+  [
+    "cgroup_skb",
+    "lwt_in",
+    "lwt_out",
+    "lwt_xmit",
+    "raw_tracepoint",
+    "flow_dissector",
+    "tracing",
+    "struct_ops",
+    "sk_lookup",
+    "syscall",
+    "netfilter",
+  ].map((t) => PROG_TYPES[t]),
+);
 
 /** Options of a test run: the kernel's attributes and bpfscope's deterministic environment. */
 export interface TestRunOptions {
@@ -108,11 +115,12 @@ export interface TestRunReport {
 export function testRunContext(progType: number, data?: Uint8Array, ctx?: Uint8Array): TestRunContext {
   const isSkb = progType === PROG_SOCKET_FILTER || progType === PROG_SCHED_CLS || progType === PROG_SCHED_ACT;
   if (!isSkb && progType !== PROG_XDP) {
+    const name = progTypeName(progType), type = name === String(progType) ? name : `${name} (${progType})`;
     throw new BpfError(
       "ENOTSUPP",
       UNMODELLED.has(progType)
-        ? `program type ${progType}: the kernel has a test run for it, bpfscope models only socket_filter, sched_cls, sched_act and xdp`
-        : `program type ${progType} has no test run (BPF_PROG_TEST_RUN supports packet, tracing and syscall programs)`,
+        ? `program type ${type}: the kernel has a test run for it, bpfscope models only socket_filter, sched_cls, sched_act and xdp`
+        : `program type ${type} has no test run (BPF_PROG_TEST_RUN supports packet, tracing and syscall programs)`,
     );
   }
   if (ctx !== undefined && ctx.length === 0) throw new BpfError("EINVAL", "ctx_in is empty (ctx_size_in 0)");

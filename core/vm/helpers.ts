@@ -21,6 +21,7 @@
  * @module
  */
 import type { BpfMap, TailCallTarget } from "../maps/mod.ts";
+import { PROG_SCHED_ACT, PROG_SCHED_CLS, PROG_SOCKET_FILTER, PROG_XDP } from "../isa/mod.ts";
 import type { ProgContext } from "./context.ts";
 import type { Region } from "./memory.ts";
 import { formatPrintk, PRINTK_MAX_OUTPUT, type PrintkMemory } from "./printk.ts";
@@ -204,8 +205,6 @@ const tailCall: HelperFn = (e) => {
   const p = m.progAt(idx);
   if (p !== null) e.tailCall(p);
 };
-
-const PROG_SOCKET_FILTER = 1, PROG_SCHED_CLS = 3, PROG_SCHED_ACT = 4, PROG_XDP = 6;
 
 /**
  * The default helper table of a profile and program type.
