@@ -10,7 +10,7 @@ import type { Program } from "../core/isa/mod.ts";
 import type { RunResult, VmProfile } from "../core/vm/mod.ts";
 import { ArrayMap, type BpfMap } from "../core/maps/mod.ts";
 import { verifyHook } from "../core/verifier/mod.ts";
-import { CliError, loadProgramFile, parseHexOption, parseIntOption, readFileOrDie } from "./util.ts";
+import { CliError, hex, loadProgramFile, parseHexOption, parseIntOption, readFileOrDie } from "./util.ts";
 
 /** Options of `bpfscope run`. */
 export interface RunCliOptions {
@@ -46,14 +46,6 @@ export interface RunCliOptions {
 export function loadVerifier(): VerifyHook {
   return verifyHook;
 }
-
-function hex(b: Uint8Array): string {
-  let s = "";
-  for (const x of b) s += x.toString(16).padStart(2, "0");
-  return s;
-}
-
-export { loadWithMaps } from "../core/bpf.ts";
 
 /** Array maps with more elements than this list only their non-zero elements. */
 export const ARRAY_LIST_ALL_MAX = 1024;

@@ -224,6 +224,11 @@ export class BpfObject {
     this.#progs.set(name, this.bpf.progLoad({ insns: prog.withMapFds(fds), progType: prog.progType }).fd);
   }
 
+  /** The entry program: the only one, or the only one no prog_array slot of the object holds (else null). */
+  get entry(): string | null {
+    return this.#entry;
+  }
+
   /** The programs' names (section names), in load order. */
   get programs(): string[] {
     return [...this.#progs.keys()];
