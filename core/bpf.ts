@@ -41,7 +41,7 @@
  * @module
  */
 import { BpfError, ERRNO } from "./errors.ts";
-import { PROG_TYPES, type Program } from "./isa/mod.ts";
+import { type MapDef, PROG_TYPES, type Program } from "./isa/mod.ts";
 import { type BpfMap, createMap, mapAttrOf, type MapCreateAttr, ProgArrayMap } from "./maps/mod.ts";
 import { verifyHook } from "./verifier/mod.ts";
 import { type HelperTable, Interpreter, type InterpreterOptions, type RunResult, type VmProfile } from "./vm/mod.ts";
@@ -427,10 +427,13 @@ export class Bpf {
  * applied. Returns the program fd.
  */
 export function loadWithMaps(bpf: Bpf, prog: Program, fds: number[]): number {
-  for (const def of prog.maps) {
-    const fd = bpf.mapCreate(mapAttrOf(def));
-    for (const [k, v] of def.init) bpf.mapUpdateElem(fd, k, v, 0);
-    fds.push(fd);
-  }
+  for (const def of prog.maps) fds.push(createMapOf(bpf, def));
   return bpf.progLoad({ insns: prog.withMapFds(fds), progType: prog.progType }).fd;
+}
+
+/** Create the map `def` declares in `bpf` and store its `init` elements; its fd. @throws BpfError */
+export function createMapOf(bpf: Bpf, def: MapDef): number {
+  const fd = bpf.mapCreate(mapAttrOf(def));
+  for (const [k, v] of def.init) bpf.mapUpdateElem(fd, k, v, 0);
+  return fd;
 }

@@ -324,6 +324,16 @@ Deno.test("ELF: prog_array slots from .maps initializers; every program and map 
   ]);
   const obj = BpfObject.fromElf(bytes, "xdp_firewall.o");
   assert.deepEqual(obj.programs, ["xdp/ipv4", "xdp"]);
+  const blocked = obj.map("blocklist"), stats = obj.map("stats");
+  assert.equal(blocked.get([10, 0, 0, 9]), undefined, "an absent key");
+  blocked.set([10, 0, 0, 9], 5);
+  assert.equal(u32(blocked.get([10, 0, 0, 9])!), 5);
+  assert.equal(blocked.delete([10, 0, 0, 9]), true);
+  assert.equal(blocked.delete([10, 0, 0, 9]), false, "deleted already");
+  assert.equal(stats.getPerCpu(2), undefined, "past the array");
+  assert.deepEqual(stats.getPerCpu(1)!.map((v) => u64(v)), [0n, 0n]);
+  errno(() => blocked.getPerCpu(0), "EINVAL", /not per-CPU/);
+  errno(() => blocked.set(1, 2, 8), "EINVAL");
   assert.equal(obj.programFd(), obj.programFd("xdp"), "the entry program is the one no slot holds");
   assert.equal(obj.map("handlers").entries().length, 1);
 });
