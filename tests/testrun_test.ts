@@ -314,8 +314,13 @@ Deno.test("ELF: prog_array slots from .maps initializers; every program and map 
   const bytes = await Deno.readFile(new URL("./fixtures/xdp_firewall.o", import.meta.url));
   const elf = parseElf(bytes, "xdp_firewall.o");
   const handlers = elf.maps.find((m) => m.name === "handlers")!;
-  assert.equal(handlers.def.type, 3);
-  assert.deepEqual(handlers.slots, [{ index: 0, section: "xdp/ipv4", symbol: "ipv4" }]);
+  assert.deepEqual(handlers, {
+    name: "handlers",
+    declared: "btf",
+    section: ".maps",
+    def: { name: "handlers", type: 3, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0, init: [] },
+    slots: [{ index: 0, section: "xdp/ipv4", symbol: "ipv4" }],
+  });
   assert.deepEqual(elf.maps.map((m) => [m.name, m.def.type]).sort(), [
     ["blocklist", 1],
     ["events", 27],
