@@ -49,6 +49,17 @@ Deno.test("testrun jit: 150 generated cases (valid programs never fault) on both
   assert.ok(runs > 300, `${runs} runs`);
 });
 
+Deno.test("testrun jit: 100 generated cases with tail calls from subprograms never fault, same on both engines", () => {
+  let nested = 0;
+  for (const c of generateCases(100, 20261206, true)) {
+    same(c);
+    const r = runCase(c, "jit", 2, true);
+    for (const s of r.steps) assert.equal(s.fault, undefined, `${c.id}: ${s.fault}`);
+    if (c.progs.some((p) => p.insns.some(([code, , src]) => code === 0x85 && src === 1))) nested++;
+  }
+  assert.ok(nested > 20, `${nested} cases call a subprogram`);
+});
+
 Deno.test("testrun jit: mutated cases fault or are refused identically on both engines (seed 1, 200 cases)", () => {
   const s = fuzzTestRun({ seed: 1, iterations: 200 });
   assert.deepEqual(s.findings, [], JSON.stringify(s.findings.slice(0, 2), null, 1).slice(0, 3000));
