@@ -10,6 +10,7 @@ import {
   describeValue,
   isKernelMessage,
   LineKind,
+  MAX_INSN_INDEX,
   newLineInfo,
   parseLog,
   parseLogInsn,
@@ -24,6 +25,7 @@ import {
   StepKind,
   summarize,
 } from "../core/kernlog/mod.ts";
+import { LogFeed, LogStepEngine } from "../tui/log_engine.ts";
 
 Deno.test("kernlog value: 6.5+ values parse into numbers and print back", () => {
   const v = parseRegValue("scalar(smin=smin32=0,smax=umax=smax32=umax32=255,var_off=(0x0; 0xff))");
@@ -277,6 +279,20 @@ Deno.test("kernlog bad input: truncated, other text, binary garbage never throw"
   const logs = parseLog(bin);
   assert.ok(logs.length >= 1);
   assert.equal(parseLog("")[0].lines.length, 0);
+  // an instruction index no program can have (the kernel loads at most 1,000,000 instructions) is not
+  // a log line: it used to make the parser fill tables up to that index and run out of memory
+  const huge = parseLog("2000000000: (07) r1 += 1\nfrom 3 to 99999999999: safe\nfunc#0 @123456789012\n1: safe\n")[0];
+  assert.deepEqual(huge.unknown, [0, 1, 2]);
+  assert.equal(huge.insnCount, 0);
+  const edge = parseLog("999999: (07) r1 += 1\n")[0];
+  assert.deepEqual([edge.unknown.length, edge.insnCount], [0, MAX_INSN_INDEX + 1]);
+  const feed = new LogFeed();
+  feed.feed("999999: (07) r1 += 1\n999998: (07) r1 += 1\n");
+  feed.end();
+  while (!feed.finished) feed.pump(50);
+  const e = new LogStepEngine(feed);
+  while (!e.done) e.step();
+  assert.deepEqual([e.totalCount(999_999), e.totalCount(999_998), e.totalCount(5)], [1, 1, 0]);
 });
 
 Deno.test("kernlog precision lines: 6.x and 5.x forms read into their parts", () => {

@@ -119,6 +119,9 @@ export class LogFeed {
   }
 }
 
+/** The visit list of an instruction not processed yet. */
+const NO_VISITS = new Int32Array(0);
+
 function searchLE(v: Int32Array, n: number, x: number): number {
   // number of entries <= x in the sorted prefix v[0..n)
   let lo = 0, hi = n;
@@ -196,13 +199,14 @@ export class LogStepEngine implements StepEngine {
         nodes++;
         const i = log.stepInsn.get(s);
         if (i >= 0) {
+          // instructions never processed share one empty list (a log may name a few high indices only)
           while (this.#visitSteps.length <= i) {
-            this.#visitSteps.push(new Int32Array(4));
+            this.#visitSteps.push(NO_VISITS);
             this.#visitN.push(0);
           }
           let arr = this.#visitSteps[i];
           if (this.#visitN[i] === arr.length) {
-            const g = new Int32Array(arr.length * 2);
+            const g = new Int32Array(Math.max(4, arr.length * 2));
             g.set(arr);
             this.#visitSteps[i] = arr = g;
           }

@@ -192,11 +192,42 @@ function splitInsn(line: string, start: number, info: LineInfo): void {
 }
 
 /**
- * Classify one line (without its newline) into `info`; returns the kind.
+ * The highest instruction index a verifier log can name: the kernel loads at
+ * most `BPF_COMPLEXITY_LIMIT_INSNS` (1,000,000) instructions.
+ */
+export const MAX_INSN_INDEX = 999_999;
+
+/** Line kinds whose {@link LineInfo.a} is an instruction index. */
+const INDEX_A = new Set<number>([
+  LineKind.Insn,
+  LineKind.State,
+  LineKind.From,
+  LineKind.FromSafe,
+  LineKind.Safe,
+  LineKind.LiveRow,
+  LineKind.ToCaller,
+]);
+
+/**
+ * Classify one line (without its newline) into `info`; returns the kind. A
+ * line that names an instruction index beyond {@link MAX_INSN_INDEX} is no
+ * line of a verifier log (a corrupted or foreign text): it is Unknown.
  * @param line the line
  * @param info reused result object
  */
 export function classifyLine(line: string, info: LineInfo): LineKindCode {
+  const kind = classify(line, info);
+  if (
+    (INDEX_A.has(kind) && info.a > MAX_INSN_INDEX) ||
+    ((kind === LineKind.From || kind === LineKind.FromSafe || kind === LineKind.Func) && info.b > MAX_INSN_INDEX) ||
+    (kind === LineKind.Insn && info.glued > MAX_INSN_INDEX)
+  ) {
+    return (info.kind = LineKind.Unknown);
+  }
+  return kind;
+}
+
+function classify(line: string, info: LineInfo): LineKindCode {
   info.a =
     info.b =
     info.textStart =
