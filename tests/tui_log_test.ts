@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { logEngineFactory, LogFeed, LogStepEngine } from "../tui/log_engine.ts";
+import { StateTracker } from "../core/kernlog/mod.ts";
 import { Timeline } from "../tui/timeline.ts";
 import type { WalkEvent } from "../tui/engine.ts";
 import { corpusLogs } from "./kernlog_corpus.ts";
@@ -85,6 +86,31 @@ Deno.test("log engine: heat, prunes and pending branches of a level-2 log; back 
     assert.equal(eng.insnCount(Math.max(0, eng.pc)), want.heat);
     assert.equal(tl.path().join(","), want.path);
   }
+});
+
+Deno.test("log engine: a branch pruned as it is resumed shows the state printed at its push", async () => {
+  const c = (await corpusLogs()).find((x) => x.name === "clang loop_sum.o bpftool -d prog load")!;
+  const e = new LogStepEngine(feedOf(c.text));
+  const log = e.log;
+  let checked = 0, differs = 0;
+  while (!e.done) {
+    e.step();
+    if (!/^from \d+ to \d+: safe$/.test(log.lines.get(e.line))) continue;
+    const [, from] = /^from (\d+)/.exec(log.lines.get(e.line))!;
+    const st = e.state();
+    assert.match(st.note!, new RegExp(`after insn ${from} pushed this branch`));
+    // the push of 'from X to 82' is the visit of X whose line printed the registers the branch compared
+    const pushLine = [...log.lines].findLastIndex((l, i) => i < e.line && l.startsWith(`${from}: (`));
+    const want = new StateTracker(log).at(pushLine + 1);
+    const regs = want.frames[want.cur].regs.flatMap((t, r) => (t === null ? [] : [`R${r}=${t}`]));
+    assert.deepEqual(st.regs.map((r) => `R${r.reg}=${r.text}`), regs);
+    // not the state the previous path ended with (the lines just before)
+    const prev = new StateTracker(log).at(e.line);
+    if (JSON.stringify(prev.frames[prev.cur].regs) !== JSON.stringify(want.frames[want.cur].regs)) differs++;
+    checked++;
+  }
+  assert.equal(checked, 2 * 16, "16 'from X to 82: safe' lines, a resume and a prune step each");
+  assert.ok(differs > 0);
 });
 
 Deno.test("log engine: a log arriving in pieces is stepped as far as it has come", async () => {

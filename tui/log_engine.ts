@@ -344,13 +344,36 @@ export class LogStepEngine implements StepEngine {
       k === LineKind.Message || k === LineKind.LoopState;
   }
 
+  /**
+   * The push of the branch the current step resumes when the kernel pruned it
+   * at once (`from X to Y: safe` prints no state), else -1.
+   */
+  #prunedResumePush(): number {
+    const log = this.#log;
+    const s = this.#s;
+    if (s < 0 || s >= log.steps) return -1;
+    const li = log.stepLine.get(s);
+    if (log.kind(li) !== LineKind.FromSafe) return -1;
+    // the line is one Resume step and one Prune step
+    const r = log.stepKind.get(s) === StepKind.Resume ? s : s - 1;
+    return r >= 0 && log.stepLine.get(r) === li && log.stepKind.get(r) === StepKind.Resume
+      ? log.paths.pushOf.get(r)
+      : -1;
+  }
+
   /** The state after the current step, with every register and slot in words. */
   state(): StateView {
-    const st = this.#tracker.at(this.#lineEnd());
+    // a branch pruned as it is resumed has no state of its own in the log: the one printed after its
+    // push is the nearest (not the previous path's end, which is where the log's lines stand)
+    const push = this.#prunedResumePush();
+    const st = this.#tracker.at(push >= 0 ? this.#log.stepLine.get(push) + 1 : this.#lineEnd());
     const f = st.frames[st.cur];
     const regs: RegView[] = [];
     const stack: SlotView[] = [];
-    if (!f) return { regs, stack };
+    const note = push >= 0
+      ? `as printed after insn ${this.#log.stepInsn.get(push)} pushed this branch (the log prints no state for it)`
+      : undefined;
+    if (!f) return { regs, stack, note };
     for (let r = 0; r < 11; r++) {
       const text = f.regs[r];
       if (text === null) continue;
@@ -373,7 +396,7 @@ export class LogStepEngine implements StepEngine {
       } catch { /* shown as printed */ }
       stack.push({ off, size: 8, text, spill, raw: true, words });
     }
-    return { regs, stack, frame: st.cur };
+    return { regs, stack, frame: st.cur, note };
   }
 
   /** The log prints no stored state for a prune. */
