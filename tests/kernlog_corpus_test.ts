@@ -22,6 +22,8 @@ Deno.test("kernlog corpus: at least 500 kernel logs, 0 unrecognised lines", asyn
   const logs = await corpusLogs();
   const kernel = logs.filter((l) => !l.name.startsWith("older"));
   assert.ok(kernel.length >= 500, `${kernel.length} logs`);
+  const older = logs.length - kernel.length;
+  assert.ok(older >= 60, `${older} excerpts of older kernels' logs`);
   let lines = 0, precision = 0;
   const unknown: string[] = [];
   for (const c of logs) {

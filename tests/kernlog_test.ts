@@ -9,6 +9,7 @@ import {
   describeSlot,
   describeValue,
   isKernelMessage,
+  isLegacyState,
   LineKind,
   MAX_INSN_INDEX,
   newLineInfo,
@@ -90,6 +91,35 @@ Deno.test("kernlog value: the 4.x/5.x and 6.0-6.4 dialects print back by their r
   assert.equal(parseRegValue("ctx(off=0,imm=0)").dialect, "v6.2");
 });
 
+Deno.test("kernlog value: the dialect before 4.14 and the suffixes before 4.20", () => {
+  // 4.9..4.13: ranges after the value, `inv56` = 56 known zero upper bits, `imm5` a constant, `R10=fp`
+  const t =
+    " R0=imm1,min_value=1,max_value=1 R1=pkt(id=0,off=0,r=16) R2=pkt_end R3=inv56 R4=inv60,min_value=0,max_value=15" +
+    " R10=fp fp-184=imm";
+  const st = parseState(t);
+  assert.equal(printState(st), t);
+  const [r0, r1, , r3, r4] = st.regs.map((r) => r.value);
+  assert.deepEqual([r0.dialect, r0.kind, r0.umin, r0.umax], ["v3", "scalar", 1n, 1n]);
+  assert.deepEqual([r1.dialect, r1.range, r1.off], ["v3", 16, 0]);
+  assert.deepEqual([r3.dialect, r3.umax, r3.smin], ["v3", 255n, 0n], "inv56: 56 zero upper bits");
+  assert.equal(describeValue(r3), "scalar in [0, 255]");
+  assert.equal(r4.umax, 15n);
+  assert.equal(isLegacyState(t), true);
+  // without a sign of an old kernel in the state, inv56 is the constant 56 (4.14 and later)
+  assert.equal(parseRegValue("inv56").varOff.value, 56n);
+  assert.equal(isLegacyState(" R1=inv56 R10=fp0"), false);
+  // 4.15..4.19: the call site of a stack pointer
+  const fp = parseRegValue("fp-8,call_-1");
+  assert.deepEqual([fp.kind, fp.off, fp.legacy?.callsite, fp.dialect], ["stack", -8, -1, "v4"]);
+  assert.equal(printRegValue(fp), "fp-8,call_-1");
+  assert.throws(() => parseRegValue("inv,bogus=1"), /bad field 'bogus=1'/);
+  // 6.0..6.4 print ranges in decimal: a value past 16 bits tells the dialect even without off=/imm=
+  const d = parseRegValue("scalar(umax=16777215,var_off=(0x0; 0xffffff))");
+  assert.equal(d.dialect, "v6.2");
+  assert.equal(printRegValue(d), "scalar(umax=16777215,var_off=(0x0; 0xffffff))");
+  assert.deepEqual([d.smin, d.smax], [0n, 16777215n], "smin/smax omitted: equal to umin/umax");
+});
+
 Deno.test("kernlog value: states with frames, stack slots, spills, refs", () => {
   for (
     const t of [
@@ -151,6 +181,22 @@ Deno.test("kernlog lines: every form is classified", () => {
     ["hello world", LineKind.Unknown],
   ];
   for (const [line, kind] of cases) assert.equal(classifyLine(line, info), kind, line);
+  // tools and kernels around the log: bcc's lines, libbpf 0.0.x's, padded call-block lines (6.x)
+  for (
+    const [line, kind] of [
+      ["bpf: Permission denied", LineKind.Tool],
+      ["HINT: The invalid mem access 'inv' error can happen if you try to dereference memory", LineKind.Tool],
+      ["libbpf: -- BEGIN DUMP LOG ---", LineKind.Begin],
+      ["libbpf: -- END LOG --", LineKind.End],
+      ["libbpf:", LineKind.Libbpf],
+      ["returning from callee:                ", LineKind.Returning],
+      ["to caller at 31:                      ", LineKind.ToCaller],
+      ["  File         Program                  Verdict  Duration (us)  Insns  States  Peak states", LineKind.Tool],
+      ["reg type unsupported for arg#0 function is_iter_type#258", LineKind.Message],
+    ] as const
+  ) assert.equal(classifyLine(line, info), kind, line);
+  classifyLine("173: (95) exit ", info);
+  assert.equal(parseLogInsn("173: (95) exit ".slice(info.textStart, info.textEnd)).op, "exit");
   // the level-1 quirk: a resumed path's first state glued to the branch line
   assert.equal(
     classifyLine("28: (55) if r8 != 0x0 goto pc+1 30: R0=map_value(map=m0,ks=8,vs=8) R10=fp0", info),

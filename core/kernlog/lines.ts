@@ -31,7 +31,9 @@
  * - `cur state: ...` / `old state: ...` after `infinite loop detected`;
  * - any of the verifier's messages ({@link isKernelMessage});
  * - tool lines: `libbpf: ...`, bpftool's `-- BEGIN PROG LOAD LOG --` /
- *   `-- END PROG LOAD LOG --`, veristat's `PROCESSING f.o/prog, DURATION US:
+ *   `-- END PROG LOAD LOG --` (older libbpf: `-- BEGIN DUMP LOG ---` /
+ *   `-- END LOG --`), bcc's `bpf: Permission denied` and `HINT: ...`,
+ *   veristat's `PROCESSING f.o/prog, DURATION US:
  *   ..., VERDICT: ..., VERIFIER LOG:` and table rows.
  *
  * @module
@@ -139,7 +141,7 @@ const RE_SAFE = /^(\d+): safe$/;
 const RE_FROM = /^from (\d+) to (\d+)( \(speculative execution\))?:( safe)?/;
 const RE_FUNC = /^func#(\d+) @(\d+)$/;
 const RE_LIVE_ROW = /^(?: {3}| *\d+) +(\d+): [0-9.]{10,11} \(([0-9a-f]{2})\) /;
-const RE_TO_CALLER = /^to caller at (\d+):$/;
+const RE_TO_CALLER = /^to caller at (\d+): *$/;
 const RE_SOURCE = /^;(?: (.*?)(?: @ ([^ ]+):(\d+))?)?$/;
 const RE_PROCESSED = /^processed (\d+) insns(?: \(limit (\d+)\))?/;
 const RE_GLUE = / (\d+): (?=(?:frame\d+: )?R\d|fp-)/g;
@@ -150,7 +152,10 @@ const RE_LIVENESS = /^\([\d,]+\) (?:frame \d+ insn \d+ |live stack update done i
 const RE_VERISTAT = /^PROCESSING .*, DURATION US: \d+, VERDICT: \w+, VERIFIER LOG:$/;
 const RE_BPFTOOL =
   /^(?:Error|Warning): |^bpf: Failed to load program: |^If it used to work for this object file but now doesn't, see --legacy option for more details\.$/;
-const RE_VERISTAT_TABLE = /^(?:Processing '.*'\.\.\.$|-+(?: +-+)+$|File +Program +|\S+\.o +\S+ +(?:success|failure) )/;
+/** bcc: the errno line before the log (`bpf: Permission denied`) and its hint after it. */
+const RE_BCC = /^bpf: [A-Z][a-z]+(?: [a-z]+)*$|^HINT: /;
+const RE_VERISTAT_TABLE =
+  /^(?:Processing '.*'\.\.\.$|-+(?: +-+)+$| *File +Program +|\S+\.o +\S+ +(?:success|failure) )/;
 
 /**
  * Find where the instruction text of an Insn line ends and the state begins:
@@ -181,14 +186,11 @@ function splitInsn(line: string, start: number, info: LineInfo): void {
       return;
     }
   }
-  if (semi >= 0) {
-    let e = semi;
-    while (e > start && line.charCodeAt(e - 1) === 32) e--;
-    info.textEnd = e;
-    info.stateStart = semi + 1;
-    return;
-  }
-  info.textEnd = line.length;
+  // the text ends before the padding of a state (or, in some 6.x kernels, a trailing space: `(95) exit `)
+  let e = semi >= 0 ? semi : line.length;
+  while (e > start && line.charCodeAt(e - 1) === 32) e--;
+  info.textEnd = e;
+  if (semi >= 0) info.stateStart = semi + 1;
 }
 
 /**
@@ -308,8 +310,9 @@ function classify(line: string, info: LineInfo): LineKindCode {
       if (line === "Live regs before insn:") return (info.kind = LineKind.LiveHeader);
       break;
     case "c":
-      if (line === "caller:") return (info.kind = LineKind.Caller);
-      if (line === "callee:") return (info.kind = LineKind.Callee);
+      // some 6.x kernels pad these lines with spaces to the state column
+      if (line.trimEnd() === "caller:") return (info.kind = LineKind.Caller);
+      if (line.trimEnd() === "callee:") return (info.kind = LineKind.Callee);
       if (line.startsWith("cur state:")) {
         info.stateStart = 10;
         return (info.kind = LineKind.LoopState);
@@ -322,7 +325,7 @@ function classify(line: string, info: LineInfo): LineKindCode {
       }
       break;
     case "r":
-      if (line === "returning from callee:") return (info.kind = LineKind.Returning);
+      if (line.trimEnd() === "returning from callee:") return (info.kind = LineKind.Returning);
       if (RE_MARK_OLD.test(line)) return (info.kind = LineKind.MarkPrecise);
       break;
     case "t":
@@ -352,9 +355,14 @@ function classify(line: string, info: LineInfo): LineKindCode {
       if (/^stack depth \d+(?:\+\d+)*$/.test(line)) return (info.kind = LineKind.StackDepth);
       break;
     case "l":
-      if (line.startsWith("libbpf: ")) {
-        if (line.endsWith("-- BEGIN PROG LOAD LOG --")) return (info.kind = LineKind.Begin);
-        if (line.endsWith("-- END PROG LOAD LOG --")) return (info.kind = LineKind.End);
+      if (line.startsWith("libbpf: ") || line === "libbpf:") {
+        // libbpf before 0.1 printed `-- BEGIN DUMP LOG ---` and `-- END LOG --`
+        if (line.endsWith("-- BEGIN PROG LOAD LOG --") || line.endsWith("-- BEGIN DUMP LOG ---")) {
+          return (info.kind = LineKind.Begin);
+        }
+        if (line.endsWith("-- END PROG LOAD LOG --") || line.endsWith("-- END LOG --")) {
+          return (info.kind = LineKind.End);
+        }
         return (info.kind = LineKind.Libbpf);
       }
       if (RE_MARK_OLD.test(line)) return (info.kind = LineKind.MarkPrecise);
@@ -378,7 +386,7 @@ function classify(line: string, info: LineInfo): LineKindCode {
       if (RE_VERISTAT_TABLE.test(line)) return (info.kind = LineKind.Tool);
       break;
   }
-  if (RE_VERISTAT_TABLE.test(line) || RE_BPFTOOL.test(line)) return (info.kind = LineKind.Tool);
+  if (RE_VERISTAT_TABLE.test(line) || RE_BPFTOOL.test(line) || RE_BCC.test(line)) return (info.kind = LineKind.Tool);
   if (isKernelMessage(line)) return (info.kind = LineKind.Message);
   return (info.kind = LineKind.Unknown);
 }
