@@ -178,3 +178,29 @@ Deno.test({
     );
   },
 });
+
+Deno.test("log engine: n and e at the edge of a log still being read say what they do", async () => {
+  const { Controller } = await import("../tui/controller.ts");
+  const { computeLayout } = await import("../tui/model.ts");
+  const text = await Deno.readTextFile(`${SAMPLES}subprogs.bpftool-d.txt`);
+  const feed = new LogFeed();
+  feed.feed(text.slice(0, text.indexOf("\nfrom ")));
+  feed.pump(100);
+  const tl = new Timeline(logEngineFactory(feed), { profile: "kernel log", pruning: true });
+  const c = new Controller({ tl, title: "log", kind: "log" }, [], () => {
+    throw new Error("no gallery");
+  });
+  const L = computeLayout(100, 30);
+  c.key({ name: "n" }, L);
+  assert.ok(!c.ui.toEnd, "n stops at the edge");
+  assert.match(c.ui.message, /no event in the part parsed so far/);
+  const t = tl.t;
+  c.key({ name: "e" }, L);
+  assert.equal(c.ui.toEnd, true, "e goes on as the log is parsed");
+  assert.match(c.ui.message, /going on to the end/);
+  feed.feed(text.slice(text.indexOf("\nfrom ")));
+  feed.end();
+  while (!feed.finished) feed.pump(100);
+  while (c.ui.toEnd) c.tick(performance.now());
+  assert.ok(tl.done && tl.t > t);
+});
