@@ -16,6 +16,7 @@ import {
   type LogSummary,
   parseRegValue,
   type Slice,
+  sliceKindWords,
   summarize,
   verifierLineCount,
 } from "../core/kernlog/mod.ts";
@@ -170,16 +171,10 @@ export function summaryText(s: LogSummary, color: boolean, allUnknown = false): 
   if (s.slice) {
     const sl = s.slice;
     if (sl.loc === null) {
-      out.push(`explain: the error is not about a register (${sl.kind === "ref" ? "a reference" : "no slice"})`);
+      out.push(`explain: the error is not about a register (${sliceKindWords(sl.kind === "ref" ? "ref" : "none")})`);
       if (sl.kind === "ref") out.push(...sliceText(sl, paint, "  "));
     } else {
-      const what = sl.kind === "type"
-        ? "its type"
-        : sl.kind === "range"
-        ? "its range"
-        : sl.kind === "init"
-        ? "not initialised"
-        : sl.kind;
+      const what = sliceKindWords(sl.kind);
       const origin = sl.origin === null
         ? "not found in the log (it may start after it)"
         : sl.origin < 0

@@ -22,7 +22,9 @@ import {
   parseLogInsn,
   parseRegValue,
   parseState,
+  type Slice,
   sliceError,
+  sliceKindWords,
   type SliceLink,
   StateTracker,
   StepKind,
@@ -510,13 +512,18 @@ export class LogStepEngine implements StepEngine {
     if (sl) {
       const origin = sl.origin === null ? "" : sl.origin < 0 ? " (from the entry)" : ` (from insn ${sl.origin})`;
       if (sl.loc) {
-        explain.push(
-          `${sl.loc}: ${sl.kind === "type" ? "its type" : sl.kind === "range" ? "its range" : sl.kind}${origin}`,
-        );
+        explain.push(`${sl.loc}: ${sliceKindWords(sl.kind)}${origin}`);
       }
       const line = (c: SliceLink) => `${c.insn}: ${c.text.replace(/^\([0-9a-f]{2}\) /, "")} — ${c.note}`;
       for (const c of sl.chain.slice(1)) explain.push(line(c));
-      for (const o of sl.operands) for (const c of o.chain) explain.push(`  ${line(c)}`);
+      // where the operands that brought a range came from, each level indented once more
+      const operands = (s: Slice, indent: string): void => {
+        for (const o of s.operands) {
+          for (const c of o.chain) explain.push(`${indent}${line(c)}`);
+          operands(o, indent + "  ");
+        }
+      };
+      operands(sl, "  ");
     }
     this.#verdict = {
       accepted: false,

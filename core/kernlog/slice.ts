@@ -22,7 +22,14 @@
  *   line shows, or the bounds check that gave a packet pointer its `r=`),
  *   with the operand that brought the range followed further;
  * - an uninitialised register: the call that clobbered it, or the entry;
- * - a leaked reference: the call that acquired it.
+ * - a leaked reference: the call that acquired it;
+ * - an access the program type does not allow at that place of the context
+ *   (`invalid bpf_context access`): the access itself (the context pointer
+ *   is the one the program got, nothing earlier made it wrong).
+ *
+ * When a helper's memory argument is out of bounds (`invalid write to stack
+ * R1 off=-16 size=32`) and the next argument holds the size the message
+ * names, that size register is followed too, as an operand of the slice.
  *
  * The origin is -1 when the value comes from the entry of the program (the
  * context in R1) or of the subprogram.
@@ -32,9 +39,28 @@
 import { type LogInsn, parseLogInsn } from "./insn.ts";
 import { type KernLog, type SourceLine, StepKind } from "./parser.ts";
 import { StateTracker, type TrackedState } from "./state.ts";
+import { parseRegValue } from "./value.ts";
 
 /** Which property of the value the error is about. */
-export type SliceKind = "type" | "range" | "init" | "ref" | "none";
+export type SliceKind = "type" | "range" | "init" | "ref" | "access" | "none";
+
+/** What a slice kind is about, in words (`its type`, ...). */
+export function sliceKindWords(kind: SliceKind): string {
+  switch (kind) {
+    case "type":
+      return "its type";
+    case "range":
+      return "its range";
+    case "init":
+      return "not initialised";
+    case "ref":
+      return "a reference";
+    case "access":
+      return "the access itself";
+    case "none":
+      return "no slice";
+  }
+}
 
 /** One link of the chain, from the error back to the origin. */
 export interface SliceLink {
@@ -136,9 +162,8 @@ export function errorFacts(msg: string, x: LogInsn | null): ErrorFacts {
   if (/invalid access to map value|invalid access to memory|value_size=/.test(msg) && x) {
     return { ...f, kind: "range", reg: memBase(x) };
   }
-  if (/invalid bpf_context access|dereference of modified ctx ptr/.test(msg) && x) {
-    return { ...f, kind: "type", reg: memBase(x) };
-  }
+  if (/invalid bpf_context access/.test(msg) && x) return { ...f, kind: "access", reg: memBase(x) };
+  if (/dereference of modified ctx ptr/.test(msg) && x) return { ...f, kind: "type", reg: memBase(x) };
   if (/math between .* pointer and/.test(msg) && x) return { ...f, kind: "range", reg: x.dst };
   if ((m = /\bR(\d+)\b/.exec(msg.split("\n")[0]))) return { ...f, kind: "type", reg: Number(m[1]) };
   return f;
@@ -499,11 +524,59 @@ export function sliceError(log: KernLog): Slice | null {
     base.origin = null;
     return base;
   }
+  if (facts.kind === "access") {
+    base.chain.push(
+      sl.link(last, "origin", { reg: facts.reg }, "the access itself: not allowed at this place of the context", frame),
+    );
+    base.origin = failInsn;
+    return base;
+  }
   const r = sl.follow(last, { reg: facts.reg }, frame, facts.kind, facts, 4);
   base.chain.push(...r.chain);
   base.origin = r.origin;
   base.operands = r.operands;
+  const size = helperSizeReg(sl, last, frame, x, facts, error);
+  if (size >= 0) {
+    const sub = sl.follow(last, { reg: size }, frame, "range", { ...facts, pktRange: -1 }, 3);
+    base.operands.push({
+      error: "",
+      errorInsn: failInsn,
+      kind: "range",
+      loc: `r${size}`,
+      chain: sub.chain,
+      origin: sub.origin,
+      operands: sub.operands,
+    });
+  }
   return base;
+}
+
+/**
+ * The register holding the size of a helper's out-of-bounds memory argument:
+ * the kernel checks a memory argument with the size in the argument after it
+ * (`ARG_PTR_TO_MEM` + `ARG_CONST_SIZE`), so R(n+1) when its value before the
+ * call is the size the message names; -1 otherwise (a map key or value, whose
+ * size is the map's).
+ */
+function helperSizeReg(
+  sl: Slicer,
+  last: number,
+  frame: number,
+  x: LogInsn | null,
+  facts: ErrorFacts,
+  error: string,
+): number {
+  if (!x || x.op !== "call" || facts.kind !== "range" || facts.reg < 1 || facts.reg > 4) return -1;
+  const m = /\bsize[= ](\d+)/.exec(error);
+  if (!m) return -1;
+  const text = valueIn(sl.before(last), frame, { reg: facts.reg + 1 });
+  if (text === null) return -1;
+  try {
+    const v = parseRegValue(text);
+    return v.kind === "scalar" && v.umax === BigInt(m[1]) ? facts.reg + 1 : -1;
+  } catch {
+    return -1;
+  }
 }
 
 /** The call that acquired a reference still held at the error: the first node whose result has a ref_obj_id in `refs=`. */

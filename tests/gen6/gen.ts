@@ -879,7 +879,8 @@ class Gen {
         const c = this.ctxReg();
         if (c === null) return this.placeBug("div_zero");
         const at = e.load(BPF_W, 0, c, BAD_CTX_OFF[this.progType]);
-        this.setBug(kind, at, `invalid bpf_context access`, `r${c}`, -1);
+        // the access is the cause: the context pointer is the one the program got
+        this.setBug(kind, at, `invalid bpf_context access`, `r${c}`, at);
         return;
       }
       case "infinite_loop": {
