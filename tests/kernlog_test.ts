@@ -394,3 +394,11 @@ Deno.test("kernlog paste: an excerpt that starts inside the live registers table
   assert.equal(log.unknown.length, 0);
   assert.equal(log.insnText[7], "(b7) r0 = 2");
 });
+
+Deno.test("kernlog source lines: line 0 (no line from the compiler) gives the instructions after it none", () => {
+  const [log] = parseLog(
+    "0: R1=ctx() R10=fp0\n; int f(void *ctx) @ f.c:3\n0: (bf) r1 = r10\n;  @ f.c:0\n1: (07) r1 += -8\n" +
+      "; return 0; @ f.c:4\n2: (b7) r0 = 0\n3: (95) exit\n",
+  );
+  assert.deepEqual([0, 1, 2, 3].map((i) => log.sourceFor(i)?.line ?? null), [3, null, 4, 4]);
+});

@@ -510,7 +510,9 @@ export class LogParser {
           log.sources.push({ text: m[1] ?? "", file: m[2] ?? null, line: m[3] !== undefined ? Number(m[3]) : -1 });
           this.#sourceIndex.set(line, k);
         }
-        this.#pendingSource = k;
+        // `;  @ file.c:0`: the compiler gave the instructions that follow no line (DWARF line 0)
+        const src = log.sources[k];
+        this.#pendingSource = src.text === "" && src.line === 0 ? -1 : k;
         break;
       }
       case LineKind.Func:
