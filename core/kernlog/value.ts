@@ -29,6 +29,14 @@
  * the rules of the kernel that wrote it. The liveness suffix of kernels up
  * to 6.17 (`_w`, `_r`, `_rw`, `_D`) is kept per entry.
  *
+ * A verifier engine that wants the kernel's text for its own states builds
+ * the values from what it tracks ({@link regValue}, {@link dynptrSlot},
+ * {@link iterSlot}, a {@link StateValue} of them) and prints them with
+ * {@link printState} / {@link printRegValue} and the dialect of the kernel
+ * it follows (`v6.5` for 6.5 .. 6.18; 6.18 prints no liveness suffix). The
+ * 6.5+ printer works from the value's fields alone (the corpus test rebuilds
+ * every 6.5+ value of the 6.18 logs that way and prints it byte-identical).
+ *
  * @module
  */
 
@@ -292,18 +300,8 @@ const PREFIXES = ["rdonly_", "ringbuf_", "user_", "percpu_", "rcu_", "untrusted_
 
 /** The base kind of a printed type name (prefixes like `rdonly_` and the `_or_null` postfix removed). */
 export function baseKind(type: string): RegKind {
-  let t = type;
-  for (let again = true; again;) {
-    again = false;
-    for (const p of PREFIXES) {
-      if (t.startsWith(p)) {
-        t = t.slice(p.length);
-        again = true;
-      }
-    }
-  }
+  const t = baseTypeName(type);
   if (t.startsWith("ptr_")) return "btf_id";
-  if (t.endsWith("_or_null")) t = t.slice(0, -8);
   switch (t) {
     case "scalar":
     case "inv":
@@ -345,6 +343,102 @@ export function baseKind(type: string): RegKind {
     default:
       return "other";
   }
+}
+
+/**
+ * A printed type name without the flag prefixes (`rdonly_`, `ringbuf_`, ...)
+ * and the `_or_null` postfix: `ringbuf_mem_or_null` -> `mem` (the kernel's
+ * `base_type`, as `reg_type_str` names it). BTF pointers keep their
+ * `ptr_` and struct name.
+ */
+export function baseTypeName(type: string): string {
+  let t = type;
+  for (let again = true; again;) {
+    again = false;
+    for (const p of PREFIXES) {
+      if (t.startsWith(p)) {
+        t = t.slice(p.length);
+        again = true;
+      }
+    }
+  }
+  return !t.startsWith("ptr_") && t.endsWith("_or_null") ? t.slice(0, -8) : t;
+}
+
+/** The fields of a register value an engine knows, for {@link regValue}; what is left out is unbounded or absent. */
+export type RegFields = Partial<
+  Pick<
+    RegValue,
+    | "precise"
+    | "frameno"
+    | "id"
+    | "addConst"
+    | "refObjId"
+    | "nonOwnRef"
+    | "mapName"
+    | "ks"
+    | "vs"
+    | "off"
+    | "range"
+    | "memSize"
+    | "dynptrType"
+    | "varOff"
+    | "smin"
+    | "smax"
+    | "umin"
+    | "umax"
+    | "s32min"
+    | "s32max"
+    | "u32min"
+    | "u32max"
+  >
+>;
+
+/**
+ * Build a register value from what a verifier knows about it, to print it by
+ * a kernel's rules ({@link printRegValue}; the 6.5 .. 6.18 printer needs
+ * nothing else). `type` is the name as the kernel prints it (`scalar`,
+ * `map_value_or_null`, `fp`, `trusted_ptr_task_struct`, ...); a pointer's
+ * variable offset defaults to the known 0, a `mem` pointer's size to 0 (the
+ * kernel prints `sz=` for every one).
+ *
+ * ```ts
+ * printRegValue(regValue("map_value", { mapName: "vals", ks: 4, vs: 8, off: 8 })); // map_value(map=vals,ks=4,vs=8,off=8)
+ * printRegValue(regValue("fp", { off: -16 }));                                     // fp-16
+ * ```
+ */
+export function regValue(type: string, fields: RegFields = {}, dialect: Dialect = "v6.5"): RegValue {
+  const v = unknownValue(type, dialect);
+  if (v.kind !== "scalar") v.varOff = { value: 0n, mask: 0n };
+  if (baseTypeName(type) === "mem") v.memSize = 0;
+  return Object.assign(v, fields);
+}
+
+/**
+ * A dynptr's stack slot as 6.x prints it (`fp-16=dynptr_ringbuf(ref_id=1)`):
+ * its type, then `id=`, `ref_id=` and `dynptr_id=` when set.
+ */
+export function dynptrSlot(
+  off: number,
+  type: string,
+  ids: { id?: number; refId?: number; dynptrId?: number } = {},
+): SlotValue {
+  const f: string[] = [];
+  if (ids.id) f.push(`id=${ids.id}`);
+  if (ids.refId) f.push(`ref_id=${ids.refId}`);
+  if (ids.dynptrId) f.push(`dynptr_id=${ids.dynptrId}`);
+  return { off, live: "", types: "", spill: null, special: `dynptr_${type}(${f.join(",")})` };
+}
+
+/** An iterator's stack slot as 6.x prints it (`fp-24=iter_num(ref_id=1,state=active,depth=0)`). */
+export function iterSlot(off: number, name: string, refId: number, state: string, depth: number): SlotValue {
+  return {
+    off,
+    live: "",
+    types: "",
+    spill: null,
+    special: `iter_${name}(ref_id=${refId},state=${state},depth=${depth})`,
+  };
 }
 
 /** Whether a value of this type may be NULL (`_or_null`, `or_null_` of BTF pointers). */
@@ -1050,19 +1144,26 @@ function printOld(v: RegValue, old: boolean): string {
   return (old ? v.type + P : P + v.type) + `(${out.join(",")})`;
 }
 
-/** Print a stack slot entry (without the leading space). */
-export function printSlot(sl: SlotValue): string {
+/**
+ * Print a stack slot entry (without the leading space), its spilled register
+ * by the rules of `dialect` (default: the one it was written in).
+ */
+export function printSlot(sl: SlotValue, dialect?: Dialect): string {
   const head = `fp${sl.off}${sl.live}=`;
   if (sl.special !== null) return head + sl.special;
   if (!sl.spill) return head + sl.types;
-  return head + sl.types + printRegValue(sl.spill);
+  return head + sl.types + printRegValue(sl.spill, dialect);
 }
 
-/** Print a state as `print_verifier_state` does (with the leading space of every entry, without a newline). */
-export function printState(st: StateValue): string {
+/**
+ * Print a state as `print_verifier_state` does (with the leading space of
+ * every entry, without a newline), every value by the rules of `dialect`
+ * (default: each the one it was written in).
+ */
+export function printState(st: StateValue, dialect?: Dialect): string {
   let s = st.framePrinted ? ` frame${st.frame}:` : "";
-  for (const r of st.regs) s += ` R${r.reg}${r.live}=${printRegValue(r.value)}`;
-  for (const sl of st.stack) s += " " + printSlot(sl);
+  for (const r of st.regs) s += ` R${r.reg}${r.live}=${printRegValue(r.value, dialect)}`;
+  for (const sl of st.stack) s += " " + printSlot(sl, dialect);
   if (st.refs) s += " refs=" + st.refs.join(",");
   for (const f of st.flags) s += " " + f;
   return s;
