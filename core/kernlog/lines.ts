@@ -391,6 +391,23 @@ function classify(line: string, info: LineInfo): LineKindCode {
   return (info.kind = LineKind.Unknown);
 }
 
+/** A `; source @ file:line` line, read into its parts (see {@link LineKind.Source}). */
+export interface SourceParts {
+  /** The source text (trimmed by the kernel). */
+  text: string;
+  /** File name, or null for kernels that print none. */
+  file: string | null;
+  /** Line number, or -1. */
+  line: number;
+}
+
+/** Read a source line (`; if (!v) return 2; @ t1.c:15`, `;`), or null when it is not one. */
+export function parseSourceLine(line: string): SourceParts | null {
+  const m = RE_SOURCE.exec(line);
+  if (!m) return null;
+  return { text: m[1] ?? "", file: m[2] ?? null, line: m[3] !== undefined ? Number(m[3]) : -1 };
+}
+
 /** A precision-backtracking line, read into its parts. */
 export interface PrecisionLine {
   /**

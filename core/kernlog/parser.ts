@@ -17,7 +17,16 @@
  *
  * @module
  */
-import { classifyLine, type LineInfo, LineKind, type LineKindCode, newLineInfo } from "./lines.ts";
+import {
+  classifyLine,
+  type LineInfo,
+  LineKind,
+  type LineKindCode,
+  newLineInfo,
+  parseSourceLine,
+  type SourceParts,
+} from "./lines.ts";
+import { ERRNO } from "../errors.ts";
 import { PathBuilder } from "./paths.ts";
 import { ByteVec, IntVec } from "./vec.ts";
 
@@ -45,14 +54,7 @@ export const StepKind = {
 export type StepKindCode = typeof StepKind[keyof typeof StepKind];
 
 /** A `; source @ file:line` line. */
-export interface SourceLine {
-  /** The source text (trimmed by the kernel). */
-  text: string;
-  /** File name, or null for kernels that print none. */
-  file: string | null;
-  /** Line number, or -1. */
-  line: number;
-}
+export type SourceLine = SourceParts;
 
 /** The statistics lines. */
 export interface LogStats {
@@ -237,18 +239,8 @@ export class KernLog {
   }
 }
 
-const ERRNO: Record<number, string> = {
-  1: "EPERM",
-  2: "ENOENT",
-  7: "E2BIG",
-  12: "ENOMEM",
-  13: "EACCES",
-  14: "EFAULT",
-  22: "EINVAL",
-  28: "ENOSPC",
-  95: "EOPNOTSUPP",
-  524: "ENOTSUPP",
-};
+/** errno names by number (libbpf prints `failed to load: -13`). */
+const ERRNO_NAME: Record<number, string> = Object.fromEntries(Object.entries(ERRNO).map(([k, v]) => [v, k]));
 
 const WALK_KINDS = new Set<number>([
   LineKind.Insn,
@@ -503,11 +495,10 @@ export class LogParser {
         if (kind === LineKind.FromSafe) this.#step(log, StepKind.Prune, info.b, li, 0);
         break;
       case LineKind.Source: {
-        const m = /^;(?: (.*?)(?: @ ([^ ]+):(\d+))?)?$/.exec(line)!;
         let k = this.#sourceIndex.get(line);
         if (k === undefined) {
           k = log.sources.length;
-          log.sources.push({ text: m[1] ?? "", file: m[2] ?? null, line: m[3] !== undefined ? Number(m[3]) : -1 });
+          log.sources.push(parseSourceLine(line)!);
           this.#sourceIndex.set(line, k);
         }
         // `;  @ file.c:0`: the compiler gave the instructions that follow no line (DWARF line 0)
@@ -574,7 +565,7 @@ export class LogParser {
       case LineKind.Libbpf: {
         const m = /failed to load: -(\d+)$/.exec(line) ??
           /^libbpf: prog '[^']*': BPF program load failed: .*$/.exec(line);
-        if (m && m[1]) log.errno = ERRNO[Number(m[1])] ?? `E${m[1]}`;
+        if (m && m[1]) log.errno = ERRNO_NAME[Number(m[1])] ?? `E${m[1]}`;
         const n = /^libbpf: prog '([^']*)'/.exec(line);
         if (n && log.name === null && log.hasVerifierLines) log.name = n[1];
         if (this.#msgRun.length) this.#settleError(log);

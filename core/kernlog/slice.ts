@@ -39,7 +39,7 @@
 import { type LogInsn, parseLogInsn } from "./insn.ts";
 import { type KernLog, type SourceLine, StepKind } from "./parser.ts";
 import { StateTracker, type TrackedState } from "./state.ts";
-import { parseRegValue } from "./value.ts";
+import { isSlotTypes, parseRegValue } from "./value.ts";
 
 /** Which property of the value the error is about. */
 export type SliceKind = "type" | "range" | "init" | "ref" | "access" | "none";
@@ -178,15 +178,9 @@ function valueIn(st: TrackedState, frame: number, l: Loc): string | null {
 
 /** Where a spilled slot's value sits when the slot is `fp-N=????scalar(...)`: drop the slot characters. */
 function slotValue(text: string | null): string | null {
-  if (text === null) return null;
+  if (text === null || isSlotTypes(text)) return text;
   const m = /^[?rm0dif]{0,7}(?=[a-zP0-9-])/.exec(text);
-  if (text.length === 8 && /^[?rm0dif]+$/.test(text)) return text;
   return m ? text.slice(m[0].length) : text;
-}
-
-function isSpillText(text: string | null): boolean {
-  if (text === null) return false;
-  return !(text.length === 8 && /^[?rm0dif]+$/.test(text));
 }
 
 /** Builds slices of one log. */
@@ -360,7 +354,7 @@ class Slicer {
           const slot = { reg: -1 as const, off: x.off };
           const sv = valueIn(this.before(k), frame, slot);
           // a slot the log never printed (an excerpt) is followed as a spill: its store may be earlier
-          if (sv === null || isSpillText(sv)) {
+          if (sv === null || !isSlotTypes(sv)) {
             chain.push(this.link(k, "fill", loc, `${name} filled from fp${x.off}`, frame));
             loc = slot;
             continue;

@@ -481,6 +481,11 @@ export function parseNum(s: string): bigint | null {
 
 const SLOT_CHARS = /^[?rm0dif]+$/;
 
+/** Whether a stack slot's text is its 8 slot type characters (`mmmm????`), not a spilled register. */
+export function isSlotTypes(text: string): boolean {
+  return text.length === 8 && SLOT_CHARS.test(text);
+}
+
 function isDigitOrMinus(c: string): boolean {
   return (c >= "0" && c <= "9") || c === "-";
 }
@@ -845,18 +850,7 @@ function fillOmittedOld(v: RegValue, fields: string[]): void {
 export function parseState(text: string, pos = 0): StateValue {
   const st: StateValue = { frame: 0, framePrinted: false, regs: [], stack: [], refs: null, flags: [] };
   const opts = { v3: isLegacyState(text) };
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    while (i < n && text[i] === " ") i++;
-    if (i >= n) break;
-    // an entry runs to the next space outside parentheses; a tnum "(0x0; 0xff)" has a space inside
-    let j = i, depth = 0;
-    while (j < n && (depth > 0 || text[j] !== " ")) {
-      if (text[j] === "(") depth++;
-      else if (text[j] === ")") depth--;
-      j++;
-    }
+  forEachEntry(text, (i, j) => {
     const ent = text.slice(i, j);
     const at = pos + i;
     if (ent.startsWith("frame") && ent.endsWith(":")) {
@@ -879,9 +873,30 @@ export function parseState(text: string, pos = 0): StateValue {
     } else {
       throw new ValueSyntaxError(`unknown state entry '${ent}'`, at);
     }
+  });
+  return st;
+}
+
+/**
+ * Call `fn` with where each entry of a state text starts and ends: an entry
+ * runs to the next space outside parentheses (a tnum `(0x0; 0xff)` has a
+ * space inside).
+ */
+export function forEachEntry(text: string, fn: (start: number, end: number) => void): void {
+  const n = text.length;
+  for (let i = 0; i < n;) {
+    while (i < n && text.charCodeAt(i) === 32) i++;
+    if (i >= n) break;
+    let j = i, depth = 0;
+    for (; j < n; j++) {
+      const c = text.charCodeAt(j);
+      if (c === 40) depth++;
+      else if (c === 41) depth--;
+      else if (c === 32 && depth <= 0) break;
+    }
+    fn(i, j);
     i = j;
   }
-  return st;
 }
 
 const SPILL_PREFIX_LENGTHS = [0, 4, 6, 7, 1, 2, 3, 5];
@@ -904,7 +919,7 @@ function parseSlot(ent: string, at: number, opts: ParseValueOptions): SlotValue 
   const live = m[2] ?? "";
   const val = ent.slice(m[0].length);
   const vpos = at + m[0].length;
-  if (val.length === 8 && SLOT_CHARS.test(val)) return { off, live, types: val, spill: null, special: null };
+  if (isSlotTypes(val)) return { off, live, types: val, spill: null, special: null };
   if (/^(dynptr_|iter_)/.test(val) && val.endsWith(")")) return { off, live, types: "", spill: null, special: val };
   // the slot characters before the spill are 0, 4, 6 or 7 long for spills of 8, 4, 2, 1 bytes; a
   // known type wins over an unknown name (`mmmmmap_value()` is mmmm + map_value)
