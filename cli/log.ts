@@ -223,7 +223,7 @@ export function summaryText(s: LogSummary, color: boolean, allUnknown = false): 
     for (const h of s.hot) {
       const at = src(h);
       out.push(
-        `  ${String(h.visits).padStart(w)}x ${String(h.insn).padStart(5)}: ${h.text.padEnd(36)}${
+        `  ${String(h.visits).padStart(w)}x ${String(h.insn).padStart(5)}: ${at ? h.text.padEnd(36) : h.text}${
           at ? paint("2", ` ${at}`) : ""
         }`,
       );

@@ -299,6 +299,16 @@ Deno.test("kernlog summary and slice: an uninitialised register", () => {
   assert.equal(s.slice?.origin, -1, "r2 was never written: the entry");
 });
 
+Deno.test("kernlog summary: the hottest instructions are those processed more than once", async () => {
+  const text = await Deno.readTextFile(new URL("./data/kernlog/samples/iter_num.bpftool-d.txt", import.meta.url));
+  const [log] = parseLog(text).filter((l) => l.hasVerifierLines);
+  const s = summarize(log, { top: 100 });
+  const twice = [...log.paths.visits.toArray()].filter((v) => v > 1).length;
+  assert.ok(twice > 0);
+  assert.equal(s.hot.length, twice);
+  assert.ok(s.hot.every((h, k) => h.visits > 1 && (k === 0 || s.hot[k - 1].visits >= h.visits)));
+});
+
 Deno.test("kernlog describe: values in words", () => {
   const d = (t: string) => describeValue(parseRegValue(t));
   assert.equal(
