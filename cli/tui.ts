@@ -237,7 +237,13 @@ async function replayLog(src: string, opts: TuiOptions, speed: number, maxEvents
   // the first chunk and a first slice of the parse, so the first frame has something to show
   await firstChunk;
   mark("read");
-  feed.pump(30);
+  // a small input is judged whole before the UI opens (garbage, an object file, a text that is no log
+  // get their one-line error): a small file is read at once; a pipe gets 100 ms to end
+  const SMALL = 1 << 20;
+  if (input.size && input.size <= SMALL) await reading;
+  else if (!input.size) await Promise.race([reading, new Promise((r) => setTimeout(r, 100))]);
+  if (feed.ended && feed.received <= SMALL) { while (!feed.finished) feed.pump(1000); }
+  else feed.pump(30);
   mark("first slice");
   if (feed.ended && feed.received === 0) throw new CliError(`${name}: empty input, no verifier log`, 2);
   // not a log at all: say so before opening the UI (a big input is judged by its first part)

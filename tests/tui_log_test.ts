@@ -176,6 +176,20 @@ Deno.test({
         assert.equal(tmux("display", "-p", "-t", s, "#{alternate_on}").trim(), "0");
       },
     );
+    // on a terminal, a small input that is no log gets its one-line error before the UI opens (an object
+    // file, garbage through a pipe): the UI used to open on them when the first chunk was not the last
+    const obj = `${ROOT}tests/fixtures/kernlog/bad_null.o`;
+    await inTmux(
+      ROOT,
+      "bpfscope_e2e_lognot",
+      `deno run -A cli/main.ts tui --log ${obj}; cat ${obj} | deno run -A cli/main.ts tui --log -`,
+      async (s) => {
+        const scr = await waitFor(s, [/EXIT=2/]);
+        assert.match(scr, /bad_null\.o: binary data, not a verifier log/);
+        assert.match(scr, /stdin: binary data, not a verifier log/);
+        assert.doesNotMatch(scr, /─ instructions /);
+      },
+    );
   },
 });
 
