@@ -266,9 +266,9 @@ export function regsWritten(x: LogInsn): number[] {
     case "ld_abs":
       return [0, 1, 2, 3, 4, 5];
     case "atomic":
-      return x.oper === "cmpxchg" ? [0] : /^atomic/.test(x.text) || x.text.includes("atomic") ? [Number(x.imm)] : [];
+      // a fetching op writes the register it names before '=' (cmpxchg: r0); `lock ... += r` writes none
+      return x.oper === "cmpxchg" ? [0] : x.text.includes("atomic") ? [Number(x.imm)] : [];
     case "call":
-      return [0, 1, 2, 3, 4, 5];
     case "call_sub":
       return [0, 1, 2, 3, 4, 5];
     default:

@@ -36,7 +36,7 @@
  *
  * @module
  */
-import { type LogInsn, parseLogInsn } from "./insn.ts";
+import { type LogInsn, parseLogInsn, regsWritten } from "./insn.ts";
 import { type KernLog, type SourceLine, StepKind } from "./parser.ts";
 import { StateTracker, type TrackedState } from "./state.ts";
 import { isSlotTypes, parseRegValue } from "./value.ts";
@@ -313,10 +313,7 @@ class Slicer {
           }
           continue;
         }
-        const atomicDst = x.op === "atomic" && /atomic/.test(x.text) ? Number(x.imm) : -1;
-        const writes = (x.dst === r && ["mov_reg", "mov_imm", "ld_imm64", "alu", "load"].includes(x.op)) ||
-          atomicDst === r || (x.op === "atomic" && x.oper === "cmpxchg" && r === 0);
-        if (!writes) {
+        if (!regsWritten(x).includes(r)) {
           // a branch on the register narrowed it (its line prints the narrowed value)
           if (kind === "range" && x.op === "cond" && (x.dst === r || x.src === r)) {
             const b = valueIn(this.before(k), frame, loc), a = valueIn(this.after(k), frame, loc);
