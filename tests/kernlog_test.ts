@@ -21,6 +21,7 @@ import {
   printRegValue,
   printState,
   S64_MIN,
+  sliceError,
   statesAt,
   StateTracker,
   StepKind,
@@ -411,4 +412,13 @@ Deno.test("kernlog source lines: line 0 (no line from the compiler) gives the in
       "; return 0; @ f.c:4\n2: (b7) r0 = 0\n3: (95) exit\n",
   );
   assert.deepEqual([0, 1, 2, 3].map((i) => log.sourceFor(i)?.line ?? null), [3, null, 4, 4]);
+});
+
+Deno.test("kernlog slice: a packet bounds check in a 4.x level-1 log (no state before the branch) is the origin", async () => {
+  // xdp-tutorial#136: r2 = data + 12 checked against data_end, then a byte read at r2: 12 bytes checked, 13 needed
+  const text = await Deno.readTextFile(new URL("./data/kernlog/older/xdp-tutorial-136.txt", import.meta.url));
+  const [log] = parseLog(text).filter((l) => l.hasVerifierLines);
+  const sl = sliceError(log)!;
+  assert.deepEqual([sl.kind, sl.loc, sl.origin], ["range", "r2", 5]);
+  assert.equal(sl.chain.at(-1)?.role, "narrow");
 });

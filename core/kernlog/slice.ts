@@ -183,6 +183,16 @@ function slotValue(text: string | null): string | null {
   return m ? text.slice(m[0].length) : text;
 }
 
+/** The checked range (`r=`) of a packet pointer's text, or -1. */
+function pktRangeOf(text: string): number {
+  try {
+    const v = parseRegValue(text);
+    return v.kind === "pkt" || v.kind === "pkt_meta" ? v.range : -1;
+  } catch {
+    return -1;
+  }
+}
+
 /** Builds slices of one log. */
 class Slicer {
   readonly log: KernLog;
@@ -314,10 +324,12 @@ class Slicer {
           continue;
         }
         if (!regsWritten(x).includes(r)) {
-          // a branch on the register narrowed it (its line prints the narrowed value)
+          // a branch on the register narrowed it (its line prints the narrowed value); when the log printed
+          // no value before it (a level-1 log of 4.x/5.x prints states only after branches), a packet pointer
+          // with the range the error names after it is the one this bounds check gave
           if (kind === "range" && x.op === "cond" && (x.dst === r || x.src === r)) {
             const b = valueIn(this.before(k), frame, loc), a = valueIn(this.after(k), frame, loc);
-            if (a !== null && b !== null && a !== b) {
+            if (a !== null && (b !== null ? a !== b : facts.pktRange > 0 && pktRangeOf(a) === facts.pktRange)) {
               chain.push(this.link(k, "narrow", loc, `the branch narrowed ${name}`, frame));
               return { chain, origin: this.log.stepInsn.get(this.path[k]), operands };
             }
