@@ -1,7 +1,7 @@
 /**
  * The kernlog corpus (tests/data/kernlog): logs the running Linux 6.18 kernel
  * wrote for 400 generated programs at log levels 1 and 2 (gen6.jsonl.gz), for
- * 7 hand-written rejections whose cause crosses calls and spills (hand.jsonl.gz), for
+ * 8 hand-written rejections whose cause crosses calls and spills (hand.jsonl.gz), for
  * 32 clang-built C programs loaded with bpftool (clang.jsonl.gz), and
  * excerpts of older kernels' logs from GitHub threads (older/*.txt); plus
  * the table of known-cause rejections the slice is measured on.

@@ -14,7 +14,8 @@
  * instruction that made the value what the error is about:
  * - a type error (a NULL-able, scalar or wrong-typed pointer): the
  *   instruction that created the value (a helper's return, a load, a
- *   constant, a copy of the frame pointer), passing over arithmetic that
+ *   constant, a copy of the frame pointer, arithmetic that changed the type:
+ *   `r3 -= r2` of two packet pointers), passing over arithmetic that
  *   keeps the type;
  * - a range error (outside a map value, the packet, the stack, the allowed
  *   return values): the last instruction that changed the range (pointer
@@ -181,6 +182,16 @@ function slotValue(text: string | null): string | null {
   if (text === null || isSlotTypes(text)) return text;
   const m = /^[?rm0dif]{0,7}(?=[a-zP0-9-])/.exec(text);
   return m ? text.slice(m[0].length) : text;
+}
+
+/** The kind of a value's text (`scalar`, `pkt`, ...), or null when there is none or it does not parse. */
+function kindOf(text: string | null): string | null {
+  if (text === null) return null;
+  try {
+    return parseRegValue(text).kind;
+  } catch {
+    return null;
+  }
 }
 
 /** The checked range (`r=`) of a packet pointer's text, or -1. */
@@ -374,6 +385,21 @@ class Slicer {
           return { chain, origin: this.log.stepInsn.get(this.path[k]), operands };
         }
         if (x.op === "alu" && kind === "type") {
+          // arithmetic that changed the type is the origin (`r3 -= r2` of two packet pointers is a number);
+          // other arithmetic keeps it and the value is followed further
+          const b = kindOf(valueIn(this.before(k), frame, loc)), a = kindOf(valueIn(this.after(k), frame, loc));
+          if (a !== null && b !== null && a !== b) {
+            chain.push(
+              this.link(
+                k,
+                "origin",
+                loc,
+                `${name} ${x.oper} ${x.src >= 0 ? "r" + x.src : x.imm} turned ${name} (${b}) into a ${a}`,
+                frame,
+              ),
+            );
+            return { chain, origin: this.log.stepInsn.get(this.path[k]), operands };
+          }
           chain.push(this.link(k, "arith", loc, `arithmetic on ${name} keeps its type`, frame));
           continue;
         }
