@@ -19,7 +19,6 @@ import {
   type KernLog,
   LineKind,
   LogParser,
-  parseLogInsn,
   parseRegValue,
   parseState,
   type Slice,
@@ -610,11 +609,6 @@ export class LogStepEngine implements StepEngine {
     if (this.#feed.finished) return null;
     if (this.#feed.ended || this.#feed.expected) return `parsing ${Math.floor(this.#feed.progress * 100)}%`;
     return `reading ${(this.#feed.received / 1e6).toFixed(1)} MB`;
-  }
-
-  /** The instruction text without the opcode, for the slice view. */
-  insnWords(i: number): string {
-    return parseLogInsn(this.insnText(i)).text;
   }
 }
 

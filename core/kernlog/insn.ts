@@ -275,8 +275,3 @@ export function regsWritten(x: LogInsn): number[] {
       return [];
   }
 }
-
-/** The instruction a jump goes to (for `cond`, `ja`, `may_goto`, `call_sub`), from its index. */
-export function jumpTarget(idx: number, x: LogInsn): number {
-  return idx + x.off + 1;
-}

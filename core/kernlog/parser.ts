@@ -130,10 +130,6 @@ export class KernLog {
   readonly lines: LineStore = new LineStore();
   /** Kind of each line ({@link LineKind}). */
   readonly kinds: ByteVec = new ByteVec();
-  /** First number of each line (see {@link LineInfo.a}). */
-  readonly la: IntVec = new IntVec();
-  /** Second number of each line (see {@link LineInfo.b}). */
-  readonly lb: IntVec = new IntVec();
   /** Where each line's instruction text starts, and ends (packed: start << 16 | end), or -1. */
   readonly textSpan: IntVec = new IntVec();
   /** Where each line's state text starts, or -1. */
@@ -450,8 +446,6 @@ export class LogParser {
     const li = log.lines.length;
     log.lines.add(chunk, from, to);
     log.kinds.push(kind);
-    log.la.push(info.a);
-    log.lb.push(info.b);
     log.textSpan.push(
       info.textStart >= 0 && info.textStart < 0x8000 && info.textEnd < 0x10000
         ? (info.textStart << 16) | info.textEnd
