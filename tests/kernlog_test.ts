@@ -172,7 +172,7 @@ Deno.test("kernlog lines: every form is classified", () => {
     ["verification time 181 usec", LineKind.VerifTime],
     ["stack depth 8+0", LineKind.StackDepth],
     ["R0 invalid mem access 'map_value_or_null'", LineKind.Message],
-    ["frame 0: propagating r8,r9", LineKind.Message],
+    ["frame 0: propagating r8,r9", LineKind.MarkPrecise],
     ["At program exit the register R0 has smin=0 smax=3 should have been in [0, 1]", LineKind.Message],
     ["libbpf: prog 'x': -- BEGIN PROG LOAD LOG --", LineKind.Begin],
     ["-- END PROG LOAD LOG --", LineKind.End],

@@ -20,7 +20,8 @@
  * - `func#N @M`, `Live regs before insn:` and its rows
  *   `[scc] N: 0123...... (hh) insn-text`;
  * - `caller:`, `callee:`, `returning from callee:`, `to caller at N:`;
- * - `mark_precise: frameN: ...` (every form) and the 5.x forms
+ * - `mark_precise: frameN: ...` (every form), `frame N: propagating r6,fp-8`,
+ *   and the 5.x forms
  *   `last_idx N first_idx M`, `regs=%x stack=%llx before N: ...`,
  *   `parent didn't have regs=...`, `parent already had regs=...`;
  * - `SCC enter (...)`, `SCC exit (...)`, the 6.18 stack liveness lines
@@ -288,6 +289,10 @@ function classify(line: string, info: LineInfo): LineKindCode {
         info.a = Number(m[1]);
         info.b = Number(m[2]);
         return (info.kind = LineKind.Func);
+      }
+      // propagate_precision (6.x, level 2): `frame 0: propagating r6,fp-8`
+      if (/^frame \d+: propagating (?:r\d+|fp-\d+)(?:,(?:r\d+|fp-\d+))*$/.test(line)) {
+        return (info.kind = LineKind.MarkPrecise);
       }
       break;
     case ";":
