@@ -16,6 +16,7 @@ import {
   type LogSummary,
   parseRegValue,
   type Slice,
+  sliceKindWords,
   summarize,
   verifierLineCount,
 } from "../core/kernlog/mod.ts";
@@ -35,26 +36,43 @@ export interface LogCliOptions {
   lines?: boolean;
 }
 
+/** A log input opened for reading in chunks. */
+export interface LogInput {
+  /** The bytes, as they arrive. */
+  stream: ReadableStream<Uint8Array>;
+  /** The size of a file (0 for a pipe). */
+  size: number;
+  /** How errors name it: the file, or `stdin`. */
+  name: string;
+}
+
+/**
+ * Open a log file, or stdin for `-` (which must not be a terminal), turning
+ * every OS error into a one-line CliError (exit 2).
+ */
+export function openLogInput(file: string): LogInput {
+  if (file === "-") {
+    if (Deno.stdin.isTerminal()) {
+      throw new CliError("stdin is a terminal; pipe a log in (... 2>&1 | bpfscope log -) or give a file", 2);
+    }
+    return { stream: Deno.stdin.readable, size: 0, name: "stdin" };
+  }
+  try {
+    const st = Deno.statSync(file);
+    if (st.isDirectory) throw new CliError(`${file}: is a directory`, 2);
+    return { stream: Deno.openSync(file).readable, size: st.size, name: file };
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    if (e instanceof Deno.errors.NotFound) throw new CliError(`${file}: no such file`, 2);
+    if (e instanceof Deno.errors.PermissionDenied) throw new CliError(`${file}: permission denied`, 2);
+    throw new CliError(`${file}: cannot read: ${(e as Error).message}`, 2);
+  }
+}
+
 /** Read a file or stdin (`-`) into a parser, chunk by chunk. */
 export async function readLogInput(file: string, onChunk?: (p: LogParser) => void): Promise<LogParser> {
   const parser = new LogParser();
-  let stream: ReadableStream<Uint8Array>;
-  if (file === "-") {
-    stream = Deno.stdin.readable;
-  } else {
-    let f: Deno.FsFile;
-    try {
-      const st = Deno.statSync(file);
-      if (st.isDirectory) throw new CliError(`${file}: is a directory`, 2);
-      f = Deno.openSync(file);
-    } catch (e) {
-      if (e instanceof CliError) throw e;
-      if (e instanceof Deno.errors.NotFound) throw new CliError(`${file}: no such file`, 2);
-      if (e instanceof Deno.errors.PermissionDenied) throw new CliError(`${file}: permission denied`, 2);
-      throw new CliError(`${file}: cannot read: ${(e as Error).message}`, 2);
-    }
-    stream = f.readable;
-  }
+  const { stream } = openLogInput(file);
   const dec = new TextDecoder("utf-8", { fatal: false });
   try {
     for await (const chunk of stream) {
@@ -170,16 +188,10 @@ export function summaryText(s: LogSummary, color: boolean, allUnknown = false): 
   if (s.slice) {
     const sl = s.slice;
     if (sl.loc === null) {
-      out.push(`explain: the error is not about a register (${sl.kind === "ref" ? "a reference" : "no slice"})`);
+      out.push(`explain: the error is not about a register (${sliceKindWords(sl.kind === "ref" ? "ref" : "none")})`);
       if (sl.kind === "ref") out.push(...sliceText(sl, paint, "  "));
     } else {
-      const what = sl.kind === "type"
-        ? "its type"
-        : sl.kind === "range"
-        ? "its range"
-        : sl.kind === "init"
-        ? "not initialised"
-        : sl.kind;
+      const what = sliceKindWords(sl.kind);
       const origin = sl.origin === null
         ? "not found in the log (it may start after it)"
         : sl.origin < 0
@@ -211,7 +223,7 @@ export function summaryText(s: LogSummary, color: boolean, allUnknown = false): 
     for (const h of s.hot) {
       const at = src(h);
       out.push(
-        `  ${String(h.visits).padStart(w)}x ${String(h.insn).padStart(5)}: ${h.text.padEnd(36)}${
+        `  ${String(h.visits).padStart(w)}x ${String(h.insn).padStart(5)}: ${at ? h.text.padEnd(36) : h.text}${
           at ? paint("2", ` ${at}`) : ""
         }`,
       );
@@ -274,9 +286,6 @@ Exit status: 0 when every log shows an accepted program, 1 when one shows a reje
     .action(async (file: string, o: LogCliOptions) => {
       const top = parseIntOption("--top", o.top, 0, 1000);
       const decisions = parseIntOption("--path", o.path, 0, 100000);
-      if (file === "-" && Deno.stdin.isTerminal()) {
-        throw new CliError("log: stdin is a terminal; pipe a log into 'bpfscope log -' or give a file", 2);
-      }
       const name = file === "-" ? "stdin" : file;
       const parser = await readLogInput(file);
       const logs = verifierLogs(parser, name);

@@ -9,9 +9,8 @@ import { Bpf, loadWithMaps, ProgLoadError, type VerifyHook } from "../core/bpf.t
 import type { Program } from "../core/isa/mod.ts";
 import type { RunResult, VmProfile } from "../core/vm/mod.ts";
 import { ArrayMap, type BpfMap } from "../core/maps/mod.ts";
-import { Jit } from "../core/jit/mod.ts";
 import { verifyHook } from "../core/verifier/mod.ts";
-import { CliError, loadProgramFile, parseHexOption, parseIntOption, readFileOrDie } from "./util.ts";
+import { CliError, hex, loadProgramFile, parseHexOption, parseIntOption, readFileOrDie } from "./util.ts";
 
 /** Options of `bpfscope run`. */
 export interface RunCliOptions {
@@ -47,14 +46,6 @@ export interface RunCliOptions {
 export function loadVerifier(): VerifyHook {
   return verifyHook;
 }
-
-function hex(b: Uint8Array): string {
-  let s = "";
-  for (const x of b) s += x.toString(16).padStart(2, "0");
-  return s;
-}
-
-export { loadWithMaps } from "../core/bpf.ts";
 
 /** Array maps with more elements than this list only their non-zero elements. */
 export const ARRAY_LIST_ALL_MAX = 1024;
@@ -120,18 +111,13 @@ export function runProgram(
     engine?: "interp" | "jit";
   },
 ): RunRecord {
-  const bpf = new Bpf({ profile: opts.profile, verify: opts.verify ?? null });
+  const bpf = new Bpf({ profile: opts.profile, verify: opts.verify ?? null, engine: opts.engine });
   const rec: RunRecord = { file, r0: "0", insns_executed: 0, maps: [], output: [], error: null };
   const fds: number[] = [];
   try {
     const progFd = loadWithMaps(bpf, prog, fds);
     const runOpts = { maxInsns: opts.maxInsns, seed: opts.seed, regs: opts.regs };
-    const r: RunResult = opts.engine === "jit"
-      ? new Jit(bpf.prog(progFd).prog, {
-        profile: opts.profile,
-        resolveMap: (fd) => (fds.includes(fd) ? bpf.map(fd) : undefined),
-      }).run(input, runOpts)
-      : bpf.progTestRun(progFd, { ...input, ...runOpts });
+    const r: RunResult = bpf.progTestRun(progFd, { ...input, ...runOpts });
     rec.r0 = r.r0.toString();
     rec.insns_executed = r.insnsExecuted;
     rec.output = r.output;

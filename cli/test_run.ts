@@ -10,13 +10,21 @@
 import type { Command } from "commander";
 import { BpfError, FormatError } from "../core/errors.ts";
 import { verifyHook618 } from "../core/verifier/mod.ts";
-import { decodeProgram } from "../core/formats/mod.ts";
-import { progTypeName } from "../core/isa/mod.ts";
-import { type BpfMap, RingBufMap } from "../core/maps/mod.ts";
+import { PROG_SCHED_ACT, PROG_SCHED_CLS, PROG_SOCKET_FILTER, PROG_XDP, progTypeName } from "../core/isa/mod.ts";
+import { type BpfMap, DEFAULT_CPUS, RingBufMap } from "../core/maps/mod.ts";
 import { BpfObject, type ObjectOptions } from "../core/testing/mod.ts";
 import type { TestRunReport } from "../core/testrun/mod.ts";
 import { mapEntries } from "./run.ts";
-import { CliError, parseHexOption, parseIntOption, readFileOrDie, useColor, writeStdout } from "./util.ts";
+import {
+  CliError,
+  hex,
+  parseHexOption,
+  parseIntOption,
+  readFileOrDie,
+  readStdinOrDie,
+  useColor,
+  writeStdout,
+} from "./util.ts";
 
 /** Options of `bpfscope test-run`. */
 export interface TestRunCliOptions {
@@ -54,6 +62,9 @@ export interface TestRunCliOptions {
   json?: boolean;
 }
 
+/** The packet of the examples: Ethernet, then an IPv4 header (UDP, from 10.0.0.66 to 10.0.0.1, valid checksum). */
+const PKT = "00000000000100000000000208004500001400000000401166970a0000420a000001";
+
 const XDP_ACTIONS = ["XDP_ABORTED", "XDP_DROP", "XDP_PASS", "XDP_TX", "XDP_REDIRECT"];
 const TC_ACTIONS: Record<number, string> = {
   0: "TC_ACT_OK",
@@ -69,13 +80,13 @@ const TC_ACTIONS: Record<number, string> = {
 
 /** What a program type's return value means (`XDP_PASS`, `TC_ACT_SHOT`, bytes kept by a socket filter). */
 export function retvalMeaning(progType: number, retval: number): string {
-  if (progType === 6) return XDP_ACTIONS[retval] ?? "not an XDP action";
-  if (progType === 3 || progType === 4) return TC_ACTIONS[retval] ?? "not a TC action";
-  if (progType === 1) return retval === 0 ? "drop" : `keep ${retval === 0xffffffff ? "all" : retval} bytes`;
+  if (progType === PROG_XDP) return XDP_ACTIONS[retval] ?? "not an XDP action";
+  if (progType === PROG_SCHED_CLS || progType === PROG_SCHED_ACT) return TC_ACTIONS[retval] ?? "not a TC action";
+  if (progType === PROG_SOCKET_FILTER) {
+    return retval === 0 ? "drop" : `keep ${retval === 0xffffffff ? "all" : retval} bytes`;
+  }
   return "";
 }
-
-const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 
 /** A map's contents for the report: elements, or ring buffer records (consumed). */
 function mapRecord(m: BpfMap): { name: string; type: string; entries?: Array<[string, string]>; records?: string[] } {
@@ -111,19 +122,16 @@ export function testRunRecord(
   };
 }
 
-function textReport(rec: Record<string, unknown>, dataIn: Uint8Array, color: boolean): string {
+function textReport(rec: Record<string, unknown>, dataIn: Uint8Array, dataOut: Uint8Array, color: boolean): string {
   const b = (s: string) => (color ? `\x1b[1m${s}\x1b[22m` : s);
   const red = (s: string) => (color ? `\x1b[31m${s}\x1b[39m` : s);
   const out: string[] = [];
   const meaning = rec.meaning ? ` (${rec.meaning})` : "";
   out.push(`${rec.file} ${rec.program} (${rec.prog_type}): retval ${b(String(rec.retval))}${meaning}`);
-  const dataOut = rec.data_out as string;
   let changed = 0;
-  for (let i = 0; i < Math.max(dataIn.length, dataOut.length / 2); i++) {
-    if (dataIn[i] !== parseInt(dataOut.slice(2 * i, 2 * i + 2), 16)) changed++;
-  }
-  const note = dataOut === hex(dataIn) ? "unchanged" : `${changed} bytes differ from data_in`;
-  out.push(`  data_out: ${dataOut.length / 2} bytes, ${note}: ${dataOut}`);
+  for (let i = 0; i < Math.max(dataIn.length, dataOut.length); i++) if (dataIn[i] !== dataOut[i]) changed++;
+  const note = changed === 0 ? "unchanged" : `${changed} bytes differ from data_in`;
+  out.push(`  data_out: ${dataOut.length} bytes, ${note}: ${rec.data_out}`);
   if (rec.ctx_out !== null) out.push(`  ctx_out: ${rec.ctx_out}`);
   out.push(
     `  ${rec.runs} run${
@@ -163,7 +171,7 @@ export function registerTestRun(program: Command): void {
     .option("--program <section>", "the program to run (ELF: its section; default the object's entry program)")
     .option("--prog-type <type>", "program type (socket_filter, sched_cls, sched_act, xdp; default from the file)")
     .option("--data <hex>", "data_in: the packet")
-    .option("--data-file <file>", "data_in read from a file")
+    .option("--data-file <file>", "data_in read from a file (- for stdin)")
     .option("--ctx <hex>", "ctx_in: a struct __sk_buff or xdp_md (its fields as the kernel allows them)")
     .option("--repeat <n>", "runs on the same packet and context (default 1)")
     .option("--engine <name>", "jit | interp (identical results)", "jit")
@@ -173,8 +181,8 @@ export function registerTestRun(program: Command): void {
     .option("--clock <ns>", "the fixed value of ktime_get_ns (default 0)")
     .option("--max-insns <n>", "executed-instruction limit per program run (default 1e9)")
     .option("--verify", "verify the programs as Linux 6.18 does before running (the linux-6.18 profile)")
-    .option("--tail <MAP:INDEX=PROGRAM>", "put a program in a prog_array slot (repeatable)", collect, [])
-    .option("--set <MAP:KEY=VALUE>", "store an element (hex) before the run (repeatable)", collect, [])
+    .option("--tail <MAP:INDEX=PROGRAM>", "put a program in a prog_array slot (repeatable)", collect)
+    .option("--set <MAP:KEY=VALUE>", "store an element (hex) before the run (repeatable)", collect)
     .option(
       "--json",
       "one JSON object: file, program, prog_type, retval, meaning, r0, data_out, ctx_out, duration_ns, runs, insns_executed, tail_calls, redirect, output, maps, error",
@@ -185,12 +193,19 @@ export function registerTestRun(program: Command): void {
 Programs run unverified (every memory access bounds-checked). The packet and
 context are built as Linux 6.18's test run builds them, with its errnos.
 
+The duration leaves out loading (the JIT compiles every program first), as
+the kernel's does; a single run still pays for JavaScript's warm-up: time
+with --repeat.
+
 Examples:
-  bpfscope test-run --data 000000000001000000000002080045... firewall.o
-  bpfscope test-run --program xdp --repeat 100 --data-file pkt.bin prog.o
-  bpfscope test-run --prog-type sched_cls --ctx 00..01 --data ... prog.json
-  bpfscope test-run --set blocklist:0a000042=00000000 --json --data ... firewall.o
-  bpfscope test-run --verify --data ... prog.json     refused (exit 2) where the 6.18 verifier refuses
+  cd tests/fixtures      # in the bpfscope sources
+  PKT=${PKT}      # IPv4 from 10.0.0.66
+  bpfscope test-run --data $PKT xdp_firewall.o
+  bpfscope test-run --set blocklist:0a000042=00000000 --json --data $PKT xdp_firewall.o
+  echo $PKT | xxd -r -p | bpfscope test-run --data-file - --repeat 50 xdp_firewall.o
+  bpfscope test-run --program xdp/ipv4 --data $PKT xdp_firewall.o
+  bpfscope test-run --ctx 00000000000000002a000000 --data $PKT tc_portmap.o     # ctx_in: mark 42
+  bpfscope test-run --verify --data $PKT xdp_firewall.o   # verified as Linux 6.18 first (refused: exit 2)
 
 Exit status: 0 when the program ran to exit, 1 when it faulted, 2 when the
 test run was refused (the kernel's errno: EINVAL, ENOTSUPP, ...) or on bad usage.`,
@@ -204,6 +219,8 @@ test run was refused (the kernel's errno: EINVAL, ENOTSUPP, ...) or on bad usage
       }
       const data = o.data !== undefined
         ? parseHexOption("--data", o.data)
+        : o.dataFile === "-"
+        ? readStdinOrDie("the packet", 2)
         : o.dataFile !== undefined
         ? readFileOrDie(o.dataFile, 2)
         : undefined;
@@ -212,7 +229,7 @@ test run was refused (the kernel's errno: EINVAL, ENOTSUPP, ...) or on bad usage
         v === undefined ? undefined : parseIntOption(name, v, min, max);
       const repeat = int("--repeat", o.repeat, 0, 0xffffffff);
       const cpus = int("--cpus", o.cpus, 1, 4096);
-      const cpu = int("--cpu", o.cpu, 0, (cpus ?? 2) - 1);
+      const cpu = int("--cpu", o.cpu, 0, (cpus ?? DEFAULT_CPUS) - 1);
       const seed = int("--seed", o.seed, 0, 0xffffffff);
       const maxInsns = int("--max-insns", o.maxInsns, 1, Number.MAX_SAFE_INTEGER);
       let clock: bigint | undefined;
@@ -225,11 +242,9 @@ test run was refused (the kernel's errno: EINVAL, ENOTSUPP, ...) or on bad usage
       if (o.verify) opts.verify = verifyHook618;
       let obj: BpfObject;
       let rec: Record<string, unknown>;
+      let dataOut: Uint8Array;
       try {
-        const isElf = bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
-        obj = isElf
-          ? BpfObject.fromElf(bytes, file, opts)
-          : BpfObject.fromProgram(decodeProgram(bytes, file), opts, file);
+        obj = BpfObject.fromBytes(bytes, file, opts);
         for (const t of o.tail ?? []) {
           const [map, idx, prog] = parseAssignment("--tail", t, "=");
           obj.setTailCall(map, parseIntOption("--tail", idx, 0, 0xffffffff), prog);
@@ -238,11 +253,11 @@ test run was refused (the kernel's errno: EINVAL, ENOTSUPP, ...) or on bad usage
           const [map, k, v] = parseAssignment("--set", s, "=");
           obj.map(map).set(parseHexOption("--set", k), parseHexOption("--set", v));
         }
-        const fd = obj.programFd(o.program);
-        const name = o.program ?? obj.programs.find((p) => obj.programFd(p) === fd)!;
+        const name = o.program ?? obj.entry ?? "";
         const r = obj.run(data, { program: name, ctx, repeat, cpu, seed, clock, maxInsns });
-        const progType = obj.bpf.prog(fd).prog.progType;
+        const progType = obj.bpf.prog(obj.programFd(name)).prog.progType;
         rec = testRunRecord(file, name, progType, r, obj.maps.map((m) => obj.map(m).raw));
+        dataOut = r.dataOut;
       } catch (e) {
         if (e instanceof FormatError) throw new CliError(e.message, 2);
         if (e instanceof BpfError) {
@@ -258,11 +273,13 @@ test run was refused (the kernel's errno: EINVAL, ENOTSUPP, ...) or on bad usage
         }
         throw e;
       }
-      writeStdout((o.json ? JSON.stringify(rec) : textReport(rec, data ?? new Uint8Array(0), useColor())) + "\n");
+      writeStdout(
+        (o.json ? JSON.stringify(rec) : textReport(rec, data ?? new Uint8Array(0), dataOut, useColor())) + "\n",
+      );
       if (rec.error) Deno.exitCode = 1;
     });
 }
 
-function collect(v: string, prev: string[]): string[] {
+function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];
 }

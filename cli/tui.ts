@@ -182,11 +182,10 @@ function writeAll(out: string): void {
 /** `--log FILE|-`: replay a kernel verifier log; the UI opens before the whole log is parsed. */
 async function replayLog(src: string, opts: TuiOptions, speed: number, maxEvents: number): Promise<void> {
   const { LogFeed, logEngineFactory } = await import("../tui/log_engine.ts");
-  const { verifierLogs } = await import("./log.ts");
+  const { openLogInput, verifierLogs } = await import("./log.ts");
   const fromPipe = src === "-";
-  if (fromPipe && Deno.stdin.isTerminal()) {
-    throw new CliError("--log -: stdin is a terminal; pipe a log in or give a file", 2);
-  }
+  // read in chunks (a file or a pipe): the UI opens on the first ones while the rest is read and parsed
+  const input = openLogInput(src);
   const outTty = Deno.stdout.isTerminal() && !Deno.env.get("CI");
   let keys: Deno.FsFile | undefined;
   if (fromPipe && outTty && !opts.text) {
@@ -198,25 +197,9 @@ async function replayLog(src: string, opts: TuiOptions, speed: number, maxEvents
   }
   const interactive = !opts.text && outTty && (fromPipe ? keys !== undefined : Deno.stdin.isTerminal());
   const feed = new LogFeed();
-  const name = fromPipe ? "stdin" : src;
-  // read in chunks (a file or a pipe): the UI opens on the first ones while the rest is read and parsed
-  let stream: ReadableStream<Uint8Array>;
-  if (fromPipe) stream = Deno.stdin.readable;
-  else {
-    let f: Deno.FsFile;
-    try {
-      const st = Deno.statSync(src);
-      if (st.isDirectory) throw new CliError(`${src}: is a directory`, 2);
-      feed.expected = st.size;
-      f = Deno.openSync(src);
-    } catch (e) {
-      if (e instanceof CliError) throw e;
-      readFileOrDie(src, 2); // the one-line error of every other command
-      throw e;
-    }
-    stream = f.readable;
-  }
-  const reader = stream.getReader();
+  const name = input.name;
+  feed.expected = input.size;
+  const reader = input.stream.getReader();
   const dec = new TextDecoder();
   let first = true;
   let signalFirst!: () => void;
@@ -254,7 +237,13 @@ async function replayLog(src: string, opts: TuiOptions, speed: number, maxEvents
   // the first chunk and a first slice of the parse, so the first frame has something to show
   await firstChunk;
   mark("read");
-  feed.pump(30);
+  // a small input is judged whole before the UI opens (garbage, an object file, a text that is no log
+  // get their one-line error): a small file is read at once; a pipe gets 100 ms to end
+  const SMALL = 1 << 20;
+  if (input.size && input.size <= SMALL) await reading;
+  else if (!input.size) await Promise.race([reading, new Promise((r) => setTimeout(r, 100))]);
+  if (feed.ended && feed.received <= SMALL) { while (!feed.finished) feed.pump(1000); }
+  else feed.pump(30);
   mark("first slice");
   if (feed.ended && feed.received === 0) throw new CliError(`${name}: empty input, no verifier log`, 2);
   // not a log at all: say so before opening the UI (a big input is judged by its first part)

@@ -41,13 +41,13 @@
  * @module
  */
 import { BpfError, ERRNO } from "./errors.ts";
-import { PROG_TYPES, type Program } from "./isa/mod.ts";
+import { type MapDef, PROG_TYPES, type Program } from "./isa/mod.ts";
 import { type BpfMap, createMap, mapAttrOf, type MapCreateAttr, ProgArrayMap } from "./maps/mod.ts";
 import { verifyHook } from "./verifier/mod.ts";
 import { type HelperTable, Interpreter, type InterpreterOptions, type RunResult, type VmProfile } from "./vm/mod.ts";
 import { Jit } from "./jit/jit.ts";
-import type { VmEngine, VmEngineName } from "./jit/engine.ts";
-import { type ChainProgram, runChain } from "./testrun/chain.ts";
+import { createVm, type VmEngine, type VmEngineName } from "./jit/engine.ts";
+import { type ChainProgram, runChain, timeRuns } from "./testrun/chain.ts";
 import { runTestRun, type TestRunOptions, type TestRunReport } from "./testrun/run.ts";
 
 /** What a verifier hook is given besides the program. */
@@ -153,14 +153,21 @@ export const NO_VERIFIER_LOG = "bpfscope: no verifier installed; the program was
 class ProgEntry implements ChainProgram {
   readonly kind = "prog";
   jit: Jit | null = null;
+  // more instances, for runs of the program while another waits for a tail call from a subprogram (see runChain)
+  readonly #spares: VmEngine[] = [];
   constructor(
     readonly vm: Interpreter,
     readonly vmOpts: InterpreterOptions,
     readonly progType: number,
     readonly id: number,
   ) {}
-  engine(name: VmEngineName): VmEngine {
-    return name === "interp" ? this.vm : this.jit ??= new Jit(this.vm.prog, this.vmOpts);
+  engine(name: VmEngineName, busy?: ReadonlySet<VmEngine>): VmEngine {
+    const main = name === "interp" ? this.vm : this.jit ??= new Jit(this.vm.prog, this.vmOpts);
+    if (busy === undefined || !busy.has(main)) return main;
+    const isJit = main instanceof Jit;
+    let e = this.#spares.find((x) => x instanceof Jit === isJit && !busy.has(x));
+    if (e === undefined) this.#spares.push(e = createVm(this.vm.prog, this.vmOpts, name));
+    return e;
   }
 }
 
@@ -371,24 +378,21 @@ export class Bpf {
    * Run a program on raw buffers (the `bpfscope run` convention: `ctx`
    * copied as it is, `data` for LD_ABS, `mem` with r1/r2) on
    * {@link Bpf.engine}, `repeat` times from the same input, following tail
-   * calls; returns the last result. For the kernel's `BPF_PROG_TEST_RUN`
+   * calls; returns the last result (`durationNs` leaves out preparing the
+   * programs, see `timeRuns`). For the kernel's `BPF_PROG_TEST_RUN`
    * contract (program-type contexts, `data_out`, `ctx_out`) see
    * {@link Bpf.testRun}.
    * @throws BpfError EBADF, EINVAL
    */
   progTestRun(fd: number, attr: TestRunAttr = {}): TestRunResult {
     const entry = this.#progEntry(fd);
-    const repeat = Math.max(1, attr.repeat ?? 1);
-    const t0 = performance.now();
+    const input = { ctx: attr.ctx, data: attr.data, mem: attr.mem };
+    const opts = { maxInsns: attr.maxInsns, seed: attr.seed, regs: attr.regs };
     let r!: RunResult;
-    for (let i = 0; i < repeat; i++) {
-      r = runChain(entry, { ctx: attr.ctx, data: attr.data, mem: attr.mem }, {
-        maxInsns: attr.maxInsns,
-        seed: attr.seed,
-        regs: attr.regs,
-      }, this.engine);
-    }
-    const durationNs = Math.floor(((performance.now() - t0) * 1e6) / repeat);
+    const { durationNs } = timeRuns(entry, this.engine, Math.max(1, attr.repeat ?? 1), () => {
+      r = runChain(entry, input, opts, this.engine);
+      return true;
+    });
     return { ...r, retval: Number(r.r0 & 0xffffffffn), durationNs };
   }
 
@@ -423,10 +427,13 @@ export class Bpf {
  * applied. Returns the program fd.
  */
 export function loadWithMaps(bpf: Bpf, prog: Program, fds: number[]): number {
-  for (const def of prog.maps) {
-    const fd = bpf.mapCreate(mapAttrOf(def));
-    for (const [k, v] of def.init) bpf.mapUpdateElem(fd, k, v, 0);
-    fds.push(fd);
-  }
+  for (const def of prog.maps) fds.push(createMapOf(bpf, def));
   return bpf.progLoad({ insns: prog.withMapFds(fds), progType: prog.progType }).fd;
+}
+
+/** Create the map `def` declares in `bpf` and store its `init` elements; its fd. @throws BpfError */
+export function createMapOf(bpf: Bpf, def: MapDef): number {
+  const fd = bpf.mapCreate(mapAttrOf(def));
+  for (const [k, v] of def.init) bpf.mapUpdateElem(fd, k, v, 0);
+  return fd;
 }

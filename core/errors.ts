@@ -41,6 +41,7 @@ export const ERRNO: Readonly<Record<string, number>> = {
   ENOSPC: 28,
   ERANGE: 34,
   EMSGSIZE: 90,
+  EOPNOTSUPP: 95,
   ENOTSUPP: 524,
 };
 

@@ -129,3 +129,24 @@ Deno.test("README: the bpfscope log example shows what the CLI prints", async ()
   assert.equal(r.code, 1);
   assert.equal(r.out, m[2]);
 });
+
+Deno.test("tui: --log FILE replays a log, --print-log is the text walk's old --log; --help and the README agree", async () => {
+  const help = await runCli("tui", "--help");
+  assert.match(help.out, /--log <file> +replay a kernel verifier log/);
+  assert.match(help.out, /--print-log +text walk: also print the verifier log/);
+  const walk = await runCli("tui", "--text", "--print-log", "-e", "core");
+  assert.equal(walk.code, 0, walk.err);
+  assert.match(walk.out, /\nlog:\n0: \(/, "the 3.19 walk's verifier log follows the summary");
+  const plain = await runCli("tui", "--text", "-e", "core");
+  assert.doesNotMatch(plain.out, /\nlog:\n/);
+  const replay = await runCli("tui", "--text", "--print-log", "--log", `${SAMPLES}bad_null.bpftool.txt`);
+  assert.equal(replay.code, 0, replay.err);
+  assert.match(replay.out, /REJECTED \(EACCES\): R0 invalid mem access 'map_value_or_null'/);
+  assert.match(replay.out, /\nlog:\n[^]*\n7: \(79\) r0 = \*\(u64 \*\)\(r0 \+0\)\n/);
+  // the old boolean use now wants a file
+  const old = await runCli("tui", "--text", "--log");
+  assert.notEqual(old.code, 0);
+  assert.match(old.err, /option '--log <file>' argument missing/);
+  const tuiReadme = await Deno.readTextFile(`${ROOT}tui/README.md`);
+  assert.match(tuiReadme, /`--print-log` \(text walk\), `--log FILE\|-` \(replay a kernel verifier log/);
+});

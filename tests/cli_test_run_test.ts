@@ -1,6 +1,6 @@
 // `bpfscope test-run` end to end (spawns `deno run -A cli/main.ts test-run ...`).
 import assert from "node:assert/strict";
-import { runCli, tmpJson } from "./cli_util.ts";
+import { ROOT, runCli, tmpJson } from "./cli_util.ts";
 
 const FW = new URL("./fixtures/xdp_firewall.o", import.meta.url).pathname;
 const cli = (...args: string[]) => runCli("test-run", ...args);
@@ -58,7 +58,7 @@ Deno.test("test-run: the kernel's errnos and bad usage end in one line and exit 
   assert.match(f.out, /error: insn 1: invalid read of 1 bytes/);
   const k = await cli("--prog-type", "kprobe", "--data", PKT, garbage);
   assert.equal(k.code, 2);
-  assert.match(k.err, /ENOTSUPP: program type 2 has no test run/);
+  assert.match(k.err, /ENOTSUPP: program type kprobe \(2\) has no test run/);
 });
 
 Deno.test("test-run: --help lists the options and examples", async () => {
@@ -66,6 +66,41 @@ Deno.test("test-run: --help lists the options and examples", async () => {
   assert.equal(h.code, 0);
   for (const s of ["--data", "--ctx", "--repeat", "--cpus", "--tail", "--json", "Examples:", "Exit status"]) {
     assert.ok(h.out.includes(s), s);
+  }
+});
+
+Deno.test("test-run: every example of --help and of the README runs (from tests/fixtures) and exits 0", async () => {
+  const help = (await cli("--help")).out;
+  const readme = await Deno.readTextFile(`${ROOT}README.md`);
+  const section = readme.slice(readme.indexOf("## Testing programs without a kernel"));
+  const block = section.slice(section.indexOf("```sh\n") + 6, section.indexOf("```\n", section.indexOf("```sh\n")));
+  for (const [where, text] of [["--help", help.slice(help.indexOf("Examples"))], ["README", block]]) {
+    const pkt: string = /PKT=([0-9a-f]+)/.exec(text)?.[1] ?? "";
+    assert.ok(pkt, `${where}: PKT=`);
+    const lines = text.split("\n").filter((l) => l.includes("bpfscope test-run")).map((l) => l.replace(/\s+#.*$/, ""));
+    assert.ok(lines.length >= 5, where);
+    for (const line of lines) {
+      // `echo $PKT | xxd -r -p | bpfscope ...`: the packet's bytes on stdin
+      const piped = line.includes("| bpfscope");
+      const command: string = piped ? line.slice(line.indexOf("| bpfscope") + 2) : line;
+      const args: string[] = command.trim().split(/\s+/).slice(1).map((a) => a.replace("$PKT", pkt));
+      const p = new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", `${ROOT}cli/main.ts`, ...args],
+        cwd: `${ROOT}tests/fixtures`,
+        stdin: piped ? "piped" : "null",
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      }).spawn();
+      if (piped) {
+        const w = p.stdin.getWriter();
+        await w.write(Uint8Array.from(pkt.match(/../g)!, (x) => parseInt(x, 16)));
+        await w.close();
+      }
+      const r = await p.output();
+      assert.equal(r.code, 0, `${where}: ${line}\n${new TextDecoder().decode(r.stderr)}`);
+      assert.match(new TextDecoder().decode(r.stdout), /retval/, `${where}: ${line}`);
+    }
   }
 });
 

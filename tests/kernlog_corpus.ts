@@ -1,7 +1,7 @@
 /**
  * The kernlog corpus (tests/data/kernlog): logs the running Linux 6.18 kernel
  * wrote for 400 generated programs at log levels 1 and 2 (gen6.jsonl.gz), for
- * 7 hand-written rejections whose cause crosses calls and spills (hand.jsonl.gz), for
+ * 8 hand-written rejections whose cause crosses calls and spills (hand.jsonl.gz), for
  * 32 clang-built C programs loaded with bpftool (clang.jsonl.gz), and
  * excerpts of older kernels' logs from GitHub threads (older/*.txt); plus
  * the table of known-cause rejections the slice is measured on.
@@ -9,6 +9,7 @@
  * @module
  */
 import type { Gen6Bug } from "./gen6/gen.ts";
+import { parseLog, type Slice, sliceError } from "../core/kernlog/mod.ts";
 
 const DATA = new URL("./data/kernlog/", import.meta.url);
 
@@ -117,6 +118,60 @@ export const CLANG_ORIGINS: Record<string, RegExp | "entry"> = {
   bad_ret_range: /&= 3$/,
   bad_ringbuf_leak: /call bpf_ringbuf_reserve#131$/,
   bad_iter_leak: /call bpf_iter_num_new#\d+$/,
-  bad_ctx_write: "entry", // ctx in R1
+  bad_ctx_write: /^\(63\) \*\(u32 \*\)\(r1 \+0\) = r2$/, // the store into skb->len itself
   bad_probe_size: /^\(07\) r1 \+= -16$/, // the buffer pointer the helper writes 32 bytes to
 };
+
+/** An origin written down by hand (tests/data/kernlog/human_origins.json). */
+export interface HumanOrigin {
+  /** A clang object (`bad_null.o`) or `hand NAME`. */
+  log: string;
+  /** The instruction, "entry", or null when the cause is not a value. */
+  origin: number | "entry" | null;
+  /** Why, in one line. */
+  reason: string;
+}
+
+/** The slice's answer for one log of a case with a hand-written origin. */
+export interface HumanCheck {
+  /** The corpus log. */
+  name: string;
+  /** The case. */
+  want: HumanOrigin;
+  /** The slice's origin. */
+  origin: number | null;
+  /** Whether the slice's origin is the one written down. */
+  top: boolean;
+  /** Whether the slice names it anywhere: its origin or the origin of an operand it explains (a range's source). */
+  named: boolean;
+}
+
+function origins(sl: Slice): Array<number | null> {
+  return [sl.origin, ...sl.operands.flatMap(origins)];
+}
+
+/** The slice of every corpus log whose case has a hand-written origin, against that origin. */
+export async function humanChecks(): Promise<HumanCheck[]> {
+  const file = JSON.parse(await Deno.readTextFile(new URL("human_origins.json", DATA)));
+  const cases = new Map<string, HumanOrigin>(file.cases.map((c: HumanOrigin) => [c.log, c]));
+  const out: HumanCheck[] = [];
+  for (const c of await corpusLogs()) {
+    const key = c.object ?? (c.name.startsWith("hand ") ? c.name.replace(/ level \d$/, "") : "");
+    const want = cases.get(key);
+    if (!want) continue;
+    for (const log of parseLog(c.text)) {
+      if (!log.errorLines.length) continue;
+      const sl = sliceError(log);
+      const w = want.origin === "entry" ? -1 : want.origin;
+      const got = sl?.origin ?? null;
+      out.push({
+        name: c.name,
+        want,
+        origin: got,
+        top: got === w,
+        named: got === w || (w !== null && sl !== null && origins(sl).includes(w)),
+      });
+    }
+  }
+  return out;
+}

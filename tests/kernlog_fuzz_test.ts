@@ -12,7 +12,7 @@ import { corpusLogs } from "./kernlog_corpus.ts";
 
 function mutate(r: Rng, text: string): string {
   const lines = text.split("\n");
-  switch (r.int(6)) {
+  switch (r.int(7)) {
     case 0: // cut short
       return text.slice(0, r.int(text.length + 1));
     case 1: // lines dropped
@@ -31,6 +31,8 @@ function mutate(r: Rng, text: string): string {
       for (let k = 0; k < 20 && chars.length; k++) chars[r.int(chars.length)] = String.fromCharCode(r.int(128));
       return chars.join("");
     }
+    case 5: // an instruction index made huge (beyond any program)
+      return text.replace(/^(\d+):/gm, (m, n) => (r.chance(0.2) ? `${n}${r.int(1_000_000_000)}:` : m));
     default: // garbage
       return new TextDecoder().decode(r.bytes(r.int(4000)));
   }

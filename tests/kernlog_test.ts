@@ -9,7 +9,9 @@ import {
   describeSlot,
   describeValue,
   isKernelMessage,
+  isLegacyState,
   LineKind,
+  MAX_INSN_INDEX,
   newLineInfo,
   parseLog,
   parseLogInsn,
@@ -19,11 +21,13 @@ import {
   printRegValue,
   printState,
   S64_MIN,
+  sliceError,
   statesAt,
   StateTracker,
   StepKind,
   summarize,
 } from "../core/kernlog/mod.ts";
+import { LogFeed, LogStepEngine } from "../tui/log_engine.ts";
 
 Deno.test("kernlog value: 6.5+ values parse into numbers and print back", () => {
   const v = parseRegValue("scalar(smin=smin32=0,smax=umax=smax32=umax32=255,var_off=(0x0; 0xff))");
@@ -88,6 +92,35 @@ Deno.test("kernlog value: the 4.x/5.x and 6.0-6.4 dialects print back by their r
   assert.equal(parseRegValue("ctx(off=0,imm=0)").dialect, "v6.2");
 });
 
+Deno.test("kernlog value: the dialect before 4.14 and the suffixes before 4.20", () => {
+  // 4.9..4.13: ranges after the value, `inv56` = 56 known zero upper bits, `imm5` a constant, `R10=fp`
+  const t =
+    " R0=imm1,min_value=1,max_value=1 R1=pkt(id=0,off=0,r=16) R2=pkt_end R3=inv56 R4=inv60,min_value=0,max_value=15" +
+    " R10=fp fp-184=imm";
+  const st = parseState(t);
+  assert.equal(printState(st), t);
+  const [r0, r1, , r3, r4] = st.regs.map((r) => r.value);
+  assert.deepEqual([r0.dialect, r0.kind, r0.umin, r0.umax], ["v3", "scalar", 1n, 1n]);
+  assert.deepEqual([r1.dialect, r1.range, r1.off], ["v3", 16, 0]);
+  assert.deepEqual([r3.dialect, r3.umax, r3.smin], ["v3", 255n, 0n], "inv56: 56 zero upper bits");
+  assert.equal(describeValue(r3), "scalar in [0, 255]");
+  assert.equal(r4.umax, 15n);
+  assert.equal(isLegacyState(t), true);
+  // without a sign of an old kernel in the state, inv56 is the constant 56 (4.14 and later)
+  assert.equal(parseRegValue("inv56").varOff.value, 56n);
+  assert.equal(isLegacyState(" R1=inv56 R10=fp0"), false);
+  // 4.15..4.19: the call site of a stack pointer
+  const fp = parseRegValue("fp-8,call_-1");
+  assert.deepEqual([fp.kind, fp.off, fp.legacy?.callsite, fp.dialect], ["stack", -8, -1, "v4"]);
+  assert.equal(printRegValue(fp), "fp-8,call_-1");
+  assert.throws(() => parseRegValue("inv,bogus=1"), /bad field 'bogus=1'/);
+  // 6.0..6.4 print ranges in decimal: a value past 16 bits tells the dialect even without off=/imm=
+  const d = parseRegValue("scalar(umax=16777215,var_off=(0x0; 0xffffff))");
+  assert.equal(d.dialect, "v6.2");
+  assert.equal(printRegValue(d), "scalar(umax=16777215,var_off=(0x0; 0xffffff))");
+  assert.deepEqual([d.smin, d.smax], [0n, 16777215n], "smin/smax omitted: equal to umin/umax");
+});
+
 Deno.test("kernlog value: states with frames, stack slots, spills, refs", () => {
   for (
     const t of [
@@ -139,7 +172,7 @@ Deno.test("kernlog lines: every form is classified", () => {
     ["verification time 181 usec", LineKind.VerifTime],
     ["stack depth 8+0", LineKind.StackDepth],
     ["R0 invalid mem access 'map_value_or_null'", LineKind.Message],
-    ["frame 0: propagating r8,r9", LineKind.Message],
+    ["frame 0: propagating r8,r9", LineKind.MarkPrecise],
     ["At program exit the register R0 has smin=0 smax=3 should have been in [0, 1]", LineKind.Message],
     ["libbpf: prog 'x': -- BEGIN PROG LOAD LOG --", LineKind.Begin],
     ["-- END PROG LOAD LOG --", LineKind.End],
@@ -149,6 +182,22 @@ Deno.test("kernlog lines: every form is classified", () => {
     ["hello world", LineKind.Unknown],
   ];
   for (const [line, kind] of cases) assert.equal(classifyLine(line, info), kind, line);
+  // tools and kernels around the log: bcc's lines, libbpf 0.0.x's, padded call-block lines (6.x)
+  for (
+    const [line, kind] of [
+      ["bpf: Permission denied", LineKind.Tool],
+      ["HINT: The invalid mem access 'inv' error can happen if you try to dereference memory", LineKind.Tool],
+      ["libbpf: -- BEGIN DUMP LOG ---", LineKind.Begin],
+      ["libbpf: -- END LOG --", LineKind.End],
+      ["libbpf:", LineKind.Libbpf],
+      ["returning from callee:                ", LineKind.Returning],
+      ["to caller at 31:                      ", LineKind.ToCaller],
+      ["  File         Program                  Verdict  Duration (us)  Insns  States  Peak states", LineKind.Tool],
+      ["reg type unsupported for arg#0 function is_iter_type#258", LineKind.Message],
+    ] as const
+  ) assert.equal(classifyLine(line, info), kind, line);
+  classifyLine("173: (95) exit ", info);
+  assert.equal(parseLogInsn("173: (95) exit ".slice(info.textStart, info.textEnd)).op, "exit");
   // the level-1 quirk: a resumed path's first state glued to the branch line
   assert.equal(
     classifyLine("28: (55) if r8 != 0x0 goto pc+1 30: R0=map_value(map=m0,ks=8,vs=8) R10=fp0", info),
@@ -251,6 +300,16 @@ Deno.test("kernlog summary and slice: an uninitialised register", () => {
   assert.equal(s.slice?.origin, -1, "r2 was never written: the entry");
 });
 
+Deno.test("kernlog summary: the hottest instructions are those processed more than once", async () => {
+  const text = await Deno.readTextFile(new URL("./data/kernlog/samples/iter_num.bpftool-d.txt", import.meta.url));
+  const [log] = parseLog(text).filter((l) => l.hasVerifierLines);
+  const s = summarize(log, { top: 100 });
+  const twice = [...log.paths.visits.toArray()].filter((v) => v > 1).length;
+  assert.ok(twice > 0);
+  assert.equal(s.hot.length, twice);
+  assert.ok(s.hot.every((h, k) => h.visits > 1 && (k === 0 || s.hot[k - 1].visits >= h.visits)));
+});
+
 Deno.test("kernlog describe: values in words", () => {
   const d = (t: string) => describeValue(parseRegValue(t));
   assert.equal(
@@ -277,6 +336,20 @@ Deno.test("kernlog bad input: truncated, other text, binary garbage never throw"
   const logs = parseLog(bin);
   assert.ok(logs.length >= 1);
   assert.equal(parseLog("")[0].lines.length, 0);
+  // an instruction index no program can have (the kernel loads at most 1,000,000 instructions) is not
+  // a log line: it used to make the parser fill tables up to that index and run out of memory
+  const huge = parseLog("2000000000: (07) r1 += 1\nfrom 3 to 99999999999: safe\nfunc#0 @123456789012\n1: safe\n")[0];
+  assert.deepEqual(huge.unknown, [0, 1, 2]);
+  assert.equal(huge.insnCount, 0);
+  const edge = parseLog("999999: (07) r1 += 1\n")[0];
+  assert.deepEqual([edge.unknown.length, edge.insnCount], [0, MAX_INSN_INDEX + 1]);
+  const feed = new LogFeed();
+  feed.feed("999999: (07) r1 += 1\n999998: (07) r1 += 1\n");
+  feed.end();
+  while (!feed.finished) feed.pump(50);
+  const e = new LogStepEngine(feed);
+  while (!e.done) e.step();
+  assert.deepEqual([e.totalCount(999_999), e.totalCount(999_998), e.totalCount(5)], [1, 1, 0]);
 });
 
 Deno.test("kernlog precision lines: 6.x and 5.x forms read into their parts", () => {
@@ -331,4 +404,21 @@ Deno.test("kernlog paste: an excerpt that starts inside the live registers table
   const [log] = parseLog(rows.join("\n") + "\n0: R1=ctx() R10=fp0\n");
   assert.equal(log.unknown.length, 0);
   assert.equal(log.insnText[7], "(b7) r0 = 2");
+});
+
+Deno.test("kernlog source lines: line 0 (no line from the compiler) gives the instructions after it none", () => {
+  const [log] = parseLog(
+    "0: R1=ctx() R10=fp0\n; int f(void *ctx) @ f.c:3\n0: (bf) r1 = r10\n;  @ f.c:0\n1: (07) r1 += -8\n" +
+      "; return 0; @ f.c:4\n2: (b7) r0 = 0\n3: (95) exit\n",
+  );
+  assert.deepEqual([0, 1, 2, 3].map((i) => log.sourceFor(i)?.line ?? null), [3, null, 4, 4]);
+});
+
+Deno.test("kernlog slice: a packet bounds check in a 4.x level-1 log (no state before the branch) is the origin", async () => {
+  // xdp-tutorial#136: r2 = data + 12 checked against data_end, then a byte read at r2: 12 bytes checked, 13 needed
+  const text = await Deno.readTextFile(new URL("./data/kernlog/older/xdp-tutorial-136.txt", import.meta.url));
+  const [log] = parseLog(text).filter((l) => l.hasVerifierLines);
+  const sl = sliceError(log)!;
+  assert.deepEqual([sl.kind, sl.loc, sl.origin], ["range", "r2", 5]);
+  assert.equal(sl.chain.at(-1)?.role, "narrow");
 });

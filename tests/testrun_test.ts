@@ -7,7 +7,10 @@ import {
   assemble,
   BpfError,
   BpfObject,
+  type ChainProgram,
   createMap,
+  createVm,
+  FormatError,
   type LruHashMap,
   parseElf,
   type PercpuArrayMap,
@@ -16,10 +19,12 @@ import {
   ProgLoadError,
   Program,
   type RingBufMap,
+  runTestRun,
   testRun,
   toBytes,
   u32,
   u64,
+  type VmEngine,
 } from "../mod.ts";
 
 const errno = (f: () => unknown, name: string, re?: RegExp) =>
@@ -100,6 +105,33 @@ exit`);
   const c = testRun(p, { data: ipv4(), clock: () => 5n, seed: 1 });
   assert.equal(c.r0, 5n + 270369n, "clock 5 + xorshift32 from seed 1 + cpu 0");
   assert.equal(testRun(p, { data: ipv4(), clock: () => 5n, seed: 1, cpu: 1 }).r0, 5n + 270369n + 1n);
+});
+
+Deno.test("testRun: the duration leaves out preparing the programs: the JIT compiles every reachable one first", () => {
+  const log: string[] = [];
+  const jmp = createMap({ mapType: 3, keySize: 4, valueSize: 4, maxEntries: 4 }) as ProgArrayMap;
+  // a loaded program whose engine is made on first use (as `Bpf` does), noting when
+  const loaded = (id: number, text: string): ChainProgram => {
+    const prog = asm(`.map jmp prog_array key=4 value=4 max=4\n${text}`).withMapFds([7]);
+    let vm: VmEngine | null = null;
+    return {
+      id,
+      progType: 6,
+      engine(name) {
+        if (vm === null) log.push(`compile ${id}`), vm = createVm(prog, { progType: 6, resolveMap: () => jmp }, name);
+        return vm;
+      },
+    };
+  };
+  const entry = loaded(1, "r2 = map[jmp] ll\nr3 = 2\ncall 12\nr0 = 1\nexit");
+  jmp.setProg(2, loaded(2, "r0 = 3\nexit"));
+  let ms = 10;
+  const now = () => (log.push("clock"), ms++);
+  const r = runTestRun(entry, { data: ipv4(), engine: "jit", repeat: 4, now });
+  assert.deepEqual(log, ["compile 1", "compile 2", "clock", "clock"], "both programs compiled before the clock starts");
+  assert.equal(r.durationNs, 250000, "(11 - 10) ms / 4 runs");
+  assert.equal(r.retval, 3);
+  assert.equal(r.tailCalls, 1);
 });
 
 Deno.test("testRun: a program that reaches outside its regions faults, retval 0, and the test run stops", () => {
@@ -265,12 +297,30 @@ Deno.test("testRun: the verify hook decides at load time; the testing API names 
   assert.equal(u32(toBytes(0x01020304, 4)), 0x01020304);
 });
 
+Deno.test("BpfObject.fromBytes: ELF objects by their magic or a .o name, else program files", async () => {
+  const fw = await Deno.readFile(new URL("./fixtures/xdp_firewall.o", import.meta.url));
+  assert.deepEqual(BpfObject.fromBytes(fw, "fw.bin").programs, ["xdp/ipv4", "xdp"]);
+  const text = new TextEncoder().encode(".prog_type xdp\nr0 = 2\nexit\n");
+  const obj = BpfObject.fromBytes(text, "pass.s");
+  assert.deepEqual(obj.programs, ["pass.s"]);
+  assert.equal(obj.run(ipv4()).retval, 2);
+  assert.throws(
+    () => BpfObject.fromBytes(text, "pass.o"),
+    (e: unknown) => e instanceof FormatError && /pass\.o/.test(e.message),
+  );
+});
+
 Deno.test("ELF: prog_array slots from .maps initializers; every program and map of the object is loaded", async () => {
   const bytes = await Deno.readFile(new URL("./fixtures/xdp_firewall.o", import.meta.url));
   const elf = parseElf(bytes, "xdp_firewall.o");
   const handlers = elf.maps.find((m) => m.name === "handlers")!;
-  assert.equal(handlers.def.type, 3);
-  assert.deepEqual(handlers.slots, [{ index: 0, section: "xdp/ipv4", symbol: "ipv4" }]);
+  assert.deepEqual(handlers, {
+    name: "handlers",
+    declared: "btf",
+    section: ".maps",
+    def: { name: "handlers", type: 3, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0, init: [] },
+    slots: [{ index: 0, section: "xdp/ipv4", symbol: "ipv4" }],
+  });
   assert.deepEqual(elf.maps.map((m) => [m.name, m.def.type]).sort(), [
     ["blocklist", 1],
     ["events", 27],
@@ -279,6 +329,16 @@ Deno.test("ELF: prog_array slots from .maps initializers; every program and map 
   ]);
   const obj = BpfObject.fromElf(bytes, "xdp_firewall.o");
   assert.deepEqual(obj.programs, ["xdp/ipv4", "xdp"]);
+  const blocked = obj.map("blocklist"), stats = obj.map("stats");
+  assert.equal(blocked.get([10, 0, 0, 9]), undefined, "an absent key");
+  blocked.set([10, 0, 0, 9], 5);
+  assert.equal(u32(blocked.get([10, 0, 0, 9])!), 5);
+  assert.equal(blocked.delete([10, 0, 0, 9]), true);
+  assert.equal(blocked.delete([10, 0, 0, 9]), false, "deleted already");
+  assert.equal(stats.getPerCpu(2), undefined, "past the array");
+  assert.deepEqual(stats.getPerCpu(1)!.map((v) => u64(v)), [0n, 0n]);
+  errno(() => blocked.getPerCpu(0), "EINVAL", /not per-CPU/);
+  errno(() => blocked.set(1, 2, 8), "EINVAL");
   assert.equal(obj.programFd(), obj.programFd("xdp"), "the entry program is the one no slot holds");
   assert.equal(obj.map("handlers").entries().length, 1);
 });

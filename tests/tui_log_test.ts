@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { logEngineFactory, LogFeed, LogStepEngine } from "../tui/log_engine.ts";
+import { StateTracker } from "../core/kernlog/mod.ts";
 import { Timeline } from "../tui/timeline.ts";
 import type { WalkEvent } from "../tui/engine.ts";
 import { corpusLogs } from "./kernlog_corpus.ts";
@@ -87,6 +88,31 @@ Deno.test("log engine: heat, prunes and pending branches of a level-2 log; back 
   }
 });
 
+Deno.test("log engine: a branch pruned as it is resumed shows the state printed at its push", async () => {
+  const c = (await corpusLogs()).find((x) => x.name === "clang loop_sum.o bpftool -d prog load")!;
+  const e = new LogStepEngine(feedOf(c.text));
+  const log = e.log;
+  let checked = 0, differs = 0;
+  while (!e.done) {
+    e.step();
+    if (!/^from \d+ to \d+: safe$/.test(log.lines.get(e.line))) continue;
+    const [, from] = /^from (\d+)/.exec(log.lines.get(e.line))!;
+    const st = e.state();
+    assert.match(st.note!, new RegExp(`after insn ${from} pushed this branch`));
+    // the push of 'from X to 82' is the visit of X whose line printed the registers the branch compared
+    const pushLine = [...log.lines].findLastIndex((l, i) => i < e.line && l.startsWith(`${from}: (`));
+    const want = new StateTracker(log).at(pushLine + 1);
+    const regs = want.frames[want.cur].regs.flatMap((t, r) => (t === null ? [] : [`R${r}=${t}`]));
+    assert.deepEqual(st.regs.map((r) => `R${r.reg}=${r.text}`), regs);
+    // not the state the previous path ended with (the lines just before)
+    const prev = new StateTracker(log).at(e.line);
+    if (JSON.stringify(prev.frames[prev.cur].regs) !== JSON.stringify(want.frames[want.cur].regs)) differs++;
+    checked++;
+  }
+  assert.equal(checked, 2 * 16, "16 'from X to 82: safe' lines, a resume and a prune step each");
+  assert.ok(differs > 0);
+});
+
 Deno.test("log engine: a log arriving in pieces is stepped as far as it has come", async () => {
   const text = await Deno.readTextFile(`${SAMPLES}subprogs.bpftool-d.txt`);
   const feed = new LogFeed();
@@ -150,5 +176,45 @@ Deno.test({
         assert.equal(tmux("display", "-p", "-t", s, "#{alternate_on}").trim(), "0");
       },
     );
+    // on a terminal, a small input that is no log gets its one-line error before the UI opens (an object
+    // file, garbage through a pipe): the UI used to open on them when the first chunk was not the last
+    const obj = `${ROOT}tests/fixtures/kernlog/bad_null.o`;
+    await inTmux(
+      ROOT,
+      "bpfscope_e2e_lognot",
+      `deno run -A cli/main.ts tui --log ${obj}; cat ${obj} | deno run -A cli/main.ts tui --log -`,
+      async (s) => {
+        const scr = await waitFor(s, [/EXIT=2/]);
+        assert.match(scr, /bad_null\.o: binary data, not a verifier log/);
+        assert.match(scr, /stdin: binary data, not a verifier log/);
+        assert.doesNotMatch(scr, /─ instructions /);
+      },
+    );
   },
+});
+
+Deno.test("log engine: n and e at the edge of a log still being read say what they do", async () => {
+  const { Controller } = await import("../tui/controller.ts");
+  const { computeLayout } = await import("../tui/model.ts");
+  const text = await Deno.readTextFile(`${SAMPLES}subprogs.bpftool-d.txt`);
+  const feed = new LogFeed();
+  feed.feed(text.slice(0, text.indexOf("\nfrom ")));
+  feed.pump(100);
+  const tl = new Timeline(logEngineFactory(feed), { profile: "kernel log", pruning: true });
+  const c = new Controller({ tl, title: "log", kind: "log" }, [], () => {
+    throw new Error("no gallery");
+  });
+  const L = computeLayout(100, 30);
+  c.key({ name: "n" }, L);
+  assert.ok(!c.ui.toEnd, "n stops at the edge");
+  assert.match(c.ui.message, /no event in the part parsed so far/);
+  const t = tl.t;
+  c.key({ name: "e" }, L);
+  assert.equal(c.ui.toEnd, true, "e goes on as the log is parsed");
+  assert.match(c.ui.message, /going on to the end/);
+  feed.feed(text.slice(text.indexOf("\nfrom ")));
+  feed.end();
+  while (!feed.finished) feed.pump(100);
+  while (c.ui.toEnd) c.tick(performance.now());
+  assert.ok(tl.done && tl.t > t);
 });

@@ -36,8 +36,10 @@ export interface Key {
   ctrl?: boolean;
 }
 
-/** What the status line says when a walk stops at the edge of a log that is still being read. */
+/** What the status line says when `e` reaches the edge of a log that is still being read. */
 const LOADING = "the log is still being read: going on to the end as it is parsed (any key stops)";
+/** What it says when `n` finds no event in the part of the log parsed so far. */
+const NO_EVENT_YET = "the log is still being read: no event in the part parsed so far (n again looks further)";
 
 /** Interval of the animation timer in milliseconds (40 ticks per second at full speed). */
 export const TICK_MS = 25;
@@ -187,7 +189,7 @@ export class Controller {
       case "c": {
         const r = tl.continueToEvent();
         return stopped(
-          r === "breakpoint" ? `breakpoint at ${tl.engine.pc}` : r === "count" && !tl.ready ? LOADING : "",
+          r === "breakpoint" ? `breakpoint at ${tl.engine.pc}` : r === "count" && !tl.ready ? NO_EVENT_YET : "",
         );
       }
       case " ":

@@ -64,6 +64,8 @@ export interface StateView {
   stack: SlotView[];
   /** The frame (call depth) the state is of, when the engine knows it. */
   frame?: number;
+  /** Where the state shown comes from, when it is not the one right after the current step (a log replay). */
+  note?: string;
 }
 
 /** A pending branch: the conditional jump at `from`, to be resumed at `to`. */

@@ -19,10 +19,11 @@ import {
   type KernLog,
   LineKind,
   LogParser,
-  parseLogInsn,
   parseRegValue,
   parseState,
+  type Slice,
   sliceError,
+  sliceKindWords,
   type SliceLink,
   StateTracker,
   StepKind,
@@ -119,6 +120,9 @@ export class LogFeed {
   }
 }
 
+/** The visit list of an instruction not processed yet. */
+const NO_VISITS = new Int32Array(0);
+
 function searchLE(v: Int32Array, n: number, x: number): number {
   // number of entries <= x in the sorted prefix v[0..n)
   let lo = 0, hi = n;
@@ -196,13 +200,14 @@ export class LogStepEngine implements StepEngine {
         nodes++;
         const i = log.stepInsn.get(s);
         if (i >= 0) {
+          // instructions never processed share one empty list (a log may name a few high indices only)
           while (this.#visitSteps.length <= i) {
-            this.#visitSteps.push(new Int32Array(4));
+            this.#visitSteps.push(NO_VISITS);
             this.#visitN.push(0);
           }
           let arr = this.#visitSteps[i];
           if (this.#visitN[i] === arr.length) {
-            const g = new Int32Array(arr.length * 2);
+            const g = new Int32Array(Math.max(4, arr.length * 2));
             g.set(arr);
             this.#visitSteps[i] = arr = g;
           }
@@ -340,13 +345,36 @@ export class LogStepEngine implements StepEngine {
       k === LineKind.Message || k === LineKind.LoopState;
   }
 
+  /**
+   * The push of the branch the current step resumes when the kernel pruned it
+   * at once (`from X to Y: safe` prints no state), else -1.
+   */
+  #prunedResumePush(): number {
+    const log = this.#log;
+    const s = this.#s;
+    if (s < 0 || s >= log.steps) return -1;
+    const li = log.stepLine.get(s);
+    if (log.kind(li) !== LineKind.FromSafe) return -1;
+    // the line is one Resume step and one Prune step
+    const r = log.stepKind.get(s) === StepKind.Resume ? s : s - 1;
+    return r >= 0 && log.stepLine.get(r) === li && log.stepKind.get(r) === StepKind.Resume
+      ? log.paths.pushOf.get(r)
+      : -1;
+  }
+
   /** The state after the current step, with every register and slot in words. */
   state(): StateView {
-    const st = this.#tracker.at(this.#lineEnd());
+    // a branch pruned as it is resumed has no state of its own in the log: the one printed after its
+    // push is the nearest (not the previous path's end, which is where the log's lines stand)
+    const push = this.#prunedResumePush();
+    const st = this.#tracker.at(push >= 0 ? this.#log.stepLine.get(push) + 1 : this.#lineEnd());
     const f = st.frames[st.cur];
     const regs: RegView[] = [];
     const stack: SlotView[] = [];
-    if (!f) return { regs, stack };
+    const note = push >= 0
+      ? `as printed after insn ${this.#log.stepInsn.get(push)} pushed this branch (the log prints no state for it)`
+      : undefined;
+    if (!f) return { regs, stack, note };
     for (let r = 0; r < 11; r++) {
       const text = f.regs[r];
       if (text === null) continue;
@@ -369,7 +397,7 @@ export class LogStepEngine implements StepEngine {
       } catch { /* shown as printed */ }
       stack.push({ off, size: 8, text, spill, raw: true, words });
     }
-    return { regs, stack, frame: st.cur };
+    return { regs, stack, frame: st.cur, note };
   }
 
   /** The log prints no stored state for a prune. */
@@ -483,13 +511,18 @@ export class LogStepEngine implements StepEngine {
     if (sl) {
       const origin = sl.origin === null ? "" : sl.origin < 0 ? " (from the entry)" : ` (from insn ${sl.origin})`;
       if (sl.loc) {
-        explain.push(
-          `${sl.loc}: ${sl.kind === "type" ? "its type" : sl.kind === "range" ? "its range" : sl.kind}${origin}`,
-        );
+        explain.push(`${sl.loc}: ${sliceKindWords(sl.kind)}${origin}`);
       }
       const line = (c: SliceLink) => `${c.insn}: ${c.text.replace(/^\([0-9a-f]{2}\) /, "")} — ${c.note}`;
       for (const c of sl.chain.slice(1)) explain.push(line(c));
-      for (const o of sl.operands) for (const c of o.chain) explain.push(`  ${line(c)}`);
+      // where the operands that brought a range came from, each level indented once more
+      const operands = (s: Slice, indent: string): void => {
+        for (const o of s.operands) {
+          for (const c of o.chain) explain.push(`${indent}${line(c)}`);
+          operands(o, indent + "  ");
+        }
+      };
+      operands(sl, "  ");
     }
     this.#verdict = {
       accepted: false,
@@ -576,11 +609,6 @@ export class LogStepEngine implements StepEngine {
     if (this.#feed.finished) return null;
     if (this.#feed.ended || this.#feed.expected) return `parsing ${Math.floor(this.#feed.progress * 100)}%`;
     return `reading ${(this.#feed.received / 1e6).toFixed(1)} MB`;
-  }
-
-  /** The instruction text without the opcode, for the slice view. */
-  insnWords(i: number): string {
-    return parseLogInsn(this.insnText(i)).text;
   }
 }
 

@@ -196,7 +196,9 @@ function isDataSection(s: ElfSection): boolean {
 
 interface Ctx {
   f: ElfFile;
-  maps: Array<ElfMap & { valuesOffset?: number }>;
+  maps: ElfMap[];
+  /** Offset of the `values` member of BTF map definitions that have one (prog_array slots), by map. */
+  valuesOffset: Map<ElfMap, number>;
   /** map index by `${shndx}:${offset}` (legacy and BTF maps). */
   mapAt: Map<string, number>;
   /** data map index by section index. */
@@ -229,7 +231,7 @@ export function parseElf(bytes: Uint8Array, name: string, opts: ElfLoadOptions =
 
 function parseElfInner(bytes: Uint8Array, name: string, opts: ElfLoadOptions): ElfObject {
   const f = readElf(bytes, name);
-  const ctx: Ctx = { f, maps: [], mapAt: new Map(), dataMap: new Map(), rels: new Map() };
+  const ctx: Ctx = { f, maps: [], valuesOffset: new Map(), mapAt: new Map(), dataMap: new Map(), rels: new Map() };
   const byName = new Map<string, ElfSection>();
   for (const s of f.sections) if (s.index > 0 && !byName.has(s.name)) byName.set(s.name, s);
 
@@ -372,11 +374,10 @@ function readBtfMaps(ctx: Ctx, sec: ElfSection | undefined, btfSec: ElfSection |
     const d = defs.find((x) => x.name === s.name);
     if (!d) throw new FormatError(`${f.name}: section '.maps'`, `map '${s.name}' has no BTF definition in .BTF`);
     ctx.mapAt.set(`${sec.index}:${s.value}`, ctx.maps.length);
-    ctx.maps.push({
+    const m: ElfMap = {
       name: s.name,
       declared: "btf",
       section: sec.name,
-      valuesOffset: d.valuesOffset,
       def: {
         name: s.name,
         type: d.type,
@@ -386,7 +387,9 @@ function readBtfMaps(ctx: Ctx, sec: ElfSection | undefined, btfSec: ElfSection |
         flags: d.flags,
         init: [],
       },
-    });
+    };
+    ctx.maps.push(m);
+    if (d.valuesOffset !== undefined) ctx.valuesOffset.set(m, d.valuesOffset);
   }
 }
 
@@ -405,7 +408,8 @@ function readMapSlots(ctx: Ctx, maps: ElfSection, rs: ElfSection, exec: ElfSecti
     const loc = `${f.name}: section '.maps' offset 0x${rel.offset.toString(16)}`;
     const ms = mapSyms.find((s) => s.value <= rel.offset && rel.offset < s.value + Math.max(s.size, 1));
     const m = ms && ctx.maps.find((x) => x.declared === "btf" && x.name === ms.name);
-    if (!ms || !m || m.valuesOffset === undefined) {
+    const valuesOffset = m && ctx.valuesOffset.get(m);
+    if (!ms || !m || valuesOffset === undefined) {
       throw new FormatError(loc, "relocation outside the `values` member of a map definition");
     }
     const sym = rel.sym < f.symbols.length ? f.symbols[rel.sym] : undefined;
@@ -413,7 +417,7 @@ function readMapSlots(ctx: Ctx, maps: ElfSection, rs: ElfSection, exec: ElfSecti
     if (rel.type !== R_BPF_64_ABS64 || !sym || !sec || !exec.includes(sec)) {
       throw new FormatError(loc, `map '${m.name}': a slot must be an R_BPF_64_ABS64 against a program`);
     }
-    const at = rel.offset - ms.value - m.valuesOffset;
+    const at = rel.offset - ms.value - valuesOffset;
     if (at < 0 || at % 8 !== 0) throw new FormatError(loc, `map '${m.name}': relocation between two slots`);
     if (sym.value !== 0) {
       throw new FormatError(

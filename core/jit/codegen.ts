@@ -265,6 +265,8 @@ interface Fn {
 interface CallLevel {
   /** Prefix of the consts holding the caller's r6..r10 (`<saved>l6`, `<saved>h6`, ...). */
   saved: string;
+  /** Suffix of the labeled block `C<suffix>` the inlined callee's exits break out of. */
+  suffix: string;
   /** The block after the call instruction. */
   ret: number;
 }
@@ -561,8 +563,14 @@ export function generate(d: Decoded, opts: CodegenOptions): string {
     throw new Error(`jit: no condition for internal opcode 0x${op.toString(16)}`);
   };
 
-  /** Code of a non-terminator instruction; `stop` is the statement that leaves after a fault. */
-  const body = (i: number, stop: string): string => {
+  /**
+   * Code of a non-terminator instruction; `stop` is the statement that
+   * leaves after a fault. `ret` (inside a subprogram, or where the call
+   * depth is a variable) is the call depth and the statement that returns
+   * from the subprogram: a `bpf_tail_call` there returns after its target
+   * ran (see `HelperRuntime.subprogTailCall`).
+   */
+  const body = (i: number, stop: string, ret?: { depth: string; code: string }): string => {
     const op = d.op[i], r = d.dst[i];
     const L = `l${r}`, H = `h${r}`;
     const sl = SL(i), sh = SH(i);
@@ -725,6 +733,10 @@ else ${L} = ${isDiv ? "((a / b) >>> 0) | 0" : "(a % b) | 0"}; ${z} }`;
       case 0x18:
         return `${L} = ${sl}; ${H} = ${sh};`;
       case 0x85:
+        if (ret !== undefined && d.tailCallAt[i]) {
+          return `${writeBack}
+{ const k = R.call(${i}, ${ret.depth}); ${reload} cHi = 0; cLen = 0; if (k !== 1) { if (k === 0) { ${stop} } ${ret.code} } }`;
+        }
         return `${writeBack}
 { const ok = R.call(${i}); ${reload} cHi = 0; cLen = 0; if (!ok) { ${stop} } }`;
       // loads
@@ -819,17 +831,20 @@ ${mem(a, 4, false, (dv) => `{ ${L} = ${dv}.getInt32(t, true); ${z} }`)}
     return `R.msg = "insn ${i}: unknown internal opcode 0x${op.toString(16)}"; R.pc = ${i}; ${stop}`;
   };
 
+  /** `exit` in the `switch` form: the end of the run, or the return to the caller's block. */
+  const exitCode = `if (depth === 0) break run;
+depth--; { const f = depth * 11; ${
+    [6, 7, 8, 9, 10].map((r) => `l${r} = frames[f + ${(r - 6) * 2}]; h${r} = frames[f + ${(r - 6) * 2 + 1}];`)
+      .join(" ")
+  } b = frames[f + 10]; } continue run;`;
+  /** `body`'s return of the `switch` form, after `adj` instructions counted but not run. */
+  const switchRet = (adj: number) => ({ depth: "depth", code: `${adj ? `n -= ${adj}; ` : ""}${exitCode}` });
+
   /** The terminator of a block (last instruction), for the fast variant. */
   const terminator = (blk: Block, i: number, selfLoop: boolean, nextStart: number): string => {
     const op = d.op[i];
     if (op === BAD || op === OOB) return `R.badInsn(${i}); break run;`;
-    if (op === 0x95) {
-      return `if (depth === 0) break run;
-depth--; { const f = depth * 11; ${
-        [6, 7, 8, 9, 10].map((r) => `l${r} = frames[f + ${(r - 6) * 2}]; h${r} = frames[f + ${(r - 6) * 2 + 1}];`)
-          .join(" ")
-      } b = frames[f + 10]; } continue run;`;
-    }
+    if (op === 0x95) return exitCode;
     if (op === CALL_LOCAL) {
       return `if (depth + 1 >= ${MAX_FRAMES}) { R.msg = "insn ${i}: call stack too deep (at most ${MAX_FRAMES} frames)"; R.pc = ${i}; break run; }
 { const f = depth * 11; ${
@@ -1000,7 +1015,7 @@ function precise(max, n, b, depth) {
     for (let j = 0; j < L; j++) {
       const i = blk.insns[j];
       emit(`if (++n > max) { n--; R.limit(${i}); break run; }`);
-      if (j < L - 1 || !isTerminator(d.op[i])) emit(body(i, `R.pc = ${i}; break run;`));
+      if (j < L - 1 || !isTerminator(d.op[i])) emit(body(i, `R.pc = ${i}; break run;`, switchRet(0)));
     }
     emit(`R.msg = "jit: budget twin of block ${blk.start} ran past its end"; R.pc = ${blk.start}; break run; }`);
   }
@@ -1028,9 +1043,11 @@ function precise(max, n, b, depth) {
     else if (ahead >= 0) emit(`if ((n += ${L}) > max) { ${handOver} }`);
     else emit(`n += ${L};`);
     const bodyEnd = endsWithTerm ? L - 1 : L;
+    const callee = chain.length === 0 ? null : chain[chain.length - 1];
     for (let j = 0; j < bodyEnd; j++) {
-      const adj = L - j - 1;
-      emit(body(blk.insns[j], `${adj ? `n -= ${adj}; ` : ""}R.pc = ${blk.insns[j]}; break run;`));
+      const adj = L - j - 1, n = adj ? `n -= ${adj}; ` : "";
+      const ret = callee && { depth: String(chain.length), code: `${n}break C${callee.suffix};` };
+      emit(body(blk.insns[j], `${n}R.pc = ${blk.insns[j]}; break run;`, ret ?? undefined));
     }
   }
 
@@ -1134,7 +1151,7 @@ function precise(max, n, b, depth) {
         // the new frame is zeroed, from the lowest offset written since it last was (see Region.low)
         emit(`l10 = ${FRAME_SIZE}; h10 = stack[${depth}].hi; ${zeroFrame(`stack[${depth}]`)}`);
         emit(`C${id}: {`);
-        emitFunction(fns, d.tgt[last], id, [...chain, { saved, ret: blk.next }]);
+        emitFunction(fns, d.tgt[last], id, [...chain, { saved, suffix: id, ret: blk.next }]);
         emit("}");
         emit(`${regs.slice(6).map((r) => `l${r} = ${saved}l${r}; h${r} = ${saved}h${r};`).join(" ")} }`);
         emit(go(blk.next));
@@ -1204,7 +1221,7 @@ function precise(max, n, b, depth) {
       const bodyEnd = endsWithTerm ? L - 1 : L;
       for (let j = 0; j < bodyEnd; j++) {
         const adj = L - j - 1;
-        emit(body(blk.insns[j], `${adj ? `n -= ${adj}; ` : ""}R.pc = ${blk.insns[j]}; break run;`));
+        emit(body(blk.insns[j], `${adj ? `n -= ${adj}; ` : ""}R.pc = ${blk.insns[j]}; break run;`, switchRet(adj)));
       }
       if (endsWithTerm) emit(terminator(blk, last, selfLoop, nextStart));
       else if (blk.next !== nextStart) emit(`b = ${blk.next}; continue run;`);

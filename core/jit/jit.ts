@@ -116,8 +116,14 @@ export interface JitRuntime {
    * through the paths that record `Region.low`).
    */
   regionAt(hi: number): Region | null;
-  /** Call the helper of insn `pc`; false (and `msg`) on a helper fault. */
-  call(pc: number): boolean;
+  /**
+   * Call the helper of insn `pc` at call depth `depth` (given at the calls
+   * of `bpf_tail_call` in subprograms, else 0): 1, or 0 when the run ends
+   * there (a fault, with `msg`, or a tail call), or 2 when the target of a
+   * tail call made in a subprogram ran and the subprogram returns (see
+   * `HelperRuntime.subprogTailCall`).
+   */
+  call(pc: number, depth?: number): number;
   /** Fault for the bad/sentinel slot `pc`. */
   badInsn(pc: number): void;
   /** Instruction-limit fault at `pc`. */
@@ -210,16 +216,19 @@ export class Jit {
         const r = space.find(h, 0, 0);
         return r !== null && r.base === 0 && r.id >= MAX_FRAMES ? r : null;
       },
-      call(pc) {
+      call(pc, depth = 0) {
         try {
           d.helpers[pc]!(self.#env);
-          return true;
+          return 1;
         } catch (e) {
-          if (e === TAIL_CALL) return false; // the run ends here without a fault (RunResult.tailCall)
-          R.msg = `insn ${pc}: helper ${self.prog.imm(pc)}: ${
-            e instanceof HelperFault ? e.message : `failed: ${(e as Error)?.message ?? e}`
-          }`;
-          return false;
+          let msg: string | null;
+          if (e !== TAIL_CALL) msg = e instanceof HelperFault ? e.message : `failed: ${(e as Error)?.message ?? e}`;
+          // as the interpreter: a tail call ends the run (RunResult.tailCall), one in a subprogram returns from it
+          else if (depth === 0 || !d.tailCallAt[pc] || !self.#rt.nestsTailCalls) return 0;
+          else msg = self.#rt.subprogTailCall();
+          if (msg === null) return 2;
+          R.msg = `insn ${pc}: helper ${self.prog.imm(pc)}: ${msg}`;
+          return 0;
         }
       },
       badInsn(pc) {

@@ -5,7 +5,16 @@
  *
  * @module
  */
-import { type RegValue, S64_MAX, S64_MIN, type SlotValue, tnumIsConst, tnumIsUnknown, U64_MAX } from "./value.ts";
+import {
+  mayBeNull,
+  type RegValue,
+  S64_MAX,
+  S64_MIN,
+  type SlotValue,
+  tnumIsConst,
+  tnumIsUnknown,
+  U64_MAX,
+} from "./value.ts";
 
 function num(n: bigint): string {
   if (n > 65535n || n < -65535n) {
@@ -62,7 +71,7 @@ function mapWords(v: RegValue): string {
 /** A register value in words. */
 export function describeValue(v: RegValue): string {
   const precise = v.precise ? " (precise)" : "";
-  const nullable = /_or_null$|or_null_/.test(v.type) ? ", or NULL" : "";
+  const nullable = mayBeNull(v.type) ? ", or NULL" : "";
   const prefix = v.type.startsWith("rdonly_") ? "read-only " : "";
   switch (v.kind) {
     case "scalar": {

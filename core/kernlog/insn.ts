@@ -266,17 +266,12 @@ export function regsWritten(x: LogInsn): number[] {
     case "ld_abs":
       return [0, 1, 2, 3, 4, 5];
     case "atomic":
-      return x.oper === "cmpxchg" ? [0] : /^atomic/.test(x.text) || x.text.includes("atomic") ? [Number(x.imm)] : [];
+      // a fetching op writes the register it names before '=' (cmpxchg: r0); `lock ... += r` writes none
+      return x.oper === "cmpxchg" ? [0] : x.text.includes("atomic") ? [Number(x.imm)] : [];
     case "call":
-      return [0, 1, 2, 3, 4, 5];
     case "call_sub":
       return [0, 1, 2, 3, 4, 5];
     default:
       return [];
   }
-}
-
-/** The instruction a jump goes to (for `cond`, `ja`, `may_goto`, `call_sub`), from its index. */
-export function jumpTarget(idx: number, x: LogInsn): number {
-  return idx + x.off + 1;
 }

@@ -20,7 +20,8 @@
  * - `func#N @M`, `Live regs before insn:` and its rows
  *   `[scc] N: 0123...... (hh) insn-text`;
  * - `caller:`, `callee:`, `returning from callee:`, `to caller at N:`;
- * - `mark_precise: frameN: ...` (every form) and the 5.x forms
+ * - `mark_precise: frameN: ...` (every form), `frame N: propagating r6,fp-8`,
+ *   and the 5.x forms
  *   `last_idx N first_idx M`, `regs=%x stack=%llx before N: ...`,
  *   `parent didn't have regs=...`, `parent already had regs=...`;
  * - `SCC enter (...)`, `SCC exit (...)`, the 6.18 stack liveness lines
@@ -31,7 +32,9 @@
  * - `cur state: ...` / `old state: ...` after `infinite loop detected`;
  * - any of the verifier's messages ({@link isKernelMessage});
  * - tool lines: `libbpf: ...`, bpftool's `-- BEGIN PROG LOAD LOG --` /
- *   `-- END PROG LOAD LOG --`, veristat's `PROCESSING f.o/prog, DURATION US:
+ *   `-- END PROG LOAD LOG --` (older libbpf: `-- BEGIN DUMP LOG ---` /
+ *   `-- END LOG --`), bcc's `bpf: Permission denied` and `HINT: ...`,
+ *   veristat's `PROCESSING f.o/prog, DURATION US:
  *   ..., VERDICT: ..., VERIFIER LOG:` and table rows.
  *
  * @module
@@ -139,7 +142,7 @@ const RE_SAFE = /^(\d+): safe$/;
 const RE_FROM = /^from (\d+) to (\d+)( \(speculative execution\))?:( safe)?/;
 const RE_FUNC = /^func#(\d+) @(\d+)$/;
 const RE_LIVE_ROW = /^(?: {3}| *\d+) +(\d+): [0-9.]{10,11} \(([0-9a-f]{2})\) /;
-const RE_TO_CALLER = /^to caller at (\d+):$/;
+const RE_TO_CALLER = /^to caller at (\d+): *$/;
 const RE_SOURCE = /^;(?: (.*?)(?: @ ([^ ]+):(\d+))?)?$/;
 const RE_PROCESSED = /^processed (\d+) insns(?: \(limit (\d+)\))?/;
 const RE_GLUE = / (\d+): (?=(?:frame\d+: )?R\d|fp-)/g;
@@ -150,7 +153,10 @@ const RE_LIVENESS = /^\([\d,]+\) (?:frame \d+ insn \d+ |live stack update done i
 const RE_VERISTAT = /^PROCESSING .*, DURATION US: \d+, VERDICT: \w+, VERIFIER LOG:$/;
 const RE_BPFTOOL =
   /^(?:Error|Warning): |^bpf: Failed to load program: |^If it used to work for this object file but now doesn't, see --legacy option for more details\.$/;
-const RE_VERISTAT_TABLE = /^(?:Processing '.*'\.\.\.$|-+(?: +-+)+$|File +Program +|\S+\.o +\S+ +(?:success|failure) )/;
+/** bcc: the errno line before the log (`bpf: Permission denied`) and its hint after it. */
+const RE_BCC = /^bpf: [A-Z][a-z]+(?: [a-z]+)*$|^HINT: /;
+const RE_VERISTAT_TABLE =
+  /^(?:Processing '.*'\.\.\.$|-+(?: +-+)+$| *File +Program +|\S+\.o +\S+ +(?:success|failure) )/;
 
 /**
  * Find where the instruction text of an Insn line ends and the state begins:
@@ -181,22 +187,50 @@ function splitInsn(line: string, start: number, info: LineInfo): void {
       return;
     }
   }
-  if (semi >= 0) {
-    let e = semi;
-    while (e > start && line.charCodeAt(e - 1) === 32) e--;
-    info.textEnd = e;
-    info.stateStart = semi + 1;
-    return;
-  }
-  info.textEnd = line.length;
+  // the text ends before the padding of a state (or, in some 6.x kernels, a trailing space: `(95) exit `)
+  let e = semi >= 0 ? semi : line.length;
+  while (e > start && line.charCodeAt(e - 1) === 32) e--;
+  info.textEnd = e;
+  if (semi >= 0) info.stateStart = semi + 1;
 }
 
 /**
- * Classify one line (without its newline) into `info`; returns the kind.
+ * The highest instruction index a verifier log can name: the kernel loads at
+ * most `BPF_COMPLEXITY_LIMIT_INSNS` (1,000,000) instructions.
+ */
+export const MAX_INSN_INDEX = 999_999;
+
+/** Line kinds whose {@link LineInfo.a} is an instruction index. */
+const INDEX_A = new Set<number>([
+  LineKind.Insn,
+  LineKind.State,
+  LineKind.From,
+  LineKind.FromSafe,
+  LineKind.Safe,
+  LineKind.LiveRow,
+  LineKind.ToCaller,
+]);
+
+/**
+ * Classify one line (without its newline) into `info`; returns the kind. A
+ * line that names an instruction index beyond {@link MAX_INSN_INDEX} is no
+ * line of a verifier log (a corrupted or foreign text): it is Unknown.
  * @param line the line
  * @param info reused result object
  */
 export function classifyLine(line: string, info: LineInfo): LineKindCode {
+  const kind = classify(line, info);
+  if (
+    (INDEX_A.has(kind) && info.a > MAX_INSN_INDEX) ||
+    ((kind === LineKind.From || kind === LineKind.FromSafe || kind === LineKind.Func) && info.b > MAX_INSN_INDEX) ||
+    (kind === LineKind.Insn && info.glued > MAX_INSN_INDEX)
+  ) {
+    return (info.kind = LineKind.Unknown);
+  }
+  return kind;
+}
+
+function classify(line: string, info: LineInfo): LineKindCode {
   info.a =
     info.b =
     info.textStart =
@@ -256,6 +290,10 @@ export function classifyLine(line: string, info: LineInfo): LineKindCode {
         info.b = Number(m[2]);
         return (info.kind = LineKind.Func);
       }
+      // propagate_precision (6.x, level 2): `frame 0: propagating r6,fp-8`
+      if (/^frame \d+: propagating (?:r\d+|fp-\d+)(?:,(?:r\d+|fp-\d+))*$/.test(line)) {
+        return (info.kind = LineKind.MarkPrecise);
+      }
       break;
     case ";":
       if ((m = RE_SOURCE.exec(line))) {
@@ -277,8 +315,9 @@ export function classifyLine(line: string, info: LineInfo): LineKindCode {
       if (line === "Live regs before insn:") return (info.kind = LineKind.LiveHeader);
       break;
     case "c":
-      if (line === "caller:") return (info.kind = LineKind.Caller);
-      if (line === "callee:") return (info.kind = LineKind.Callee);
+      // some 6.x kernels pad these lines with spaces to the state column
+      if (line.trimEnd() === "caller:") return (info.kind = LineKind.Caller);
+      if (line.trimEnd() === "callee:") return (info.kind = LineKind.Callee);
       if (line.startsWith("cur state:")) {
         info.stateStart = 10;
         return (info.kind = LineKind.LoopState);
@@ -291,7 +330,7 @@ export function classifyLine(line: string, info: LineInfo): LineKindCode {
       }
       break;
     case "r":
-      if (line === "returning from callee:") return (info.kind = LineKind.Returning);
+      if (line.trimEnd() === "returning from callee:") return (info.kind = LineKind.Returning);
       if (RE_MARK_OLD.test(line)) return (info.kind = LineKind.MarkPrecise);
       break;
     case "t":
@@ -321,9 +360,14 @@ export function classifyLine(line: string, info: LineInfo): LineKindCode {
       if (/^stack depth \d+(?:\+\d+)*$/.test(line)) return (info.kind = LineKind.StackDepth);
       break;
     case "l":
-      if (line.startsWith("libbpf: ")) {
-        if (line.endsWith("-- BEGIN PROG LOAD LOG --")) return (info.kind = LineKind.Begin);
-        if (line.endsWith("-- END PROG LOAD LOG --")) return (info.kind = LineKind.End);
+      if (line.startsWith("libbpf: ") || line === "libbpf:") {
+        // libbpf before 0.1 printed `-- BEGIN DUMP LOG ---` and `-- END LOG --`
+        if (line.endsWith("-- BEGIN PROG LOAD LOG --") || line.endsWith("-- BEGIN DUMP LOG ---")) {
+          return (info.kind = LineKind.Begin);
+        }
+        if (line.endsWith("-- END PROG LOAD LOG --") || line.endsWith("-- END LOG --")) {
+          return (info.kind = LineKind.End);
+        }
         return (info.kind = LineKind.Libbpf);
       }
       if (RE_MARK_OLD.test(line)) return (info.kind = LineKind.MarkPrecise);
@@ -347,9 +391,26 @@ export function classifyLine(line: string, info: LineInfo): LineKindCode {
       if (RE_VERISTAT_TABLE.test(line)) return (info.kind = LineKind.Tool);
       break;
   }
-  if (RE_VERISTAT_TABLE.test(line) || RE_BPFTOOL.test(line)) return (info.kind = LineKind.Tool);
+  if (RE_VERISTAT_TABLE.test(line) || RE_BPFTOOL.test(line) || RE_BCC.test(line)) return (info.kind = LineKind.Tool);
   if (isKernelMessage(line)) return (info.kind = LineKind.Message);
   return (info.kind = LineKind.Unknown);
+}
+
+/** A `; source @ file:line` line, read into its parts (see {@link LineKind.Source}). */
+export interface SourceParts {
+  /** The source text (trimmed by the kernel). */
+  text: string;
+  /** File name, or null for kernels that print none. */
+  file: string | null;
+  /** Line number, or -1. */
+  line: number;
+}
+
+/** Read a source line (`; if (!v) return 2; @ t1.c:15`, `;`), or null when it is not one. */
+export function parseSourceLine(line: string): SourceParts | null {
+  const m = RE_SOURCE.exec(line);
+  if (!m) return null;
+  return { text: m[1] ?? "", file: m[2] ?? null, line: m[3] !== undefined ? Number(m[3]) : -1 };
 }
 
 /** A precision-backtracking line, read into its parts. */

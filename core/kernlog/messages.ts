@@ -26,6 +26,7 @@ export const OLDER_FORMATS: readonly string[] = [
   "arg#%d pointer type %s %s must point to %sscalar, or struct with scalar",
   "func '%s' arg%d has btf_id %d type %s '%s'",
   "func '%s' doesn't have %d-th argument",
+  "reg type unsupported for arg#%d function %s#%d",
   "R%d is ptr_%s invalid negative access: off=%d",
   "R%d is ptr_%s access user memory: off=%d",
   "R%d invalid mem access '%s'",

@@ -17,7 +17,16 @@
  *
  * @module
  */
-import { classifyLine, type LineInfo, LineKind, type LineKindCode, newLineInfo } from "./lines.ts";
+import {
+  classifyLine,
+  type LineInfo,
+  LineKind,
+  type LineKindCode,
+  newLineInfo,
+  parseSourceLine,
+  type SourceParts,
+} from "./lines.ts";
+import { ERRNO } from "../errors.ts";
 import { PathBuilder } from "./paths.ts";
 import { ByteVec, IntVec } from "./vec.ts";
 
@@ -45,14 +54,7 @@ export const StepKind = {
 export type StepKindCode = typeof StepKind[keyof typeof StepKind];
 
 /** A `; source @ file:line` line. */
-export interface SourceLine {
-  /** The source text (trimmed by the kernel). */
-  text: string;
-  /** File name, or null for kernels that print none. */
-  file: string | null;
-  /** Line number, or -1. */
-  line: number;
-}
+export type SourceLine = SourceParts;
 
 /** The statistics lines. */
 export interface LogStats {
@@ -128,10 +130,6 @@ export class KernLog {
   readonly lines: LineStore = new LineStore();
   /** Kind of each line ({@link LineKind}). */
   readonly kinds: ByteVec = new ByteVec();
-  /** First number of each line (see {@link LineInfo.a}). */
-  readonly la: IntVec = new IntVec();
-  /** Second number of each line (see {@link LineInfo.b}). */
-  readonly lb: IntVec = new IntVec();
   /** Where each line's instruction text starts, and ends (packed: start << 16 | end), or -1. */
   readonly textSpan: IntVec = new IntVec();
   /** Where each line's state text starts, or -1. */
@@ -237,18 +235,8 @@ export class KernLog {
   }
 }
 
-const ERRNO: Record<number, string> = {
-  1: "EPERM",
-  2: "ENOENT",
-  7: "E2BIG",
-  12: "ENOMEM",
-  13: "EACCES",
-  14: "EFAULT",
-  22: "EINVAL",
-  28: "ENOSPC",
-  95: "EOPNOTSUPP",
-  524: "ENOTSUPP",
-};
+/** errno names by number (libbpf prints `failed to load: -13`). */
+const ERRNO_NAME: Record<number, string> = Object.fromEntries(Object.entries(ERRNO).map(([k, v]) => [v, k]));
 
 const WALK_KINDS = new Set<number>([
   LineKind.Insn,
@@ -458,8 +446,6 @@ export class LogParser {
     const li = log.lines.length;
     log.lines.add(chunk, from, to);
     log.kinds.push(kind);
-    log.la.push(info.a);
-    log.lb.push(info.b);
     log.textSpan.push(
       info.textStart >= 0 && info.textStart < 0x8000 && info.textEnd < 0x10000
         ? (info.textStart << 16) | info.textEnd
@@ -503,14 +489,15 @@ export class LogParser {
         if (kind === LineKind.FromSafe) this.#step(log, StepKind.Prune, info.b, li, 0);
         break;
       case LineKind.Source: {
-        const m = /^;(?: (.*?)(?: @ ([^ ]+):(\d+))?)?$/.exec(line)!;
         let k = this.#sourceIndex.get(line);
         if (k === undefined) {
           k = log.sources.length;
-          log.sources.push({ text: m[1] ?? "", file: m[2] ?? null, line: m[3] !== undefined ? Number(m[3]) : -1 });
+          log.sources.push(parseSourceLine(line)!);
           this.#sourceIndex.set(line, k);
         }
-        this.#pendingSource = k;
+        // `;  @ file.c:0`: the compiler gave the instructions that follow no line (DWARF line 0)
+        const src = log.sources[k];
+        this.#pendingSource = src.text === "" && src.line === 0 ? -1 : k;
         break;
       }
       case LineKind.Func:
@@ -572,7 +559,7 @@ export class LogParser {
       case LineKind.Libbpf: {
         const m = /failed to load: -(\d+)$/.exec(line) ??
           /^libbpf: prog '[^']*': BPF program load failed: .*$/.exec(line);
-        if (m && m[1]) log.errno = ERRNO[Number(m[1])] ?? `E${m[1]}`;
+        if (m && m[1]) log.errno = ERRNO_NAME[Number(m[1])] ?? `E${m[1]}`;
         const n = /^libbpf: prog '([^']*)'/.exec(line);
         if (n && log.name === null && log.hasVerifierLines) log.name = n[1];
         if (this.#msgRun.length) this.#settleError(log);

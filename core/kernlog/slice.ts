@@ -14,7 +14,8 @@
  * instruction that made the value what the error is about:
  * - a type error (a NULL-able, scalar or wrong-typed pointer): the
  *   instruction that created the value (a helper's return, a load, a
- *   constant, a copy of the frame pointer), passing over arithmetic that
+ *   constant, a copy of the frame pointer, arithmetic that changed the type:
+ *   `r3 -= r2` of two packet pointers), passing over arithmetic that
  *   keeps the type;
  * - a range error (outside a map value, the packet, the stack, the allowed
  *   return values): the last instruction that changed the range (pointer
@@ -22,19 +23,45 @@
  *   line shows, or the bounds check that gave a packet pointer its `r=`),
  *   with the operand that brought the range followed further;
  * - an uninitialised register: the call that clobbered it, or the entry;
- * - a leaked reference: the call that acquired it.
+ * - a leaked reference: the call that acquired it;
+ * - an access the program type does not allow at that place of the context
+ *   (`invalid bpf_context access`): the access itself (the context pointer
+ *   is the one the program got, nothing earlier made it wrong).
+ *
+ * When a helper's memory argument is out of bounds (`invalid write to stack
+ * R1 off=-16 size=32`) and the next argument holds the size the message
+ * names, that size register is followed too, as an operand of the slice.
  *
  * The origin is -1 when the value comes from the entry of the program (the
  * context in R1) or of the subprogram.
  *
  * @module
  */
-import { type LogInsn, parseLogInsn } from "./insn.ts";
+import { type LogInsn, parseLogInsn, regsWritten } from "./insn.ts";
 import { type KernLog, type SourceLine, StepKind } from "./parser.ts";
 import { StateTracker, type TrackedState } from "./state.ts";
+import { isSlotTypes, parseRegValue } from "./value.ts";
 
 /** Which property of the value the error is about. */
-export type SliceKind = "type" | "range" | "init" | "ref" | "none";
+export type SliceKind = "type" | "range" | "init" | "ref" | "access" | "none";
+
+/** What a slice kind is about, in words (`its type`, ...). */
+export function sliceKindWords(kind: SliceKind): string {
+  switch (kind) {
+    case "type":
+      return "its type";
+    case "range":
+      return "its range";
+    case "init":
+      return "not initialised";
+    case "ref":
+      return "a reference";
+    case "access":
+      return "the access itself";
+    case "none":
+      return "no slice";
+  }
+}
 
 /** One link of the chain, from the error back to the origin. */
 export interface SliceLink {
@@ -136,9 +163,8 @@ export function errorFacts(msg: string, x: LogInsn | null): ErrorFacts {
   if (/invalid access to map value|invalid access to memory|value_size=/.test(msg) && x) {
     return { ...f, kind: "range", reg: memBase(x) };
   }
-  if (/invalid bpf_context access|dereference of modified ctx ptr/.test(msg) && x) {
-    return { ...f, kind: "type", reg: memBase(x) };
-  }
+  if (/invalid bpf_context access/.test(msg) && x) return { ...f, kind: "access", reg: memBase(x) };
+  if (/dereference of modified ctx ptr/.test(msg) && x) return { ...f, kind: "type", reg: memBase(x) };
   if (/math between .* pointer and/.test(msg) && x) return { ...f, kind: "range", reg: x.dst };
   if ((m = /\bR(\d+)\b/.exec(msg.split("\n")[0]))) return { ...f, kind: "type", reg: Number(m[1]) };
   return f;
@@ -153,15 +179,29 @@ function valueIn(st: TrackedState, frame: number, l: Loc): string | null {
 
 /** Where a spilled slot's value sits when the slot is `fp-N=????scalar(...)`: drop the slot characters. */
 function slotValue(text: string | null): string | null {
-  if (text === null) return null;
+  if (text === null || isSlotTypes(text)) return text;
   const m = /^[?rm0dif]{0,7}(?=[a-zP0-9-])/.exec(text);
-  if (text.length === 8 && /^[?rm0dif]+$/.test(text)) return text;
   return m ? text.slice(m[0].length) : text;
 }
 
-function isSpillText(text: string | null): boolean {
-  if (text === null) return false;
-  return !(text.length === 8 && /^[?rm0dif]+$/.test(text));
+/** The kind of a value's text (`scalar`, `pkt`, ...), or null when there is none or it does not parse. */
+function kindOf(text: string | null): string | null {
+  if (text === null) return null;
+  try {
+    return parseRegValue(text).kind;
+  } catch {
+    return null;
+  }
+}
+
+/** The checked range (`r=`) of a packet pointer's text, or -1. */
+function pktRangeOf(text: string): number {
+  try {
+    const v = parseRegValue(text);
+    return v.kind === "pkt" || v.kind === "pkt_meta" ? v.range : -1;
+  } catch {
+    return -1;
+  }
 }
 
 /** Builds slices of one log. */
@@ -294,14 +334,13 @@ class Slicer {
           }
           continue;
         }
-        const atomicDst = x.op === "atomic" && /atomic/.test(x.text) ? Number(x.imm) : -1;
-        const writes = (x.dst === r && ["mov_reg", "mov_imm", "ld_imm64", "alu", "load"].includes(x.op)) ||
-          atomicDst === r || (x.op === "atomic" && x.oper === "cmpxchg" && r === 0);
-        if (!writes) {
-          // a branch on the register narrowed it (its line prints the narrowed value)
+        if (!regsWritten(x).includes(r)) {
+          // a branch on the register narrowed it (its line prints the narrowed value); when the log printed
+          // no value before it (a level-1 log of 4.x/5.x prints states only after branches), a packet pointer
+          // with the range the error names after it is the one this bounds check gave
           if (kind === "range" && x.op === "cond" && (x.dst === r || x.src === r)) {
             const b = valueIn(this.before(k), frame, loc), a = valueIn(this.after(k), frame, loc);
-            if (a !== null && b !== null && a !== b) {
+            if (a !== null && (b !== null ? a !== b : facts.pktRange > 0 && pktRangeOf(a) === facts.pktRange)) {
               chain.push(this.link(k, "narrow", loc, `the branch narrowed ${name}`, frame));
               return { chain, origin: this.log.stepInsn.get(this.path[k]), operands };
             }
@@ -335,7 +374,7 @@ class Slicer {
           const slot = { reg: -1 as const, off: x.off };
           const sv = valueIn(this.before(k), frame, slot);
           // a slot the log never printed (an excerpt) is followed as a spill: its store may be earlier
-          if (sv === null || isSpillText(sv)) {
+          if (sv === null || !isSlotTypes(sv)) {
             chain.push(this.link(k, "fill", loc, `${name} filled from fp${x.off}`, frame));
             loc = slot;
             continue;
@@ -346,6 +385,21 @@ class Slicer {
           return { chain, origin: this.log.stepInsn.get(this.path[k]), operands };
         }
         if (x.op === "alu" && kind === "type") {
+          // arithmetic that changed the type is the origin (`r3 -= r2` of two packet pointers is a number);
+          // other arithmetic keeps it and the value is followed further
+          const b = kindOf(valueIn(this.before(k), frame, loc)), a = kindOf(valueIn(this.after(k), frame, loc));
+          if (a !== null && b !== null && a !== b) {
+            chain.push(
+              this.link(
+                k,
+                "origin",
+                loc,
+                `${name} ${x.oper} ${x.src >= 0 ? "r" + x.src : x.imm} turned ${name} (${b}) into a ${a}`,
+                frame,
+              ),
+            );
+            return { chain, origin: this.log.stepInsn.get(this.path[k]), operands };
+          }
           chain.push(this.link(k, "arith", loc, `arithmetic on ${name} keeps its type`, frame));
           continue;
         }
@@ -499,11 +553,59 @@ export function sliceError(log: KernLog): Slice | null {
     base.origin = null;
     return base;
   }
+  if (facts.kind === "access") {
+    base.chain.push(
+      sl.link(last, "origin", { reg: facts.reg }, "the access itself: not allowed at this place of the context", frame),
+    );
+    base.origin = failInsn;
+    return base;
+  }
   const r = sl.follow(last, { reg: facts.reg }, frame, facts.kind, facts, 4);
   base.chain.push(...r.chain);
   base.origin = r.origin;
   base.operands = r.operands;
+  const size = helperSizeReg(sl, last, frame, x, facts, error);
+  if (size >= 0) {
+    const sub = sl.follow(last, { reg: size }, frame, "range", { ...facts, pktRange: -1 }, 3);
+    base.operands.push({
+      error: "",
+      errorInsn: failInsn,
+      kind: "range",
+      loc: `r${size}`,
+      chain: sub.chain,
+      origin: sub.origin,
+      operands: sub.operands,
+    });
+  }
   return base;
+}
+
+/**
+ * The register holding the size of a helper's out-of-bounds memory argument:
+ * the kernel checks a memory argument with the size in the argument after it
+ * (`ARG_PTR_TO_MEM` + `ARG_CONST_SIZE`), so R(n+1) when its value before the
+ * call is the size the message names; -1 otherwise (a map key or value, whose
+ * size is the map's).
+ */
+function helperSizeReg(
+  sl: Slicer,
+  last: number,
+  frame: number,
+  x: LogInsn | null,
+  facts: ErrorFacts,
+  error: string,
+): number {
+  if (!x || x.op !== "call" || facts.kind !== "range" || facts.reg < 1 || facts.reg > 4) return -1;
+  const m = /\bsize[= ](\d+)/.exec(error);
+  if (!m) return -1;
+  const text = valueIn(sl.before(last), frame, { reg: facts.reg + 1 });
+  if (text === null) return -1;
+  try {
+    const v = parseRegValue(text);
+    return v.kind === "scalar" && v.umax === BigInt(m[1]) ? facts.reg + 1 : -1;
+  } catch {
+    return -1;
+  }
 }
 
 /** The call that acquired a reference still held at the error: the first node whose result has a ref_obj_id in `refs=`. */

@@ -19,6 +19,7 @@
 import { LineKind } from "./lines.ts";
 import { type KernLog, StepKind } from "./parser.ts";
 import { parseLogInsn } from "./insn.ts";
+import { forEachEntry } from "./value.ts";
 
 /** One frame's registers and stack slots, as text. */
 export interface FrameText {
@@ -55,22 +56,7 @@ function cloneState(s: TrackedState): TrackedState {
 /** Split a state text into its entries (spaces inside parentheses do not split). */
 export function stateEntries(text: string): string[] {
   const out: string[] = [];
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    while (i < n && text.charCodeAt(i) === 32) i++;
-    if (i >= n) break;
-    let j = i, depth = 0;
-    while (j < n) {
-      const c = text.charCodeAt(j);
-      if (c === 40) depth++;
-      else if (c === 41) depth--;
-      else if (c === 32 && depth <= 0) break;
-      j++;
-    }
-    out.push(text.slice(i, j));
-    i = j;
-  }
+  forEachEntry(text, (i, j) => out.push(text.slice(i, j)));
   return out;
 }
 

@@ -73,7 +73,7 @@ export interface LogSummary {
   path: PathDecision[];
   /** Decisions on the path before those shown (runs of one decision count once). */
   pathOmitted: number;
-  /** The most processed instructions. */
+  /** The most processed instructions (those processed more than once). */
   hot: Array<InsnRef & { visits: number }>;
   /** Loops, most taken first. */
   loops: LoopHeat[];
@@ -140,10 +140,11 @@ export function summarize(log: KernLog, opts: SummaryOptions = {}): LogSummary {
   const order: number[] = [];
   for (let i = 0; i < p.visits.length; i++) if (p.visits.get(i) > 0) order.push(i);
   order.sort((a, b) => p.visits.get(b) - p.visits.get(a) || a - b);
-  // heat tells something only when an instruction was processed more than once
-  const hot = order.length && p.visits.get(order[0]) > 1
-    ? order.slice(0, top).map((i) => ({ ...ref(log, i), visits: p.visits.get(i) }))
-    : [];
+  // heat tells something only about instructions processed more than once
+  const hot = order.filter((i) => p.visits.get(i) > 1).slice(0, top).map((i) => ({
+    ...ref(log, i),
+    visits: p.visits.get(i),
+  }));
   // loops: back-edges taken between consecutive nodes of a path
   const back = new Map<number, number>();
   for (let s = 0; s < log.steps; s++) {

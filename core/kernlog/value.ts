@@ -11,10 +11,15 @@
  * the kernel tracks (smin/smax/umin/umax, the 32-bit ones, the `var_off`
  * tnum) as numbers, not strings.
  *
- * Three dialects of the register text exist ({@link Dialect}):
+ * Four dialects of the register text exist ({@link Dialect}):
+ * - `v3`: Linux 3.18 to 4.13: `inv`, `imm5` (a constant), `fp` (the frame
+ *   pointer), `inv56` (an unknown value whose 56 upper bits are zero, 4.7 to
+ *   4.13), `pkt(id=0,off=14,r=14)`, `map_value(ks=8,vs=8)`, and the ranges as
+ *   a suffix: `inv,min_value=0,max_value=255`;
  * - `v4`: Linux 4.14 to 5.x: `inv` for scalars, `(id=0,off=0,imm=0)` with
  *   every field, the long range names (`smin_value=`, `s32_min_value=`),
- *   a bare type name for a spilled register (`fp-8=inv`);
+ *   a bare type name for a spilled register (`fp-8=inv`), and in 4.15 to
+ *   4.19 the call site of a stack pointer (`fp0,call_-1`);
  * - `v6.2`: about 6.0 to 6.4: `scalar`, the short names (`smin=`, `s32_min=`),
  *   `id`/`ref_obj_id` only when set, spills printed in full;
  * - `v6.5`: 6.5 and later (`print_reg_state`/`print_scalar_ranges` in
@@ -24,11 +29,41 @@
  * the rules of the kernel that wrote it. The liveness suffix of kernels up
  * to 6.17 (`_w`, `_r`, `_rw`, `_D`) is kept per entry.
  *
+ * A verifier engine that wants the kernel's text for its own states builds
+ * the values from what it tracks ({@link regValue}, {@link dynptrSlot},
+ * {@link iterSlot}, a {@link StateValue} of them) and prints them with
+ * {@link printState} / {@link printRegValue} and the dialect of the kernel
+ * it follows (`v6.5` for 6.5 .. 6.18; 6.18 prints no liveness suffix). The
+ * 6.5+ printer works from the value's fields alone (the corpus test rebuilds
+ * every 6.5+ value of the 6.18 logs that way and prints it byte-identical).
+ *
  * @module
  */
 
 /** The register text dialect a value was written in (see the module doc). */
-export type Dialect = "v4" | "v6.2" | "v6.5";
+export type Dialect = "v3" | "v4" | "v6.2" | "v6.5";
+
+/**
+ * What kernels before 4.20 printed after a register's value, outside its
+ * parentheses: the ranges and alignment of 4.9 to 4.13
+ * (`,min_value=0,max_value=255,min_align=4,aux_off=14,aux_off_align=2`) and
+ * the call site of a stack pointer of 4.15 to 4.19 (`,call_-1`). Each field
+ * is null when it was not printed.
+ */
+export interface LegacySuffix {
+  /** `min_value=` (signed). */
+  minValue: bigint | null;
+  /** `max_value=` (unsigned). */
+  maxValue: bigint | null;
+  /** `min_align=`. */
+  minAlign: number | null;
+  /** `aux_off=`. */
+  auxOff: number | null;
+  /** `aux_off_align=`. */
+  auxOffAlign: number | null;
+  /** `call_N`: the call site of the frame a stack pointer points into. */
+  callsite: number | null;
+}
 
 /** A tnum: the bits of `mask` are unknown, the others are those of `value`. */
 export interface Tnum {
@@ -103,6 +138,8 @@ export interface RegValue {
   form: "fields" | "const" | "typed" | "bare";
   /** The fields printed (their first names, in order); used to tell the older dialects apart. */
   fields: string[];
+  /** What a kernel before 4.20 printed after the value ({@link LegacySuffix}), or null. */
+  legacy: LegacySuffix | null;
 }
 
 /** The base kinds of register types the log reader tells apart. */
@@ -233,6 +270,7 @@ export function unknownValue(type: string, dialect: Dialect): RegValue {
     dialect,
     form: "fields",
     fields: [],
+    legacy: null,
   };
 }
 
@@ -262,21 +300,12 @@ const PREFIXES = ["rdonly_", "ringbuf_", "user_", "percpu_", "rcu_", "untrusted_
 
 /** The base kind of a printed type name (prefixes like `rdonly_` and the `_or_null` postfix removed). */
 export function baseKind(type: string): RegKind {
-  let t = type;
-  for (let again = true; again;) {
-    again = false;
-    for (const p of PREFIXES) {
-      if (t.startsWith(p)) {
-        t = t.slice(p.length);
-        again = true;
-      }
-    }
-  }
+  const t = baseTypeName(type);
   if (t.startsWith("ptr_")) return "btf_id";
-  if (t.endsWith("_or_null")) t = t.slice(0, -8);
   switch (t) {
     case "scalar":
     case "inv":
+    case "imm":
       return "scalar";
     case "ctx":
       return "ctx";
@@ -314,6 +343,102 @@ export function baseKind(type: string): RegKind {
     default:
       return "other";
   }
+}
+
+/**
+ * A printed type name without the flag prefixes (`rdonly_`, `ringbuf_`, ...)
+ * and the `_or_null` postfix: `ringbuf_mem_or_null` -> `mem` (the kernel's
+ * `base_type`, as `reg_type_str` names it). BTF pointers keep their
+ * `ptr_` and struct name.
+ */
+export function baseTypeName(type: string): string {
+  let t = type;
+  for (let again = true; again;) {
+    again = false;
+    for (const p of PREFIXES) {
+      if (t.startsWith(p)) {
+        t = t.slice(p.length);
+        again = true;
+      }
+    }
+  }
+  return !t.startsWith("ptr_") && t.endsWith("_or_null") ? t.slice(0, -8) : t;
+}
+
+/** The fields of a register value an engine knows, for {@link regValue}; what is left out is unbounded or absent. */
+export type RegFields = Partial<
+  Pick<
+    RegValue,
+    | "precise"
+    | "frameno"
+    | "id"
+    | "addConst"
+    | "refObjId"
+    | "nonOwnRef"
+    | "mapName"
+    | "ks"
+    | "vs"
+    | "off"
+    | "range"
+    | "memSize"
+    | "dynptrType"
+    | "varOff"
+    | "smin"
+    | "smax"
+    | "umin"
+    | "umax"
+    | "s32min"
+    | "s32max"
+    | "u32min"
+    | "u32max"
+  >
+>;
+
+/**
+ * Build a register value from what a verifier knows about it, to print it by
+ * a kernel's rules ({@link printRegValue}; the 6.5 .. 6.18 printer needs
+ * nothing else). `type` is the name as the kernel prints it (`scalar`,
+ * `map_value_or_null`, `fp`, `trusted_ptr_task_struct`, ...); a pointer's
+ * variable offset defaults to the known 0, a `mem` pointer's size to 0 (the
+ * kernel prints `sz=` for every one).
+ *
+ * ```ts
+ * printRegValue(regValue("map_value", { mapName: "vals", ks: 4, vs: 8, off: 8 })); // map_value(map=vals,ks=4,vs=8,off=8)
+ * printRegValue(regValue("fp", { off: -16 }));                                     // fp-16
+ * ```
+ */
+export function regValue(type: string, fields: RegFields = {}, dialect: Dialect = "v6.5"): RegValue {
+  const v = unknownValue(type, dialect);
+  if (v.kind !== "scalar") v.varOff = { value: 0n, mask: 0n };
+  if (baseTypeName(type) === "mem") v.memSize = 0;
+  return Object.assign(v, fields);
+}
+
+/**
+ * A dynptr's stack slot as 6.x prints it (`fp-16=dynptr_ringbuf(ref_id=1)`):
+ * its type, then `id=`, `ref_id=` and `dynptr_id=` when set.
+ */
+export function dynptrSlot(
+  off: number,
+  type: string,
+  ids: { id?: number; refId?: number; dynptrId?: number } = {},
+): SlotValue {
+  const f: string[] = [];
+  if (ids.id) f.push(`id=${ids.id}`);
+  if (ids.refId) f.push(`ref_id=${ids.refId}`);
+  if (ids.dynptrId) f.push(`dynptr_id=${ids.dynptrId}`);
+  return { off, live: "", types: "", spill: null, special: `dynptr_${type}(${f.join(",")})` };
+}
+
+/** An iterator's stack slot as 6.x prints it (`fp-24=iter_num(ref_id=1,state=active,depth=0)`). */
+export function iterSlot(off: number, name: string, refId: number, state: string, depth: number): SlotValue {
+  return {
+    off,
+    live: "",
+    types: "",
+    spill: null,
+    special: `iter_${name}(ref_id=${refId},state=${state},depth=${depth})`,
+  };
 }
 
 /** Whether a value of this type may be NULL (`_or_null`, `or_null_` of BTF pointers). */
@@ -355,6 +480,11 @@ export function parseNum(s: string): bigint | null {
 // ---- parsing ----
 
 const SLOT_CHARS = /^[?rm0dif]+$/;
+
+/** Whether a stack slot's text is its 8 slot type characters (`mmmm????`), not a spilled register. */
+export function isSlotTypes(text: string): boolean {
+  return text.length === 8 && SLOT_CHARS.test(text);
+}
 
 function isDigitOrMinus(c: string): boolean {
   return (c >= "0" && c <= "9") || c === "-";
@@ -432,15 +562,84 @@ function setRange(v: RegValue, name: string, n: bigint, pos: number): void {
 
 const RANGE_NAMES = new Set(["smin", "smax", "umin", "umax", "smin32", "smax32", "umin32", "umax32"]);
 
+/** Options of {@link parseRegValue}. */
+export interface ParseValueOptions {
+  /**
+   * The value is part of a state of a kernel before 4.14 (see
+   * {@link isLegacyState}): `inv56` then means 56 known zero upper bits,
+   * not the constant 56.
+   */
+  v3?: boolean;
+}
+
+/** Where a value's suffix of kernels before 4.20 starts (its first comma outside parentheses), or -1. */
+function legacyStart(text: string): number {
+  for (let i = 0, depth = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 40) depth++;
+    else if (c === 41) depth--;
+    else if (c === 44 && depth === 0) return i;
+  }
+  return -1;
+}
+
+function parseLegacy(text: string, pos: number): LegacySuffix {
+  const l: LegacySuffix = {
+    minValue: null,
+    maxValue: null,
+    minAlign: null,
+    auxOff: null,
+    auxOffAlign: null,
+    callsite: null,
+  };
+  for (const part of text.split(",")) {
+    const call = /^call_(-?\d+)$/.exec(part);
+    if (call) {
+      l.callsite = Number(call[1]);
+      continue;
+    }
+    const m = /^(min_value|max_value|min_align|aux_off|aux_off_align)=(-?\d+)$/.exec(part);
+    if (!m) throw new ValueSyntaxError(`bad field '${part}'`, pos);
+    const n = BigInt(m[2]);
+    if (m[1] === "min_value") l.minValue = n;
+    else if (m[1] === "max_value") l.maxValue = n;
+    else if (m[1] === "min_align") l.minAlign = Number(n);
+    else if (m[1] === "aux_off") l.auxOff = Number(n);
+    else l.auxOffAlign = Number(n);
+    pos += part.length + 1;
+  }
+  return l;
+}
+
 /**
  * Parse one register value (the text after `R1=` or after a spill's slot
  * characters).
  * @param text the value text, e.g. `scalar(smin=smin32=0,smax=umax=255)`, `fp-8`, `invP1`
  * @param pos position of the text in its line (for errors)
+ * @param opts what the rest of the state says about the kernel
  * @throws ValueSyntaxError when the text is not a register value
  */
-export function parseRegValue(text: string, pos = 0): RegValue {
+export function parseRegValue(text: string, pos = 0, opts: ParseValueOptions = {}): RegValue {
   if (text.length === 0) throw new ValueSyntaxError("empty value", pos);
+  const cut = legacyStart(text);
+  if (cut >= 0) {
+    // kernels before 4.20: `inv,min_value=0,max_value=255`, `fp0,call_-1`
+    const v = parseRegValue(text.slice(0, cut), pos, opts);
+    const l = parseLegacy(text.slice(cut + 1), pos + cut + 1);
+    v.legacy = l;
+    if (l.minValue !== null || l.maxValue !== null || l.minAlign !== null || l.auxOff !== null) v.dialect = "v3";
+    else if (v.dialect !== "v3") v.dialect = "v4";
+    // 4.9..4.13: min_value is the signed minimum, max_value the unsigned maximum
+    if (l.minValue !== null) {
+      v.smin = l.minValue;
+      if (l.minValue >= 0n && v.umin < l.minValue) v.umin = l.minValue;
+    }
+    if (l.maxValue !== null) {
+      v.umax = l.maxValue;
+      if (l.maxValue <= S64_MAX && v.smax > l.maxValue) v.smax = l.maxValue;
+    }
+    return v;
+  }
   let i = 0;
   let precise = false;
   // P before the value: a precise scalar (6.x: `P5`, `Pscalar(...)`)
@@ -493,21 +692,36 @@ export function parseRegValue(text: string, pos = 0): RegValue {
     const n = parseNum(text.slice(j));
     if (n === null) throw new ValueSyntaxError(`bad value '${text.slice(j)}'`, pos + j);
     v.form = "typed";
-    if (v.kind === "scalar") setConst(v, n);
+    if (type === "imm") v.dialect = "v3";
+    if (type === "inv" && opts.v3 && n > 0n && n <= 64n) {
+      // 4.7..4.13: an unknown value whose n upper bits are known to be zero
+      v.dialect = "v3";
+      const max = n === 64n ? 0n : (1n << (64n - n)) - 1n;
+      v.varOff = { value: 0n, mask: max };
+      v.smin = v.umin = 0n;
+      v.smax = v.umax = max;
+      if (max <= 0xffffffffn) {
+        v.s32min = v.u32min = 0;
+        v.s32max = v.u32max = Number(max);
+      }
+    } else if (v.kind === "scalar") setConst(v, n);
     else {
       v.varOff = { value: 0n, mask: 0n };
       v.off = Number(n);
     }
+    if (v.kind !== "stack" && v.kind !== "scalar") v.dialect = "v3";
     return v;
   }
   if (text[text.length - 1] !== ")") throw new ValueSyntaxError("missing ')'", pos + text.length);
   parseFields(v, text.slice(j + 1, -1), pos + j + 1);
+  // 3.18..4.13 print only `(id=,off=,r=)` of packet pointers and `(ks=,vs=[,id=])` of map pointers
+  if (opts.v3) v.dialect = "v3";
   return v;
 }
 
 function parseFields(v: RegValue, body: string, pos: number): void {
   const fields: string[] = [];
-  let sawRange = false, sawVarOff = false, sawImm = false, sawLong = false;
+  let sawRange = false, sawVarOff = false, sawImm = false, sawLong = false, sawBigDecimal = false;
   const parts = body.length ? splitTop(body) : [];
   let p = pos;
   for (const part of parts) {
@@ -596,6 +810,8 @@ function parseFields(v: RegValue, body: string, pos: number): void {
         if (first.endsWith("_value")) sawLong = true;
         const n = parseNum(val);
         if (n === null) throw new ValueSyntaxError(`bad number '${val}' for ${first}`, p);
+        // 6.5+ print a range in hex beyond 16 bits (verbose_snum/verbose_unum); earlier kernels in decimal
+        if (!val.startsWith("0x") && (canon[0] === "s" ? n < -32768n || n > 32767n : n > 65535n)) sawBigDecimal = true;
         for (const name of names) setRange(v, LONG_RANGE[name] ?? name, n, p);
         sawRange = true;
       }
@@ -608,7 +824,7 @@ function parseFields(v: RegValue, body: string, pos: number): void {
   const off0 = fields.includes("off") && v.off === 0;
   const offBeforeMap = fields.indexOf("off") >= 0 && fields.indexOf("ks") > fields.indexOf("off");
   if (sawLong || zeroId || v.dialect === "v4") v.dialect = "v4";
-  else if (off0 || sawImm || offBeforeMap || /\b[su]32_(?:min|max)=/.test(body)) v.dialect = "v6.2";
+  else if (off0 || sawImm || offBeforeMap || sawBigDecimal || /\b[su]32_(?:min|max)=/.test(body)) v.dialect = "v6.2";
   v.fields = fields;
   if (v.kind !== "scalar" && !sawRange && !sawVarOff && !sawImm) v.varOff = { value: 0n, mask: 0n };
   if (v.dialect !== "v6.5") fillOmittedOld(v, fields);
@@ -633,18 +849,8 @@ function fillOmittedOld(v: RegValue, fields: string[]): void {
  */
 export function parseState(text: string, pos = 0): StateValue {
   const st: StateValue = { frame: 0, framePrinted: false, regs: [], stack: [], refs: null, flags: [] };
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    while (i < n && text[i] === " ") i++;
-    if (i >= n) break;
-    // an entry runs to the next space outside parentheses; a tnum "(0x0; 0xff)" has a space inside
-    let j = i, depth = 0;
-    while (j < n && (depth > 0 || text[j] !== " ")) {
-      if (text[j] === "(") depth++;
-      else if (text[j] === ")") depth--;
-      j++;
-    }
+  const opts = { v3: isLegacyState(text) };
+  forEachEntry(text, (i, j) => {
     const ent = text.slice(i, j);
     const at = pos + i;
     if (ent.startsWith("frame") && ent.endsWith(":")) {
@@ -656,10 +862,10 @@ export function parseState(text: string, pos = 0): StateValue {
       st.regs.push({
         reg: Number(m[1]),
         live: m[2] ?? "",
-        value: parseRegValue(ent.slice(m[0].length), at + m[0].length),
+        value: parseRegValue(ent.slice(m[0].length), at + m[0].length, opts),
       });
     } else if (ent.startsWith("fp")) {
-      st.stack.push(parseSlot(ent, at));
+      st.stack.push(parseSlot(ent, at, opts));
     } else if (ent.startsWith("refs=")) {
       st.refs = ent.slice(5).split(",").map(Number);
     } else if (ent === "cb" || ent === "async_cb") {
@@ -667,21 +873,53 @@ export function parseState(text: string, pos = 0): StateValue {
     } else {
       throw new ValueSyntaxError(`unknown state entry '${ent}'`, at);
     }
+  });
+  return st;
+}
+
+/**
+ * Call `fn` with where each entry of a state text starts and ends: an entry
+ * runs to the next space outside parentheses (a tnum `(0x0; 0xff)` has a
+ * space inside).
+ */
+export function forEachEntry(text: string, fn: (start: number, end: number) => void): void {
+  const n = text.length;
+  for (let i = 0; i < n;) {
+    while (i < n && text.charCodeAt(i) === 32) i++;
+    if (i >= n) break;
+    let j = i, depth = 0;
+    for (; j < n; j++) {
+      const c = text.charCodeAt(j);
+      if (c === 40) depth++;
+      else if (c === 41) depth--;
+      else if (c === 32 && depth <= 0) break;
+    }
+    fn(i, j);
     i = j;
   }
-  return st;
 }
 
 const SPILL_PREFIX_LENGTHS = [0, 4, 6, 7, 1, 2, 3, 5];
 
-function parseSlot(ent: string, at: number): SlotValue {
+/**
+ * Whether a state text was written by a kernel before 4.14 (the `v3`
+ * dialect): the frame pointer printed as a bare `fp`, a constant as `imm5`,
+ * or ranges as a `,min_value=` suffix. Only then does `inv56` mean an
+ * unknown value with 56 zero upper bits (in 4.14 and later it is the
+ * constant 56).
+ */
+export function isLegacyState(text: string): boolean {
+  return /(?:^| )R10=fp(?: |$)|=imm-?\d|,m(?:in|ax)_value=/.test(text);
+}
+
+function parseSlot(ent: string, at: number, opts: ParseValueOptions): SlotValue {
   const m = /^fp(-\d+)(_[rwD]+)?=/.exec(ent);
   if (!m) throw new ValueSyntaxError(`bad stack entry '${ent}'`, at);
   const off = Number(m[1]);
   const live = m[2] ?? "";
   const val = ent.slice(m[0].length);
   const vpos = at + m[0].length;
-  if (val.length === 8 && SLOT_CHARS.test(val)) return { off, live, types: val, spill: null, special: null };
+  if (isSlotTypes(val)) return { off, live, types: val, spill: null, special: null };
   if (/^(dynptr_|iter_)/.test(val) && val.endsWith(")")) return { off, live, types: "", spill: null, special: val };
   // the slot characters before the spill are 0, 4, 6 or 7 long for spills of 8, 4, 2, 1 bytes; a
   // known type wins over an unknown name (`mmmmmap_value()` is mmmm + map_value)
@@ -692,7 +930,7 @@ function parseSlot(ent: string, at: number): SlotValue {
     const pre = val.slice(0, k);
     if (k && !SLOT_CHARS.test(pre)) continue;
     try {
-      const spill = parseRegValue(val.slice(k), vpos + k);
+      const spill = parseRegValue(val.slice(k), vpos + k, opts);
       const sv = { off, live, types: pre, spill, special: null };
       if (spill.kind !== "other") return sv;
       fallback ??= sv;
@@ -708,16 +946,78 @@ function parseSlot(ent: string, at: number): SlotValue {
 
 // ---- printing ----
 
-/** Print a register value by the rules of its dialect. */
-export function printRegValue(v: RegValue): string {
-  switch (v.dialect) {
+/**
+ * Print a register value by the rules of a kernel: of `dialect` (default:
+ * the one it was written in, {@link RegValue.dialect}).
+ *
+ * The 6.5 to 6.18 printer (`v6.5`) works from the value alone, so a value
+ * built from its fields ({@link regValue}) prints as that kernel would. The
+ * older printers follow the fields and the form the value was read with
+ * ({@link RegValue.fields}, {@link RegValue.form}): which optional fields a
+ * 4.x/5.x kernel printed depends on its version, and the text says it.
+ */
+export function printRegValue(v: RegValue, dialect: Dialect = v.dialect): string {
+  let s: string;
+  switch (dialect) {
     case "v6.5":
       return printV65(v);
     case "v6.2":
-      return printOld(v, false);
+      s = printOld(v, false);
+      break;
     case "v4":
-      return printOld(v, true);
+      s = printOld(v, true);
+      break;
+    case "v3":
+      s = printV3(v);
+      break;
   }
+  return v.legacy ? s + printLegacy(v.legacy) : s;
+}
+
+/** The suffix of kernels before 4.20 (`,min_value=0,max_value=255`, `,call_-1`). */
+function printLegacy(l: LegacySuffix): string {
+  let s = "";
+  if (l.minValue !== null) s += `,min_value=${l.minValue}`;
+  if (l.maxValue !== null) s += `,max_value=${l.maxValue}`;
+  if (l.minAlign !== null) s += `,min_align=${l.minAlign}`;
+  if (l.auxOff !== null) s += `,aux_off=${l.auxOff}`;
+  if (l.auxOffAlign !== null) s += `,aux_off_align=${l.auxOffAlign}`;
+  if (l.callsite !== null) s += `,call_${l.callsite}`;
+  return s;
+}
+
+/**
+ * The printer of Linux 3.18 to 4.13: the type, then the constant of `imm`
+ * and of a stack pointer (`fp-8`), the known zero upper bits of an unknown
+ * value (`inv56`), the fields of packet and map pointers in their order.
+ */
+function printV3(v: RegValue): string {
+  if (v.form === "bare") return v.type;
+  if (v.form === "typed") {
+    if (v.kind === "stack") return v.type + BigInt(v.off);
+    if (v.type === "inv") {
+      const zeros = 64 - (v.varOff.mask === 0n ? 0 : v.varOff.mask.toString(2).length);
+      return v.type + zeros;
+    }
+    return v.type + BigInt.asIntN(64, v.varOff.value);
+  }
+  const f = v.fields.map((name) => {
+    switch (name) {
+      case "id":
+        return `id=${v.id}`;
+      case "off":
+        return `off=${v.off}`;
+      case "r":
+        return `r=${v.range}`;
+      case "ks":
+        return `ks=${v.ks}`;
+      case "vs":
+        return `vs=${v.vs}`;
+      default:
+        return name;
+    }
+  });
+  return `${v.type}(${f.join(",")})`;
 }
 
 function isMapKind(k: RegKind): boolean {
@@ -859,19 +1159,26 @@ function printOld(v: RegValue, old: boolean): string {
   return (old ? v.type + P : P + v.type) + `(${out.join(",")})`;
 }
 
-/** Print a stack slot entry (without the leading space). */
-export function printSlot(sl: SlotValue): string {
+/**
+ * Print a stack slot entry (without the leading space), its spilled register
+ * by the rules of `dialect` (default: the one it was written in).
+ */
+export function printSlot(sl: SlotValue, dialect?: Dialect): string {
   const head = `fp${sl.off}${sl.live}=`;
   if (sl.special !== null) return head + sl.special;
   if (!sl.spill) return head + sl.types;
-  return head + sl.types + printRegValue(sl.spill);
+  return head + sl.types + printRegValue(sl.spill, dialect);
 }
 
-/** Print a state as `print_verifier_state` does (with the leading space of every entry, without a newline). */
-export function printState(st: StateValue): string {
+/**
+ * Print a state as `print_verifier_state` does (with the leading space of
+ * every entry, without a newline), every value by the rules of `dialect`
+ * (default: each the one it was written in).
+ */
+export function printState(st: StateValue, dialect?: Dialect): string {
   let s = st.framePrinted ? ` frame${st.frame}:` : "";
-  for (const r of st.regs) s += ` R${r.reg}${r.live}=${printRegValue(r.value)}`;
-  for (const sl of st.stack) s += " " + printSlot(sl);
+  for (const r of st.regs) s += ` R${r.reg}${r.live}=${printRegValue(r.value, dialect)}`;
+  for (const sl of st.stack) s += " " + printSlot(sl, dialect);
   if (st.refs) s += " refs=" + st.refs.join(",");
   for (const f of st.flags) s += " " + f;
   return s;

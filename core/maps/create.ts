@@ -113,18 +113,22 @@ export function createMap(a: MapCreateAttr, profile: MapProfile = "modern", mach
       if (vs > MAX_BYTES || Math.ceil(vs / 8) * 8 * n > MAX_BYTES) throw new BpfError("ENOMEM", "array: too large");
       return new ArrayMap(a);
     }
-    case MAP_TYPE_PERCPU_ARRAY:
     case MAP_TYPE_PROG_ARRAY: {
-      const what = a.mapType === MAP_TYPE_PROG_ARRAY ? "prog_array" : "percpu_array";
-      if (a.mapType === MAP_TYPE_PROG_ARRAY && vs !== 4) einval("prog_array: value_size must be 4 (a program fd)");
-      if (ks !== 4 || vs === 0 || n === 0) einval(`${what}: key_size must be 4, value_size and max_entries non-zero`);
-      checkFlags(what, flags, a.mapType === MAP_TYPE_PROG_ARRAY ? BPF_F_NUMA_NODE : 0);
-      if (a.mapType === MAP_TYPE_PROG_ARRAY) {
-        checkBytes(what, 8 * n);
-        return new ProgArrayMap(a);
+      if (vs !== 4) einval("prog_array: value_size must be 4 (a program fd)");
+      if (ks !== 4 || n === 0) einval("prog_array: key_size must be 4, max_entries non-zero");
+      checkFlags("prog_array", flags, BPF_F_NUMA_NODE);
+      checkBytes("prog_array", 8 * n);
+      return new ProgArrayMap(a);
+    }
+    case MAP_TYPE_PERCPU_ARRAY: {
+      if (ks !== 4 || vs === 0 || n === 0) {
+        einval("percpu_array: key_size must be 4, value_size and max_entries non-zero");
       }
-      if (stride > 32768) throw new BpfError("E2BIG", `${what}: round_up(value_size, 8) > ${PCPU_MAX_VALUE}`);
-      checkBytes(what, stride * cpus * n);
+      checkFlags("percpu_array", flags, 0);
+      if (stride > PCPU_MAX_VALUE) {
+        throw new BpfError("E2BIG", `percpu_array: round_up(value_size, 8) > ${PCPU_MAX_VALUE}`);
+      }
+      checkBytes("percpu_array", stride * cpus * n);
       return new PercpuArrayMap(a, cpus);
     }
     case MAP_TYPE_PERCPU_HASH:

@@ -81,9 +81,13 @@ export class ProgArrayMap extends NoValueMap {
       throw new BpfError("EINVAL", `prog_array holds programs of type ${this.ownerType}, not ${progType}`);
     }
   }
+  /** The programs of the occupied slots, in slot order. */
+  programs(): TailCallTarget[] {
+    return this.#slots.filter((p) => p !== null);
+  }
   /** See {@link BpfMap}: occupied slots. */
   count(): number {
-    return this.#slots.reduce((n, p) => n + (p === null ? 0 : 1), 0);
+    return this.programs().length;
   }
   /** See {@link BpfMap}: `fd_array_map_delete_elem`. */
   deleteRaw(key: Uint8Array, keyOff: number): number {

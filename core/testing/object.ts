@@ -13,7 +13,7 @@
  *
  * Keys and values are given as bytes, or as numbers / bigints (encoded
  * little-endian in the key's or value's size). Everything here is pure
- * (`load(path)`, which reads the file, lives in testing/load.ts).
+ * (`load(path)`, which reads the file, lives in cli/testing.ts).
  *
  * Programs run unverified unless `verify` is given (see core/testrun);
  * prog_array slots come from the object's `.maps` initializers
@@ -22,12 +22,13 @@
  *
  * @module
  */
-import { Bpf, type VerifyHook } from "../bpf.ts";
+import { Bpf, createMapOf, type VerifyHook } from "../bpf.ts";
 import { BpfError, FormatError } from "../errors.ts";
 import { parseElf } from "../elf/mod.ts";
+import { decodeProgram, isElf } from "../formats/mod.ts";
 import { PROG_TYPES, type Program } from "../isa/mod.ts";
 import type { VmEngineName } from "../jit/mod.ts";
-import { type BpfMap, isPerCpu, mapAttrOf, ProgArrayMap, RingBufMap } from "../maps/mod.ts";
+import { type BpfMap, isPerCpu, ProgArrayMap, RingBufMap } from "../maps/mod.ts";
 import type { TestRunOptions, TestRunReport } from "../testrun/run.ts";
 
 /** Options of loading an object. */
@@ -75,6 +76,16 @@ export function u64(b: Uint8Array, off = 0): bigint {
   return new DataView(b.buffer, b.byteOffset, b.byteLength).getBigUint64(off, true);
 }
 
+/** `f()`, or undefined when it fails with ENOENT (an absent key). */
+function unlessAbsent<T>(f: () => T): T | undefined {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof BpfError && e.errno === "ENOENT") return undefined;
+    throw e;
+  }
+}
+
 /** A map of a loaded object, with number-friendly keys and values (user-space operations, as `bpf()` has them). */
 export class TestMap {
   /** The map itself. */
@@ -92,22 +103,13 @@ export class TestMap {
   }
   /** The value of `key` (per-CPU maps: every CPU's, `round_up(value_size, 8)` bytes each), or undefined. */
   get(key: BytesLike): Uint8Array | undefined {
-    try {
-      return this.raw.lookup(this.#key(key));
-    } catch (e) {
-      if (e instanceof BpfError && e.errno === "ENOENT") return undefined;
-      throw e;
-    }
+    return unlessAbsent(() => this.raw.lookup(this.#key(key)));
   }
   /** Each simulated CPU's value of `key` (per-CPU maps), or undefined. @throws BpfError EINVAL for other maps */
   getPerCpu(key: BytesLike): Uint8Array[] | undefined {
-    if (!isPerCpu(this.raw)) throw new BpfError("EINVAL", `map ${this.name} (${this.raw.typeName}) is not per-CPU`);
-    try {
-      return this.raw.lookupPerCpu(this.#key(key));
-    } catch (e) {
-      if (e instanceof BpfError && e.errno === "ENOENT") return undefined;
-      throw e;
-    }
+    const m = this.raw;
+    if (!isPerCpu(m)) throw new BpfError("EINVAL", `map ${this.name} (${m.typeName}) is not per-CPU`);
+    return unlessAbsent(() => m.lookupPerCpu(this.#key(key)));
   }
   /**
    * Store `value` under `key` (`BPF_MAP_UPDATE_ELEM` with `flags`); a number
@@ -124,13 +126,7 @@ export class TestMap {
   }
   /** Delete `key`; false when it was absent. @throws BpfError for other errors */
   delete(key: BytesLike): boolean {
-    try {
-      this.raw.delete(this.#key(key));
-      return true;
-    } catch (e) {
-      if (e instanceof BpfError && e.errno === "ENOENT") return false;
-      throw e;
-    }
+    return unlessAbsent(() => (this.raw.delete(this.#key(key)), true)) ?? false;
   }
   /** Every element as [key, value] in get_next_key order (per-CPU maps: every CPU's value). */
   entries(): Array<[Uint8Array, Uint8Array]> {
@@ -172,11 +168,7 @@ export class BpfObject {
   static fromElf(bytes: Uint8Array, name = "object.o", opts: ObjectOptions = {}): BpfObject {
     const elf = parseElf(bytes, name, { progType: opts.progType });
     const obj = new BpfObject(name, opts);
-    for (const m of elf.maps) {
-      const fd = obj.bpf.mapCreate(mapAttrOf(m.def));
-      for (const [k, v] of m.def.init) obj.bpf.mapUpdateElem(fd, k, v);
-      obj.#maps.set(m.name, fd);
-    }
+    for (const m of elf.maps) obj.#maps.set(m.name, createMapOf(obj.bpf, m.def));
     if (elf.programs.length === 0) throw new FormatError(name, "the object has no programs");
     for (const p of elf.programs) obj.#load(p.section, p.program);
     const slotted = new Set<string>();
@@ -192,15 +184,21 @@ export class BpfObject {
     return obj;
   }
 
+  /**
+   * Load the object or program file `bytes`: an ELF object (by its magic,
+   * or a `.o` name) with {@link BpfObject.fromElf}, else a JSON, raw or
+   * assembly program (core/formats) with {@link BpfObject.fromProgram}.
+   * @throws FormatError for a malformed file, BpfError for what the kernel would refuse
+   */
+  static fromBytes(bytes: Uint8Array, name: string, opts: ObjectOptions = {}): BpfObject {
+    if (isElf(bytes) || name.endsWith(".o")) return BpfObject.fromElf(bytes, name, opts);
+    return BpfObject.fromProgram(decodeProgram(bytes, name), opts, name);
+  }
+
   /** Load one program (and its maps, with their initial elements) under `name`. @throws BpfError */
   static fromProgram(prog: Program, opts: ObjectOptions = {}, name = "main"): BpfObject {
     const obj = new BpfObject(name, opts);
-    for (const def of prog.maps) {
-      if (obj.#maps.has(def.name)) continue;
-      const fd = obj.bpf.mapCreate(mapAttrOf(def));
-      for (const [k, v] of def.init) obj.bpf.mapUpdateElem(fd, k, v);
-      obj.#maps.set(def.name, fd);
-    }
+    for (const def of prog.maps) if (!obj.#maps.has(def.name)) obj.#maps.set(def.name, createMapOf(obj.bpf, def));
     const t = opts.progType;
     obj.#load(name, t === undefined ? prog : prog.clone({ progType: typeof t === "number" ? t : PROG_TYPES[t] }));
     obj.#entry = name;
@@ -210,6 +208,11 @@ export class BpfObject {
   #load(name: string, prog: Program): void {
     const fds = prog.maps.map((m) => this.#maps.get(m.name)!);
     this.#progs.set(name, this.bpf.progLoad({ insns: prog.withMapFds(fds), progType: prog.progType }).fd);
+  }
+
+  /** The entry program: the only one, or the only one no prog_array slot of the object holds (else null). */
+  get entry(): string | null {
+    return this.#entry;
   }
 
   /** The programs' names (section names), in load order. */

@@ -57,6 +57,7 @@
  * @module
  */
 import { BpfError } from "../errors.ts";
+import { PROG_SCHED_ACT, PROG_SCHED_CLS, PROG_XDP } from "../isa/mod.ts";
 import {
   ETH_HLEN,
   ProgContext,
@@ -69,9 +70,6 @@ import {
   XDP_HEADROOM,
   XDP_MD,
 } from "../vm/context.ts";
-
-/** Program type numbers with a test run model here. */
-export const PROG_SOCKET_FILTER = 1, PROG_SCHED_CLS = 3, PROG_SCHED_ACT = 4, PROG_XDP = 6;
 
 /** `NET_SKB_PAD + NET_IP_ALIGN` on x86-64: the skb headroom `bpf_test_init` reserves. */
 const SKB_HEADROOM = 64;

@@ -18,7 +18,9 @@
  * Deterministic by default: the clock of `ktime_get_ns` is fixed (0 unless
  * `clock` is given), `get_prandom_u32` is seeded (1 unless `seed` is
  * given), the program runs on simulated CPU 0 unless `cpu` says otherwise.
- * Only `durationNs` depends on the machine.
+ * Only `durationNs` depends on the machine. As the kernel's `duration`,
+ * it leaves out loading: every program the run may reach is prepared for
+ * the engine (the JIT compiles it) before the clock starts.
  *
  * A program that faults (an access outside every region: what the kernel's
  * verifier would have refused) ends the test run there: `fault` says why and
@@ -29,16 +31,9 @@
 import { BpfError } from "../errors.ts";
 import type { VmEngineName } from "../jit/mod.ts";
 import type { Fault, Redirect } from "../vm/mod.ts";
-import { type ChainProgram, runChain } from "./chain.ts";
-import {
-  PROG_SCHED_ACT,
-  PROG_SCHED_CLS,
-  PROG_SOCKET_FILTER,
-  PROG_XDP,
-  skbTestRunContext,
-  type TestRunContext,
-  xdpTestRunContext,
-} from "./contexts.ts";
+import { type ChainProgram, type ChainResult, runChain, timeRuns } from "./chain.ts";
+import { skbTestRunContext, type TestRunContext, xdpTestRunContext } from "./contexts.ts";
+import { PROG_SCHED_ACT, PROG_SCHED_CLS, PROG_SOCKET_FILTER, PROG_TYPES, PROG_XDP, progTypeName } from "../isa/mod.ts";
 
 /** `BPF_F_TEST_XDP_LIVE_FRAMES`. */
 export const BPF_F_TEST_XDP_LIVE_FRAMES = 2;
@@ -46,7 +41,21 @@ export const BPF_F_TEST_XDP_LIVE_FRAMES = 2;
 export const BPF_F_TEST_SKB_CHECKSUM_COMPLETE = 4;
 
 /** Program types with a test run in the kernel that bpfscope does not model. */
-const UNMODELLED = new Set([8, 10, 11, 12, 17, 22, 26, 27, 30, 31, 32]);
+const UNMODELLED = new Set(
+  [
+    "cgroup_skb",
+    "lwt_in",
+    "lwt_out",
+    "lwt_xmit",
+    "raw_tracepoint",
+    "flow_dissector",
+    "tracing",
+    "struct_ops",
+    "sk_lookup",
+    "syscall",
+    "netfilter",
+  ].map((t) => PROG_TYPES[t]),
+);
 
 /** Options of a test run: the kernel's attributes and bpfscope's deterministic environment. */
 export interface TestRunOptions {
@@ -68,6 +77,12 @@ export interface TestRunOptions {
   maxInsns?: number;
   /** `interp` or `jit` (default `interp`; identical results). */
   engine?: VmEngineName;
+  /**
+   * The clock `durationNs` is measured with, in ms (default
+   * `performance.now`). It starts once every program the run may reach is
+   * prepared (see `prepareChain`).
+   */
+  now?: () => number;
 }
 
 /** What a test run returns. */
@@ -100,11 +115,12 @@ export interface TestRunReport {
 export function testRunContext(progType: number, data?: Uint8Array, ctx?: Uint8Array): TestRunContext {
   const isSkb = progType === PROG_SOCKET_FILTER || progType === PROG_SCHED_CLS || progType === PROG_SCHED_ACT;
   if (!isSkb && progType !== PROG_XDP) {
+    const name = progTypeName(progType), type = name === String(progType) ? name : `${name} (${progType})`;
     throw new BpfError(
       "ENOTSUPP",
       UNMODELLED.has(progType)
-        ? `program type ${progType}: the kernel has a test run for it, bpfscope models only socket_filter, sched_cls, sched_act and xdp`
-        : `program type ${progType} has no test run (BPF_PROG_TEST_RUN supports packet, tracing and syscall programs)`,
+        ? `program type ${type}: the kernel has a test run for it, bpfscope models only socket_filter, sched_cls, sched_act and xdp`
+        : `program type ${type} has no test run (BPF_PROG_TEST_RUN supports packet, tracing and syscall programs)`,
     );
   }
   if (ctx !== undefined && ctx.length === 0) throw new BpfError("EINVAL", "ctx_in is empty (ctx_size_in 0)");
@@ -142,17 +158,13 @@ export function runTestRun(prog: ChainProgram, opts: TestRunOptions = {}): TestR
   };
   const engine = opts.engine ?? "interp";
   const output: string[] = [];
-  const n = Math.max(1, repeat);
-  let r = null, runs = 0;
-  const t0 = performance.now();
-  while (runs < n) {
+  let r!: ChainResult;
+  const { durationNs, runs } = timeRuns(prog, engine, Math.max(1, repeat), () => {
     r = runChain(prog, { context: tc.context }, runOpts, engine);
-    runs++;
     for (const line of r.output) output.push(line);
-    if (r.fault !== null) break;
-  }
-  const durationNs = Math.floor(((performance.now() - t0) * 1e6) / runs);
-  const r0 = r!.fault === null ? r!.r0 : 0n;
+    return r.fault === null;
+  }, opts.now);
+  const r0 = r.fault === null ? r.r0 : 0n;
   return {
     retval: Number(r0 & 0xffffffffn),
     r0,
@@ -161,9 +173,9 @@ export function runTestRun(prog: ChainProgram, opts: TestRunOptions = {}): TestR
     durationNs,
     output,
     redirect: tc.context.redirect,
-    fault: r!.fault,
-    insnsExecuted: r!.insnsExecuted,
-    tailCalls: r!.tailCalls,
+    fault: r.fault,
+    insnsExecuted: r.insnsExecuted,
+    tailCalls: r.tailCalls,
     runs,
   };
 }

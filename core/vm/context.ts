@@ -33,6 +33,7 @@
  *
  * @module
  */
+import { PROG_SCHED_ACT, PROG_SCHED_CLS, PROG_XDP } from "../isa/mod.ts";
 
 /** `struct __sk_buff` size (6.18). */
 export const SKB_CTX_SIZE = 192;
@@ -102,8 +103,6 @@ export const XDP_FRAME_HDR = 40;
 export const XDP_META_MAX = 255;
 /** `ETH_HLEN`. */
 export const ETH_HLEN = 14;
-
-const PROG_SCHED_CLS = 3, PROG_SCHED_ACT = 4, PROG_XDP = 6;
 
 /**
  * The ctx offsets whose 4-byte loads the kernel's verifier converts into

@@ -13,7 +13,7 @@
  * | 6 | trace_printk | the kernel's format rules (printk.ts): one output line per call, r0 = its length or -EINVAL |
  * | 7 | get_prandom_u32 | xorshift32, seeded by `RunOptions.seed` (default 1): deterministic |
  * | 8 | get_smp_processor_id | the run's simulated CPU (`RunOptions.cpu`, default 0) |
- * | 12 | tail_call | ends the run with `RunResult.tailCall` (the caller continues the chain); falls through on an empty slot, an index out of range or after 33 tail calls |
+ * | 12 | tail_call | ends the run with `RunResult.tailCall` (the caller continues the chain; made in a subprogram, the target runs in its place: `RunOptions.subprogTailCall`); falls through on an empty slot, an index out of range or after 33 tail calls |
  * | 9, 23, 26, 28, 44, 54, 65 | packet helpers | see packet_helpers.ts (by program type) |
  * | 125, 160 | ktime_get_boot_ns, ktime_get_coarse_ns | the run's clock |
  * | 130-134 | ring buffer helpers | see ringbuf_helpers.ts |
@@ -21,6 +21,7 @@
  * @module
  */
 import type { BpfMap, TailCallTarget } from "../maps/mod.ts";
+import { PROG_SCHED_ACT, PROG_SCHED_CLS, PROG_SOCKET_FILTER, PROG_XDP } from "../isa/mod.ts";
 import type { ProgContext } from "./context.ts";
 import type { Region } from "./memory.ts";
 import { formatPrintk, PRINTK_MAX_OUTPUT, type PrintkMemory } from "./printk.ts";
@@ -204,8 +205,6 @@ const tailCall: HelperFn = (e) => {
   const p = m.progAt(idx);
   if (p !== null) e.tailCall(p);
 };
-
-const PROG_SOCKET_FILTER = 1, PROG_SCHED_CLS = 3, PROG_SCHED_ACT = 4, PROG_XDP = 6;
 
 /**
  * The default helper table of a profile and program type.

@@ -104,6 +104,16 @@ export interface RunOptions {
   cpu?: number;
   /** Tail calls already made by the chain this run continues (the limit is 33 per chain; default 0). */
   tailCalls?: number;
+  /**
+   * Run the target of a `bpf_tail_call` made in a subprogram to its end
+   * (its own tail calls included) on `input`, with `tailCalls` tail calls
+   * made, this one counted: its r0 becomes the subprogram's return value,
+   * as the kernel's JIT runs the target in place of the subprogram and
+   * returns from it into the subprogram's caller. Without it such a tail
+   * call ends the run like one from the main program
+   * ({@link RunResult.tailCall}). core/testrun's chains provide it.
+   */
+  subprogTailCall?: (target: TailCallTarget, input: RunInput, tailCalls: number) => RunResult;
 }
 
 /** A fault that stopped the program. */
@@ -140,6 +150,8 @@ export interface RunResult {
    * program on the same context (see core/testrun).
    */
   tailCall?: TailCallTarget;
+  /** The chain's tail-call count when the run ended (`RunOptions.tailCalls`, plus those made from subprograms). */
+  tailCalls?: number;
 }
 
 // internal opcodes and operand slots: see ./decode.ts; BRK marks a breakpoint while a session runs to it
@@ -175,6 +187,7 @@ export class Interpreter {
   readonly #lo: Int32Array;
   readonly #hi: Int32Array;
   readonly #helpers: Array<HelperFn | null>;
+  readonly #tailCallAt: Uint8Array;
   readonly #helperTable: HelperTable;
   readonly #bad: Map<number, string>;
   readonly #space = new AddressSpace();
@@ -203,6 +216,7 @@ export class Interpreter {
     this.#lo.set(d.clo, CONST_BASE);
     this.#hi.set(d.chi, CONST_BASE);
     this.#helpers = d.helpers;
+    this.#tailCallAt = d.tailCallAt;
     this.#bad = d.bad;
     this.maps = d.maps;
     this.#rg = mapProgramRegions(this.#space, this.maps);
@@ -741,15 +755,33 @@ export class Interpreter {
         case 0x85: {
           try {
             this.#helpers[pc]!(this.#env);
+            cHi = cLen = 0; // a helper may have changed a region (xdp_adjust_tail, a submitted ring buffer record)
+            pc++;
+            continue;
           } catch (e) {
-            if (e === TAIL_CALL) break run; // the run ends here; the caller starts the target program
-            faultMsg = `insn ${pc}: helper ${this.prog.imm(pc)}: ${
-              e instanceof HelperFault ? e.message : `failed: ${(e as Error)?.message ?? e}`
-            }`;
-            break run;
+            let msg: string | null;
+            if (e !== TAIL_CALL) msg = e instanceof HelperFault ? e.message : `failed: ${(e as Error)?.message ?? e}`;
+            // a tail call ends the run (the caller starts the target), but one a subprogram makes runs the target in
+            // the subprogram's place, and the subprogram returns the target's r0 (falls through to exit)
+            else if (depth === 0 || !this.#tailCallAt[pc] || !rt.nestsTailCalls) break run;
+            else msg = rt.subprogTailCall();
+            if (msg !== null) {
+              faultMsg = `insn ${pc}: helper ${this.prog.imm(pc)}: ${msg}`;
+              break run;
+            }
+            cHi = cLen = 0;
           }
-          cHi = cLen = 0; // a helper may have changed a region (xdp_adjust_tail, a submitted ring buffer record)
-          pc++;
+        }
+        // falls through
+        case 0x95: {
+          if (depth === 0) break run;
+          depth--;
+          const f = depth * 11;
+          for (let r = 6; r <= 10; r++) {
+            lo[r] = frames[f + (r - 6) * 2];
+            hi[r] = frames[f + (r - 6) * 2 + 1];
+          }
+          pc = frames[f + 10];
           continue;
         }
         case 0x140: { // CALL_LOCAL
@@ -768,17 +800,6 @@ export class Interpreter {
           hi[10] = this.#rg.stack[depth].hi;
           this.#rg.stack[depth].u8!.fill(0);
           pc = T[pc];
-          continue;
-        }
-        case 0x95: {
-          if (depth === 0) break run;
-          depth--;
-          const f = depth * 11;
-          for (let r = 6; r <= 10; r++) {
-            lo[r] = frames[f + (r - 6) * 2];
-            hi[r] = frames[f + (r - 6) * 2 + 1];
-          }
-          pc = frames[f + 10];
           continue;
         }
         // ---------------- loads ----------------

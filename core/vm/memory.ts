@@ -309,6 +309,20 @@ export interface BoundInput {
 }
 
 /**
+ * Map a {@link ProgContext} into the program's regions without a copy (see
+ * {@link bindRunInput}); again after another program's run mapped it into
+ * its own.
+ */
+export function bindContext(rg: ProgramRegions, c: ProgContext): void {
+  rg.ctx.rebind(c.ctx);
+  rg.packet.rebind(c.pkt);
+  rg.packet.len = c.end;
+  c.onResize = () => void (rg.packet.len = c.end);
+  rg.ldabs = c.window;
+  rg.mem.rebind(NO_BYTES);
+}
+
+/**
  * Start a run's entry point: copy the input into the ctx, packet and memory
  * regions and set r1 (ctx or memory buffer), r2 (the buffer's length) and
  * r10 (top of stack frame 0) in the register halves. A `context` is mapped
@@ -324,12 +338,7 @@ export function bindRunInput(
 ): BoundInput {
   const c = input.context;
   if (c !== undefined) {
-    rg.ctx.rebind(c.ctx);
-    rg.packet.rebind(c.pkt);
-    rg.packet.len = c.end;
-    c.onResize = () => void (rg.packet.len = c.end);
-    rg.ldabs = c.window;
-    rg.mem.rebind(NO_BYTES);
+    bindContext(rg, c);
     hi[1] = rg.ctx.hi;
     lo[1] = 0;
     hi[10] = rg.stack[0].hi;

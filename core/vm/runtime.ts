@@ -13,6 +13,7 @@ import type { HelperEnv } from "./helpers.ts";
 import type { ProgContext } from "./context.ts";
 import {
   type AddressSpace,
+  bindContext,
   bindRunInput,
   type BoundInput,
   hex64,
@@ -64,6 +65,11 @@ export class HelperRuntime {
   #clock: () => bigint = defaultClock;
   #tail: TailCallTarget | null = null;
   #savedCpus: number[] = [];
+  // the run's regions, input and way of running the target of a tail call made in a subprogram
+  #rg: ProgramRegions | null = null;
+  #bound: BoundInput = {};
+  #subprogTailCall: RunOptions["subprogTailCall"] | null = null;
+  #nestedInsns = 0;
   readonly #maps: BpfMap[];
   readonly #lo: Int32Array;
   readonly #hi: Int32Array;
@@ -222,16 +228,60 @@ export class HelperRuntime {
     env.cpu = opts.cpu ?? 0;
     env.tailCalls = opts.tailCalls ?? 0;
     this.#tail = null;
+    this.#subprogTailCall = opts.subprogTailCall ?? null;
+    this.#nestedInsns = 0;
     this.#space.truncate(rg.firstDynamic);
     this.#lo.fill(0, 0, 11);
     this.#hi.fill(0, 0, 11);
-    return bindRunInput(rg, input, this.#lo, this.#hi);
+    this.#rg = rg;
+    return this.#bound = bindRunInput(rg, input, this.#lo, this.#hi);
+  }
+
+  /** Whether the run can return from a tail call made in a subprogram ({@link HelperRuntime.subprogTailCall}). */
+  get nestsTailCalls(): boolean {
+    return this.#subprogTailCall !== null;
+  }
+
+  /**
+   * The rest of a `bpf_tail_call` made in a subprogram (call depth above 0;
+   * the engine caught {@link TAIL_CALL}): as the kernel's JIT runs the
+   * target in place of the subprogram and returns from it into the
+   * subprogram's caller, run the target (and its own tail calls) through
+   * `RunOptions.subprogTailCall` on this run's context (or its buffers as
+   * they are now, copied back after), with the chain's tail-call count, and
+   * put its r0 in r0: the engine then returns from the subprogram. Its
+   * trace lines and executed instructions count as this run's. Null, or
+   * the fault message when the target faulted (the run ends there).
+   */
+  subprogTailCall(): string | null {
+    const target = this.#tail!, c = this.env.context, b = this.#bound;
+    this.#tail = null;
+    const env = this.env as { tailCalls: number };
+    const r = this.#subprogTailCall!(
+      target,
+      c !== null ? { context: c } : { ctx: b.ctx, data: b.data, mem: b.mem },
+      env.tailCalls + 1,
+    );
+    for (const line of r.output) this.output.push(line);
+    this.#nestedInsns += r.insnsExecuted;
+    env.tailCalls = r.tailCalls ?? env.tailCalls + 1;
+    // the target's run mapped the context into its own regions; buffers come back as it left them
+    if (c !== null) bindContext(this.#rg!, c);
+    else {
+      if (b.ctx && r.ctxOut) b.ctx.set(r.ctxOut);
+      if (b.data && r.dataOut) b.data.set(r.dataOut);
+      if (b.mem && r.memOut) b.mem.set(r.memOut);
+    }
+    if (r.fault !== null) return `tail call from a subprogram: program ${target.id} faulted: ${r.fault.message}`;
+    this.env.ret(r.r0);
+    return null;
   }
 
   /**
    * The result of a run that ended after `n` instructions (either engine):
    * r0 (0 after a fault or a 3.18 LD_ABS/div-by-zero exit, `ret0`; 32 bits
-   * under `legacy`), the output and the copies of the inputs given.
+   * under `legacy`), the output and the copies of the inputs given (the
+   * instructions of the targets of tail calls from subprograms count too).
    */
   runResult(
     n: number,
@@ -244,7 +294,14 @@ export class HelperRuntime {
     const lo = this.#lo, hi = this.#hi;
     let r0 = fault || ret0 ? 0n : u64Of(hi[0], lo[0]);
     if (legacy) r0 &= 0xffffffffn;
-    const out: RunResult = { r0, insnsExecuted: n, output: this.output, fault, maps: this.#maps };
+    const out: RunResult = {
+      r0,
+      insnsExecuted: n + this.#nestedInsns,
+      output: this.output,
+      fault,
+      maps: this.#maps,
+      tailCalls: this.env.tailCalls,
+    };
     if (regs) out.regs = Array.from({ length: 11 }, (_, i) => u64Of(hi[i], lo[i]));
     if (bound.ctx) out.ctxOut = bound.ctx;
     if (bound.data) out.dataOut = bound.data;

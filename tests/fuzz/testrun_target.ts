@@ -1,7 +1,8 @@
 /**
  * The `testrun` fuzz target: test-run cases from the kernel comparison's
  * generator (tests/kernel_diff/testrun_gen.ts: packet programs over the
- * program-type contexts, every new helper and map type, tail calls), run on
+ * program-type contexts, every new helper and map type, tail calls, in a
+ * third of the cases also from subprograms), run on
  * the interpreter and the JIT through the `Bpf` facade. Unchanged cases are
  * programs the kernel's verifier accepts (100 % in the kernel campaigns):
  * they must never fault (soundness of the machine on valid programs);
@@ -66,7 +67,7 @@ export function fuzzTestRun(opts: FuzzOptions = {}): FuzzStats {
   for (; i < max && performance.now() - t0 < ms; i++) {
     const seed = seed0 + i;
     const r = new Rng(seed);
-    const base = generateCases(1, seed)[0];
+    const base = generateCases(1, seed, seed % 3 === 0)[0]; // a third with tail calls from subprograms
     const mutated = r.chance(0.5);
     const c = mutated ? mutate(r, base) : base;
     count(mutated ? "mutated" : "valid");

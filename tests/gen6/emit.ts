@@ -7,25 +7,24 @@
  * @module
  */
 import {
-  BPF_ALU,
-  BPF_ALU64,
-  BPF_CALL,
-  BPF_DW,
-  BPF_EXIT,
-  BPF_IMM,
-  BPF_JA,
-  BPF_JMP,
-  BPF_JMP32,
-  BPF_K,
-  BPF_LD,
-  BPF_LDX,
-  BPF_MEM,
+  BPF_ALU32_IMM,
+  BPF_ALU32_REG,
+  BPF_ALU64_IMM,
+  BPF_ALU64_REG,
+  BPF_CALL_REL,
+  BPF_EMIT_CALL,
+  BPF_EXIT_INSN,
+  BPF_JMP32_IMM,
+  BPF_JMP32_REG,
+  BPF_JMP_A,
+  BPF_JMP_IMM,
+  BPF_JMP_REG,
+  BPF_LD_IMM64,
+  BPF_LD_MAP_FD,
+  BPF_LDX_MEM,
   BPF_MOV,
-  BPF_PSEUDO_CALL,
-  BPF_PSEUDO_MAP_FD,
-  BPF_ST,
-  BPF_STX,
-  BPF_X,
+  BPF_ST_MEM,
+  BPF_STX_MEM,
   type Insn,
   type MapDef,
   Program,
@@ -64,20 +63,21 @@ export class Emitter {
     this.#labels.set(label, this.pc);
   }
 
-  /** Append one raw slot; returns its index. */
-  raw(code: number, dst: number, src: number, off: number, imm: number): number {
-    this.insns.push({ code, dst, src, off, imm });
-    return this.insns.length - 1;
+  /** Append instructions (the core/isa builders' `BPF_*` slots); returns the index of the first. */
+  emit(...slots: Insn[]): number {
+    const at = this.insns.length;
+    this.insns.push(...slots);
+    return at;
   }
 
   /** `dst op= imm` (64-bit unless `w32`). */
   aluImm(op: number, dst: number, imm: number, w32 = false): number {
-    return this.raw((w32 ? BPF_ALU : BPF_ALU64) | op | BPF_K, dst, 0, 0, imm);
+    return this.emit(w32 ? BPF_ALU32_IMM(op, dst, imm) : BPF_ALU64_IMM(op, dst, imm));
   }
 
   /** `dst op= src` (64-bit unless `w32`). */
   aluReg(op: number, dst: number, src: number, w32 = false): number {
-    return this.raw((w32 ? BPF_ALU : BPF_ALU64) | op | BPF_X, dst, src, 0, 0);
+    return this.emit(w32 ? BPF_ALU32_REG(op, dst, src) : BPF_ALU64_REG(op, dst, src));
   }
 
   /** `dst = imm`. */
@@ -92,69 +92,65 @@ export class Emitter {
 
   /** `dst = *(size *)(src + off)`. */
   load(size: number, dst: number, src: number, off: number): number {
-    return this.raw(BPF_LDX | BPF_MEM | size, dst, src, off, 0);
+    return this.emit(BPF_LDX_MEM(size, dst, src, off));
   }
 
   /** `*(size *)(dst + off) = src`. */
   store(size: number, dst: number, off: number, src: number): number {
-    return this.raw(BPF_STX | BPF_MEM | size, dst, src, off, 0);
+    return this.emit(BPF_STX_MEM(size, dst, src, off));
   }
 
   /** `*(size *)(dst + off) = imm`. */
   storeImm(size: number, dst: number, off: number, imm: number): number {
-    return this.raw(BPF_ST | BPF_MEM | size, dst, 0, off, imm);
+    return this.emit(BPF_ST_MEM(size, dst, off, imm));
   }
 
   /** `dst = map[mapIndex]` (two slots, with a fixup); returns the first slot. */
   loadMap(dst: number, mapIndex: number): number {
-    const at = this.raw(BPF_LD | BPF_IMM | BPF_DW, dst, BPF_PSEUDO_MAP_FD, 0, 0);
-    this.raw(0, 0, 0, 0, 0);
+    const at = this.emit(...BPF_LD_MAP_FD(dst, 0));
     this.fixups.push([at, mapIndex]);
     return at;
   }
 
   /** `dst = imm64` (two slots); returns the first slot. */
   loadImm64(dst: number, value: bigint): number {
-    const v = BigInt.asUintN(64, value);
-    const at = this.raw(BPF_LD | BPF_IMM | BPF_DW, dst, 0, 0, Number(BigInt.asIntN(32, v)));
-    this.raw(0, 0, 0, 0, Number(BigInt.asIntN(32, v >> 32n)));
-    return at;
+    return this.emit(...BPF_LD_IMM64(dst, value));
   }
 
   /** A helper call. */
   call(helper: number): number {
-    return this.raw(BPF_JMP | BPF_CALL, 0, 0, 0, helper);
+    return this.emit(BPF_EMIT_CALL(helper));
   }
 
   /** A bpf-to-bpf call of the subprogram at `label`. */
   callSub(label: string): number {
-    const at = this.raw(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 0);
+    const at = this.emit(BPF_CALL_REL(0));
     this.#pending.push({ at, label, call: true });
     return at;
   }
 
   /** `exit`. */
   exit(): number {
-    return this.raw(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+    return this.emit(BPF_EXIT_INSN());
   }
 
   /** `goto label`. */
   goto(label: string): number {
-    const at = this.raw(BPF_JMP | BPF_JA, 0, 0, 0, 0);
+    const at = this.emit(BPF_JMP_A(0));
     this.#pending.push({ at, label, call: false });
     return at;
   }
 
   /** `if dst op imm goto label` (JMP32 when `w32`). */
   jmpImm(op: number, dst: number, imm: number, label: string, w32 = false): number {
-    const at = this.raw((w32 ? BPF_JMP32 : BPF_JMP) | op | BPF_K, dst, 0, 0, imm);
+    const at = this.emit(w32 ? BPF_JMP32_IMM(op, dst, imm, 0) : BPF_JMP_IMM(op, dst, imm, 0));
     this.#pending.push({ at, label, call: false });
     return at;
   }
 
   /** `if dst op src goto label` (JMP32 when `w32`). */
   jmpReg(op: number, dst: number, src: number, label: string, w32 = false): number {
-    const at = this.raw((w32 ? BPF_JMP32 : BPF_JMP) | op | BPF_X, dst, src, 0, 0);
+    const at = this.emit(w32 ? BPF_JMP32_REG(op, dst, src, 0) : BPF_JMP_REG(op, dst, src, 0));
     this.#pending.push({ at, label, call: false });
     return at;
   }

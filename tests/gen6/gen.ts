@@ -23,13 +23,20 @@
  */
 import {
   BPF_ADD,
+  BPF_ALU32_IMM,
+  BPF_ALU32_IMM_OFF,
+  BPF_ALU32_REG_OFF,
+  BPF_ALU64_IMM,
+  BPF_ALU64_IMM_OFF,
+  BPF_ALU64_REG_OFF,
   BPF_AND,
   BPF_ARSH,
-  BPF_ATOMIC,
+  BPF_ATOMIC_OP,
   BPF_B,
+  BPF_BSWAP,
   BPF_DIV,
   BPF_DW,
-  BPF_END,
+  BPF_ENDIAN,
   BPF_H,
   BPF_JEQ,
   BPF_JGE,
@@ -44,12 +51,12 @@ import {
   BPF_JSLT,
   BPF_LSH,
   BPF_MOD,
-  BPF_MOV,
+  BPF_MOVSX32_REG,
+  BPF_MOVSX64_REG,
   BPF_MUL,
   BPF_NEG,
   BPF_OR,
   BPF_RSH,
-  BPF_STX,
   BPF_SUB,
   BPF_TO_BE,
   BPF_TO_LE,
@@ -380,24 +387,21 @@ class Gen {
         this.features.add("v4");
         const d = this.dstReg();
         if (this.r.chance(0.5)) {
-          const at = this.e.raw((w32 ? 0x04 : 0x07) | BPF_MOV | 0x08, d, src, this.r.pick([8, 16]), 0);
+          const off = this.r.pick([8, 16]);
+          const at = this.e.emit(w32 ? BPF_MOVSX32_REG(d, src, off) : BPF_MOVSX64_REG(d, src, off));
           this.set(d, { k: "scalar", def: at });
         } else {
           this.e.movReg(d, src);
-          const at = this.e.raw(0x07 | BPF_END, d, 0, 0, this.r.pick([16, 32, 64]));
+          const at = this.e.emit(BPF_BSWAP(d, this.r.pick([16, 32, 64])));
           this.set(d, { k: "scalar", def: at });
         }
         continue;
       }
       if (roll === 2) {
         const d = src;
-        const at = this.r.chance(0.5) ? this.e.raw((w32 ? 0x04 : 0x07) | BPF_NEG, d, 0, 0, 0) : this.e.raw(
-          0x04 | BPF_END | (this.r.chance(0.5) ? BPF_TO_BE : BPF_TO_LE),
-          d,
-          0,
-          0,
-          this.r.pick([16, 32, 64]),
-        );
+        const at = this.r.chance(0.5)
+          ? this.e.emit(w32 ? BPF_ALU32_IMM(BPF_NEG, d, 0) : BPF_ALU64_IMM(BPF_NEG, d, 0))
+          : this.e.emit(BPF_ENDIAN(this.r.chance(0.5) ? BPF_TO_BE : BPF_TO_LE, d, this.r.pick([16, 32, 64])));
         this.set(d, { k: "scalar", def: at });
         continue;
       }
@@ -413,10 +417,10 @@ class Gen {
       if (this.r.chance(0.5)) {
         let imm = this.r.chance(0.8) ? this.r.range(1, 255) : this.r.i32() | 1;
         if (op === BPF_LSH || op === BPF_RSH || op === BPF_ARSH) imm = this.r.int(w32 ? 32 : 64);
-        at = this.e.raw((w32 ? 0x04 : 0x07) | op, d, 0, sdiv, imm);
+        at = this.e.emit(w32 ? BPF_ALU32_IMM_OFF(op, d, imm, sdiv) : BPF_ALU64_IMM_OFF(op, d, imm, sdiv));
       } else {
         const s = this.r.pick(this.regsOf("scalar"));
-        at = this.e.raw((w32 ? 0x04 : 0x07) | op | 0x08, d, s, sdiv, 0);
+        at = this.e.emit(w32 ? BPF_ALU32_REG_OFF(op, d, s, sdiv) : BPF_ALU64_REG_OFF(op, d, s, sdiv));
       }
       this.set(d, { k: "scalar", def: at });
     }
@@ -581,7 +585,7 @@ class Gen {
           this.set(s, { k: "scalar" });
         }
         this.features.add("atomic");
-        this.e.raw(BPF_STX | BPF_ATOMIC | (bytes === 8 ? BPF_DW : BPF_W), vreg, s, off, BPF_ADD);
+        this.e.emit(BPF_ATOMIC_OP(bytes === 8 ? BPF_DW : BPF_W, BPF_ADD, vreg, s, off));
       }
     }
     this.e.label(out);
@@ -879,7 +883,8 @@ class Gen {
         const c = this.ctxReg();
         if (c === null) return this.placeBug("div_zero");
         const at = e.load(BPF_W, 0, c, BAD_CTX_OFF[this.progType]);
-        this.setBug(kind, at, `invalid bpf_context access`, `r${c}`, -1);
+        // the access is the cause: the context pointer is the one the program got
+        this.setBug(kind, at, `invalid bpf_context access`, `r${c}`, at);
         return;
       }
       case "infinite_loop": {

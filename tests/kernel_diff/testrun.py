@@ -26,8 +26,11 @@ The result line: {"id", "load": [errno name per program ("OK" when loaded)],
 The process pins itself to CPU 0, so test runs, per-CPU values and LRU lists are
 CPU 0's, as bpfscope's default. Ring buffers are read through mmap as libbpf's
 consumer does; trace_printk lines come from /sys/kernel/tracing/trace (cleared per
-case; tracefs is mounted when missing).
+case; tracefs is mounted when missing). A program with bpf-to-bpf calls is loaded
+with BTF func_info (one `int fK(void *ctx)` per function), which the kernel needs to
+allow tail calls in subprograms.
 """
+import ctypes
 import json
 import mmap
 import os
@@ -83,6 +86,52 @@ def trace_lines():
     return [e[:-1] if e.endswith("\n") else e for e in entries]
 
 
+BPF_BTF_LOAD = 18
+
+
+def btf_of_funcs(n):
+    """A BTF blob for n static functions `int fK(void *ctx)` (types 4..n+3): what the kernel needs
+    (func_info) to load a program with bpf-to-bpf calls that makes tail calls."""
+    strs = b"\0int\0ctx\0" + b"".join(b"f%d\0" % k for k in range(n))
+    types = struct.pack("<IIII", 1, (1 << 24), 4, (1 << 24) | 32)   # [1] int: 4 bytes, signed, 32 bits
+    types += struct.pack("<III", 0, (2 << 24), 0)                     # [2] void *
+    types += struct.pack("<IIIII", 0, (13 << 24) | 1, 1, 5, 2)        # [3] int (void *ctx)
+    off = 9
+    for k in range(n):                                                # [4 + k] static fK of type [3]
+        types += struct.pack("<III", off, (12 << 24), 3)
+        off += len(b"f%d\0" % k)
+    hdr = struct.pack("<HBBIIIII", 0xEB9F, 1, 0, 24, 0, len(types), len(types), len(strs))
+    return hdr + types + strs
+
+
+def prog_load(insns, prog_type):
+    """kbpf.prog_load, with BTF func_info when the program has bpf-to-bpf calls (the kernel
+    refuses tail calls in subprograms without it)."""
+    starts = sorted({0} | {i + 1 + kbpf._s32(x[4]) for i, x in enumerate(insns) if x[0] == 0x85 and x[2] == 1})
+    if len(starts) == 1:
+        return kbpf.prog_load(insns, prog_type, log_level=1)
+    raw_btf = btf_of_funcs(len(starts))
+    attr = bytearray(kbpf.ATTR_SIZE)
+    blob = kbpf._cbuf(raw_btf)
+    struct.pack_into("<QQIII", attr, 0, kbpf._addr(blob), 0, len(raw_btf), 0, 0)
+    btf_fd, err = kbpf._bpf(BPF_BTF_LOAD, attr)
+    if btf_fd < 0:
+        raise OSError(err, "BPF_BTF_LOAD: " + os.strerror(err))
+    try:
+        fi = kbpf._cbuf(b"".join(struct.pack("<II", at, 4 + k) for k, at in enumerate(starts)))
+        raw = kbpf.encode(insns)
+        ib, lic = kbpf._cbuf(raw), ctypes.create_string_buffer(b"GPL")
+        lb = ctypes.create_string_buffer(1 << 20)
+        attr = bytearray(kbpf.ATTR_SIZE)
+        struct.pack_into("<IIQQIIQII", attr, 0, kbpf.prog_type_num(prog_type), len(raw) // 8, kbpf._addr(ib),
+                         kbpf._addr(lic), 1, len(lb), kbpf._addr(lb), 0, 0)
+        struct.pack_into("<IIQI", attr, 72, btf_fd, 8, kbpf._addr(fi), len(starts))
+        fd, err = kbpf._bpf(kbpf.BPF_PROG_LOAD, attr)
+        return fd, err, lb.value.decode("utf-8", "replace"), 0
+    finally:
+        os.close(btf_fd)
+
+
 def one(case):
     maps, fds = [], []
     res = {"id": case.get("id"), "load": [], "steps": [], "maps": []}
@@ -95,7 +144,7 @@ def one(case):
             return res
         for p in case["progs"]:
             insns = kbpf.apply_fixups(p["insns"], p.get("fixup"), maps)
-            fd, err, log, _ = kbpf.prog_load(insns, p.get("prog_type", "socket_filter"), log_level=1)
+            fd, err, log, _ = prog_load(insns, p.get("prog_type", "socket_filter"))
             fds.append(fd)
             res["load"].append("OK" if fd >= 0 else kbpf.errname(err))
             if fd < 0 and "load_error" not in res:

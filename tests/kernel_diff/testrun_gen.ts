@@ -35,7 +35,15 @@ const SKB_WRITE: Record<string, number[]> = { socket_filter: [48, 52, 56, 60, 64
 class Gen {
   lines: string[] = [];
   #label = 0;
-  constructor(readonly r: Rng, readonly type: ProgType, readonly maps: string[], readonly hasProgArray: boolean) {}
+  /** Whether a block called the subprogram `subtail` (appended after the program's exit). */
+  usesSubtail = false;
+  constructor(
+    readonly r: Rng,
+    readonly type: ProgType,
+    readonly maps: string[],
+    readonly hasProgArray: boolean,
+    readonly subtail = false,
+  ) {}
   label(): string {
     return `L${this.#label++}`;
   }
@@ -58,6 +66,7 @@ class Gen {
     if (this.type === "sched_cls") kinds.push("skbload", "skbstore");
     if (this.type === "xdp") kinds.push("adjust", "adjust");
     if (this.hasProgArray) kinds.push("tail");
+    if (this.hasProgArray && this.subtail) kinds.push("subtail");
     const k = r.pick(kinds);
     const s = this.scalar();
     switch (k) {
@@ -176,13 +185,26 @@ class Gen {
         this.emit("r1 = r6", "r2 = map[jmp] ll", `r3 = ${r.range(0, 4)}`, "call 12");
         break;
       }
+      case "subtail": {
+        // a bpf-to-bpf subprogram that tail-calls slot r2: the target runs in its place and returns here
+        this.usesSubtail = true;
+        this.emit("r1 = r6", `r2 = ${r.range(0, 4)}`, "call subtail", `${s} += r0`);
+        break;
+      }
     }
   }
 }
 
 /** The program text: prologue, `blocks` random blocks, the epilogue storing r7..r9 into `out`. */
-function program(r: Rng, type: ProgType, maps: string[], hasProgArray: boolean, blocks: number): string {
-  const g = new Gen(r, type, maps, hasProgArray);
+function program(
+  r: Rng,
+  type: ProgType,
+  maps: string[],
+  hasProgArray: boolean,
+  blocks: number,
+  subtail: boolean,
+): string {
+  const g = new Gen(r, type, maps, hasProgArray, subtail);
   g.emit("r6 = r1", `r7 = ${r.range(-100, 1000)}`, `r8 = ${r.range(0, 100000)}`, `r9 = ${r.range(-5, 5)}`, "r1 = 0");
   for (let o = 8; o <= 384; o += 8) g.emit(`*(u64 *)(r10 -${o}) = r1`);
   for (let i = 0; i < blocks; i++) g.block();
@@ -193,6 +215,7 @@ function program(r: Rng, type: ProgType, maps: string[], hasProgArray: boolean, 
   else if (type === "sched_cls") g.emit("r0 = r8", "r0 &= 7");
   else g.emit("r0 = r9");
   g.emit("exit");
+  if (g.usesSubtail) g.emit("subtail:", "r3 = r2", "r2 = map[jmp] ll", "call 12", "r0 = 3", "exit");
   return g.lines.join("\n");
 }
 
@@ -227,8 +250,13 @@ function randomCtx(r: Rng, type: ProgType, dataLen: number): string | null {
   return hex(b);
 }
 
-/** `count` cases from `seed`. */
-export function generateCases(count: number, seed: number): TestRunCase[] {
+/**
+ * `count` cases from `seed`. `subtail` adds blocks that call a subprogram
+ * making a tail call; the kernel refuses those programs (their main frame
+ * uses 384 bytes of stack, over the 256 it allows beside tail calls from
+ * subprograms), so they serve the comparison of the engines only.
+ */
+export function generateCases(count: number, seed: number, subtail = false): TestRunCase[] {
   const out: TestRunCase[] = [];
   for (let i = 0; i < count; i++) {
     const s = seed * 1000003 + i;
@@ -253,7 +281,7 @@ export function generateCases(count: number, seed: number): TestRunCase[] {
     const progs = Array.from({ length: nProgs }, (_, p) => ({
       name: `p${p}`,
       type,
-      asm: program(r, type, ["pa", "ph", "lru"], nProgs > 1, r.range(3, p === 0 ? 25 : 10)),
+      asm: program(r, type, ["pa", "ph", "lru"], nProgs > 1, r.range(3, p === 0 ? 25 : 10), subtail),
     }));
     const slots: Array<[number, number, number]> = [];
     for (let p = 1; p < nProgs; p++) slots.push([5, r.int(4), p]);

@@ -601,6 +601,46 @@ exit`;
     prog_array: [[0, 0, 1]],
     steps: [run(0, packet(60)), run(0, packet(60), null, 4)],
   });
+  // tail calls from bpf-to-bpf subprograms: the target runs in the subprogram's place and returns into its caller
+  // (r6-r9 and the caller's stack kept), the count is shared by the whole run, an empty slot falls through
+  const sub = (slot: number) => `sub:\nr2 = map[jmp] ll\nr3 = ${slot}\ncall 12\nr0 = 1\nexit`;
+  for (const type of ["xdp", "sched_cls", "socket_filter"]) {
+    out.push({
+      id: `tail_call/from-subprogram/${type}`,
+      maps: [outMap(16), jmp],
+      progs: [
+        {
+          type,
+          asm: `r6 = r1\nr7 = 5\n*(u64 *)(r10 -8) = 1000\ncall sub\nr0 += r7\nr1 = *(u64 *)(r10 -8)\nr0 += r1\n` +
+            `exit\n${sub(0)}`,
+        },
+        // the target: counts its runs in out[0]
+        {
+          type,
+          asm: OUT_PTR + "r1 = *(u64 *)(r7 +0)\nr1 += 1\n*(u64 *)(r7 +0) = r1\nr0 = 7\nexit\nfail:\nr0 = 99\nexit",
+        },
+        // three frames deep, into a program that tail-calls from its own subprogram
+        {
+          type,
+          asm: `call s1\nr0 += 1000\nexit\ns1:\nr6 = 20\ncall s2\nr0 += r6\nexit\ns2:\nr2 = map[jmp] ll\nr3 = 1\n` +
+            `call 12\nr0 = 1\nexit`,
+        },
+        { type, asm: `call sub\nr0 += 100\nexit\n${sub(0)}` },
+        // 40 calls of a subprogram that tail-calls: 33 reach the target, the rest fall through
+        {
+          type,
+          asm:
+            `r6 = r1\nr8 = 40\nr9 = 0\nloop:\nr1 = r6\ncall sub\nr9 += r0\nr8 -= 1\nif r8 != 0 goto loop\nr0 = r9\nexit\n${
+              sub(0)
+            }`,
+        },
+        // an empty slot: the subprogram goes on
+        { type, asm: `call sub\nr0 += 100\nexit\n${sub(3)}` },
+      ],
+      prog_array: [[1, 0, 1], [1, 1, 3]],
+      steps: [run(0, packet(60)), run(2, packet(60)), run(4, packet(60)), run(5, packet(60), null, 2)],
+    });
+  }
   out.push({
     id: "helper/get_smp_processor_id",
     progs: [{ type: "xdp", asm: "call 8\nexit" }],

@@ -3,7 +3,7 @@
  * bpf-to-bpf calls (an argument, a return value, a store the callee makes
  * into the caller's stack), a spill across a helper call, a spill through a
  * copy of the frame pointer, a range narrowed by a branch, a return value
- * from a subprogram. Each names the message the kernel gives and the
+ * from a subprogram, arithmetic that turns pointers into a number. Each names the message the kernel gives and the
  * instruction that gave the offending register its type or range.
  * tests/kernlog/record_hand.ts records the kernel's logs of them into
  * tests/data/kernlog/hand.jsonl.gz.
@@ -12,9 +12,11 @@
  */
 import {
   BPF_ADD,
+  BPF_B,
   BPF_DW,
   BPF_JEQ,
   BPF_JGT,
+  BPF_SUB,
   BPF_W,
   MAP_TYPES,
   mapDef,
@@ -154,6 +156,20 @@ export const HAND_CASES: HandCase[] = [
       e.exit();
       return o;
     },
+  ),
+  build(
+    "ptr_diff_deref",
+    "data_end - data, two packet pointers subtracted into a number, then used as a pointer",
+    "R3 invalid mem access 'scalar'",
+    (e) => {
+      e.load(BPF_W, 2, 1, 76);
+      e.load(BPF_W, 3, 1, 80);
+      const o = e.aluReg(BPF_SUB, 3, 2);
+      e.load(BPF_B, 0, 3, 0);
+      e.exit();
+      return o;
+    },
+    "sched_cls",
   ),
   build(
     "ret_range_from_sub",

@@ -8,7 +8,7 @@
  * @module
  */
 import { LineKind, parseLog, parsePrecision, parseState, printState, sliceError } from "../../core/kernlog/mod.ts";
-import { CLANG_ORIGINS, corpusLogs } from "../kernlog_corpus.ts";
+import { CLANG_ORIGINS, corpusLogs, humanChecks } from "../kernlog_corpus.ts";
 
 const logs = await corpusLogs();
 const by: Record<string, { logs: number; lines: number; unknown: number; states: number; same: number }> = {};
@@ -73,3 +73,19 @@ for (const [k, [a, b]] of Object.entries(slice).sort()) {
   n += b;
 }
 console.log(`\nslice: ${ok}/${n} known-cause rejection logs (${Object.keys(slice).length} kinds)`);
+
+// the origins a person wrote down by hand (tests/data/kernlog/human_origins.json), independent of the slice's rule
+const human = await humanChecks();
+const humanCases = new Set(human.map((c) => c.want.log)).size;
+console.log(
+  `human-named origins: ${human.length} logs of ${humanCases} cases; the slice's origin is it on ` +
+    `${human.filter((c) => c.top).length}, the slice names it (origin or an operand's) on ` +
+    `${human.filter((c) => c.named).length}`,
+);
+for (const c of human) {
+  if (!c.top) {
+    console.log(
+      `  ${c.name}: person ${c.want.origin}, slice ${c.origin}${c.named ? " (named as an operand's origin)" : ""}`,
+    );
+  }
+}

@@ -32,6 +32,7 @@ export function wordLines(s: StateView, width: number, height: number): Array<{ 
   for (const r of s.regs) entries.push([`R${r.reg}`, r.text, r.words ?? ""]);
   for (const sl of s.stack) entries.push([`fp${sl.off}`, sl.text, sl.words ?? ""]);
   const out: Array<{ text: string; dim: boolean }> = [];
+  if (s.note) out.push({ text: s.note, dim: true });
   if (s.frame) out.push({ text: `frame ${s.frame} (in a called function)`, dim: true });
   const two = entries.length * 2 + out.length <= height;
   for (const [name, text, words] of entries) {
