@@ -10,7 +10,8 @@
  * reservations submitted, discarded, leaked or released twice, packet
  * pointers kept across a helper that moves the packet. Program types
  * socket_filter, sched_cls, xdp and cgroup_skb; maps hash, array,
- * percpu_array, percpu_hash, lru_hash, prog_array and ringbuf.
+ * percpu_array, percpu_hash, lru_hash, prog_array, ringbuf,
+ * perf_event_array and devmap.
  *
  * @module
  */
@@ -36,8 +37,18 @@ const MAPS: MapSpec[] = [
   { type: "lru_hash", key_size: 8, value_size: 8, max_entries: 8, name: "lru" },
   { type: "prog_array", key_size: 4, value_size: 4, max_entries: 4, name: "jmp" },
   { type: "ringbuf", key_size: 0, value_size: 0, max_entries: 4096, name: "rb" },
+  { type: "perf_event_array", key_size: 4, value_size: 4, max_entries: 2, name: "ev" },
+  { type: "devmap", key_size: 4, value_size: 4, max_entries: 4, name: "dev" },
 ];
-const M = { hash: 0, array: 1, percpu_array: 2, percpu_hash: 3, lru: 4, prog_array: 5, ringbuf: 6 };
+const M = { hash: 0, array: 1, percpu_array: 2, percpu_hash: 3, lru: 4, prog_array: 5, ringbuf: 6, perf: 7, devmap: 8 };
+/** The maps of the argument kinds that need one map type. */
+const TYPED_MAPS: Record<string, number[]> = {
+  progmap: [M.prog_array],
+  rbmap: [M.ringbuf],
+  perfmap: [M.perf],
+  devmap: [M.devmap],
+  pcpumap: [M.percpu_array, M.percpu_hash],
+};
 
 /** Helpers by id, with how to call them (argument kinds). */
 const CALLS: Record<number, string[]> = {
@@ -75,12 +86,30 @@ const CALLS: Record<number, string[]> = {
   160: [],
   195: ["pcpumap", "key", "anything"],
   208: [],
-  // not modelled, or not for every program type
-  4: ["wrmem", "size", "anything"],
+  13: ["ctx", "anything", "flags"],
   17: ["ctx"],
-  25: ["ctx", "map", "flags", "rdmem", "size0"],
+  18: ["ctx", "anything", "anything"],
+  19: ["ctx"],
+  24: ["ctx"],
+  25: ["ctx", "perfmap", "flags", "rdmem", "size0"],
+  31: ["ctx", "anything", "flags"],
+  32: ["ctx", "anything"],
+  38: ["ctx", "anything", "flags"],
+  40: ["ctx", "anything"],
+  41: ["ctx"],
+  43: ["ctx", "anything", "flags"],
   46: ["ctx"],
-  51: ["map", "anything", "flags"],
+  47: ["ctx"],
+  48: ["ctx", "anything"],
+  50: ["ctx", "anything", "anything", "flags"],
+  51: ["devmap", "anything", "flags"],
+  68: ["ctx", "anything", "wrmem", "size", "flags"],
+  97: ["ctx"],
+  // not modelled (perf_event_read, sk_lookup_tcp, fib_lookup) or not for every program type (probe_read)
+  4: ["wrmem", "size", "anything"],
+  22: ["map", "flags"],
+  69: ["ctx", "rdmem", "size", "flags"],
+  84: ["ctx", "rdmem", "size", "anything", "flags"],
 };
 const IDS = Object.keys(CALLS).map(Number);
 const COMMON = [
@@ -113,10 +142,14 @@ const COMMON = [
   208,
 ];
 const BY_TYPE: Record<ProgType, number[]> = {
-  socket_filter: [...COMMON, 26, 26, 46],
-  sched_cls: [...COMMON, 9, 10, 11, 23, 26, 28, 34, 39, 9, 26, 28, 39],
-  xdp: [...COMMON, 23, 28, 44, 54, 65, 44, 65, 28],
-  cgroup_skb: [...COMMON, 26, 46],
+  socket_filter: [...COMMON, 26, 26, 46, 47, 17, 25, 68],
+  sched_cls: [
+    ...COMMON,
+    ...[9, 10, 11, 23, 26, 28, 34, 39, 9, 26, 28, 39],
+    ...[13, 17, 18, 19, 24, 25, 31, 32, 38, 40, 41, 43, 46, 47, 48, 50, 68, 97],
+  ],
+  xdp: [...COMMON, 23, 28, 44, 54, 65, 44, 65, 28, 17, 25, 51, 51],
+  cgroup_skb: [...COMMON, 26, 46, 47, 17, 25, 68, 97],
 };
 
 const MOV = (d: number, imm: number): Slot => [0xb7, d, 0, 0, imm];
@@ -255,13 +288,12 @@ function callHelper(b: Builder, id: number): void {
           b.ldMap(reg, r.pick(b.bad ? maps : [M.hash, M.array, M.percpu_array, M.percpu_hash, M.lru]));
           break;
         case "progmap":
-          b.ldMap(reg, b.bad && r.chance(0.3) ? r.pick(maps) : M.prog_array);
-          break;
         case "rbmap":
-          b.ldMap(reg, b.bad && r.chance(0.3) ? r.pick(maps) : M.ringbuf);
-          break;
+        case "perfmap":
+        case "devmap":
         case "pcpumap":
-          b.ldMap(reg, b.bad && r.chance(0.3) ? r.pick(maps) : r.pick([M.percpu_array, M.percpu_hash]));
+          // the map type the helper needs; now and then a wrong one (check_map_func_compatibility)
+          b.ldMap(reg, b.bad && r.chance(0.3) ? r.pick(maps) : r.pick(TYPED_MAPS[kind]));
           break;
         case "key":
         case "value": {
@@ -322,7 +354,7 @@ function useResult(b: Builder, id: number): void {
       return;
     }
     finishRingbuf(b, 0);
-  } else if (id === 9 || id === 10 || id === 11 || id === 39 || id === 44 || id === 54 || id === 65) {
+  } else if ([9, 10, 11, 13, 18, 19, 31, 38, 39, 43, 44, 50, 54, 65].includes(id)) {
     // the packet may have moved: reading through the old pointer is refused
     if (b.pktLen && r.chance(0.3)) b.emit(LDXB(1, 7, 0));
     b.pktLen = 0;

@@ -18,8 +18,8 @@ import {
   ARG_DONTCARE,
   CHANGES_PKT_DATA,
   type FuncProto,
+  helperProto,
   isAcquireFunction,
-  PROTOS,
   RET_INTEGER,
   RET_PTR_TO_MAP_VALUE_OR_NULL,
   RET_PTR_TO_RINGBUF_MEM_OR_NULL,
@@ -162,7 +162,7 @@ export function checkHelperCall(env: Env, i: number): number {
     verbose(env, `program of this type cannot use helper ${helperName(id)}#${id}\n`);
     return EINVAL;
   }
-  const fn: FuncProto | undefined = PROTOS[id];
+  const fn: FuncProto | undefined = helperProto(id, env.progType.type);
   if (!fn) {
     verbose(env, `bpfscope: helper ${helperName(id)}#${id} is not modelled by the linux-6.18 profile yet\n`);
     return ENOTMODELLED;

@@ -137,7 +137,38 @@ export const PROTOS: Readonly<Record<number, FuncProto>> = {
   160: proto(160, RET_INTEGER, []), // ktime_get_coarse_ns
   195: proto(195, RET_PTR_TO_MAP_VALUE_OR_NULL, [MAP, KEY, ANY], { pkt: true }), // map_lookup_percpu_elem
   208: proto(208, RET_INTEGER, []), // ktime_get_tai_ns
+  // skb and xdp helpers of tc_cls_act_func_proto, sk_filter_func_proto, xdp_func_proto, cg_skb_func_proto
+  13: proto(13, RET_INTEGER, [CTX, ANY, ANY]), // clone_redirect
+  17: proto(17, RET_INTEGER, []), // get_cgroup_classid (the current task's; tc's takes the skb: TC_PROTOS)
+  18: proto(18, RET_INTEGER, [CTX, ANY, ANY]), // skb_vlan_push
+  19: proto(19, RET_INTEGER, [CTX]), // skb_vlan_pop
+  24: proto(24, RET_INTEGER, [CTX]), // get_route_realm
+  25: proto(25, RET_INTEGER, [CTX, MAP, ANY, ARG_PTR_TO_RDONLY_MEM, SIZE0], { gpl: true }), // perf_event_output
+  31: proto(31, RET_INTEGER, [CTX, ANY, ANY]), // skb_change_proto
+  32: proto(32, RET_INTEGER, [CTX, ANY]), // skb_change_type
+  38: proto(38, RET_INTEGER, [CTX, ANY, ANY]), // skb_change_tail
+  40: proto(40, RET_INTEGER, [CTX, ANY]), // csum_update
+  41: proto(41, RET_INTEGER, [CTX]), // set_hash_invalid
+  43: proto(43, RET_INTEGER, [CTX, ANY, ANY]), // skb_change_head
+  46: proto(46, RET_INTEGER, [CTX]), // get_socket_cookie
+  47: proto(47, RET_INTEGER, [CTX]), // get_socket_uid
+  48: proto(48, RET_INTEGER, [CTX, ANY]), // set_hash
+  50: proto(50, RET_INTEGER, [CTX, ANY, ANY, ANY]), // skb_adjust_room
+  51: proto(51, RET_INTEGER, [MAP, ANY, ANY]), // redirect_map
+  68: proto(68, RET_INTEGER, [CTX, ANY, ARG_PTR_TO_UNINIT_MEM, SIZE, ANY]), // skb_load_bytes_relative
+  97: proto(97, RET_INTEGER, [CTX]), // skb_ecn_set_ce
 };
+
+/** Prototypes that tc programs get instead of the base ones. */
+const TC_PROTOS: Readonly<Record<number, FuncProto>> = {
+  17: proto(17, RET_INTEGER, [CTX]), // get_cgroup_classid of the skb
+};
+
+/** The prototype `get_func_proto` of a program type returns for a helper the profile models, or undefined. */
+export function helperProto(id: number, progType: number): FuncProto | undefined {
+  if (progType === 3 || progType === 4) return TC_PROTOS[id] ?? PROTOS[id];
+  return PROTOS[id];
+}
 
 /** A program type's helper set: the ids its `get_func_proto` returns a prototype for. */
 export type HelperSet = ReadonlySet<number>;

@@ -118,7 +118,8 @@ export function resolvePseudoLdimm64(env: Env, resolve: (fd: number) => Map618 |
           verbose(env, "too many maps used\n");
           return -7;
         }
-        env.maps.push(m);
+        // dev_map_alloc and cpu_map_alloc make their maps read-only for programs (BPF_F_RDONLY_PROG)
+        env.maps.push(m.type === 14 || m.type === 16 || m.type === 25 ? { ...m, flags: m.flags | 0x80 } : m);
         env.mapAddr.push(fakeMapAddress(idx));
         byMap.set(m, idx);
       }
