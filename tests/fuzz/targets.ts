@@ -198,6 +198,9 @@ export function fuzzSoundness(opts: FuzzOptions = {}): FuzzStats {
   });
 }
 
+/** Map types the machine runs (hash, array, prog_array, percpu_hash, percpu_array, lru_hash, ringbuf). */
+const MACHINE_MAP_TYPES = new Set([1, 2, 3, 5, 6, 9, 27]);
+
 /**
  * Soundness of the linux-6.18 profile: issue 12's generator (tests/gen6/,
  * every feature: ALU/ISA v4, branches, stack, maps, helpers, loops,
@@ -221,6 +224,17 @@ export function fuzzSoundness618(opts: FuzzOptions = {}): FuzzStats {
       const spec = helperProgram(seed);
       if (spec.prog_type === "cgroup_skb") spec.prog_type = "sched_cls";
       prog = decodeProgram(new TextEncoder().encode(JSON.stringify(spec)), "helpers.json");
+      // the machine has no perf_event_array or devmap: an unused one becomes a small array, a used one skips the program
+      const used = new Set(prog.fixups.map(([, m]) => m));
+      if (prog.maps.some((m, i) => !MACHINE_MAP_TYPES.has(m.type) && used.has(i))) {
+        rec.count("helper programs with a map the machine lacks");
+        return;
+      }
+      prog = prog.clone({
+        maps: prog.maps.map((m) =>
+          MACHINE_MAP_TYPES.has(m.type) ? m : { ...m, type: 2, keySize: 4, valueSize: 4, maxEntries: 1, init: [] }
+        ),
+      });
       bug = null;
       rec.count("helper programs");
     } else ({ prog, bug } = generate6(seed, { progTypes: ["socket_filter", "sched_cls", "xdp"] }));
