@@ -842,3 +842,60 @@ Deno.test("jit: inlining that would make `fast` too large for V8's optimising co
     assert.deepEqual([b.r0, b.insnsExecuted, b.regs], [a.r0, a.insnsExecuted, a.regs]);
   }
 });
+
+/**
+ * Loops over straight-line blocks of loads and stores (every size, signed loads, overlapping sub-word accesses)
+ * through several pointers derived from r10 and r1 by copies and additions (some near the regions' edges, some
+ * out of bounds, one near a carry into the high word), with ALU on the loaded values, pointer updates, 32-bit moves
+ * of pointers, helper calls and atomics between them: what the block guards (and the store forwarding inside them)
+ * must get right.
+ */
+function memoryBlockProgram(r: ReturnType<typeof rng>): Insn[] {
+  const p: Insn[] = [];
+  p.push(I(0xbf, 6, 10, 0, 0), I(0x07, 6, 0, 0, -8 * (1 + r.int(63))));
+  p.push(I(0xbf, 7, 1, 0, 0));
+  if (r.chance(0.3)) p.push(I(0x07, 7, 0, 0, r.int(40)));
+  p.push(I(0xbf, 8, 10, 0, 0));
+  p.push(...lddw(9, r.chance(0.5) ? 0n : BigInt(r.pick([-4, -512, 0x7ffffff0, -0x7fffffff]))));
+  p.push(I(0x0f, 9, 10, 0, 0)); // r9 = r10 + something (sometimes wrapping the low word)
+  p.push(I(0xb7, 5, 0, 0, 2 + r.int(6))); // loop counter
+  const head = p.length;
+  const body = 4 + r.int(24);
+  const base = () => r.pick([10, 6, 6, 7, 7, 8, 9]);
+  const off = (b: number) =>
+    b === 7 ? r.int(72) - 4 : b === 9 ? r.int(16) - 8 : -r.int(b === 6 ? 24 : 520) + (r.chance(0.02) ? 600 : 0);
+  const val = () => r.pick([0, 2, 3, 4]);
+  for (let k = 0; k < body; k++) {
+    const c = r.int(100), b = base(), sz = r.pick([0x00, 0x08, 0x10, 0x18]);
+    if (c < 30) p.push(I(r.chance(0.8) ? 0x61 | sz : 0x81 | (sz === 0x18 ? 0 : sz), val(), b, off(b), 0));
+    else if (c < 55) p.push(I(0x63 | sz, b, val(), off(b), 0));
+    else if (c < 62) p.push(I(0x62 | sz, b, 0, off(b), r.u32() | 0));
+    else if (c < 72) p.push(I(r.pick([0x0f, 0xaf, 0x2f, 0x0c, 0x77]), val(), val(), 0, 13));
+    else if (c < 82) p.push(I(r.pick([0x07, 0x17]), r.pick([6, 7, 8]), 0, 0, r.pick([1, 4, 8, -8, 0, 16])));
+    else if (c < 85) p.push(I(0xbf, r.pick([6, 7, 8]), r.pick([6, 7, 8, 10]), 0, 0));
+    else if (c < 87) p.push(I(0xbc, r.pick([6, 7]), r.pick([6, 7]), 0, 0)); // a 32-bit move drops the high word
+    else if (c < 90) p.push(I(0x85, 0, 0, 0, 7)); // helper (prandom): changes r0..r5
+    else if (c < 92) p.push(I(0xdb, r.pick([6, 8]), val(), -8 * (1 + r.int(3)), r.pick(ATOMICS)));
+    else if (c < 95) p.push(I(0x07, 6, 0, 0, 8));
+    else p.push(I(0x73, 10, val(), -1 - r.int(8), 0));
+  }
+  p.push(I(0x17, 5, 0, 0, 1), I(0x55, 5, 0, head - p.length - 2, 0));
+  p.push(I(0x79, 0, 10, -8, 0), EXIT);
+  return p;
+}
+
+Deno.test("jit: 2500 loops over blocks of loads and stores through derived pointers (block guards) agree", () => {
+  const r = rng(7150);
+  let faults = 0, clean = 0;
+  for (let i = 0; i < 2500; i++) {
+    const insns = memoryBlockProgram(r);
+    const res = same({
+      prog: Program.fromInsns(insns),
+      input: { mem: new Uint8Array(64).map((_, j) => j * 29 + i) },
+      run: { maxInsns: r.chance(0.2) ? 1 + r.int(200) : 100000, seed: i },
+    }, `memory blocks #${i}: ${JSON.stringify(insns.map((x) => [x.code, x.dst, x.src, x.off, x.imm]))}`);
+    if (res.fault) faults++;
+    else clean++;
+  }
+  assert.ok(faults > 300 && clean > 300, `faults ${faults}, clean runs ${clean}`);
+});

@@ -73,7 +73,18 @@
  * constant below 2^16 then needs two products instead of four).
  *
  * ## Memory
- * Every load and store makes the interpreter's checks. Two fast paths
+ * Every load and store makes the interpreter's checks. In `fast`, a block
+ * guard comes first: a load or store whose address is a register's value at
+ * the block's start plus a constant (through copies and additions of
+ * constants in the block), and whose pointer provenance (below) names stack
+ * frame 0 or the entry region, is in bounds when that register's high word
+ * names the region and its low word lies in a range. One test per such
+ * register at the block's start (`h7 === sHi && l7 >= 0 && l7 <= 512 - 8`)
+ * then covers all those accesses, which go straight to the region's
+ * DataView, and an addition of a constant to such a pointer that cannot
+ * carry (the range shows it) updates only the low word. When the test fails
+ * the block runs with the per-access checks below, so faults, messages and
+ * counts are unchanged. Two per-access fast paths
  * compare the address with regions fixed for the whole run, stack frame 0
  * and the region r1 pointed into at entry (ctx or the memory buffer), whose
  * DataViews are constants of the function: V8 hoists the view checks out of
@@ -266,6 +277,16 @@ interface CallLevel {
   saved: string;
   /** The block after the call instruction. */
   ret: number;
+}
+
+/** A block guard: one test at a block's start that puts its memory accesses in bounds (see `guardPlan` in {@link generate}). */
+interface Guard {
+  /** The test (JavaScript). */
+  test: string;
+  /** Covered loads and stores: insn → the DataView they go through without a check when the test holds. */
+  dv: Map<number, string>;
+  /** Additions of a constant to a pointer that cannot carry into its high word when the test holds. */
+  noCarry: Set<number>;
 }
 
 /** Inlined size above which a program with local calls keeps the `switch` form (a bound on the call-tree walk). */
@@ -560,6 +581,135 @@ export function generate(d: Decoded, opts: CodegenOptions): string {
     throw new Error(`jit: no condition for internal opcode 0x${op.toString(16)}`);
   };
 
+  /**
+   * The load or store at i: its address register, size, direction and the
+   * access itself through DataView `dv` at offset `t` (a local of the
+   * generated code); null for any other instruction.
+   */
+  const memOp = (i: number): { a: number; size: number; write: boolean; access: (dv: string) => string } | null => {
+    const op = d.op[i], L = `l${d.dst[i]}`, H = `h${d.dst[i]}`, z = `${H} = 0;`;
+    const load = (size: number, access: (dv: string) => string) => ({ a: d.src[i], size, write: false, access });
+    const store = (size: number, access: (dv: string) => string) => ({ a: d.dst[i], size, write: true, access });
+    switch (op) {
+      case 0x79:
+        return load(8, (dv) => `{ ${L} = ${dv}.getInt32(t, true); ${H} = ${dv}.getInt32((t + 4) | 0, true); }`);
+      case 0x61:
+        return load(4, (dv) => `{ ${L} = ${dv}.getInt32(t, true); ${z} }`);
+      case 0x81:
+        return load(4, (dv) => `{ ${L} = ${dv}.getInt32(t, true); ${H} = ${L} >> 31; }`);
+      case 0x69:
+        return load(2, (dv) => `{ ${L} = ${dv}.getUint16(t, true); ${z} }`);
+      case 0x89:
+        return load(2, (dv) => `{ ${L} = ${dv}.getInt16(t, true); ${H} = ${L} >> 31; }`);
+      case 0x71:
+        return load(1, (dv) => `{ ${L} = ${dv}.getUint8(t); ${z} }`);
+      case 0x91:
+        return load(1, (dv) => `{ ${L} = ${dv}.getInt8(t); ${H} = ${L} >> 31; }`);
+      // stores (ST imm: constant operand)
+      case 0x7b:
+        return store(8, (dv) => `{ ${dv}.setInt32(t, ${SL(i)}, true); ${dv}.setInt32((t + 4) | 0, ${SH(i)}, true); }`);
+      case 0x63:
+        return store(4, (dv) => `${dv}.setInt32(t, ${SL(i)}, true);`);
+      case 0x6b:
+        return store(2, (dv) => `${dv}.setInt16(t, ${SL(i)}, true);`);
+      case 0x73:
+        return store(1, (dv) => `${dv}.setInt8(t, ${SL(i)});`);
+    }
+    return null;
+  };
+
+  /**
+   * The block guard of the first `count` instructions of `blk` (see
+   * "Memory" in the module doc): every load and store in them whose address
+   * is a register's value at the block's start plus a constant (through
+   * copies and additions of constants), with that register's provenance
+   * pointing at stack frame 0 or the entry region, is in bounds when the
+   * register's low word lies in a range; one test of each such register at
+   * the block's start then covers all of them. Returns the test, the covered
+   * accesses (insn → DataView) and the additions of a constant to such a
+   * pointer that provably do not carry into the high word; null when the
+   * block has no access to cover.
+   */
+  const guardPlan = (blk: Block, count: number): Guard | null => {
+    const base = new Int8Array(11), delta = new Float64Array(11);
+    const lo = new Float64Array(11).fill(-Infinity), end = new Float64Array(11).fill(-Infinity);
+    const region = new Uint8Array(11);
+    const covered = new Map<number, number>(), noCarry = new Set<number>();
+    // a constant operand that is a sign-extended int32 (a pointer plus or minus it keeps its high word, unless it carries)
+    const small = (i: number): number | null => {
+      if (!isConst(i) || CH(i) !== CL(i) >> 31) return null;
+      const c = d.op[i] === 0x0f ? CL(i) : -CL(i);
+      return Math.abs(c) < 0x20000000 ? c : null;
+    };
+    // pass 0 collects the bounds each base must satisfy; pass 1, with them fixed, the covered accesses and the
+    // additions that cannot carry (an addition that might makes its register unknown: accesses through it are then
+    // left to the per-access checks; their bounds only make the test stricter)
+    for (let pass = 0; pass < 2; pass++) {
+      for (let r = 0; r < 11; r++) base[r] = r, delta[r] = 0;
+      for (let j = 0; j < count; j++) {
+        const i = blk.insns[j], op = d.op[i], r = d.dst[i];
+        const m = memOp(i);
+        if (m !== null) {
+          const b = base[m.a], rg = known.ptr[i];
+          if (b >= 0 && rg !== PTR_NONE) {
+            const disp = delta[m.a] + d.off[i];
+            if (pass === 0) {
+              if (region[b] === PTR_NONE) region[b] = rg;
+              if (region[b] === rg) lo[b] = Math.max(lo[b], -disp), end[b] = Math.max(end[b], disp + m.size);
+            } else if (region[b] === rg) covered.set(i, b);
+          }
+          if (!m.write) base[r] = -1;
+          continue;
+        }
+        if ((op === 0x0f || op === 0x1f) && base[r] >= 0 && small(i) !== null) {
+          const b = base[r], c = small(i)!;
+          if (pass === 1 && (region[b] === PTR_NONE || lo[b] + delta[r] + c < 0)) base[r] = -1;
+          else {
+            delta[r] += c;
+            if (pass === 1) noCarry.add(i);
+          }
+        } else if (op === 0xbf && !isConst(i)) {
+          base[r] = base[d.src[i]];
+          delta[r] = delta[d.src[i]];
+        } else if (op === 0x85 || op === 0x40 || op === 0x48 || op === 0x50) base.fill(-1);
+        else if (op >= ATOMIC32 && op < ATOMIC64 + 16) base[0] = base[d.src[i] & 15] = -1;
+        else if (!isJump(op) && op !== 0x95) base[r] = -1;
+      }
+      if (pass === 0) {
+        // a base whose accesses cannot all fit in its region at once is not tested
+        for (let b = 0; b < 11; b++) {
+          if (region[b] !== PTR_NONE && (lo[b] + end[b] > (region[b] === PTR_STACK ? FRAME_SIZE : 0x40000000))) {
+            region[b] = PTR_NONE;
+          }
+        }
+      }
+    }
+    if (covered.size === 0) return null;
+    const tests: string[] = [];
+    const dv = new Map<number, string>();
+    for (const b of new Set(covered.values())) {
+      const stackFrame = region[b] === PTR_STACK;
+      const [hiName, len] = stackFrame ? ["sHi", `${FRAME_SIZE}`] : ["eHi", "eLen"];
+      tests.push(`h${b} === ${hiName} && l${b} >= ${lit(lo[b])} && l${b} <= ${len} - ${lit(end[b])}`);
+    }
+    for (const [i, b] of covered) dv.set(i, region[b] === PTR_STACK ? "sDv" : "eDv");
+    return { test: tests.join(" && "), dv, noCarry };
+  };
+
+  /** The code of instruction i inside a block whose guard `g` held. */
+  const guardedBody = (i: number, g: Guard, stop: string): string => {
+    const dv = g.dv.get(i);
+    if (dv !== undefined) {
+      const m = memOp(i)!, off = d.off[i];
+      return `t = ${off === 0 ? `l${m.a}` : `(l${m.a} + ${lit(off)}) | 0`}; ${m.access(dv)}`;
+    }
+    if (g.noCarry.has(i)) {
+      const r = d.dst[i], c = d.op[i] === 0x0f ? CL(i) : -CL(i);
+      return c === 0 ? "" : `l${r} = (l${r} + ${lit(c)}) | 0;`;
+    }
+    return body(i, stop);
+  };
+
   /** Code of a non-terminator instruction; `stop` is the statement that leaves after a fault. */
   const body = (i: number, stop: string): string => {
     const op = d.op[i], r = d.dst[i];
@@ -589,6 +739,8 @@ else {
   ${write ? "if (t < cR.low) cR.low = t; " : ""}t += cB; ${access("cDv")}
 }`;
     };
+    const m = memOp(i);
+    if (m !== null) return mem(m.a, m.size, m.write, m.access);
     switch (op) {
       case 0x0f: // add
         // branchless carry (the carry of random data is unpredictable): a comparison used as a number
@@ -726,35 +878,6 @@ else ${L} = ${isDiv ? "((a / b) >>> 0) | 0" : "(a % b) | 0"}; ${z} }`;
       case 0x85:
         return `${writeBack}
 { const ok = R.call(${i}); ${reload} cHi = 0; cLen = 0; if (!ok) { ${stop} } }`;
-      // loads
-      case 0x79:
-        return mem(
-          d.src[i],
-          8,
-          false,
-          (dv) => `{ ${L} = ${dv}.getInt32(t, true); ${H} = ${dv}.getInt32(t + 4, true); }`,
-        );
-      case 0x61:
-        return mem(d.src[i], 4, false, (dv) => `{ ${L} = ${dv}.getInt32(t, true); ${z} }`);
-      case 0x81:
-        return mem(d.src[i], 4, false, (dv) => `{ ${L} = ${dv}.getInt32(t, true); ${H} = ${L} >> 31; }`);
-      case 0x69:
-        return mem(d.src[i], 2, false, (dv) => `{ ${L} = ${dv}.getUint16(t, true); ${z} }`);
-      case 0x89:
-        return mem(d.src[i], 2, false, (dv) => `{ ${L} = ${dv}.getInt16(t, true); ${H} = ${L} >> 31; }`);
-      case 0x71:
-        return mem(d.src[i], 1, false, (dv) => `{ ${L} = ${dv}.getUint8(t); ${z} }`);
-      case 0x91:
-        return mem(d.src[i], 1, false, (dv) => `{ ${L} = ${dv}.getInt8(t); ${H} = ${L} >> 31; }`);
-      // stores (ST imm: constant operand)
-      case 0x7b:
-        return mem(r, 8, true, (dv) => `{ ${dv}.setInt32(t, ${sl}, true); ${dv}.setInt32(t + 4, ${sh}, true); }`);
-      case 0x63:
-        return mem(r, 4, true, (dv) => `${dv}.setInt32(t, ${sl}, true);`);
-      case 0x6b:
-        return mem(r, 2, true, (dv) => `${dv}.setInt16(t, ${sl}, true);`);
-      case 0x73:
-        return mem(r, 1, true, (dv) => `${dv}.setInt8(t, ${sl});`);
       case 0x40:
       case 0x48:
       case 0x50: {
@@ -778,7 +901,7 @@ else ${L} = ${isDiv ? "((a / b) >>> 0) | 0" : "(a % b) | 0"}; ${z} }`;
       lines.push(`t = (${L} >>> 0) + ${lit(off)}; t = slow(${H}, t, ${size}, true, ${i}); if (t < 0) { ${stop} }`);
       lines.push(
         `if (t < R.hit.low) R.hit.low = t; t += R.hit.base; { const dv = R.hit.dv, ol = dv.getInt32(t, true), oh = ${
-          is64 ? "dv.getInt32(t + 4, true)" : "0"
+          is64 ? "dv.getInt32((t + 4) | 0, true)" : "0"
         };`,
       );
       lines.push(`const sl = l${s}, sh = ${is64 ? `h${s}` : "0"};`);
@@ -801,7 +924,9 @@ else ${L} = ${isDiv ? "((a / b) >>> 0) | 0" : "(a % b) | 0"}; ${z} }`;
           if (kind === 9) write = is64 ? "l0 === ol && h0 === oh" : "l0 === ol";
           break;
       }
-      lines.push(`if (${write}) { dv.setInt32(t, ${nl}, true); ${is64 ? `dv.setInt32(t + 4, ${nh}, true);` : ""} }`);
+      lines.push(
+        `if (${write}) { dv.setInt32(t, ${nl}, true); ${is64 ? `dv.setInt32((t + 4) | 0, ${nh}, true);` : ""} }`,
+      );
       if (kind === 9) lines.push("l0 = ol; h0 = oh;");
       else if ((kind & 1) === 1 || kind === 8) lines.push(`l${s} = ol; h${s} = oh;`);
       lines.push("}");
@@ -1019,10 +1144,15 @@ function precise(max, n, b, depth) {
     else if (ahead >= 0) emit(`if ((n += ${L}) > max) { ${handOver} }`);
     else emit(`n += ${L};`);
     const bodyEnd = endsWithTerm ? L - 1 : L;
-    for (let j = 0; j < bodyEnd; j++) {
-      const adj = L - j - 1;
-      emit(body(blk.insns[j], `${adj ? `n -= ${adj}; ` : ""}R.pc = ${blk.insns[j]}; break run;`));
+    const stop = (j: number) => `${L - j - 1 ? `n -= ${L - j - 1}; ` : ""}R.pc = ${blk.insns[j]}; break run;`;
+    const g = guardPlan(blk, bodyEnd);
+    if (g !== null) {
+      emit(`if (${g.test}) {`);
+      for (let j = 0; j < bodyEnd; j++) emit(guardedBody(blk.insns[j], g, stop(j)));
+      emit("} else {");
     }
+    for (let j = 0; j < bodyEnd; j++) emit(body(blk.insns[j], stop(j)));
+    if (g !== null) emit("}");
   }
 
   /**
