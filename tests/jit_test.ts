@@ -852,39 +852,61 @@ Deno.test("jit: inlining that would make `fast` too large for V8's optimising co
  */
 function memoryBlockProgram(r: ReturnType<typeof rng>): Insn[] {
   const p: Insn[] = [];
-  p.push(I(0xbf, 6, 10, 0, 0), I(0x07, 6, 0, 0, -8 * (1 + r.int(63))));
   p.push(I(0xbf, 7, 1, 0, 0));
-  if (r.chance(0.3)) p.push(I(0x07, 7, 0, 0, r.int(40)));
-  p.push(I(0xbf, 8, 10, 0, 0));
+  p.push(I(0xb7, 5, 0, 0, 2 + r.int(6))); // loop counter
+  // r8 is set before the loop: inside it, r8 and r10 are different base pointers into the same frame
+  const r8early = r.chance(0.5);
+  if (r8early) p.push(I(0xbf, 8, 10, 0, 0), I(0x07, 8, 0, 0, r.chance(0.5) ? 0 : -8 * r.int(3)));
+  const head = p.length;
+  // the other pointers are set again every iteration (r7 keeps moving)
+  p.push(I(0xbf, 6, 10, 0, 0), I(0x07, 6, 0, 0, -8 * (1 + (r.chance(0.8) ? r.int(4) : r.int(63)))));
+  if (r.chance(0.3)) p.push(I(0x07, 7, 0, 0, r.int(8)));
+  if (!r8early) p.push(I(0xbf, 8, 10, 0, 0));
+  if (!r8early && r.chance(0.3)) p.push(I(0x07, 8, 0, 0, -8 * r.int(3)));
   p.push(...lddw(9, r.chance(0.5) ? 0n : BigInt(r.pick([-4, -512, 0x7ffffff0, -0x7fffffff]))));
   p.push(I(0x0f, 9, 10, 0, 0)); // r9 = r10 + something (sometimes wrapping the low word)
-  p.push(I(0xb7, 5, 0, 0, 2 + r.int(6))); // loop counter
-  const head = p.length;
   const body = 4 + r.int(24);
   const base = () => r.pick([10, 6, 6, 7, 7, 8, 9]);
-  const off = (b: number) =>
-    b === 7 ? r.int(72) - 4 : b === 9 ? r.int(16) - 8 : -r.int(b === 6 ? 24 : 520) + (r.chance(0.02) ? 600 : 0);
+  // offsets from small pools, so accesses through different pointers overlap often; a few out of bounds
+  const off = (b: number, size: number) => {
+    if (r.chance(0.03)) return r.pick([-520, -513, 1, 600, 72]) - size;
+    if (b === 7) return r.chance(0.8) ? r.pick([0, 1, 2, 3, 4, 6, 8]) : r.int(64 - size);
+    if (b === 9) return r.int(16) - 8;
+    if (b === 6) return r.pick([0, 1, 3, 4, -4, -8]);
+    return -size - r.pick([0, 0, 1, 3, 4, 8, 12, 16, 24]);
+  };
   const val = () => r.pick([0, 2, 3, 4]);
   for (let k = 0; k < body; k++) {
-    const c = r.int(100), b = base(), sz = r.pick([0x00, 0x08, 0x10, 0x18]);
-    if (c < 30) p.push(I(r.chance(0.8) ? 0x61 | sz : 0x81 | (sz === 0x18 ? 0 : sz), val(), b, off(b), 0));
-    else if (c < 55) p.push(I(0x63 | sz, b, val(), off(b), 0));
-    else if (c < 62) p.push(I(0x62 | sz, b, 0, off(b), r.u32() | 0));
+    const c = r.int(100), b = base(), sz = r.pick([0x00, 0x08, 0x10, 0x18]), size = [4, 2, 1, 8][sz >> 3];
+    if (c < 30) p.push(I(r.chance(0.7) ? 0x61 | sz : 0x81 | (sz === 0x18 ? 0 : sz), val(), b, off(b, size), 0));
+    else if (c < 55) p.push(I(0x63 | sz, b, val(), off(b, size), 0));
+    else if (c < 62) p.push(I(0x62 | sz, b, 0, off(b, size), r.u32() | 0));
     else if (c < 72) p.push(I(r.pick([0x0f, 0xaf, 0x2f, 0x0c, 0x77]), val(), val(), 0, 13));
-    else if (c < 82) p.push(I(r.pick([0x07, 0x17]), r.pick([6, 7, 8]), 0, 0, r.pick([1, 4, 8, -8, 0, 16])));
-    else if (c < 85) p.push(I(0xbf, r.pick([6, 7, 8]), r.pick([6, 7, 8, 10]), 0, 0));
-    else if (c < 87) p.push(I(0xbc, r.pick([6, 7]), r.pick([6, 7]), 0, 0)); // a 32-bit move drops the high word
-    else if (c < 90) p.push(I(0x85, 0, 0, 0, 7)); // helper (prandom): changes r0..r5
-    else if (c < 92) p.push(I(0xdb, r.pick([6, 8]), val(), -8 * (1 + r.int(3)), r.pick(ATOMICS)));
+    else if (c < 81) p.push(I(r.pick([0x07, 0x17]), r.pick([6, 7, 8]), 0, 0, r.pick([1, 4, 8, -8, 0, 16, -1])));
+    else if (c < 84) p.push(I(0xbf, r.pick([6, 7, 8]), r.pick([6, 7, 8, 10]), 0, 0));
+    else if (c < 86) p.push(I(0xbc, r.pick([6, 7]), r.pick([6, 7]), 0, 0)); // a 32-bit move drops the high word
+    else if (c < 88) p.push(I(0x85, 0, 0, 0, 7)); // helper (prandom): changes r0..r5
+    else if (c < 91) { // map_update_elem: reads a key at r10-4 and a value at r10-24 (the maps are compared)
+      p.push(I(0x62, 10, 0, -4, r.int(4)), I(0x18, 1, 1, 0, r.pick([1, 2])), I(0, 0, 0, 0, 0));
+      p.push(I(0xbf, 2, 10, 0, 0), I(0x07, 2, 0, 0, -4), I(0xbf, 3, 10, 0, 0), I(0x07, 3, 0, 0, -24));
+      p.push(I(0xb7, 4, 0, 0, 0), I(0x85, 0, 0, 0, 2));
+    } else if (c < 92 && r.chance(0.3)) p.push(I(0xb7, 1, 0, 0, 0), I(0x85, 0, 0, 0, 1)); // a helper fault
+    else if (c < 94) p.push(I(0xdb, r.pick([6, 8]), val(), -8 * (1 + r.int(3)), r.pick(ATOMICS)));
     else if (c < 95) p.push(I(0x07, 6, 0, 0, 8));
-    else p.push(I(0x73, 10, val(), -1 - r.int(8), 0));
+    else if (c < 97) p.push(I(0x73, 10, val(), -1 - r.int(8), 0));
+    else { // the same bytes through r10 and r8: store, load or store through the other, store again or load
+      const [x, y] = r.chance(0.5) ? [10, 8] : [8, 10], o = -8 - r.pick([0, 0, 4, 8]), o2 = o + r.pick([0, 0, 4, 7]);
+      p.push(I(0x63 | sz, x, val(), o, 0));
+      p.push(r.chance(0.5) ? I(0x61 | sz, val(), y, o2, 0) : I(0x63 | sz, y, val(), o2, 0));
+      p.push(r.chance(0.5) ? I(0x63 | sz, x, val(), o, 0) : I(0x61 | sz, val(), x, o, 0));
+    }
   }
   p.push(I(0x17, 5, 0, 0, 1), I(0x55, 5, 0, head - p.length - 2, 0));
   p.push(I(0x79, 0, 10, -8, 0), EXIT);
   return p;
 }
 
-Deno.test("jit: 2500 loops over blocks of loads and stores through derived pointers (block guards) agree", () => {
+Deno.test("jit: 2500 loops over blocks of loads and stores through derived pointers (block guards, forwarding) agree", () => {
   const r = rng(7150);
   let faults = 0, clean = 0;
   for (let i = 0; i < 2500; i++) {

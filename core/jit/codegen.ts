@@ -84,7 +84,11 @@
  * DataView, and an addition of a constant to such a pointer that cannot
  * carry (the range shows it) updates only the low word. When the test fails
  * the block runs with the per-access checks below, so faults, messages and
- * counts are unchanged. Two per-access fast paths
+ * counts are unchanged. Inside a guarded block, a load of bytes a covered
+ * store through the same pointer wrote earlier in the block takes the stored
+ * value from a temporary, and a store whose bytes are overwritten later in
+ * the block, before anything may read them or the run may end, is not made
+ * (see `forwarding` in {@link generate}). Two per-access fast paths
  * compare the address with regions fixed for the whole run, stack frame 0
  * and the region r1 pointed into at entry (ctx or the memory buffer), whose
  * DataViews are constants of the function: V8 hoists the view checks out of
@@ -287,6 +291,12 @@ interface Guard {
   dv: Map<number, string>;
   /** Additions of a constant to a pointer that cannot carry into its high word when the test holds. */
   noCarry: Set<number>;
+  /** Loads that take stored values instead of reading memory: insn → their code. */
+  fwd: Map<number, string>;
+  /** Stores whose values forwarded loads use: insn → the temporaries' declaration. */
+  temps: Map<number, string>;
+  /** Stores overwritten later in the block: insn → 1 (first 4 bytes of 8), 2 (last 4), 3 (all) not made. */
+  dead: Map<number, number>;
 }
 
 /** Inlined size above which a program with local calls keeps the `switch` form (a bound on the call-tree walk). */
@@ -634,7 +644,7 @@ export function generate(d: Decoded, opts: CodegenOptions): string {
     const base = new Int8Array(11), delta = new Float64Array(11);
     const lo = new Float64Array(11).fill(-Infinity), end = new Float64Array(11).fill(-Infinity);
     const region = new Uint8Array(11);
-    const covered = new Map<number, number>(), noCarry = new Set<number>();
+    const covered = new Map<number, number>(), disp = new Map<number, number>(), carryFree = new Map<number, number>();
     // a constant operand that is a sign-extended int32 (a pointer plus or minus it keeps its high word, unless it carries)
     const small = (i: number): number | null => {
       if (!isConst(i) || CH(i) !== CL(i) >> 31) return null;
@@ -652,11 +662,11 @@ export function generate(d: Decoded, opts: CodegenOptions): string {
         if (m !== null) {
           const b = base[m.a], rg = known.ptr[i];
           if (b >= 0 && rg !== PTR_NONE) {
-            const disp = delta[m.a] + d.off[i];
+            const at = delta[m.a] + d.off[i];
             if (pass === 0) {
               if (region[b] === PTR_NONE) region[b] = rg;
-              if (region[b] === rg) lo[b] = Math.max(lo[b], -disp), end[b] = Math.max(end[b], disp + m.size);
-            } else if (region[b] === rg) covered.set(i, b);
+              if (region[b] === rg) lo[b] = Math.max(lo[b], -at), end[b] = Math.max(end[b], at + m.size);
+            } else if (region[b] === rg) covered.set(i, b), disp.set(i, at);
           }
           if (!m.write) base[r] = -1;
           continue;
@@ -666,7 +676,7 @@ export function generate(d: Decoded, opts: CodegenOptions): string {
           if (pass === 1 && (region[b] === PTR_NONE || lo[b] + delta[r] + c < 0)) base[r] = -1;
           else {
             delta[r] += c;
-            if (pass === 1) noCarry.add(i);
+            if (pass === 1) carryFree.set(i, b);
           }
         } else if (op === 0xbf && !isConst(i)) {
           base[r] = base[d.src[i]];
@@ -687,21 +697,166 @@ export function generate(d: Decoded, opts: CodegenOptions): string {
     if (covered.size === 0) return null;
     const tests: string[] = [];
     const dv = new Map<number, string>();
-    for (const b of new Set(covered.values())) {
+    const tested = new Set(covered.values());
+    // an addition is known not to carry only when its base is tested (a base without covered accesses is not)
+    const noCarry = new Set([...carryFree].filter(([_, b]) => tested.has(b)).map(([i]) => i));
+    for (const b of tested) {
       const stackFrame = region[b] === PTR_STACK;
       const [hiName, len] = stackFrame ? ["sHi", `${FRAME_SIZE}`] : ["eHi", "eLen"];
       tests.push(`h${b} === ${hiName} && l${b} >= ${lit(lo[b])} && l${b} <= ${len} - ${lit(end[b])}`);
     }
     for (const [i, b] of covered) dv.set(i, region[b] === PTR_STACK ? "sDv" : "eDv");
-    return { test: tests.join(" && "), dv, noCarry };
+    return { test: tests.join(" && "), dv, noCarry, ...forwarding(blk, count, covered, disp, region) };
+  };
+
+  /**
+   * Whether instruction i can end the run in the middle of a block (a fault,
+   * a helper, LD_ABS, a 3.18 division by zero), or touch memory the block
+   * guard does not cover: the stores before it must all have been made.
+   */
+  const barrier = (i: number): boolean => {
+    const op = d.op[i];
+    if (memOp(i) !== null || op === 0x85 || op === 0x40 || op === 0x48 || op === 0x50 || op >= ATOMIC32) return true;
+    if (op === 0x3c || op === 0x9c || op === 0x3f || op === 0x9f) return opts.legacy;
+    return false;
+  };
+
+  /**
+   * Store forwarding and dead stores among the accesses a block guard covers
+   * (`covered`: insn → base register, `disp`: insn → displacement from the
+   * base's value at the block's start). Forward: a load of bytes that
+   * covered stores through the same base wrote earlier in the block, with
+   * nothing in between that may write them (a store through another pointer
+   * into the same region, an access the guard does not cover, a helper, an
+   * atomic), takes the stored values, kept in temporaries, instead of
+   * reading memory (whole 32-bit words, or bytes and halves of one word).
+   * Backward: a covered store (or half of an 8-byte one) whose bytes covered
+   * stores through the same base overwrite later in the block, with nothing
+   * in between that may read them (a load not forwarded, through any
+   * pointer into the region) or end the run ({@link barrier}), is not made.
+   */
+  const forwarding = (
+    blk: Block,
+    count: number,
+    covered: Map<number, number>,
+    disp: Map<number, number>,
+    region: Uint8Array,
+  ): Pick<Guard, "fwd" | "temps" | "dead"> => {
+    const fwd = new Map<number, string>(), temps = new Map<number, string>(), dead = new Map<number, number>();
+    // forward: per base, displacement -> [word, byte in word] of the last covered store of that byte
+    const bytes: Array<Map<number, [string, number]>> = Array.from({ length: 11 }, () => new Map());
+    const sources = new Map<number, Set<number>>(); // load -> the stores whose temporaries it uses
+    const wordOwner = new Map<string, number>();
+    const clear = (rg: number, except: number) => {
+      for (let b = 0; b < 11; b++) if (b !== except && (rg === PTR_NONE || region[b] === rg)) bytes[b].clear();
+    };
+    for (let j = 0; j < count; j++) {
+      const i = blk.insns[j], b = covered.get(i);
+      const m = memOp(i);
+      if (b === undefined) {
+        if (barrier(i) && (m === null || m.write || d.op[i] >= ATOMIC32)) clear(PTR_NONE, -1);
+        continue;
+      }
+      const at = disp.get(i)!, map = bytes[b];
+      if (m!.write) {
+        clear(region[b], b);
+        const words = m!.size === 8 ? [`f${i}l`, `f${i}h`] : [`f${i}l`];
+        for (const w of words) wordOwner.set(w, i);
+        for (let q = 0; q < m!.size; q++) map.set(at + q, [words[q >> 2], q & 3]);
+        continue;
+      }
+      const src: Array<[string, number]> = [];
+      for (let q = 0; q < m!.size; q++) {
+        const x = map.get(at + q);
+        if (x === undefined) break;
+        src.push(x);
+      }
+      if (src.length < m!.size) continue;
+      const L = `l${d.dst[i]}`, H = `h${d.dst[i]}`;
+      const word = (from: number, n: number): string | null => {
+        const [w, k] = src[from];
+        for (let q = 1; q < n; q++) if (src[from + q][0] !== w || src[from + q][1] !== k + q) return null;
+        return n === 4 && k !== 0 ? null : `${w}:${k * 8}`;
+      };
+      let code: string | null = null;
+      const op = d.op[i];
+      const part = (x: string) => x.split(":") as [string, string];
+      if (m!.size === 8) {
+        const a = word(0, 4), c = word(4, 4);
+        if (a !== null && c !== null) code = `${L} = ${part(a)[0]}; ${H} = ${part(c)[0]};`;
+      } else {
+        const x = word(0, m!.size);
+        if (x !== null) {
+          const [w, sh] = part(x);
+          if (m!.size === 4) code = op === 0x81 ? `${L} = ${w}; ${H} = ${L} >> 31;` : `${L} = ${w}; ${H} = 0;`;
+          else {
+            const bits = m!.size * 8;
+            code = op === 0x89 || op === 0x91
+              ? `${L} = (${w} << ${32 - bits - +sh}) >> ${32 - bits}; ${H} = ${L} >> 31;`
+              : `${L} = (${w} >>> ${sh}) & ${bits === 8 ? "0xff" : "0xffff"}; ${H} = 0;`;
+          }
+        }
+      }
+      if (code === null) continue;
+      fwd.set(i, code);
+      sources.set(i, new Set(src.map(([w]) => wordOwner.get(w)!)));
+    }
+    for (const stores of sources.values()) {
+      for (const i of stores) {
+        temps.set(
+          i,
+          memOp(i)!.size === 8 ? `const f${i}l = ${SL(i)}, f${i}h = ${SH(i)};` : `const f${i}l = ${SL(i)};`,
+        );
+      }
+    }
+    // backward: per base, the displacements overwritten later in the block before anything reads them
+    const over: Array<Set<number>> = Array.from({ length: 11 }, () => new Set());
+    for (let j = count - 1; j >= 0; j--) {
+      const i = blk.insns[j], b = covered.get(i);
+      if (b === undefined) {
+        if (barrier(i)) { for (const o of over) o.clear(); }
+        continue;
+      }
+      const m = memOp(i)!, at = disp.get(i)!;
+      if (!m.write) {
+        if (fwd.has(i)) continue;
+        for (let q = 0; q < m.size; q++) over[b].delete(at + q);
+        for (let c = 0; c < 11; c++) if (c !== b && region[c] === region[b]) over[c].clear();
+        continue;
+      }
+      const all = (from: number, n: number) => {
+        for (let q = from; q < from + n; q++) if (!over[b].has(at + q)) return false;
+        return true;
+      };
+      const mask = m.size === 8 ? (all(0, 4) ? 1 : 0) | (all(4, 4) ? 2 : 0) : all(0, m.size) ? 3 : 0;
+      if (mask !== 0) dead.set(i, mask);
+      for (let q = 0; q < m.size; q++) over[b].add(at + q);
+    }
+    return { fwd, temps, dead };
   };
 
   /** The code of instruction i inside a block whose guard `g` held. */
   const guardedBody = (i: number, g: Guard, stop: string): string => {
     const dv = g.dv.get(i);
     if (dv !== undefined) {
+      const forwarded = g.fwd.get(i);
+      if (forwarded !== undefined) return forwarded;
       const m = memOp(i)!, off = d.off[i];
-      return `t = ${off === 0 ? `l${m.a}` : `(l${m.a} + ${lit(off)}) | 0`}; ${m.access(dv)}`;
+      const t = `t = ${off === 0 ? `l${m.a}` : `(l${m.a} + ${lit(off)}) | 0`};`;
+      const temp = g.temps.get(i), dead = g.dead.get(i) ?? 0;
+      if (!m.write || (temp === undefined && dead === 0)) return `${t} ${m.access(dv)}`;
+      // a store whose value later loads take from temporaries, or of which a part is overwritten later in the block
+      const vl = temp === undefined ? SL(i) : `f${i}l`, vh = temp === undefined ? SH(i) : `f${i}h`;
+      const code = m.size === 8
+        ? `${dead & 1 ? "" : `${dv}.setInt32(t, ${vl}, true); `}${
+          dead & 2 ? "" : `${dv}.setInt32((t + 4) | 0, ${vh}, true);`
+        }`
+        : dead === 3
+        ? ""
+        : `${dv}.${m.size === 4 ? "setInt32" : m.size === 2 ? "setInt16" : "setInt8"}(t, ${vl}${
+          m.size > 1 ? ", true" : ""
+        });`;
+      return `${temp ?? ""}${code === "" ? "" : ` ${t} ${code}`}`;
     }
     if (g.noCarry.has(i)) {
       const r = d.dst[i], c = d.op[i] === 0x0f ? CL(i) : -CL(i);
