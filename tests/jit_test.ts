@@ -921,3 +921,81 @@ Deno.test("jit: 2500 loops over blocks of loads and stores through derived point
   }
   assert.ok(faults > 300 && clean > 300, `faults ${faults}, clean runs ${clean}`);
 });
+
+/**
+ * Counted loops whose counters start at edge values (0, 1, 2^31, 2^32 - 1, 2^32, -1) and step by small amounts in
+ * 64-bit or 32-bit arithmetic, with conditions of every kind against constants, and the counters added to,
+ * subtracted from and compared with other registers: what the value ranges (core/jit/ranges.ts) must get right.
+ */
+function countedLoopProgram(r: ReturnType<typeof rng>): Insn[] {
+  const edge = () => r.pick([0n, 1n, 2n, 5n, 100n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 0x100000000n, -1n, -2n]);
+  const p: Insn[] = [...lddw(1, edge()), ...lddw(2, edge()), ...lddw(3, r.u64()), I(0xb7, 0, 0, 0, 0)];
+  const head = p.length;
+  for (let k = 1 + r.int(5); k > 0; k--) {
+    const c = r.int(10);
+    if (c < 3) p.push(I(r.pick([0x0f, 0x1f, 0x0c, 0x1c]), r.pick([0, 3]), r.pick([1, 2]), 0, 0));
+    else if (c < 5) p.push(I(r.pick([0x07, 0x17, 0x04, 0x14]), r.pick([1, 2]), 0, 0, r.pick([1, 1, 2, -1, 3])));
+    else if (c < 6) {
+      p.push(I(r.pick([0x57, 0x77, 0x67, 0x47, 0xbc, 0x27]), r.pick([2, 3]), 0, 0, r.pick([0xff, 4, 1, 33])));
+    } else if (c < 7) p.push(I(r.pick([0x0f, 0x1f, 0x2f]), r.pick([1, 2]), r.pick([1, 2, 3]), 0, 0));
+    else if (c < 8) p.push(I(r.pick([0x25, 0x35, 0xa5, 0xb5, 0x15, 0x55, 0x65, 0xc5]), r.pick([1, 2]), 0, 1, r.int(8)));
+    else p.push(I(0x0f, 0, r.pick([1, 2]), 0, 0));
+    if (r.chance(0.3)) p.push(I(0xbf, 0, r.pick([1, 2, 3]), 0, 0));
+  }
+  p.push(I(r.pick([0x07, 0x17]), 1, 0, 0, r.pick([1, 1, 2])));
+  const jmp = r.pick([0x55, 0x15, 0x25, 0x35, 0xa5, 0xb5, 0x65, 0x75, 0xc5, 0xd5, 0x56, 0xa6]);
+  p.push(I(jmp, 1, 0, head - p.length - 1, r.pick([0, 1, 3, 1000, -1, 0x7fffffff])));
+  p.push(I(0x0f, 0, 1, 0, 0), I(0x0f, 0, 2, 0, 0), EXIT);
+  return p;
+}
+
+Deno.test("jit: 2000 counted loops with counters at edge values (value ranges) agree with the interpreter", () => {
+  const r = rng(1515);
+  let limits = 0;
+  for (let i = 0; i < 2000; i++) {
+    const insns = countedLoopProgram(r);
+    const res = same(
+      { prog: Program.fromInsns(insns), run: { maxInsns: 20000 } },
+      `counted loop #${i}: ${JSON.stringify(insns.map((x) => [x.code, x.dst, x.src, x.off, x.imm]))}`,
+    );
+    if (res.fault?.message.includes("instruction limit")) limits++;
+  }
+  assert.ok(limits > 100 && limits < 1900, `limits ${limits}`);
+});
+
+Deno.test("jit: value ranges: a 32-bit comparison bounds no 64-bit register; borrows and carries at the edges", () => {
+  const cases: Insn[][] = [
+    // r1 = 2^32 + 3; if w1 < 10 (true): r0 = 0 + r1 must keep the high word
+    [...lddw(1, 0x100000003n), I(0xb7, 0, 0, 0, 0), I(0xa6, 1, 0, 0, 10), I(0x0f, 0, 1, 0, 0), EXIT],
+    // r1 = 2^32 + 3; if r1 < 10 (64-bit, false): the fall-through may not think r1 small
+    [...lddw(1, 0x100000003n), I(0xb7, 0, 0, 0, 0), I(0xa5, 1, 0, 1, 10), I(0x0f, 0, 1, 0, 0), EXIT],
+    // a counter from 0 down: borrows into the high word
+    [
+      I(0xb7, 1, 0, 0, 0),
+      I(0xb7, 0, 0, 0, 0),
+      I(0x17, 1, 0, 0, 1),
+      I(0x0f, 0, 1, 0, 0),
+      I(0x55, 1, 0, 1, -3),
+      EXIT,
+      I(
+        0x05,
+        0,
+        0,
+        -5,
+        0,
+      ),
+    ],
+    // a counter up to 2^32 - 1 and past it
+    [
+      ...lddw(1, 0xfffffffdn),
+      I(0xb7, 0, 0, 0, 0),
+      I(0x07, 1, 0, 0, 1),
+      I(0x0f, 0, 1, 0, 0),
+      I(0x55, 1, 0, -3, 0),
+      EXIT,
+    ],
+  ];
+  for (const [k, insns] of cases.entries()) {
+    same({ prog: Program.fromInsns(insns), run: { maxInsns: 100 } }, `value ranges case ${k}`);
+  }
+});

@@ -72,6 +72,14 @@
  * operand that {@link knownSources} proves constant (a multiply by such a
  * constant below 2^16 then needs two products instead of four).
  *
+ * ## Value ranges
+ * {@link knownRanges} (ranges.ts) finds registers whose value is below 2^32
+ * on every path and its range (counted loops, bytes loaded, 32-bit results):
+ * an addition or subtraction whose result provably stays in [0, 2^32)
+ * becomes one 32-bit operation with a zero high word, an operand with a
+ * zero high word drops out of the high word's arithmetic, and a comparison
+ * of two such values compares the low words only.
+ *
  * ## Memory
  * Every load and store makes the interpreter's checks. In `fast`, a block
  * guard comes first: a load or store whose address is a register's value at
@@ -129,6 +137,7 @@ import {
   SMOD64,
 } from "../vm/decode.ts";
 import { FRAME_SIZE, MAX_FRAMES } from "../vm/memory.ts";
+import { knownRanges } from "./ranges.ts";
 
 /** Code generation options. */
 export interface CodegenOptions {
@@ -532,6 +541,12 @@ export function generate(d: Decoded, opts: CodegenOptions): string {
   const SL = (i: number) => (isConst(i) ? lit(CL(i)) : `l${d.src[i]}`);
   const SH = (i: number) => (isConst(i) ? lit(CH(i)) : `h${d.src[i]}`);
   const SLU = (i: number) => (isConst(i) ? `${CL(i) >>> 0}` : `(l${d.src[i]} >>> 0)`);
+  // value ranges (ranges.ts): the range of a register before an instruction, of its source operand; null: unknown
+  const ranges = knownRanges(d, blocks);
+  const range = (i: number, r: number): [number, number] | null =>
+    ranges.lo[i * 11 + r] >= 0 ? [ranges.lo[i * 11 + r], ranges.hi[i * 11 + r]] : null;
+  const srcRange = (i: number): [number, number] | null =>
+    isConst(i) ? (CH(i) === 0 ? [CL(i) >>> 0, CL(i) >>> 0] : null) : range(i, d.src[i]);
   const SHU = (i: number) => (isConst(i) ? `${CH(i) >>> 0}` : `(h${d.src[i]} >>> 0)`);
   const regs = Array.from({ length: 11 }, (_, r) => r);
   const writeBack = regs.map((r) => `lo[${r}] = l${r}; hi[${r}] = h${r};`).join(" ");
@@ -542,6 +557,23 @@ export function generate(d: Decoded, opts: CodegenOptions): string {
     const op = d.op[i], r = d.dst[i];
     const L = `l${r}`, H = `h${r}`, LU = `(l${r} >>> 0)`, HU = `(h${r} >>> 0)`;
     const sl = SL(i), sh = SH(i), slu = SLU(i), shu = SHU(i);
+    // both operands below 2^32 (high words 0): a 64-bit comparison is one of the low words, signed ones unsigned
+    if (range(i, r) !== null && srcRange(i) !== null) {
+      const low: Record<number, string> = {
+        0x1d: `${L} === ${sl}`,
+        0x5d: `${L} !== ${sl}`,
+        0x4d: `(${L} & ${sl}) !== 0`,
+        0x2d: `${LU} > ${slu}`,
+        0x3d: `${LU} >= ${slu}`,
+        0xad: `${LU} < ${slu}`,
+        0xbd: `${LU} <= ${slu}`,
+        0x6d: `${LU} > ${slu}`,
+        0x7d: `${LU} >= ${slu}`,
+        0xcd: `${LU} < ${slu}`,
+        0xdd: `${LU} <= ${slu}`,
+      };
+      if (low[op] !== undefined) return low[op];
+    }
     switch (op) {
       case 0x1d:
         return `${L} === ${sl} && ${H} === ${sh}`;
@@ -897,13 +929,23 @@ else {
     const m = memOp(i);
     if (m !== null) return mem(m.a, m.size, m.write, m.access);
     switch (op) {
-      case 0x0f: // add
+      case 0x0f: { // add
+        // both operands and the sum below 2^32 (value ranges): no carry, no high word
+        const a = range(i, r), b = srcRange(i);
+        if (a !== null && b !== null && a[1] + b[1] <= 0xffffffff) return `${L} = (${L} + ${sl}) | 0; ${H} = 0;`;
         // branchless carry (the carry of random data is unpredictable): a comparison used as a number
         // (`(x < a) | 0`) is a setcc in V8's optimised code, while `x < a ? 1 : 0` is a branch
-        return `{ const al = ${L}, x = (al + ${sl}) | 0; ${H} = (${H} + ${sh} + ((x >>> 0) < (al >>> 0) | 0)) | 0; ${L} = x; }`;
-      case 0x1f: // sub
+        const h = b !== null ? H : `${H} + ${sh}`;
+        return `{ const al = ${L}, x = (al + ${sl}) | 0; ${H} = (${h} + ((x >>> 0) < (al >>> 0) | 0)) | 0; ${L} = x; }`;
+      }
+      case 0x1f: { // sub
+        // a minuend never below the subtrahend, both below 2^32: no borrow, no high word
+        const a = range(i, r), b = srcRange(i);
+        if (a !== null && b !== null && a[0] >= b[1]) return `${L} = (${L} - ${sl}) | 0; ${H} = 0;`;
         // branchless borrow, as for add
-        return `{ const al = ${L}, bl = ${sl}; ${H} = (${H} - ${sh} - ((al >>> 0) < (bl >>> 0) | 0)) | 0; ${L} = (al - bl) | 0; }`;
+        const h = b !== null ? H : `${H} - ${sh}`;
+        return `{ const al = ${L}, bl = ${sl}; ${H} = (${h} - ((al >>> 0) < (bl >>> 0) | 0)) | 0; ${L} = (al - bl) | 0; }`;
+      }
       case 0x2f: { // mul
         if (isConst(i)) {
           // by a constant b: hi = mulhiu(lo, b.lo) + lo * b.hi + hi * b.lo, with a shorter mulhiu when b.lo < 2^16
