@@ -915,6 +915,8 @@ Deno.test("jit: 2500 loops over blocks of loads and stores through derived point
       prog: Program.fromInsns(insns),
       input: { mem: new Uint8Array(64).map((_, j) => j * 29 + i) },
       run: { maxInsns: r.chance(0.2) ? 1 + r.int(200) : 100000, seed: i },
+      // a third run in `precise` alone (split into chunks: no `fast`), whose blocks have guards too
+      maxFunctionTokens: i % 3 === 0 ? 300 : undefined,
     }, `memory blocks #${i}: ${JSON.stringify(insns.map((x) => [x.code, x.dst, x.src, x.off, x.imm]))}`);
     if (res.fault) faults++;
     else clean++;

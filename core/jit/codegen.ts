@@ -81,8 +81,8 @@
  * of two such values compares the low words only.
  *
  * ## Memory
- * Every load and store makes the interpreter's checks. In `fast`, a block
- * guard comes first: a load or store whose address is a register's value at
+ * Every load and store makes the interpreter's checks. A block guard comes
+ * first (in `fast` and in `precise`'s blocks; not in the checked twins): a load or store whose address is a register's value at
  * the block's start plus a constant (through copies and additions of
  * constants in the block), and whose pointer provenance (below) names stack
  * frame 0 or the entry region, is in bounds when that register's high word
@@ -1340,15 +1340,24 @@ function precise(max, n, b, depth) {
     if (ahead > L) emit(`if ((n += ${L}) > max - ${ahead - L}) { ${handOver} }`);
     else if (ahead >= 0) emit(`if ((n += ${L}) > max) { ${handOver} }`);
     else emit(`n += ${L};`);
-    const bodyEnd = endsWithTerm ? L - 1 : L;
+    emitInsns(blk, endsWithTerm ? L - 1 : L);
+  }
+
+  /**
+   * The first `count` instructions of `blk`, counted as a whole block (a
+   * fault at the j-th gives back the `L - j - 1` it did not run), behind the
+   * block's guard when it has one: the guarded copy, else the checked one.
+   */
+  function emitInsns(blk: Block, count: number): void {
+    const L = blk.insns.length;
     const stop = (j: number) => `${L - j - 1 ? `n -= ${L - j - 1}; ` : ""}R.pc = ${blk.insns[j]}; break run;`;
-    const g = guardPlan(blk, bodyEnd);
+    const g = guardPlan(blk, count);
     if (g !== null) {
       emit(`if (${g.test}) {`);
-      for (let j = 0; j < bodyEnd; j++) emit(guardedBody(blk.insns[j], g, stop(j)));
+      for (let j = 0; j < count; j++) emit(guardedBody(blk.insns[j], g, stop(j)));
       emit("} else {");
     }
-    for (let j = 0; j < bodyEnd; j++) emit(body(blk.insns[j], stop(j)));
+    for (let j = 0; j < count; j++) emit(body(blk.insns[j], stop(j)));
     if (g !== null) emit("}");
   }
 
@@ -1519,11 +1528,7 @@ function precise(max, n, b, depth) {
       const selfLoop = endsWithTerm && isJump(lastOp) && d.tgt[last] === blk.start;
       emit(`case ${blk.start}: ${selfLoop ? "for (;;) " : ""}{`);
       emit(`if ((n += ${L}) > max) { n -= ${L}; b = ${SLOW + blk.start}; continue run; }`);
-      const bodyEnd = endsWithTerm ? L - 1 : L;
-      for (let j = 0; j < bodyEnd; j++) {
-        const adj = L - j - 1;
-        emit(body(blk.insns[j], `${adj ? `n -= ${adj}; ` : ""}R.pc = ${blk.insns[j]}; break run;`));
-      }
+      emitInsns(blk, endsWithTerm ? L - 1 : L);
       if (endsWithTerm) emit(terminator(blk, last, selfLoop, nextStart));
       else if (blk.next !== nextStart) emit(`b = ${blk.next}; continue run;`);
       emit("}");
