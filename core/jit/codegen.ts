@@ -49,7 +49,10 @@
  * subtracts the `L - j - 1` instructions it did not execute, so counts match
  * exactly.
  *
- * `fast` checks less often: only at its *check points*, the first block of
+ * `fast` counts the budget down (`left`, an int32: one live value instead of
+ * a count and its limit; a limit over 2^31 - 1 hands over to `precise` once
+ * 2^31 - 1 instructions have run) and checks less often: only at its *check
+ * points*, the first block of
  * every function, every loop header (every cycle passes through one) and
  * every return site of a call. A check point
  * looks ahead: it requires the budget to cover the longest run of
@@ -1190,9 +1193,12 @@ let resumeAt = -1, resumeDepth = 0;`);
   const fns = structured ? functions() : null;
   if (fns !== null) {
     const fastStart = out.length;
+    // the budget counts down in an int32 (one live value instead of a count and its limit); a budget over 2^31 - 1
+    // hands over to precise (which counts up) once 2^31 - 1 instructions have run
     emit(`function fast(max) {
   ${regDecl}
-  let n = 0, t = 0, cHi = 0, cLen = 0, cB = 0, cDv = R.dv0, cR = stack[0];
+  const budget = max < 0x7fffffff ? max : 0x7fffffff;
+  let left = budget, t = 0, cHi = 0, cLen = 0, cB = 0, cDv = R.dv0, cR = stack[0];
   ${fixedRegions}
   run: {`);
     emitFunction(fns, 0, "", []);
@@ -1200,7 +1206,7 @@ let resumeAt = -1, resumeDepth = 0;`);
       emit(`R.msg = "jit: fell off the structured program"; R.pc = 0;`);
       emit(`  }
   ${writeBack}
-  return n;
+  return budget - left;
 }
 return function run(max) {
   resumeAt = -1;
@@ -1334,23 +1340,23 @@ function precise(max, n, b, depth) {
       )
         .join(" ") + ` frames[${j * 11 + 10}] = ${c.ret};`
     ).join(" ");
-    const handOver = `n -= ${L}; ${frameWrites}${
+    const handOver = `left += ${L}; ${frameWrites}${
       frameWrites ? " " : ""
     }resumeAt = ${blk.start}; resumeDepth = ${chain.length}; break run;`;
-    if (ahead > L) emit(`if ((n += ${L}) > max - ${ahead - L}) { ${handOver} }`);
-    else if (ahead >= 0) emit(`if ((n += ${L}) > max) { ${handOver} }`);
-    else emit(`n += ${L};`);
-    emitInsns(blk, endsWithTerm ? L - 1 : L);
+    if (ahead >= 0) emit(`if ((left = (left - ${L}) | 0) < ${Math.max(0, ahead - L)}) { ${handOver} }`);
+    else emit(`left = (left - ${L}) | 0;`);
+    emitInsns(blk, endsWithTerm ? L - 1 : L, "left +=");
   }
 
   /**
    * The first `count` instructions of `blk`, counted as a whole block (a
-   * fault at the j-th gives back the `L - j - 1` it did not run), behind the
-   * block's guard when it has one: the guarded copy, else the checked one.
+   * fault at the j-th gives back the `L - j - 1` it did not run: `giveBack`
+   * is `n -=` in `precise`, `left +=` in `fast`), behind the block's guard
+   * when it has one: the guarded copy, else the checked one.
    */
-  function emitInsns(blk: Block, count: number): void {
+  function emitInsns(blk: Block, count: number, giveBack = "n -="): void {
     const L = blk.insns.length;
-    const stop = (j: number) => `${L - j - 1 ? `n -= ${L - j - 1}; ` : ""}R.pc = ${blk.insns[j]}; break run;`;
+    const stop = (j: number) => `${L - j - 1 ? `${giveBack} ${L - j - 1}; ` : ""}R.pc = ${blk.insns[j]}; break run;`;
     const g = guardPlan(blk, count);
     if (g !== null) {
       emit(`if (${g.test}) {`);
