@@ -756,13 +756,13 @@ export class Interpreter {
         }
         // ---------------- loads ----------------
         case 0x79: { // ldxdw
-          const s = S[pc], o = OFF[pc], l = lo[s];
-          let t = (l + o) | 0;
+          const s = S[pc];
+          let t = (lo[s] >>> 0) + OFF[pc];
           const ah = hi[s];
-          if (ah !== cHi || (t >>> 0) > cLen - 8 || (o > 0 && l < 0)) {
-            t = slow(ah, (l >>> 0) + o, 8, false, pc);
+          if (ah !== cHi || t < 0 || t > cLen - 8) {
+            t = slow(ah, t, 8, false, pc);
             if (t < 0) break run;
-            cHi = rHit!.hi, cLen = rHit!.len < 0x40000000 ? rHit!.len : 0, cDv = rHit!.dv, cB = rHit!.base;
+            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv, cB = rHit!.base;
           }
           const d = D[pc];
           lo[d] = cDv.getInt32(cB + t, true);
@@ -772,13 +772,13 @@ export class Interpreter {
         }
         case 0x61: // ldxw
         case 0x81: { // ldxsw
-          const s = S[pc], o = OFF[pc], l = lo[s];
-          let t = (l + o) | 0;
+          const s = S[pc];
+          let t = (lo[s] >>> 0) + OFF[pc];
           const ah = hi[s];
-          if (ah !== cHi || (t >>> 0) > cLen - 4 || (o > 0 && l < 0)) {
-            t = slow(ah, (l >>> 0) + o, 4, false, pc);
+          if (ah !== cHi || t < 0 || t > cLen - 4) {
+            t = slow(ah, t, 4, false, pc);
             if (t < 0) break run;
-            cHi = rHit!.hi, cLen = rHit!.len < 0x40000000 ? rHit!.len : 0, cDv = rHit!.dv, cB = rHit!.base;
+            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv, cB = rHit!.base;
           }
           const d = D[pc], v = cDv.getInt32(cB + t, true);
           lo[d] = v;
@@ -788,13 +788,13 @@ export class Interpreter {
         }
         case 0x69: // ldxh
         case 0x89: { // ldxsh
-          const s = S[pc], o = OFF[pc], l = lo[s];
-          let t = (l + o) | 0;
+          const s = S[pc];
+          let t = (lo[s] >>> 0) + OFF[pc];
           const ah = hi[s];
-          if (ah !== cHi || (t >>> 0) > cLen - 2 || (o > 0 && l < 0)) {
-            t = slow(ah, (l >>> 0) + o, 2, false, pc);
+          if (ah !== cHi || t < 0 || t > cLen - 2) {
+            t = slow(ah, t, 2, false, pc);
             if (t < 0) break run;
-            cHi = rHit!.hi, cLen = rHit!.len < 0x40000000 ? rHit!.len : 0, cDv = rHit!.dv, cB = rHit!.base;
+            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv, cB = rHit!.base;
           }
           const d = D[pc];
           if (OP[pc] === 0x89) {
@@ -810,13 +810,13 @@ export class Interpreter {
         }
         case 0x71: // ldxb
         case 0x91: { // ldxsb
-          const s = S[pc], o = OFF[pc], l = lo[s];
-          let t = (l + o) | 0;
+          const s = S[pc];
+          let t = (lo[s] >>> 0) + OFF[pc];
           const ah = hi[s];
-          if (ah !== cHi || (t >>> 0) > cLen - 1 || (o > 0 && l < 0)) {
-            t = slow(ah, (l >>> 0) + o, 1, false, pc);
+          if (ah !== cHi || t < 0 || t > cLen - 1) {
+            t = slow(ah, t, 1, false, pc);
             if (t < 0) break run;
-            cHi = rHit!.hi, cLen = rHit!.len < 0x40000000 ? rHit!.len : 0, cDv = rHit!.dv, cB = rHit!.base;
+            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv, cB = rHit!.base;
           }
           const d = D[pc];
           if (OP[pc] === 0x91) {
@@ -832,13 +832,13 @@ export class Interpreter {
         }
         // ---------------- stores (ST imm uses the constant slot) ----------------
         case 0x7b: {
-          const a = D[pc], o = OFF[pc], l = lo[a];
-          let t = (l + o) | 0;
+          const a = D[pc];
+          let t = (lo[a] >>> 0) + OFF[pc];
           const ah = hi[a];
-          if (ah !== cHi || (t >>> 0) > cLen - 8 || (o > 0 && l < 0)) {
-            t = slow(ah, (l >>> 0) + o, 8, true, pc);
+          if (ah !== cHi || t < 0 || t > cLen - 8) {
+            t = slow(ah, t, 8, true, pc);
             if (t < 0) break run;
-            cHi = rHit!.hi, cLen = rHit!.len < 0x40000000 ? rHit!.len : 0, cDv = rHit!.dv, cB = rHit!.base;
+            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv, cB = rHit!.base;
           }
           const s = S[pc];
           cDv.setInt32(cB + t, lo[s], true);
@@ -847,39 +847,39 @@ export class Interpreter {
           continue;
         }
         case 0x63: {
-          const a = D[pc], o = OFF[pc], l = lo[a];
-          let t = (l + o) | 0;
+          const a = D[pc];
+          let t = (lo[a] >>> 0) + OFF[pc];
           const ah = hi[a];
-          if (ah !== cHi || (t >>> 0) > cLen - 4 || (o > 0 && l < 0)) {
-            t = slow(ah, (l >>> 0) + o, 4, true, pc);
+          if (ah !== cHi || t < 0 || t > cLen - 4) {
+            t = slow(ah, t, 4, true, pc);
             if (t < 0) break run;
-            cHi = rHit!.hi, cLen = rHit!.len < 0x40000000 ? rHit!.len : 0, cDv = rHit!.dv, cB = rHit!.base;
+            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv, cB = rHit!.base;
           }
           cDv.setInt32(cB + t, lo[S[pc]], true);
           pc++;
           continue;
         }
         case 0x6b: {
-          const a = D[pc], o = OFF[pc], l = lo[a];
-          let t = (l + o) | 0;
+          const a = D[pc];
+          let t = (lo[a] >>> 0) + OFF[pc];
           const ah = hi[a];
-          if (ah !== cHi || (t >>> 0) > cLen - 2 || (o > 0 && l < 0)) {
-            t = slow(ah, (l >>> 0) + o, 2, true, pc);
+          if (ah !== cHi || t < 0 || t > cLen - 2) {
+            t = slow(ah, t, 2, true, pc);
             if (t < 0) break run;
-            cHi = rHit!.hi, cLen = rHit!.len < 0x40000000 ? rHit!.len : 0, cDv = rHit!.dv, cB = rHit!.base;
+            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv, cB = rHit!.base;
           }
           cDv.setInt16(cB + t, lo[S[pc]], true);
           pc++;
           continue;
         }
         case 0x73: {
-          const a = D[pc], o = OFF[pc], l = lo[a];
-          let t = (l + o) | 0;
+          const a = D[pc];
+          let t = (lo[a] >>> 0) + OFF[pc];
           const ah = hi[a];
-          if (ah !== cHi || (t >>> 0) > cLen - 1 || (o > 0 && l < 0)) {
-            t = slow(ah, (l >>> 0) + o, 1, true, pc);
+          if (ah !== cHi || t < 0 || t > cLen - 1) {
+            t = slow(ah, t, 1, true, pc);
             if (t < 0) break run;
-            cHi = rHit!.hi, cLen = rHit!.len < 0x40000000 ? rHit!.len : 0, cDv = rHit!.dv, cB = rHit!.base;
+            cHi = rHit!.hi, cLen = rHit!.len, cDv = rHit!.dv, cB = rHit!.base;
           }
           cDv.setInt8(cB + t, lo[S[pc]]);
           pc++;
