@@ -1,11 +1,18 @@
 /**
  * bpfscope against a peer eBPF runtime (uBPF, see BENCHMARKS.md), in one
- * run: `rounds` rounds, each one process of the peer's timing driver and one
- * process of `bpfscope bench --json` (interp and JIT, their samples taken in
- * turns) on the four shared bench programs, alternating, so the two sides are
- * timed over the same minutes. Prints ns per executed instruction (median of
- * the rounds' medians) and the ratios bpfscope ÷ peer of each round (median,
- * min-max), plus the load average at the start and the end.
+ * run: `rounds` rounds, each one process of the peer's timing driver and then
+ * `bpfscope bench --json` on the four shared bench programs, one process per
+ * engine (each engine's figures are then of that engine alone, as the
+ * driver's are), optionally also for a baseline checkout
+ * (`--baseline DIR`, e.g. an older commit) — all alternating round by round,
+ * so every side is timed over the same minutes. bpfscope's samples are timed
+ * by CPU time by default (`--clock cpu`, as the driver times uBPF), so other
+ * processes on the machine slow the figures less.
+ *
+ * Prints ns per executed instruction (median of the rounds' medians) and, per
+ * program, the ratios of each round (median and range): bpfscope ÷ peer for
+ * each engine, and with a baseline, this tree ÷ baseline; plus the load
+ * average at the start and the end.
  *
  * The peer command is run as given (split at spaces) and must print, on
  * stdout, one JSON line per program and engine:
@@ -14,8 +21,8 @@
  * `tests/data/bench/`; any other fields are ignored).
  *
  * ```sh
- * deno run -A tests/bench/peer_compare.ts --peer "/work/ubpf_bench/driver tests/data/bench 15 3" \
- *   [--rounds 10] [--runs 15] [--warmup 3] [--json]
+ * deno run -A tests/bench/peer_compare.ts --peer "/path/to/driver tests/data/bench 15 3" \
+ *   [--rounds 10] [--runs 15] [--warmup 3] [--clock cpu|wall] [--baseline DIR] [--json]
  * ```
  *
  * @module
@@ -23,11 +30,10 @@
 import { TESTS_DIR } from "../vm_util.ts";
 
 const PROGRAMS = ["alu_loop", "fib32", "memory", "branchy"];
+const ROOT = new URL("../../", import.meta.url).pathname;
 
-interface Figures {
-  /** ns per executed instruction by `program/engine`. */
-  [key: string]: number;
-}
+/** ns per executed instruction by `program/side` (sides: peer-interp, peer-jit, interp, jit, base-interp, base-jit). */
+type Figures = Record<string, number>;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -58,22 +64,22 @@ async function peerRound(cmd: string[]): Promise<Figures> {
   return f;
 }
 
-async function bpfscopeRound(runs: number, warmup: number): Promise<Figures> {
+/** One process of `bpfscope bench` in checkout `tree` on one engine; figures named `<prefix><engine>`. */
+async function bpfscopeRound(
+  tree: string,
+  engine: string,
+  prefix: string,
+  o: { runs: number; warmup: number; clock: string },
+): Promise<Figures> {
   const dir = `${TESTS_DIR}data/bench/`;
-  const cli = new URL("../../cli/main.ts", import.meta.url).pathname;
+  const args = ["bench", "--json", "--engine", engine, "--runs", String(o.runs), "--warmup", String(o.warmup)];
+  if (o.clock !== "wall") args.push("--clock", o.clock);
   const text = await output([
     Deno.execPath(),
     "run",
     "-A",
-    cli,
-    "bench",
-    "--json",
-    "--engine",
-    "both",
-    "--runs",
-    String(runs),
-    "--warmup",
-    String(warmup),
+    `${tree}/cli/main.ts`,
+    ...args,
     "--mem",
     `${dir}input256.mem`,
     ...PROGRAMS.map((p) => `${dir}${p}.json`),
@@ -81,10 +87,10 @@ async function bpfscopeRound(runs: number, warmup: number): Promise<Figures> {
   const f: Figures = {};
   for (const line of text.split("\n")) {
     if (line.trim() === "") continue;
-    const o = JSON.parse(line);
-    if (o.error) throw new Error(`${o.file}: ${o.error}`);
-    const name = o.file.replace(/^.*\//, "").replace(/\.json$/, "");
-    for (const e of ["interp", "jit"]) f[`${name}/${e}`] = o.engines[e].ns_per_insn;
+    const r = JSON.parse(line);
+    if (r.error) throw new Error(`${r.file}: ${r.error}`);
+    const name = r.file.replace(/^.*\//, "").replace(/\.json$/, "");
+    f[`${name}/${prefix}${engine}`] = r.engines[engine].ns_per_insn;
   }
   return f;
 }
@@ -100,48 +106,52 @@ if (import.meta.main) {
     console.error('peer_compare: --peer "COMMAND ARGS" is required (see the module doc)');
     Deno.exit(2);
   }
-  const rounds = Number(opt("--rounds", "10")),
-    runs = Number(opt("--runs", "15")),
-    warmup = Number(opt("--warmup", "3"));
+  const rounds = Number(opt("--rounds", "10"));
+  const o = { runs: Number(opt("--runs", "15")), warmup: Number(opt("--warmup", "3")), clock: opt("--clock", "cpu") };
+  const baseline = opt("--baseline", "");
   const json = args.includes("--json");
   const startLoad = loadavg(), start = new Date().toISOString();
   const all: Figures[] = [];
   for (let k = 0; k < rounds; k++) {
-    const p = await peerRound(peer.split(" ").filter((s) => s !== ""));
-    const b = await bpfscopeRound(runs, warmup);
-    all.push({ ...p, ...b });
+    const f: Figures = await peerRound(peer.split(" ").filter((s) => s !== ""));
+    const trees: Array<[string, string]> = baseline ? [[ROOT, ""], [baseline, "base-"]] : [[ROOT, ""]];
+    for (const [tree, prefix] of k % 2 ? [...trees].reverse() : trees) {
+      for (const engine of ["interp", "jit"]) Object.assign(f, await bpfscopeRound(tree, engine, prefix, o));
+    }
+    all.push(f);
     if (!json) console.error(`round ${k + 1}/${rounds} done (load ${loadavg()})`);
   }
   const endLoad = loadavg();
-  const rows = PROGRAMS.map((p) => {
-    const get = (e: string) => all.map((f) => f[`${p}/${e}`]);
-    const ratio = (a: string, b: string) => all.map((f) => f[`${p}/${a}`] / f[`${p}/${b}`]);
-    return {
-      program: p,
-      ns: Object.fromEntries(["interp", "jit", "peer-interp", "peer-jit"].map((e) => [e, median(get(e))])),
-      jit_ratio: ratio("jit", "peer-jit"),
-      interp_ratio: ratio("interp", "peer-interp"),
-    };
-  });
+  const sides = ["interp", "jit", "peer-interp", "peer-jit", ...(baseline ? ["base-interp", "base-jit"] : [])];
+  const ratios: Array<[string, string, string]> = [
+    ["interp", "peer-interp", "interp ÷ peer"],
+    ["jit", "peer-jit", "JIT ÷ peer"],
+    ...(baseline
+      ? [["base-jit", "peer-jit", "baseline JIT ÷ peer"], ["jit", "base-jit", "JIT ÷ baseline JIT"]] as Array<
+        [string, string, string]
+      >
+      : []),
+  ];
+  const rows = PROGRAMS.map((p) => ({
+    program: p,
+    ns: Object.fromEntries(sides.map((s) => [s, median(all.map((f) => f[`${p}/${s}`]))])),
+    ratios: Object.fromEntries(ratios.map(([a, b, name]) => [name, all.map((f) => f[`${p}/${a}`] / f[`${p}/${b}`])])),
+  }));
   if (json) {
-    console.log(JSON.stringify({ start, rounds, runs, warmup, load: [startLoad, endLoad], rows }));
+    console.log(JSON.stringify({ start, rounds, ...o, baseline, load: [startLoad, endLoad], rows }));
   } else {
     console.log(
-      `${start}, Deno ${Deno.version.deno} (V8 ${Deno.version.v8}); ${rounds} rounds alternating peer and bpfscope;`,
+      `${start}, Deno ${Deno.version.deno} (V8 ${Deno.version.v8}); ${rounds} rounds; bpfscope timed by ${o.clock} time`,
     );
     console.log(`load average (1, 5, 15 min) at the start ${startLoad}, at the end ${endLoad}`);
-    console.log(
-      "program  | bpfscope interp | peer interp | bpfscope jit | peer jit | interp ratio: median (min-max) | jit ratio: median (min-max)",
-    );
-    const mm = (xs: number[]) =>
-      `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)})`;
+    console.log(`ns per executed instruction, median of the rounds: program | ${sides.join(" | ")}`);
+    for (const r of rows) console.log(`  ${r.program.padEnd(8)} | ${sides.map((s) => r.ns[s].toFixed(3)).join(" | ")}`);
+    console.log("ratios of each round: median (min-max)");
     for (const r of rows) {
+      const mm = (xs: number[]) =>
+        `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)})`;
       console.log(
-        `${r.program.padEnd(8)} | ${r.ns.interp.toFixed(3).padStart(15)} | ${
-          r.ns["peer-interp"].toFixed(3).padStart(11)
-        } | ${r.ns.jit.toFixed(3).padStart(12)} | ${r.ns["peer-jit"].toFixed(3).padStart(8)} | ${
-          mm(r.interp_ratio).padStart(30)
-        } | ${mm(r.jit_ratio).padStart(26)}`,
+        `  ${r.program.padEnd(8)} | ${ratios.map(([, , name]) => `${name} ${mm(r.ratios[name])}`).join(" | ")}`,
       );
     }
   }
