@@ -677,7 +677,8 @@ export function generate(d: Decoded, opts: CodegenOptions): string {
    */
   const guardPlan = (blk: Block, count: number): Guard | null => {
     const base = new Int8Array(11), delta = new Float64Array(11);
-    const lo = new Float64Array(11).fill(-Infinity), end = new Float64Array(11).fill(-Infinity);
+    // a tested base is at least 0: a negative low word (2^31 or more) plus a displacement carries into the next region
+    const lo = new Float64Array(11), end = new Float64Array(11).fill(-Infinity);
     const region = new Uint8Array(11);
     const covered = new Map<number, number>(), disp = new Map<number, number>(), carryFree = new Map<number, number>();
     // a constant operand that is a sign-extended int32 (a pointer plus or minus it keeps its high word, unless it carries)
