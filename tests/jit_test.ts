@@ -1040,4 +1040,10 @@ Deno.test("jit: a block guard never takes a pointer whose low word would carry i
     prog: progFromSlots(found),
     input: { mem: new Uint8Array(64).map((_, j) => j * 29 + 1625) },
   }, "a pointer addition for a base the guard does not test");
+  // additions of constants below 2^29 to a copy of a tested base, eight of them: past 2^32, they carry
+  const many = [I(0xbf, 2, 10, 0, 0), ...Array.from({ length: 8 }, () => I(0x07, 2, 0, 0, 0x1fffffff))];
+  const r2 = same({
+    prog: Program.fromInsns([...many, I(0x7a, 10, 0, -8, 1), I(0xbf, 0, 2, 0, 0), EXIT]),
+  }, "additions past 2^32");
+  assert.equal(r2.r0, 0x1000_0000_0200n + 8n * 0x1fffffffn);
 });

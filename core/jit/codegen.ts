@@ -709,7 +709,9 @@ export function generate(d: Decoded, opts: CodegenOptions): string {
         }
         if ((op === 0x0f || op === 0x1f) && base[r] >= 0 && small(i) !== null) {
           const b = base[r], c = small(i)!;
-          if (pass === 1 && (region[b] === PTR_NONE || lo[b] + delta[r] + c < 0)) base[r] = -1;
+          // carry-free when the sum stays in [0, 2^32) for every low word the test admits (below 2^30)
+          const sum = delta[r] + c;
+          if (pass === 1 && (region[b] === PTR_NONE || lo[b] + sum < 0 || sum > 0x7fffffff)) base[r] = -1;
           else {
             delta[r] += c;
             if (pass === 1) carryFree.set(i, b);
