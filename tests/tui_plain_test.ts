@@ -18,7 +18,7 @@ const React = await import("react");
 const { Screen } = await import("../tui/app.tsx");
 // Ink styles through chalk, whose level follows the terminal: force basic colours (not FORCE_COLOR, which the
 // process shares with other test files and their CLI subprocesses)
-const { default: chalk } = await import("npm:chalk@5.6.2");
+const { default: chalk } = await import("chalk");
 chalk.level = 1;
 
 /** One terminal cell: the character and its attributes. */
