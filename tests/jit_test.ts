@@ -1047,3 +1047,16 @@ Deno.test("jit: a block guard never takes a pointer whose low word would carry i
   }, "additions past 2^32");
   assert.equal(r2.r0, 0x1000_0000_0200n + 8n * 0x1fffffffn);
 });
+
+Deno.test("jit and interpreter: limits that are not integers, NaN, negative, 0 and 2^31 and above count alike", () => {
+  const loop = [I(0xb7, 1, 0, 0, 50), I(0x17, 1, 0, 0, 1), I(0x55, 1, 0, -2, 0), I(0xbf, 0, 1, 0, 0), EXIT];
+  for (const maxInsns of [100.5, 37.25, 0.5, 0, -3, NaN, Infinity, 2 ** 31 - 1, 2 ** 31, 2 ** 40, 1e12]) {
+    const r = same({ prog: Program.fromInsns(loop), run: { maxInsns } }, `max ${maxInsns}`);
+    assert.ok(Number.isInteger(r.insns), `max ${maxInsns}: count ${r.insns}`);
+  }
+  const big = benchPrograms().find((b) => b.name === "fib32")!;
+  for (const maxInsns of [1e6 + 0.5, 2 ** 31 + 0.5]) {
+    const r = same({ prog: big.prog, input: { mem: benchInput() }, run: { maxInsns } }, `fib32, max ${maxInsns}`);
+    assert.ok(Number.isInteger(r.insns));
+  }
+});

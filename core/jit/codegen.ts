@@ -1200,7 +1200,7 @@ let resumeAt = -1, resumeDepth = 0;`);
     // hands over to precise (which counts up) once 2^31 - 1 instructions have run
     emit(`function fast(max) {
   ${regDecl}
-  const budget = max < 0x7fffffff ? max : 0x7fffffff;
+  const budget = max < 0x7fffffff ? Math.floor(max) : 0x7fffffff;
   let left = budget, t = 0, cHi = 0, cLen = 0, cB = 0, cDv = R.dv0, cR = stack[0];
   ${fixedRegions}
   run: {`);

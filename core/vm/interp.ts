@@ -282,7 +282,12 @@ export class Interpreter {
     const limit = stopAt < maxInsns ? stopAt : maxInsns;
     // the count runs down in an int32 chunk of at most 2^31 - 1 instructions (cheaper than comparing a growing
     // count with the limit at every instruction): this loop has executed `chunk - left` since `n` was last updated
-    let chunk = Math.min(limit - n, 0x7fffffff), left = chunk;
+    // (a limit that is not an integer counts as the integer below it; NaN as no limit, as `++n > NaN` never holds)
+    const room = (): number => {
+      const r = Math.floor(limit - n);
+      return r >= 0x7fffffff || r !== r ? 0x7fffffff : r < 0 ? 0 : r;
+    };
+    let chunk = room(), left = chunk;
     let paused = false;
     let cHi = 0, cLen = 0, cB = 0; // the cached region: hi word, length, base in its view
     let cDv = this.#rg.stack[0].dv;
@@ -299,10 +304,10 @@ export class Interpreter {
     run: for (;;) {
       if ((left = (left - 1) | 0) < 0) {
         n += chunk; // this instruction is not executed yet
-        left = chunk = Math.min(limit - n, 0x7fffffff);
+        left = chunk = room();
         if (left-- === 0) {
           left = 0;
-          if (n < maxInsns) {
+          if (n < Math.floor(maxInsns)) {
             paused = true; // a session's stop count: resume later from here
             break;
           }
