@@ -7,7 +7,6 @@
  * @module
  */
 import type { Command } from "commander";
-import process from "node:process";
 import { BpfError } from "../core/errors.ts";
 import { Bpf } from "../core/bpf.ts";
 import type { Program } from "../core/isa/mod.ts";
@@ -50,11 +49,18 @@ export interface BenchCliOptions {
 /** A clock in milliseconds. */
 export type Clock = () => number;
 
-/** The process's CPU time (user + system) in ms: unlike wall time, it does not count time other processes take. */
-export const cpuClock: Clock = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
+/**
+ * The process's CPU time (user + system) in ms: unlike wall time, it does not
+ * count time other processes take. (`node:process` is imported only here, so
+ * the other commands do not load it.)
+ */
+export async function cpuClock(): Promise<Clock> {
+  const { default: process } = await import("node:process");
+  return () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+}
 
 /** Timing of one engine on one program. */
 export interface EngineTiming {
@@ -351,7 +357,7 @@ Examples:
 
 Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usage.`,
     )
-    .action((files: string[], o: BenchCliOptions) => {
+    .action(async (files: string[], o: BenchCliOptions) => {
       if (o.engine !== "interp" && o.engine !== "jit" && o.engine !== "both") {
         throw new CliError(`--engine: unknown engine '${o.engine}' (available: interp, jit, both)`, 2);
       }
@@ -378,6 +384,7 @@ Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usag
       const engines: VmEngineName[] = o.engine === "both" ? ["interp", "jit"] : [o.engine];
       const verifierProfile = o.verifier ? o.verifierProfile ?? DEFAULT_PROFILE : undefined;
       const progs = files.map((f) => [f, loadProgramFile(f, 2)] as const);
+      const clock = o.clock === "cpu" ? await cpuClock() : undefined;
       let failed = false;
       for (const [file, prog] of progs) {
         const rec = benchProgram(file, prog, input, {
@@ -387,7 +394,7 @@ Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usag
           profile: o.profile as VmProfile,
           maxInsns,
           verifierProfile,
-          clock: o.clock === "cpu" ? cpuClock : undefined,
+          clock,
         });
         if (rec.error) failed = true;
         writeStdout((o.json ? JSON.stringify(rec) : textReport(rec, runs, verifierProfile ?? "")) + "\n");
