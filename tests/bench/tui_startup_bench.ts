@@ -7,6 +7,10 @@
  * command to that screen includes Deno's start. The process also reports its
  * own marks (`BPFSCOPE_STARTUP=1`: ms since the runtime started).
  *
+ * Each round also times the same start without tmux and bash: `script`
+ * gives the process a pseudo-terminal and its output is read until the whole
+ * view has been written (ms from spawning `script`: Deno's whole start).
+ *
  * With `--baseline DIR` (another checkout, e.g. an older commit) the two
  * trees take turns round by round, and the ratio of each round is printed.
  * A benchmark, not a test: `deno run -A tests/bench/tui_startup_bench.ts
@@ -74,6 +78,40 @@ async function once(tree: string): Promise<Sample> {
   }
 }
 
+/**
+ * The same without tmux and bash: `script` gives `bpfscope tui` a pseudo-terminal (100x30) and its output is read
+ * until the whole verifier view has been written; ms from spawning `script` (so Deno's whole start is in it).
+ */
+async function direct(tree: string): Promise<number> {
+  const cmd = "stty rows 30 cols 100; exec env -u CI NO_COLOR=1 deno run -A cli/main.ts tui";
+  const t0 = performance.now();
+  const child = new Deno.Command("script", {
+    args: ["-qfec", cmd, "/dev/null"],
+    cwd: tree,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const dec = new TextDecoder();
+  const input = child.stdin.getWriter();
+  let text = "", t = -1;
+  // quit once the frame is there (and give up after 10 s)
+  const stop = setTimeout(() => child.kill(), 10000);
+  for await (const chunk of child.stdout) {
+    text += dec.decode(chunk, { stream: true });
+    if (t < 0 && FULL.every((re) => re.test(text))) {
+      t = performance.now() - t0;
+      await sleep(800); // let Ink load, as the tmux run does, before quitting
+      await input.write(new TextEncoder().encode("q"));
+      await input.close();
+    }
+  }
+  clearTimeout(stop);
+  await child.status;
+  if (t < 0) throw new Error(`${tree}: no full frame in the output`);
+  return t;
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -89,31 +127,35 @@ if (import.meta.main) {
   const trees = baseline ? [["baseline", baseline], ["this tree", ROOT]] : [["this tree", ROOT]];
   const load = () => Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
   console.log(`${new Date().toISOString()}, load average at the start ${load()}; ${rounds} rounds`);
-  const times: Record<string, number[]> = {};
+  const times: Record<string, number[]> = {}, pty: Record<string, number[]> = {};
   await once(ROOT); // warm the module caches
   for (let r = 0; r < rounds; r++) {
     const row: string[] = [];
     for (const [name, dir] of r % 2 ? [...trees].reverse() : trees) {
       const x = await once(dir);
+      const p = await direct(dir);
       (times[name] ??= []).push(x.screen);
-      row.push(`${name}: ${x.screen.toFixed(0)} ms on screen (${x.marks})`);
+      (pty[name] ??= []).push(p);
+      row.push(`${name}: ${x.screen.toFixed(0)} ms on screen (${x.marks}), ${p.toFixed(0)} ms on a pty`);
     }
     console.log(`round ${r + 1}: ${row.join("; ")}`);
   }
-  for (const [name, xs] of Object.entries(times)) {
-    console.log(
-      `${name}: median ${median(xs).toFixed(0)} ms, min ${Math.min(...xs).toFixed(0)}, max ${
-        Math.max(...xs).toFixed(0)
-      }`,
-    );
-  }
-  if (baseline) {
-    const ratios = times["this tree"].map((x, k) => x / times["baseline"][k]);
-    console.log(
-      `this tree / baseline, per round: median ${median(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}-${
-        Math.max(...ratios).toFixed(2)
-      })`,
-    );
-  }
+  const summary = (what: string, t: Record<string, number[]>) => {
+    for (const [name, xs] of Object.entries(t)) {
+      const [lo, hi] = [Math.min(...xs), Math.max(...xs)];
+      console.log(`${what}, ${name}: median ${median(xs).toFixed(0)} ms, min ${lo.toFixed(0)}, max ${hi.toFixed(0)}`);
+    }
+    if (baseline) {
+      const ratios = t["this tree"].map((x, k) => x / t["baseline"][k]);
+      const [lo, hi] = [Math.min(...ratios), Math.max(...ratios)];
+      console.log(
+        `${what}, this tree / baseline per round: median ${median(ratios).toFixed(2)} (${lo.toFixed(2)}-${
+          hi.toFixed(2)
+        })`,
+      );
+    }
+  };
+  summary("on the tmux screen", times);
+  summary("on a pty (script)", pty);
   console.log(`load average at the end ${load()}`);
 }
