@@ -9,6 +9,9 @@
  * - `core/maps`: hash and array maps
  * - `core/bpf.ts`: the `bpf()` facade (fd table, errno names)
  * - `core/elf`: eBPF ELF objects (clang -target bpf -c): programs, maps, relocations
+ * - `core/testrun`: `BPF_PROG_TEST_RUN` without a kernel (`testRun`, program-type contexts, tail calls)
+ * - `core/testing` and `load` (cli/testing.ts, the one export that reads files): a testing API for scripts
+ * - `kernlog` (core/kernlog): reading Linux 5.x..6.18 verifier logs: typed values, paths, the slice of an error
  *
  * @example
  * ```ts
@@ -28,4 +31,8 @@ export * from "./core/bpf.ts";
 export * from "./core/asm/mod.ts";
 export * from "./core/formats/mod.ts";
 export * from "./core/elf/mod.ts";
+export * from "./core/testrun/mod.ts";
+export * from "./core/testing/mod.ts";
+export { load } from "./cli/testing.ts";
 export * from "./core/verifier/mod.ts";
+export * as kernlog from "./core/kernlog/mod.ts";

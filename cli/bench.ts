@@ -13,7 +13,7 @@ import type { Program } from "../core/isa/mod.ts";
 import type { RunInput, RunResult, VmProfile } from "../core/vm/mod.ts";
 import { createVm, type VmEngine, type VmEngineName } from "../core/jit/mod.ts";
 import { DEFAULT_PROFILE, verify } from "../core/verifier/mod.ts";
-import { loadWithMaps } from "./run.ts";
+import { loadWithMaps } from "../core/bpf.ts";
 import { benchMaps, type MapsBenchResult, mapsTable, median, OPS } from "./bench_maps.ts";
 import { checkVerifierProfile, rejectionText } from "./verify.ts";
 import { CliError, loadProgramFile, parseIntOption, readFileOrDie, writeStdout } from "./util.ts";

@@ -16,6 +16,8 @@ import { registerRun } from "./run.ts";
 import { registerVerify } from "./verify.ts";
 import { registerInspect } from "./inspect.ts";
 import { registerBench } from "./bench.ts";
+import { registerTestRun } from "./test_run.ts";
+import { registerLog } from "./log.ts";
 
 /** The version printed by `--version`. */
 export const VERSION: string = denoJson.version;
@@ -44,6 +46,8 @@ Examples:
   registerVerify(program);
   registerInspect(program);
   registerBench(program);
+  registerTestRun(program);
+  registerLog(program);
   return program;
 }
 

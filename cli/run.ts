@@ -5,13 +5,12 @@
  */
 import type { Command } from "commander";
 import { BpfError } from "../core/errors.ts";
-import { Bpf, ProgLoadError, type VerifyHook } from "../core/bpf.ts";
+import { Bpf, loadWithMaps, ProgLoadError, type VerifyHook } from "../core/bpf.ts";
 import type { Program } from "../core/isa/mod.ts";
 import type { RunResult, VmProfile } from "../core/vm/mod.ts";
-import { ArrayMap, type BpfMap, mapAttrOf } from "../core/maps/mod.ts";
-import { Jit } from "../core/jit/mod.ts";
+import { ArrayMap, type BpfMap } from "../core/maps/mod.ts";
 import { verifyHook } from "../core/verifier/mod.ts";
-import { CliError, loadProgramFile, parseHexOption, parseIntOption, readFileOrDie } from "./util.ts";
+import { CliError, hex, loadProgramFile, parseHexOption, parseIntOption, readFileOrDie } from "./util.ts";
 
 /** Options of `bpfscope run`. */
 export interface RunCliOptions {
@@ -46,27 +45,6 @@ export interface RunCliOptions {
  */
 export function loadVerifier(): VerifyHook {
   return verifyHook;
-}
-
-function hex(b: Uint8Array): string {
-  let s = "";
-  for (const x of b) s += x.toString(16).padStart(2, "0");
-  return s;
-}
-
-/**
- * Create `prog`'s maps in `bpf` and store their `init` elements (each fd is
- * appended to `fds` as soon as it exists, so a caller can list what was
- * made even when a later step fails), then load the program with the fixups
- * applied. Returns the program fd.
- */
-export function loadWithMaps(bpf: Bpf, prog: Program, fds: number[]): number {
-  for (const def of prog.maps) {
-    const fd = bpf.mapCreate(mapAttrOf(def));
-    for (const [k, v] of def.init) bpf.mapUpdateElem(fd, k, v, 0);
-    fds.push(fd);
-  }
-  return bpf.progLoad({ insns: prog.withMapFds(fds), progType: prog.progType }).fd;
 }
 
 /** Array maps with more elements than this list only their non-zero elements. */
@@ -133,18 +111,13 @@ export function runProgram(
     engine?: "interp" | "jit";
   },
 ): RunRecord {
-  const bpf = new Bpf({ profile: opts.profile, verify: opts.verify ?? null });
+  const bpf = new Bpf({ profile: opts.profile, verify: opts.verify ?? null, engine: opts.engine });
   const rec: RunRecord = { file, r0: "0", insns_executed: 0, maps: [], output: [], error: null };
   const fds: number[] = [];
   try {
     const progFd = loadWithMaps(bpf, prog, fds);
     const runOpts = { maxInsns: opts.maxInsns, seed: opts.seed, regs: opts.regs };
-    const r: RunResult = opts.engine === "jit"
-      ? new Jit(bpf.prog(progFd).prog, {
-        profile: opts.profile,
-        resolveMap: (fd) => (fds.includes(fd) ? bpf.map(fd) : undefined),
-      }).run(input, runOpts)
-      : bpf.progTestRun(progFd, { ...input, ...runOpts });
+    const r: RunResult = bpf.progTestRun(progFd, { ...input, ...runOpts });
     rec.r0 = r.r0.toString();
     rec.insns_executed = r.insnsExecuted;
     rec.output = r.output;

@@ -12,7 +12,8 @@ import { textWalk } from "../tui/text.ts";
 import { DEFAULT_PROFILE, PROFILES as VERIFIER_PROFILES } from "../core/verifier/mod.ts";
 import { Timeline } from "../tui/timeline.ts";
 import type { Session } from "../tui/controller.ts";
-import { type EngineMaker, loadVerifier, type ProgramSource } from "../tui/verifier_engine.ts";
+import type { InteractiveOptions } from "../tui/run.ts";
+import { type EngineMaker, loadVerifier, type ProgramSource, verifierMaker } from "../tui/verifier_engine.ts";
 import { mark, marksText } from "../tui/startup.ts";
 
 /** The example `bpfscope tui` opens without a file. */
@@ -29,7 +30,8 @@ interface TuiOptions {
   play?: boolean;
   speed: string;
   maxEvents: string;
-  log?: boolean;
+  log?: string;
+  printLog?: boolean;
   run?: boolean;
   ctx?: string;
   data?: string;
@@ -51,7 +53,8 @@ export function registerTui(program: Command): void {
     .option("--play", "start the animation at once")
     .option("--speed <n>", "animation speed in steps per second", "20")
     .option("--max-events <n>", "text walk: print at most this many event lines", "200")
-    .option("--log", "text walk: also print the verifier log")
+    .option("--log <file>", "replay a kernel verifier log (a file, or - for a pipe) instead of walking a program")
+    .option("--print-log", "text walk: also print the verifier log")
     .option("--run", "run mode: step the interpreter (a debugger); without a terminal, print a trace")
     .option("--ctx <hex>", "run mode: ctx bytes (r1 points at a copy)")
     .option("--data <hex>", "run mode: packet bytes")
@@ -63,6 +66,10 @@ export function registerTui(program: Command): void {
       `
 Keys: s step, n next event, space run/pause, b back, x breakpoint, p pruning,
 P profile, l gallery, m run mode, ? help, q quit.
+Replaying a log (--log FILE): the same keys step through what the kernel printed;
+heat comes from the log's visit counts, the state panel describes values in words.
+  bpfscope tui --log verifier.log
+  bpftool -d prog load x.o /sys/fs/bpf/x 2>&1 | bpfscope tui --log -
 Run mode (--run, or m): s step, c continue, b back, x breakpoint, v style,
 R restart, m verifier view, q quit.`,
     )
@@ -79,6 +86,12 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
   const speed = parseIntOption("--speed", opts.speed, 1, 1_000_000);
   const maxEvents = parseIntOption("--max-events", opts.maxEvents, 0);
   if (file && opts.example) throw new CliError("give a file or --example, not both", 2);
+  if (opts.log !== undefined) {
+    if (file || opts.example || opts.run) {
+      throw new CliError("--log replays a log: give no program file, --example or --run", 2);
+    }
+    return await replayLog(opts.log, opts, speed, maxEvents);
+  }
   let title: string;
   let src: ProgramSource;
   if (file) {
@@ -128,30 +141,127 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
   const factory = make(src);
   const walk: WalkOptions = { profile: opts.profile, pruning: opts.pruning };
   if (!interactive) {
-    writeAll(textWalk(factory, { ...walk, title, maxEvents, log: opts.log }));
+    writeAll(textWalk(factory, { ...walk, title, maxEvents, log: opts.printLog }));
     return;
   }
+  await openInteractive({ tl: new Timeline(factory, walk), title, program: runProg }, opts, speed, {
+    debugger: await makeDebugger(),
+    startInRun: opts.run,
+  });
+}
+
+/** The interactive UI on a session, with the gallery and the options every session has. */
+async function openInteractive(
+  session: Session,
+  opts: TuiOptions,
+  speed: number,
+  extra: Partial<InteractiveOptions>,
+): Promise<void> {
   const { runInteractive } = await import("../tui/run.ts");
   await runInteractive({
-    session: { tl: new Timeline(factory, walk), title, program: runProg },
+    session,
     gallery: GALLERY,
     openExample: (g: GalleryEntry, o: WalkOptions) => ({
-      tl: new Timeline(make((p) => g.build(p)), o),
+      tl: new Timeline(verifierMaker((p) => g.build(p)), o),
       title: g.title,
       program: () => g.build(o.profile),
     }),
     color: useColor(Deno.stdout),
     autoplay: opts.play,
     speed,
-    debugger: await makeDebugger(),
-    startInRun: opts.run,
+    ...extra,
   });
-  if (Deno.env.get("BPFSCOPE_STARTUP")) {
-    console.error(`startup: ${marksText()}`);
-  }
+  if (Deno.env.get("BPFSCOPE_STARTUP")) console.error(`startup: ${marksText()}`);
 }
 
 function writeAll(out: string): void {
   const bytes = new TextEncoder().encode(out);
   for (let off = 0; off < bytes.length;) off += Deno.stdout.writeSync(bytes.subarray(off));
+}
+
+/** `--log FILE|-`: replay a kernel verifier log; the UI opens before the whole log is parsed. */
+async function replayLog(src: string, opts: TuiOptions, speed: number, maxEvents: number): Promise<void> {
+  const { LogFeed, logEngineFactory } = await import("../tui/log_engine.ts");
+  const { openLogInput, verifierLogs } = await import("./log.ts");
+  const fromPipe = src === "-";
+  // read in chunks (a file or a pipe): the UI opens on the first ones while the rest is read and parsed
+  const input = openLogInput(src);
+  const outTty = Deno.stdout.isTerminal() && !Deno.env.get("CI");
+  let keys: Deno.FsFile | undefined;
+  if (fromPipe && outTty && !opts.text) {
+    try {
+      keys = Deno.openSync("/dev/tty", { read: true });
+    } catch {
+      keys = undefined;
+    }
+  }
+  const interactive = !opts.text && outTty && (fromPipe ? keys !== undefined : Deno.stdin.isTerminal());
+  const feed = new LogFeed();
+  const name = input.name;
+  feed.expected = input.size;
+  const reader = input.stream.getReader();
+  const dec = new TextDecoder();
+  let first = true;
+  let signalFirst!: () => void;
+  const firstChunk = new Promise<void>((r) => (signalFirst = r));
+  const reading = (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        feed.feed(dec.decode(value, { stream: true }));
+        if (first) {
+          first = false;
+          signalFirst();
+        }
+      }
+    } catch { /* a broken pipe ends the input */ }
+    feed.feed(dec.decode());
+    feed.end();
+    signalFirst();
+  })();
+  if (!interactive) {
+    await reading;
+    while (!feed.finished) feed.pump(1000);
+    verifierLogs(feed.parser, name);
+    const title = feed.log.name ?? name;
+    writeAll(textWalk(logEngineFactory(feed), {
+      profile: "kernel log",
+      pruning: true,
+      title,
+      maxEvents,
+      log: opts.printLog,
+    }));
+    return;
+  }
+  // the first chunk and a first slice of the parse, so the first frame has something to show
+  await firstChunk;
+  mark("read");
+  // a small input is judged whole before the UI opens (garbage, an object file, a text that is no log
+  // get their one-line error): a small file is read at once; a pipe gets 100 ms to end
+  const SMALL = 1 << 20;
+  if (input.size && input.size <= SMALL) await reading;
+  else if (!input.size) await Promise.race([reading, new Promise((r) => setTimeout(r, 100))]);
+  if (feed.ended && feed.received <= SMALL) { while (!feed.finished) feed.pump(1000); }
+  else feed.pump(30);
+  mark("first slice");
+  if (feed.ended && feed.received === 0) throw new CliError(`${name}: empty input, no verifier log`, 2);
+  // not a log at all: say so before opening the UI (a big input is judged by its first part)
+  if (feed.finished) verifierLogs(feed.parser, name);
+  else if (!feed.parser.logs.some((l) => l.hasVerifierLines)) {
+    const p = feed.parser;
+    if (p.binaryLines > 100 && p.binaryLines * 2 >= p.lineCount) {
+      throw new CliError(`${name}: binary data, not a verifier log (${p.lineCount} lines read)`, 2);
+    }
+    if (p.lineCount >= 5000) throw new CliError(`${name}: no verifier log in the first ${p.lineCount} lines`, 2);
+  }
+  const factory = logEngineFactory(feed);
+  const title = `${feed.log.name ?? name} (kernel log)`;
+  const walk: WalkOptions = { profile: "kernel log", pruning: true };
+  await openInteractive({ tl: new Timeline(factory, walk), title, kind: "log" }, opts, speed, {
+    // parse between frames: most of each 25 ms tick, so the UI stays responsive while a big log loads
+    background: () => feed.pump(15),
+    input: keys,
+  });
+  keys?.close();
 }

@@ -92,6 +92,29 @@ export function parseIntOption(name: string, text: string, min = 0, max = Number
   return v;
 }
 
+/** Bytes as lowercase hex, two digits each. */
+export function hex(b: Uint8Array): string {
+  let s = "";
+  for (const x of b) s += x.toString(16).padStart(2, "0");
+  return s;
+}
+
+/**
+ * Read all of stdin (a pipe or a file): for `-` as a file name.
+ * @throws CliError when stdin is a terminal (`what` says what was expected)
+ */
+export function readStdinOrDie(what: string, exitCode = 1): Uint8Array {
+  if (Deno.stdin.isTerminal()) throw new CliError(`stdin is a terminal; pipe ${what} in or give a file`, exitCode);
+  const chunks: Uint8Array[] = [];
+  const buf = new Uint8Array(65536);
+  let total = 0;
+  for (let n; (n = Deno.stdin.readSync(buf)) !== null;) chunks.push(buf.slice(0, n)), total += n;
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) out.set(c, o), o += c.length;
+  return out;
+}
+
 /** Parse hex bytes (spaces, `0x` prefix and `:` separators allowed). */
 export function parseHexOption(name: string, text: string): Uint8Array {
   const t = text.replace(/^0x/i, "").replace(/[\s:]/g, "");

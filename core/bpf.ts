@@ -40,13 +40,15 @@
  *
  * @module
  */
-import { BpfError } from "./errors.ts";
-import { PROG_TYPES, type Program } from "./isa/mod.ts";
-import { type BpfMap, createMap, type MapCreateAttr } from "./maps/mod.ts";
+import { BpfError, ERRNO } from "./errors.ts";
+import { type MapDef, PROG_TYPES, type Program } from "./isa/mod.ts";
+import { type BpfMap, createMap, mapAttrOf, type MapCreateAttr, ProgArrayMap } from "./maps/mod.ts";
 import { verifyHook } from "./verifier/mod.ts";
 import { type HelperTable, Interpreter, type InterpreterOptions, type RunResult, type VmProfile } from "./vm/mod.ts";
 import { Jit } from "./jit/jit.ts";
-import type { VmEngine, VmEngineName } from "./jit/engine.ts";
+import { createVm, type VmEngine, type VmEngineName } from "./jit/engine.ts";
+import { type ChainProgram, runChain, timeRuns } from "./testrun/chain.ts";
+import { runTestRun, type TestRunOptions, type TestRunReport } from "./testrun/run.ts";
 
 /** What a verifier hook is given besides the program. */
 export interface VerifyRequest {
@@ -119,7 +121,7 @@ export interface TestRunAttr {
   regs?: boolean;
 }
 
-/** The result of `BPF_PROG_TEST_RUN` (from the last run). */
+/** The result of {@link Bpf.progTestRun} (from the last run). */
 export interface TestRunResult extends RunResult {
   /** The kernel-style u32 return value. */
   retval: number;
@@ -147,13 +149,29 @@ export class ProgLoadError extends BpfError {
 /** The note put in the log when no verifier is installed. */
 export const NO_VERIFIER_LOG = "bpfscope: no verifier installed; the program was loaded without verification\n";
 
-type Entry = { kind: "map"; map: BpfMap } | {
-  kind: "prog";
-  vm: Interpreter;
-  jit: Jit | null;
-  vmOpts: InterpreterOptions;
-  progType: number;
-};
+/** A loaded program: its engines, and what prog_array slots and tail-call chains need. */
+class ProgEntry implements ChainProgram {
+  readonly kind = "prog";
+  jit: Jit | null = null;
+  // more instances, for runs of the program while another waits for a tail call from a subprogram (see runChain)
+  readonly #spares: VmEngine[] = [];
+  constructor(
+    readonly vm: Interpreter,
+    readonly vmOpts: InterpreterOptions,
+    readonly progType: number,
+    readonly id: number,
+  ) {}
+  engine(name: VmEngineName, busy?: ReadonlySet<VmEngine>): VmEngine {
+    const main = name === "interp" ? this.vm : this.jit ??= new Jit(this.vm.prog, this.vmOpts);
+    if (busy === undefined || !busy.has(main)) return main;
+    const isJit = main instanceof Jit;
+    let e = this.#spares.find((x) => x instanceof Jit === isJit && !busy.has(x));
+    if (e === undefined) this.#spares.push(e = createVm(this.vm.prog, this.vmOpts, name));
+    return e;
+  }
+}
+
+type Entry = { kind: "map"; map: BpfMap } | ProgEntry;
 
 /** Options of {@link Bpf}. */
 export interface BpfOptions {
@@ -169,6 +187,8 @@ export interface BpfOptions {
   helpers?: HelperTable;
   /** Engine of {@link Bpf.progTestRun}: `interp` (default) or `jit` (same results, compiled to JavaScript). */
   engine?: VmEngineName;
+  /** Simulated number of possible CPUs of per-CPU and LRU maps (default `DEFAULT_CPUS`, 2). */
+  cpus?: number;
 }
 
 /** The bpf() facade: an fd table plus the commands. */
@@ -179,8 +199,11 @@ export class Bpf {
   readonly profile: VmProfile;
   /** Engine of {@link Bpf.progTestRun}. */
   readonly engine: VmEngineName;
+  /** Simulated number of possible CPUs (per-CPU and LRU maps). */
+  readonly cpus: number | undefined;
   readonly #helpers?: HelperTable;
   readonly #fds: Map<number, Entry> = new Map();
+  #nextProgId = 1;
 
   /** Create an empty fd table. */
   constructor(opts: BpfOptions = {}) {
@@ -188,6 +211,7 @@ export class Bpf {
     this.profile = opts.profile ?? "modern";
     this.#helpers = opts.helpers;
     this.engine = opts.engine ?? "interp";
+    this.cpus = opts.cpus;
     if (this.engine !== "interp" && this.engine !== "jit") {
       throw new BpfError("EINVAL", `unknown engine ${JSON.stringify(this.engine)} (interp or jit)`);
     }
@@ -215,7 +239,15 @@ export class Bpf {
 
   /** `BPF_MAP_CREATE`: a new map fd. @throws BpfError (see core/maps) */
   mapCreate(attr: MapCreateAttr): number {
-    return this.#alloc({ kind: "map", map: createMap(attr, this.profile) });
+    const map = createMap(attr, this.profile, { cpus: this.cpus });
+    if (map instanceof ProgArrayMap) {
+      // a bpf() update stores the program behind an fd
+      map.resolveFd = (fd) => {
+        const e = this.#fds.get(fd);
+        return e === undefined ? -ERRNO.EBADF : e.kind === "prog" ? e : -ERRNO.EINVAL;
+      };
+    }
+    return this.#alloc({ kind: "map", map });
   }
 
   /**
@@ -297,16 +329,27 @@ export class Bpf {
       log = v.log;
       verified = true;
     }
+    // a program that tail-calls through a prog_array fixes (or must match) the map's program type
+    for (const m of maps.values()) {
+      if (m instanceof ProgArrayMap) {
+        try {
+          m.claim(progType);
+        } catch (e) {
+          throw new ProgLoadError("EINVAL", `${(e as Error).message}\n`);
+        }
+      }
+    }
     const vmOpts: InterpreterOptions = {
       profile: this.profile,
       resolveMap: (fd) => maps.get(fd),
       helpers: this.#helpers,
+      progType,
     };
     const vm = new Interpreter(p, vmOpts);
-    return { fd: this.#alloc({ kind: "prog", vm, jit: null, vmOpts, progType }), log, verified };
+    return { fd: this.#alloc(new ProgEntry(vm, vmOpts, progType, this.#nextProgId++)), log, verified };
   }
 
-  #progEntry(fd: number): Extract<Entry, { kind: "prog" }> {
+  #progEntry(fd: number): ProgEntry {
     const e = this.#get(fd);
     if (e.kind !== "prog") throw new BpfError("EINVAL", `fd ${fd} is not a program`);
     return e;
@@ -328,29 +371,41 @@ export class Bpf {
    * @throws BpfError EBADF, EINVAL
    */
   progVm(fd: number): VmEngine {
-    const e = this.#progEntry(fd);
-    if (this.engine === "interp") return e.vm;
-    return e.jit ??= new Jit(e.vm.prog, e.vmOpts);
+    return this.#progEntry(fd).engine(this.engine);
   }
 
   /**
-   * `BPF_PROG_TEST_RUN` on {@link Bpf.engine}: run `repeat` times, return the last result.
+   * Run a program on raw buffers (the `bpfscope run` convention: `ctx`
+   * copied as it is, `data` for LD_ABS, `mem` with r1/r2) on
+   * {@link Bpf.engine}, `repeat` times from the same input, following tail
+   * calls; returns the last result (`durationNs` leaves out preparing the
+   * programs, see `timeRuns`). For the kernel's `BPF_PROG_TEST_RUN`
+   * contract (program-type contexts, `data_out`, `ctx_out`) see
+   * {@link Bpf.testRun}.
    * @throws BpfError EBADF, EINVAL
    */
   progTestRun(fd: number, attr: TestRunAttr = {}): TestRunResult {
-    const vm = this.progVm(fd);
-    const repeat = Math.max(1, attr.repeat ?? 1);
-    const t0 = performance.now();
+    const entry = this.#progEntry(fd);
+    const input = { ctx: attr.ctx, data: attr.data, mem: attr.mem };
+    const opts = { maxInsns: attr.maxInsns, seed: attr.seed, regs: attr.regs };
     let r!: RunResult;
-    for (let i = 0; i < repeat; i++) {
-      r = vm.run({ ctx: attr.ctx, data: attr.data, mem: attr.mem }, {
-        maxInsns: attr.maxInsns,
-        seed: attr.seed,
-        regs: attr.regs,
-      });
-    }
-    const durationNs = Math.floor(((performance.now() - t0) * 1e6) / repeat);
+    const { durationNs } = timeRuns(entry, this.engine, Math.max(1, attr.repeat ?? 1), () => {
+      r = runChain(entry, input, opts, this.engine);
+      return true;
+    });
     return { ...r, retval: Number(r.r0 & 0xffffffffn), durationNs };
+  }
+
+  /**
+   * `BPF_PROG_TEST_RUN` with the kernel's contract for packet programs
+   * (socket_filter, sched_cls, sched_act, xdp): the program type's ctx and
+   * packet built from `data`/`ctx` as 6.18 builds them, `repeat` runs on
+   * {@link Bpf.engine} (unless `opts.engine` says otherwise) following tail
+   * calls, `retval`, `data_out`, `ctx_out`, duration (see core/testrun).
+   * @throws BpfError EBADF, EINVAL (also a map fd), ENOTSUPP, E2BIG, ENODEV
+   */
+  testRun(fd: number, opts: TestRunOptions = {}): TestRunReport {
+    return runTestRun(this.#progEntry(fd), { ...opts, engine: opts.engine ?? this.engine });
   }
 
   /** Close an fd. @throws BpfError EBADF */
@@ -363,4 +418,22 @@ export class Bpf {
   fds(): number[] {
     return [...this.#fds.keys()].sort((a, b) => a - b);
   }
+}
+
+/**
+ * Create `prog`'s maps in `bpf` and store their `init` elements (each fd is
+ * appended to `fds` as soon as it exists, so a caller can list what was
+ * made even when a later step fails), then load the program with the fixups
+ * applied. Returns the program fd.
+ */
+export function loadWithMaps(bpf: Bpf, prog: Program, fds: number[]): number {
+  for (const def of prog.maps) fds.push(createMapOf(bpf, def));
+  return bpf.progLoad({ insns: prog.withMapFds(fds), progType: prog.progType }).fd;
+}
+
+/** Create the map `def` declares in `bpf` and store its `init` elements; its fd. @throws BpfError */
+export function createMapOf(bpf: Bpf, def: MapDef): number {
+  const fd = bpf.mapCreate(mapAttrOf(def));
+  for (const [k, v] of def.init) bpf.mapUpdateElem(fd, k, v, 0);
+  return fd;
 }

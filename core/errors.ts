@@ -30,14 +30,18 @@ export const ERRNO: Readonly<Record<string, number>> = {
   EINTR: 4,
   E2BIG: 7,
   EBADF: 9,
+  EAGAIN: 11,
   ENOMEM: 12,
   EACCES: 13,
   EFAULT: 14,
   EBUSY: 16,
   EEXIST: 17,
+  ENODEV: 19,
   EINVAL: 22,
   ENOSPC: 28,
   ERANGE: 34,
+  EMSGSIZE: 90,
+  EOPNOTSUPP: 95,
   ENOTSUPP: 524,
 };
 

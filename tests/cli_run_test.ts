@@ -88,3 +88,14 @@ Deno.test("run: bad input -> non-zero exit and one stderr line", async () => {
   assert.equal(v.code, 1);
   assert.equal(v.out.trim(), "error: rejected by the verifier: EINVAL: back-edge from insn 12 to 4");
 });
+
+Deno.test("run: the JIT loads a program as the interpreter does (its program type's helpers)", async () => {
+  // skb_load_bytes exists for sched_cls; without a test run's context it faults, on either engine
+  const f = await tmpJson({
+    prog_type: "sched_cls",
+    insns: [[0xb7, 2, 0, 0, 0], [0x85, 0, 0, 0, 26], [0x95, 0, 0, 0, 0]],
+  });
+  const [jit, interp] = [await cli("--json", f), await cli("--json", "--engine", "interp", f)];
+  assert.equal(jit.out, interp.out);
+  assert.match(JSON.parse(jit.out).error, /insn 1: helper 26: skb_load_bytes needs the __sk_buff of a test run/);
+});

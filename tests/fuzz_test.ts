@@ -2,6 +2,7 @@
 // total. Longer runs: `deno task fuzz TARGET SECONDS [SEED]`.
 import assert from "node:assert/strict";
 import { fuzzLimits, fuzzParsers, fuzzSoundness, type FuzzStats, fuzzVerifier } from "./fuzz/targets.ts";
+import { fuzzTestRun } from "./fuzz/testrun_target.ts";
 import { generateProgram } from "./fuzz/gen.ts";
 import { Rng } from "./fuzz/rng.ts";
 import { verify } from "../core/verifier/mod.ts";
@@ -44,6 +45,13 @@ Deno.test("fuzz: limits — runaway programs stop at the instruction limit on bo
   const s = fuzzLimits({ seed: 1, iterations: 40 });
   noFindings(s);
   assert.ok(s.counts["stopped by the limit"] > 0);
+});
+
+Deno.test("fuzz: testrun — valid test-run programs never fault, interp and JIT agree (seed 7, 120 cases)", () => {
+  const s = fuzzTestRun({ seed: 7, iterations: 120 });
+  noFindings(s);
+  assert.ok((s.counts.valid ?? 0) > 30 && (s.counts.mutated ?? 0) > 30, JSON.stringify(s.counts));
+  assert.ok((s.counts.runs ?? 0) > 100 && (s.counts["faulted runs"] ?? 0) > 10, JSON.stringify(s.counts));
 });
 
 Deno.test("fuzz: corpus — every file decodes or fails with a FormatError, and verifies without throwing", () => {

@@ -6,60 +6,11 @@
  */
 import assert from "node:assert/strict";
 
-const hasTmux = (() => {
-  try {
-    return new Deno.Command("tmux", { args: ["-V"], stdout: "null", stderr: "null" }).outputSync().success;
-  } catch {
-    return false;
-  }
-})();
+import { hasTmux, inTmux, tmux, waitFor } from "./tmux_util.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
-function tmux(...args: string[]): string {
-  const r = new Deno.Command("tmux", { args, stdout: "piped", stderr: "piped" }).outputSync();
-  return new TextDecoder().decode(r.stdout);
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * Wait until the pane shows `re` (every one of them, when an array: parts of
- * the screen may arrive in different frames) or time out; return the screen.
- */
-async function waitFor(s: string, re: RegExp | RegExp[], ms = 8000): Promise<string> {
-  const all = Array.isArray(re) ? re : [re];
-  const end = Date.now() + ms;
-  let screen = "";
-  while (Date.now() < end) {
-    screen = tmux("capture-pane", "-p", "-t", s);
-    if (all.every((r) => r.test(screen))) return screen;
-    await sleep(60);
-  }
-  throw new Error(`timed out waiting for ${all.join(" and ")}; screen:\n${screen}`);
-}
-
-async function session(name: string, command: string, fn: (s: string) => Promise<void>) {
-  tmux("kill-session", "-t", name);
-  tmux(
-    "new-session",
-    "-d",
-    "-x",
-    "100",
-    "-y",
-    "30",
-    "-s",
-    name,
-    "env PS1='READY$ ' NO_COLOR=1 bash --norc --noprofile",
-  );
-  try {
-    await waitFor(name, /READY\$/);
-    tmux("send-keys", "-t", name, `cd ${ROOT} && env -u CI ${command}; echo EXIT=$?`, "Enter");
-    await fn(name);
-  } finally {
-    tmux("kill-session", "-t", name);
-  }
-}
+const session = (name: string, command: string, fn: (s: string) => Promise<void>) => inTmux(ROOT, name, command, fn);
 
 /** The walk the brief asks for: open, step, continue, pruning, back, quit, restored. */
 async function drive(s: string) {

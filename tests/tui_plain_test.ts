@@ -12,6 +12,7 @@ import { GALLERY, type GalleryEntry } from "../tui/gallery.ts";
 import { computeLayout, type Frame } from "../tui/model.ts";
 import type { WalkOptions } from "../tui/engine.ts";
 import { plainLines } from "../tui/plain.ts";
+import { logEngineFactory, LogFeed } from "../tui/log_engine.ts";
 
 const { renderToString } = await import("ink");
 const React = await import("react");
@@ -117,6 +118,33 @@ Deno.test("plain renderer: every gallery example, sizes, colours, steps, prunes 
     }
   }
   assert.ok(frames > 300 && prunes >= 4, `frames ${frames}, prunes ${prunes}`);
+});
+
+Deno.test("plain renderer: kernel log replays (source lines, values in words, progress) look as Ink draws them", async () => {
+  const dir = new URL("./data/kernlog/samples/", import.meta.url).pathname;
+  const files = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith(".txt")).sort().slice(0, 6);
+  assert.ok(files.length >= 3);
+  let frames = 0;
+  for (const [k, name] of files.entries()) {
+    const feed = new LogFeed();
+    feed.feed(await Deno.readTextFile(dir + name));
+    feed.end();
+    while (!feed.finished) feed.pump(100);
+    const tl = new Timeline(logEngineFactory(feed), { profile: "kernel log", pruning: true });
+    const c = new Controller({ tl, title: name }, GALLERY, open);
+    const [cols, rows] = [[80, 24], [100, 30], [130, 40]][k % 3];
+    const layout = computeLayout(cols, rows, false);
+    const snap = (what: string) => {
+      compare(c.frame(layout, k % 2 === 0), `${name} ${cols}x${rows} ${what}`);
+      frames++;
+    };
+    snap("start");
+    for (const key of ["s", "s", "n", "n", "n", "j", "e"]) {
+      c.key({ name: key }, layout);
+      snap(`after ${key}`);
+    }
+  }
+  assert.ok(frames >= 24);
 });
 
 Deno.test("plain renderer: a too small terminal; overlays are left to Ink", () => {

@@ -413,9 +413,13 @@ Deno.test("helpers: trace_printk, prandom (seeded), smp id, ktime (fixed clock),
   assert.equal(r.fault, null, r.fault?.message);
   assert.deepEqual(r.output, ["a=-5 u=4294967291 x=abcdef0123 %"]);
   assert.equal(r.r0, 33n, "trace_printk returns the bytes written");
-  const str = (i: number) => ["hi"][i] ?? "?";
-  assert.equal(formatPrintk("[%5d|%-4s|%08x|%c|%lld|%p]", [42n, 0n, 0xbeefn], str), "[   42|?   |0000beef|\0|0|0x0]");
-  assert.equal(formatPrintk("%s:%lu", [0n, M], str), "hi:18446744073709551615");
+  const mem = { str: () => "hi", bytes: () => null };
+  assert.equal(formatPrintk("[%5d|%-4s|%08x]", [42n, 0n, 0xbeefn], mem), "[   42|hi  |0000beef]");
+  assert.equal(formatPrintk("%c|%lld|%px|%+d|% d", [65n, -1n, 0x1234n]), -22, "at most 3 arguments");
+  assert.equal(formatPrintk("%c|%lld|%px", [65n, -1n, 0x1234n]), "A|-1|0000000000001234");
+  assert.equal(formatPrintk("%+d|% d|%o", [5n, 5n, 8n]), -22, "no %o");
+  assert.equal(formatPrintk("%+d|% d", [5n, 5n]), "+5| 5");
+  assert.equal(formatPrintk("%s:%lu", [0n, M], mem), "hi:18446744073709551615");
   const rnd = (seed: number) => run([BPF_EMIT_CALL(7), EXIT], {}, { seed }).r0;
   assert.equal(rnd(1), rnd(1));
   assert.notEqual(rnd(1), rnd(2));

@@ -24,6 +24,8 @@ export interface Session {
   title: string;
   /** The program of the walk, for run mode (`m`). */
   program?: () => Program;
+  /** `log` when replaying a kernel verifier log: pruning, profiles and the gallery do not apply. */
+  kind?: "verifier" | "log";
 }
 
 /** A key press, normalised. */
@@ -33,6 +35,11 @@ export interface Key {
   /** Ctrl was held (`ctrl` + `c` is Ctrl-C). */
   ctrl?: boolean;
 }
+
+/** What the status line says when `e` reaches the edge of a log that is still being read. */
+const LOADING = "the log is still being read: going on to the end as it is parsed (any key stops)";
+/** What it says when `n` finds no event in the part of the log parsed so far. */
+const NO_EVENT_YET = "the log is still being read: no event in the part parsed so far (n again looks further)";
 
 /** Interval of the animation timer in milliseconds (40 ticks per second at full speed). */
 export const TICK_MS = 25;
@@ -87,6 +94,14 @@ export class Controller {
    * @param now a clock in milliseconds (performance.now())
    */
   tick(now: number): boolean {
+    if (this.ui.toEnd) {
+      // `e` while the log is still being read: go on as it gets parsed
+      const r = this.tl.runToEnd(true);
+      if (r !== "count") {
+        this.#patch({ toEnd: false, message: r === "breakpoint" ? `breakpoint at ${this.tl.engine.pc}` : "" });
+      }
+      return true;
+    }
     if (!this.ui.playing) {
       this.#lastTick = 0;
       return false;
@@ -106,6 +121,7 @@ export class Controller {
 
   /** Handle a key. `layout` gives the page size for PgUp/PgDn. */
   key(k: Key, layout: Layout): void {
+    if (this.ui.toEnd) this.#patch({ toEnd: false, message: "" });
     const u = this.ui;
     const tl = this.tl;
     const patch = (p: Partial<UiState>) => this.#patch(p);
@@ -153,6 +169,9 @@ export class Controller {
     const moveCursor = (d: number) =>
       patch({ follow: false, cursor: Math.max(0, Math.min(tl.engine.len - 1, cursorBase + d)), message: "" });
     const stopped = (m = "") => patch({ playing: false, message: m });
+    if (this.session.kind === "log" && (k.name === "p" || k.name === "P" || k.name === "l")) {
+      return patch({ message: "replaying a kernel log: pruning, profile and gallery do not apply" });
+    }
     switch (k.name) {
       case "q":
         this.quit = true;
@@ -169,7 +188,9 @@ export class Controller {
       case "n":
       case "c": {
         const r = tl.continueToEvent();
-        return stopped(r === "breakpoint" ? `breakpoint at ${tl.engine.pc}` : "");
+        return stopped(
+          r === "breakpoint" ? `breakpoint at ${tl.engine.pc}` : r === "count" && !tl.ready ? NO_EVENT_YET : "",
+        );
       }
       case " ":
       case "r":
@@ -188,6 +209,7 @@ export class Controller {
       case "e":
       case "end": {
         const r = tl.runToEnd(true);
+        if (r === "count") return patch({ playing: false, toEnd: true, message: LOADING });
         return stopped(r === "breakpoint" ? `breakpoint at ${tl.engine.pc}` : "");
       }
       case "b":

@@ -36,6 +36,8 @@ export interface RegView {
   type: string;
   /** The whole log text after `R<n>=`, e.g. `map_value(ks=8,vs=8)`, `imm0`, `fp-8`. */
   text: string;
+  /** The value in words (`scalar in [0, 255], multiple of 4`), when the engine describes values. */
+  words?: string;
 }
 
 /** One stack slot in use (a spilled register or written bytes). */
@@ -48,6 +50,10 @@ export interface SlotView {
   text: string;
   /** True for a spilled register. */
   spill: boolean;
+  /** The text is the slot as the log prints it (`mmmm????`, `????scalar()`): shown without `/size`. */
+  raw?: boolean;
+  /** The slot in words, when the engine describes values. */
+  words?: string;
 }
 
 /** A verifier state as shown in the state panel. */
@@ -56,6 +62,10 @@ export interface StateView {
   regs: RegView[];
   /** Stack slots in use, highest offset first. */
   stack: SlotView[];
+  /** The frame (call depth) the state is of, when the engine knows it. */
+  frame?: number;
+  /** Where the state shown comes from, when it is not the one right after the current step (a log replay). */
+  note?: string;
 }
 
 /** A pending branch: the conditional jump at `from`, to be resumed at `to`. */
@@ -124,6 +134,19 @@ export interface StepEngine {
   snapshot?(): unknown;
   /** Go back to a snapshot taken from this engine. */
   restore?(snap: unknown): void;
+  /**
+   * Whether `step()` can make progress now (optional: an engine over a log
+   * still arriving through a pipe says false while it waits for more).
+   */
+  ready?(): boolean;
+  /** Optional: the engine tracks the current path itself; whether instruction `i` is on it. */
+  onPath?(i: number): boolean;
+  /** Optional, with {@link StepEngine.onPath}: the instructions of the current path from its start. */
+  pathInsns?(): number[];
+  /** Optional: the C source line of instruction `i`, or null. */
+  sourceAt?(i: number): string | null;
+  /** Optional: a note for the header while the engine is still loading (`parsing 45%`), or null. */
+  progress?(): string | null;
 }
 
 /** Options a walk is (re)started with. */

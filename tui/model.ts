@@ -117,6 +117,8 @@ export interface UiState {
   prompt: string | null;
   /** A short message for the status line. */
   message: string;
+  /** Going on to the end as the log gets parsed (`e` before a log is fully read). */
+  toEnd?: boolean;
 }
 
 /** Default UI state. */
@@ -180,6 +182,10 @@ export interface Frame {
   layout: Layout;
   /** Whether colours are used. */
   color: boolean;
+  /** The C source line of the current instruction, when the engine knows source lines (else undefined). */
+  source?: string | null;
+  /** A loading note for the header (`parsing 45%`), when the engine is still loading. */
+  progress?: string | null;
 }
 
 /** First row of the instruction window for a UI state. */
@@ -199,8 +205,10 @@ export function buildFrame(tl: Timeline, ui: UiState, layout: Layout, title: str
   const pc = e.pc;
   const verdict = e.done ? e.verdict() : null;
   const errInsn = verdict && !verdict.accepted && verdict.insn !== undefined ? verdict.insn : -1;
-  const start = windowStart(ui, pc, e.len, layout.insnRows);
-  const end = Math.min(e.len, start + layout.insnRows);
+  // an engine with source lines gives the instruction panel's last row to the current one's source line
+  const insnRows = e.sourceAt ? Math.max(1, layout.insnRows - 1) : layout.insnRows;
+  const start = windowStart(ui, pc, e.len, insnRows);
+  const end = Math.min(e.len, start + insnRows);
   const rows: InsnRow[] = [];
   for (let i = start; i < end; i++) {
     rows.push({
@@ -245,6 +253,8 @@ export function buildFrame(tl: Timeline, ui: UiState, layout: Layout, title: str
     ui,
     layout,
     color,
+    source: e.sourceAt ? e.sourceAt(ui.follow ? pc : ui.cursor) : undefined,
+    progress: e.progress ? e.progress() : undefined,
   };
 }
 

@@ -14,14 +14,15 @@
 import { bar, fit, type Frame, heatLevel, MIN_COLS, MIN_ROWS } from "./model.ts";
 import {
   flow,
+  footerHints,
   headerParts,
   HEAT_COLORS,
-  HINTS,
   rightHeights,
   rowText,
   stateTokens,
   tokenLines,
   typeColor,
+  wordLines,
   wrap,
 } from "./panels/text.ts";
 
@@ -128,10 +129,10 @@ function footer(f: Frame): Line {
   if (f.ui.message) {
     return truncate([
       { t: f.ui.message, bold: true, color: col(f, "yellow") },
-      { t: fit("  " + HINTS, Math.max(0, w - f.ui.message.length)), dim: true },
+      { t: fit("  " + footerHints(f), Math.max(0, w - f.ui.message.length)), dim: true },
     ], w);
   }
-  return truncate([{ t: fit(HINTS, w), dim: true }], w);
+  return truncate([{ t: fit(footerHints(f), w), dim: true }], w);
 }
 
 function insnPanel(f: Frame, width: number, height: number): Line[] {
@@ -155,6 +156,15 @@ function insnPanel(f: Frame, width: number, height: number): Line[] {
       s(full.slice(prefixLen), { color: col(f, textColor), dim: r.continuation }),
     ];
   });
+  if (f.source !== undefined) {
+    // the C source line of the current instruction (or of the cursor's), as the kernel prints it
+    while (lines.length < height - 1) lines.push([{ t: " " }]);
+    lines.push([{
+      t: fit(f.source ? `; ${f.source}` : "; (no source line)", width),
+      color: col(f, "cyan"),
+      dim: !f.source,
+    }]);
+  }
   return panel(f, "instructions", width, height, lines, note);
 }
 
@@ -182,7 +192,9 @@ function verdictPanel(f: Frame, width: number, height: number): Line[] {
     lines.push([{ t: `stored ${f.budget.stored}, pruned ${f.budget.prunes}` }]);
   } else {
     lines.push([{ t: `✗ REJECTED${v.errno ? ` (${v.errno})` : ""}`, bold: true, color: col(f, "red") }]);
-    for (const l of wrap(v.message ?? "", width)) lines.push([{ t: l, color: col(f, "red") }]);
+    for (const part of (v.message ?? "").split("\n")) {
+      for (const l of wrap(part, width)) lines.push([{ t: l, color: col(f, "red") }]);
+    }
     if (v.insn !== undefined && v.insn >= 0) {
       lines.push([{ t: `at insn ${v.insn}${f.errorText ? ": " + f.errorText : ""}` }]);
     }
@@ -222,6 +234,12 @@ function statePanel(f: Frame, width: number, height: number): Line[] {
       lines.push([{ t: "stored (matched → prune):", bold: true, color: col(f, "magenta") }]);
       lines.push(...stateLines(f, old, width, Math.max(1, height - lines.length)));
     }
+  } else if (f.state.regs.some((r) => r.words !== undefined)) {
+    // values in words (a kernel log's replay)
+    for (const l of wordLines(f.state, width, height).slice(0, height)) {
+      lines.push([{ t: l.text || " ", dim: l.dim, color: l.dim ? undefined : col(f, typeColor(l.text)) }]);
+    }
+    if (cur.length === 0) lines.push([{ t: "(no register printed yet)", dim: true }]);
   } else {
     lines.push(...stateLines(f, cur, width, height));
     if (cur.length === 0) lines.push([{ t: "(no registers initialised)", dim: true }]);

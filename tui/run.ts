@@ -39,6 +39,10 @@ export interface InteractiveOptions {
   debugger?: (session: Session) => Debugger;
   /** Open in run mode. */
   startInRun?: boolean;
+  /** A slice of background work between frames (parsing a log); returns true when the frame should be redrawn. */
+  background?: () => boolean;
+  /** Where keys come from (default stdin; `/dev/tty` when stdin is the pipe a log arrives through). */
+  input?: { read(p: Uint8Array): Promise<number | null>; setRaw(on: boolean): void };
 }
 
 /** Alternate screen, home, clear, hide cursor, no autowrap. */
@@ -48,6 +52,7 @@ export const LEAVE_SCREEN = "\x1b[0m\x1b[?7h\x1b[?25h\x1b[?1049l";
 
 /** Run the UI until the user quits. Restores the terminal however it ends. */
 export async function runInteractive(opts: InteractiveOptions): Promise<void> {
+  const input = opts.input ?? Deno.stdin;
   // Ink and React are loaded only for the verifier view (run mode draws plain strings)
   type Ink = {
     renderToString: typeof import("ink").renderToString;
@@ -81,7 +86,7 @@ export async function runInteractive(opts: InteractiveOptions): Promise<void> {
     if (restored) return;
     restored = true;
     try {
-      Deno.stdin.setRaw(false);
+      input.setRaw(false);
     } catch { /* not a tty */ }
     write(LEAVE_SCREEN);
   };
@@ -156,7 +161,7 @@ export async function runInteractive(opts: InteractiveOptions): Promise<void> {
   };
 
   write(ENTER_SCREEN);
-  Deno.stdin.setRaw(true);
+  input.setRaw(true);
   globalThis.addEventListener("unhandledrejection", onError);
   globalThis.addEventListener("error", onError);
   const signals: Deno.Signal[] = ["SIGTERM", "SIGHUP"];
@@ -168,16 +173,29 @@ export async function runInteractive(opts: InteractiveOptions): Promise<void> {
   };
   for (const s of signals) listen(s, onSignal, true);
   listen("SIGWINCH", onResize, true);
+  // while background work goes on (a log being parsed), frames from the timer are drawn at most every
+  // 150 ms: drawing takes time the parse would otherwise get; keys still redraw at once
+  let lastTimerDraw = 0, owed = false;
   const timer = setInterval(() =>
     guard(() => {
-      if (mode === "verify" && ctl.tick(performance.now())) draw();
+      const more = opts.background ? opts.background() : false;
+      const changed = (mode === "verify" && ctl.tick(performance.now())) || more || owed;
+      const now = performance.now();
+      if (!changed) return;
+      if (more && now - lastTimerDraw < 150) {
+        owed = true;
+        return;
+      }
+      owed = false;
+      lastTimerDraw = now;
+      draw();
     }), TICK_MS);
   let reading = true;
   const readKeys = async () => {
     const buf = new Uint8Array(1024);
     const dec = new TextDecoder();
     while (reading) {
-      const n = await Deno.stdin.read(buf);
+      const n = await input.read(buf);
       if (n === null) break;
       const layout = computeLayout(size.columns, size.rows, false);
       let full = false;

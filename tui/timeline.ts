@@ -104,18 +104,26 @@ export class Timeline {
   }
   /** Whether instruction `i` is on the current path. */
   onPath(i: number): boolean {
+    if (this.engine.onPath) return this.engine.onPath(i);
     return this.#onPath[i] > 0;
   }
   /** The current path from the program start (or from where the walk began) to the current instruction. */
   path(): number[] {
+    if (this.engine.pathInsns) return this.engine.pathInsns();
     const out: number[] = [];
     for (let n = this.#tip; n; n = n.parent) out.push(n.pc);
     return out.reverse();
   }
 
-  /** Take one engine step. Returns its event (the final event again once done). */
+  /** Whether the engine can take a step now (an engine reading a pipe may have to wait for more). */
+  get ready(): boolean {
+    return !this.engine.ready || this.engine.ready();
+  }
+
+  /** Take one engine step. Returns its event (the final event again once done; the last one while not ready). */
   step(): WalkEvent {
     if (this.engine.done && this.#last && isFinal(this.#last)) return this.#last;
+    if (!this.ready) return this.#last ?? "insn";
     const ev = this.engine.step();
     this.#record(ev);
     this.version++;
@@ -138,6 +146,10 @@ export class Timeline {
   advance(n: number, untilEvent = false): StopReason {
     for (let k = 0; k < n; k++) {
       if (this.engine.done) return "end";
+      if (!this.ready) {
+        this.version++;
+        return "count";
+      }
       const ev = this.engine.step();
       this.#record(ev);
       if (isFinal(ev)) {
@@ -160,9 +172,9 @@ export class Timeline {
   /** Run to the end (or a breakpoint when `stopAtBreakpoints`). */
   runToEnd(stopAtBreakpoints = false): StopReason {
     if (!stopAtBreakpoints) {
-      while (!this.engine.done) this.#record(this.engine.step());
+      while (!this.engine.done && this.ready) this.#record(this.engine.step());
       this.version++;
-      return "end";
+      return this.engine.done ? "end" : "count";
     }
     return this.advance(Number.MAX_SAFE_INTEGER);
   }
@@ -207,7 +219,7 @@ export class Timeline {
       this.#rebuildOnPath();
       this.#last = this.#t > 0 ? this.eventAt(this.#t) : null;
     }
-    while (this.#t < target && !this.engine.done) this.#record(this.engine.step());
+    while (this.#t < target && !this.engine.done && this.ready) this.#record(this.engine.step());
     this.version++;
   }
 

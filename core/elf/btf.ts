@@ -67,6 +67,8 @@ export interface BtfMapDef {
   maxEntries: number;
   /** `map_flags` (0 when absent). */
   flags: number;
+  /** Byte offset of the `values` member (`__array(values, ...)`: initial prog_array slots), if there is one. */
+  valuesOffset?: number;
 }
 
 const MAX_DEPTH = 32;
@@ -278,6 +280,9 @@ export function btfMapDefs(btf: Btf, file: string): BtfMapDef[] {
           break;
         case "value":
           d.valueSize = pointee();
+          break;
+        case "values":
+          d.valuesOffset = m.offset / 8; // struct member offsets are in bits
           break;
       }
     }

@@ -34,6 +34,8 @@ export const STT_SECTION = 3;
 export const R_BPF_64_64 = 1;
 /** Relocation: 32-bit pc-relative call (bpf-to-bpf call). */
 export const R_BPF_64_32 = 10;
+/** Relocation type: a 64-bit absolute address in data (prog_array slots in `.maps`). */
+export const R_BPF_64_ABS64 = 2;
 
 /** Largest section without file bytes (`.bss`) accepted, in bytes. */
 export const MAX_NOBITS_SIZE = 1 << 26;

@@ -17,6 +17,7 @@ import {
   type ElfSymbol,
   R_BPF_64_32,
   R_BPF_64_64,
+  R_BPF_64_ABS64,
   readElf,
   readRels,
   sectionBytes,
@@ -42,6 +43,12 @@ export interface ElfMap {
   declared: MapDeclaration;
   /** Section the map lives in. */
   section: string;
+  /**
+   * A BTF prog_array's initial slots (`__array(values, ...)` with
+   * `.values = { [i] = &prog }`, as libbpf fills them at load): slot index
+   * and the program's section.
+   */
+  slots?: Array<{ index: number; section: string; symbol: string }>;
 }
 
 /** What a code relocation does. */
@@ -190,6 +197,8 @@ function isDataSection(s: ElfSection): boolean {
 interface Ctx {
   f: ElfFile;
   maps: ElfMap[];
+  /** Offset of the `values` member of BTF map definitions that have one (prog_array slots), by map. */
+  valuesOffset: Map<ElfMap, number>;
   /** map index by `${shndx}:${offset}` (legacy and BTF maps). */
   mapAt: Map<string, number>;
   /** data map index by section index. */
@@ -222,7 +231,7 @@ export function parseElf(bytes: Uint8Array, name: string, opts: ElfLoadOptions =
 
 function parseElfInner(bytes: Uint8Array, name: string, opts: ElfLoadOptions): ElfObject {
   const f = readElf(bytes, name);
-  const ctx: Ctx = { f, maps: [], mapAt: new Map(), dataMap: new Map(), rels: new Map() };
+  const ctx: Ctx = { f, maps: [], valuesOffset: new Map(), mapAt: new Map(), dataMap: new Map(), rels: new Map() };
   const byName = new Map<string, ElfSection>();
   for (const s of f.sections) if (s.index > 0 && !byName.has(s.name)) byName.set(s.name, s);
 
@@ -273,6 +282,10 @@ function parseElfInner(bytes: Uint8Array, name: string, opts: ElfLoadOptions): E
       throw new FormatError(`${name}: section '${rs.name}'`, `sh_info ${rs.info} is not a section`);
     }
     const target = f.sections[rs.info];
+    if (rs.type === SHT_REL && target.name === ".maps") {
+      readMapSlots(ctx, target, rs, exec);
+      continue;
+    }
     if (!exec.includes(target)) continue; // debug info, BTF: not needed
     if (rs.type === SHT_RELA) {
       throw new FormatError(`${name}: section '${rs.name}'`, `RELA relocations of '${target.name}' are not supported`);
@@ -361,7 +374,7 @@ function readBtfMaps(ctx: Ctx, sec: ElfSection | undefined, btfSec: ElfSection |
     const d = defs.find((x) => x.name === s.name);
     if (!d) throw new FormatError(`${f.name}: section '.maps'`, `map '${s.name}' has no BTF definition in .BTF`);
     ctx.mapAt.set(`${sec.index}:${s.value}`, ctx.maps.length);
-    ctx.maps.push({
+    const m: ElfMap = {
       name: s.name,
       declared: "btf",
       section: sec.name,
@@ -374,7 +387,47 @@ function readBtfMaps(ctx: Ctx, sec: ElfSection | undefined, btfSec: ElfSection |
         flags: d.flags,
         init: [],
       },
-    });
+    };
+    ctx.maps.push(m);
+    if (d.valuesOffset !== undefined) ctx.valuesOffset.set(m, d.valuesOffset);
+  }
+}
+
+/**
+ * The initial prog_array slots of BTF maps: `.rel.maps` holds an
+ * R_BPF_64_ABS64 against a program's function for every `[i] = &prog` of a
+ * map's `values` member.
+ */
+function readMapSlots(ctx: Ctx, maps: ElfSection, rs: ElfSection, exec: ElfSection[]): void {
+  const { f } = ctx;
+  if (f.symbols.length === 0 || f.sections[rs.link]?.type !== 2) {
+    throw new FormatError(`${f.name}: section '${rs.name}'`, `sh_link ${rs.link} is not the symbol table`);
+  }
+  const mapSyms = f.symbols.filter((s) => s.shndx === maps.index && s.type !== STT_SECTION && s.name !== "");
+  for (const rel of readRels(f, rs)) {
+    const loc = `${f.name}: section '.maps' offset 0x${rel.offset.toString(16)}`;
+    const ms = mapSyms.find((s) => s.value <= rel.offset && rel.offset < s.value + Math.max(s.size, 1));
+    const m = ms && ctx.maps.find((x) => x.declared === "btf" && x.name === ms.name);
+    const valuesOffset = m && ctx.valuesOffset.get(m);
+    if (!ms || !m || valuesOffset === undefined) {
+      throw new FormatError(loc, "relocation outside the `values` member of a map definition");
+    }
+    const sym = rel.sym < f.symbols.length ? f.symbols[rel.sym] : undefined;
+    const sec = sym && sym.shndx < f.sections.length ? f.sections[sym.shndx] : undefined;
+    if (rel.type !== R_BPF_64_ABS64 || !sym || !sec || !exec.includes(sec)) {
+      throw new FormatError(loc, `map '${m.name}': a slot must be an R_BPF_64_ABS64 against a program`);
+    }
+    const at = rel.offset - ms.value - valuesOffset;
+    if (at < 0 || at % 8 !== 0) throw new FormatError(loc, `map '${m.name}': relocation between two slots`);
+    if (sym.value !== 0) {
+      throw new FormatError(
+        loc,
+        `map '${m.name}' slot ${
+          at / 8
+        }: '${sym.name}' is not at the start of section '${sec.name}' (bpfscope loads one program per section)`,
+      );
+    }
+    (m.slots ??= []).push({ index: at / 8, section: sec.name, symbol: sym.name });
   }
 }
 

@@ -38,7 +38,8 @@ export function formatOfPath(path: string): ProgramFormat | null {
   return null;
 }
 
-function isElf(b: Uint8Array): boolean {
+/** Whether `b` starts with the ELF magic `\x7fELF`. */
+export function isElf(b: Uint8Array): boolean {
   return b.length >= 4 && b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
 }
 

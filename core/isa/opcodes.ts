@@ -237,6 +237,9 @@ export const PROG_TYPES: Readonly<Record<string, number>> = {
   netfilter: 32,
 };
 
+/** The packet program types the test runner models (and whose contexts and helpers the machine knows). */
+export const PROG_SOCKET_FILTER = 1, PROG_SCHED_CLS = 3, PROG_SCHED_ACT = 4, PROG_XDP = 6;
+
 /** Well-known map types, by the kernel's `enum bpf_map_type` numbers. */
 export const MAP_TYPES: Readonly<Record<string, number>> = {
   unspec: 0,

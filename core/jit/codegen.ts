@@ -124,6 +124,7 @@ import {
   BE64,
   CALL_LOCAL,
   CONST_BASE,
+  CTX_LDXW,
   type Decoded,
   LE16,
   LE32,
@@ -291,6 +292,8 @@ interface Fn {
 interface CallLevel {
   /** Prefix of the consts holding the caller's r6..r10 (`<saved>l6`, `<saved>h6`, ...). */
   saved: string;
+  /** Suffix of the labeled block `C<suffix>` the inlined callee's exits break out of. */
+  suffix: string;
   /** The block after the call instruction. */
   ret: number;
 }
@@ -754,9 +757,10 @@ export function generate(d: Decoded, opts: CodegenOptions): string {
    */
   const barrier = (i: number): boolean => {
     const op = d.op[i];
-    if (memOp(i) !== null || op === 0x85 || op === 0x40 || op === 0x48 || op === 0x50 || op >= ATOMIC32) return true;
     if (op === 0x3c || op === 0x9c || op === 0x3f || op === 0x9f) return opts.legacy;
-    return false;
+    // ALU operations (64 and 32 bits), sign-extending moves, divisions of signed values, byte swaps, LD_IMM64
+    const alu = op < 0x100 && memOp(i) === null && ((op & 7) === 4 || (op & 7) === 7);
+    return !(alu || op === 0x18 || (op >= SDIV32 && op <= BE64));
   };
 
   /**
@@ -873,8 +877,8 @@ export function generate(d: Decoded, opts: CodegenOptions): string {
     return { fwd, temps, dead };
   };
 
-  /** The code of instruction i inside a block whose guard `g` held. */
-  const guardedBody = (i: number, g: Guard, stop: string): string => {
+  /** The code of instruction i inside a block whose guard `g` held (`stop`, `ret`: as for {@link body}). */
+  const guardedBody = (i: number, g: Guard, stop: string, ret?: { depth: string; code: string }): string => {
     const dv = g.dv.get(i);
     if (dv !== undefined) {
       const forwarded = g.fwd.get(i);
@@ -900,11 +904,17 @@ export function generate(d: Decoded, opts: CodegenOptions): string {
       const r = d.dst[i], c = d.op[i] === 0x0f ? CL(i) : -CL(i);
       return c === 0 ? "" : `l${r} = (l${r} + ${lit(c)}) | 0;`;
     }
-    return body(i, stop);
+    return body(i, stop, ret);
   };
 
-  /** Code of a non-terminator instruction; `stop` is the statement that leaves after a fault. */
-  const body = (i: number, stop: string): string => {
+  /**
+   * Code of a non-terminator instruction; `stop` is the statement that
+   * leaves after a fault. `ret` (inside a subprogram, or where the call
+   * depth is a variable) is the call depth and the statement that returns
+   * from the subprogram: a `bpf_tail_call` there returns after its target
+   * ran (see `HelperRuntime.subprogTailCall`).
+   */
+  const body = (i: number, stop: string, ret?: { depth: string; code: string }): string => {
     const op = d.op[i], r = d.dst[i];
     const L = `l${r}`, H = `h${r}`;
     const sl = SL(i), sh = SH(i);
@@ -1079,8 +1089,20 @@ else ${L} = ${isDiv ? "((a / b) >>> 0) | 0" : "(a % b) | 0"}; ${z} }`;
       case 0x18:
         return `${L} = ${sl}; ${H} = ${sh};`;
       case 0x85:
+        if (ret !== undefined && d.tailCallAt[i]) {
+          return `${writeBack}
+{ const k = R.call(${i}, ${ret.depth}); ${reload} cHi = 0; cLen = 0; if (k !== 1) { if (k === 0) { ${stop} } ${ret.code} } }`;
+        }
         return `${writeBack}
 { const ok = R.call(${i}); ${reload} cHi = 0; cLen = 0; if (!ok) { ${stop} } }`;
+      case CTX_LDXW: { // an ldxw at a converted ctx field's offset: its converted value when it reads the ctx
+        const a = d.src[i];
+        return `{ const w = h${a} === R.ctxHi ? R.ctxLoad((l${a} + ${lit(off)}) | 0) : -1;
+if (w >= 0) { ${L} = w; ${H} = R.oh; }
+else {
+${mem(a, 4, false, (dv) => `{ ${L} = ${dv}.getInt32(t, true); ${z} }`)}
+} }`;
+      }
       case 0x40:
       case 0x48:
       case 0x50: {
@@ -1138,17 +1160,20 @@ else ${L} = ${isDiv ? "((a / b) >>> 0) | 0" : "(a % b) | 0"}; ${z} }`;
     return `R.msg = "insn ${i}: unknown internal opcode 0x${op.toString(16)}"; R.pc = ${i}; ${stop}`;
   };
 
+  /** `exit` in the `switch` form: the end of the run, or the return to the caller's block. */
+  const exitCode = `if (depth === 0) break run;
+depth--; { const f = depth * 11; ${
+    [6, 7, 8, 9, 10].map((r) => `l${r} = frames[f + ${(r - 6) * 2}]; h${r} = frames[f + ${(r - 6) * 2 + 1}];`)
+      .join(" ")
+  } b = frames[f + 10]; } continue run;`;
+  /** `body`'s return of the `switch` form, after `give` (the statement giving back what was counted but not run). */
+  const switchRet = (give: string) => ({ depth: "depth", code: `${give}${exitCode}` });
+
   /** The terminator of a block (last instruction), for the fast variant. */
   const terminator = (blk: Block, i: number, selfLoop: boolean, nextStart: number): string => {
     const op = d.op[i];
     if (op === BAD || op === OOB) return `R.badInsn(${i}); break run;`;
-    if (op === 0x95) {
-      return `if (depth === 0) break run;
-depth--; { const f = depth * 11; ${
-        [6, 7, 8, 9, 10].map((r) => `l${r} = frames[f + ${(r - 6) * 2}]; h${r} = frames[f + ${(r - 6) * 2 + 1}];`)
-          .join(" ")
-      } b = frames[f + 10]; } continue run;`;
-    }
+    if (op === 0x95) return exitCode;
     if (op === CALL_LOCAL) {
       return `if (depth + 1 >= ${MAX_FRAMES}) { R.msg = "insn ${i}: call stack too deep (at most ${MAX_FRAMES} frames)"; R.pc = ${i}; break run; }
 { const f = depth * 11; ${
@@ -1322,7 +1347,7 @@ function precise(max, n, b, depth) {
     for (let j = 0; j < L; j++) {
       const i = blk.insns[j];
       emit(`if (++n > max) { n--; R.limit(${i}); break run; }`);
-      if (j < L - 1 || !isTerminator(d.op[i])) emit(body(i, `R.pc = ${i}; break run;`));
+      if (j < L - 1 || !isTerminator(d.op[i])) emit(body(i, `R.pc = ${i}; break run;`, switchRet("")));
     }
     emit(`R.msg = "jit: budget twin of block ${blk.start} ran past its end"; R.pc = ${blk.start}; break run; }`);
   }
@@ -1348,25 +1373,39 @@ function precise(max, n, b, depth) {
     }resumeAt = ${blk.start}; resumeDepth = ${chain.length}; break run;`;
     if (ahead >= 0) emit(`if ((left = (left - ${L}) | 0) < ${Math.max(0, ahead - L)}) { ${handOver} }`);
     else emit(`left = (left - ${L}) | 0;`);
-    emitInsns(blk, endsWithTerm ? L - 1 : L, "left +=");
+    const callee = chain.length === 0 ? null : chain[chain.length - 1];
+    emitInsns(
+      blk,
+      endsWithTerm ? L - 1 : L,
+      "left +=",
+      callee ? (give) => ({ depth: String(chain.length), code: `${give}break C${callee.suffix};` }) : undefined,
+    );
   }
 
   /**
    * The first `count` instructions of `blk`, counted as a whole block (a
    * fault at the j-th gives back the `L - j - 1` it did not run: `giveBack`
    * is `n -=` in `precise`, `left +=` in `fast`), behind the block's guard
-   * when it has one: the guarded copy, else the checked one.
+   * when it has one: the guarded copy, else the checked one. `ret` makes
+   * {@link body}'s return from a subprogram from the give-back statement.
    */
-  function emitInsns(blk: Block, count: number, giveBack = "n -="): void {
+  function emitInsns(
+    blk: Block,
+    count: number,
+    giveBack = "n -=",
+    ret?: (give: string) => { depth: string; code: string },
+  ): void {
     const L = blk.insns.length;
-    const stop = (j: number) => `${L - j - 1 ? `${giveBack} ${L - j - 1}; ` : ""}R.pc = ${blk.insns[j]}; break run;`;
+    const give = (j: number) => (L - j - 1 ? `${giveBack} ${L - j - 1}; ` : "");
+    const stop = (j: number) => `${give(j)}R.pc = ${blk.insns[j]}; break run;`;
+    const retAt = (j: number) => ret?.(give(j));
     const g = guardPlan(blk, count);
     if (g !== null) {
       emit(`if (${g.test}) {`);
-      for (let j = 0; j < count; j++) emit(guardedBody(blk.insns[j], g, stop(j)));
+      for (let j = 0; j < count; j++) emit(guardedBody(blk.insns[j], g, stop(j), retAt(j)));
       emit("} else {");
     }
-    for (let j = 0; j < count; j++) emit(body(blk.insns[j], stop(j)));
+    for (let j = 0; j < count; j++) emit(body(blk.insns[j], stop(j), retAt(j)));
     if (g !== null) emit("}");
   }
 
@@ -1470,7 +1509,7 @@ function precise(max, n, b, depth) {
         // the new frame is zeroed, from the lowest offset written since it last was (see Region.low)
         emit(`l10 = ${FRAME_SIZE}; h10 = stack[${depth}].hi; ${zeroFrame(`stack[${depth}]`)}`);
         emit(`C${id}: {`);
-        emitFunction(fns, d.tgt[last], id, [...chain, { saved, ret: blk.next }]);
+        emitFunction(fns, d.tgt[last], id, [...chain, { saved, suffix: id, ret: blk.next }]);
         emit("}");
         emit(`${regs.slice(6).map((r) => `l${r} = ${saved}l${r}; h${r} = ${saved}h${r};`).join(" ")} }`);
         emit(go(blk.next));
@@ -1537,7 +1576,7 @@ function precise(max, n, b, depth) {
       const selfLoop = endsWithTerm && isJump(lastOp) && d.tgt[last] === blk.start;
       emit(`case ${blk.start}: ${selfLoop ? "for (;;) " : ""}{`);
       emit(`if ((n += ${L}) > max) { n -= ${L}; b = ${SLOW + blk.start}; continue run; }`);
-      emitInsns(blk, endsWithTerm ? L - 1 : L);
+      emitInsns(blk, endsWithTerm ? L - 1 : L, "n -=", switchRet);
       if (endsWithTerm) emit(terminator(blk, last, selfLoop, nextStart));
       else if (blk.next !== nextStart) emit(`b = ${blk.next}; continue run;`);
       emit("}");

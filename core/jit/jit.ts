@@ -25,7 +25,8 @@ import {
   type VmProfile,
 } from "../vm/mod.ts";
 import { type Decoded, predecode } from "../vm/decode.ts";
-import { HelperFault, HelperRuntime } from "../vm/runtime.ts";
+import { HelperFault, HelperRuntime, TAIL_CALL } from "../vm/runtime.ts";
+import { ctxConvertedFields } from "../vm/context.ts";
 import { generate } from "./codegen.ts";
 
 function mulhiu(a: number, b: number): number {
@@ -98,6 +99,8 @@ export interface JitRuntime {
   ret0: boolean;
   /** Hi word of ctx addresses. */
   ctxHi: number;
+  /** The low word an ldxw at ctx offset `off` gives when that is a converted field of the bound context (the high word in `oh`), else -1. */
+  ctxLoad(off: number): number;
   /** Packet bytes of this run. */
   pkt: Uint8Array;
   /** Result words of udiv64/sdiv64. */
@@ -113,8 +116,14 @@ export interface JitRuntime {
    * through the paths that record `Region.low`).
    */
   regionAt(hi: number): Region | null;
-  /** Call the helper of insn `pc`; false (and `msg`) on a helper fault. */
-  call(pc: number): boolean;
+  /**
+   * Call the helper of insn `pc` at call depth `depth` (given at the calls
+   * of `bpf_tail_call` in subprograms, else 0): 1, or 0 when the run ends
+   * there (a fault, with `msg`, or a tail call), or 2 when the target of a
+   * tail call made in a subprogram ran and the subprogram returns (see
+   * `HelperRuntime.subprogTailCall`).
+   */
+  call(pc: number, depth?: number): number;
   /** Fault for the bad/sentinel slot `pc`. */
   badInsn(pc: number): void;
   /** Instruction-limit fault at `pc`. */
@@ -158,7 +167,12 @@ export class Jit {
     const t0 = performance.now();
     this.prog = prog;
     this.profile = opts.profile ?? "modern";
-    const d = predecode(prog, opts.helpers ?? defaultHelpers(this.profile), opts.resolveMap);
+    const d = predecode(
+      prog,
+      opts.helpers ?? defaultHelpers(this.profile, opts.progType),
+      opts.resolveMap,
+      ctxConvertedFields(opts.progType),
+    );
     this.#d = d;
     this.maps = d.maps;
     this.#rg = mapProgramRegions(this.#space, this.maps);
@@ -184,6 +198,11 @@ export class Jit {
       pc: 0,
       ret0: false,
       ctxHi: this.#rg.ctx.hi,
+      ctxLoad(off) {
+        const w = self.#rt.ctxLoad(off, self.#rg.packet.hi);
+        R.oh = self.#rt.ctxLoadHi;
+        return w;
+      },
       pkt: new Uint8Array(0),
       ol: 0,
       oh: 0,
@@ -197,15 +216,19 @@ export class Jit {
         const r = space.find(h, 0, 0);
         return r !== null && r.base === 0 && r.id >= MAX_FRAMES ? r : null;
       },
-      call(pc) {
+      call(pc, depth = 0) {
         try {
           d.helpers[pc]!(self.#env);
-          return true;
+          return 1;
         } catch (e) {
-          R.msg = `insn ${pc}: helper ${self.prog.imm(pc)}: ${
-            e instanceof HelperFault ? e.message : `failed: ${(e as Error)?.message ?? e}`
-          }`;
-          return false;
+          let msg: string | null;
+          if (e !== TAIL_CALL) msg = e instanceof HelperFault ? e.message : `failed: ${(e as Error)?.message ?? e}`;
+          // as the interpreter: a tail call ends the run (RunResult.tailCall), one in a subprogram returns from it
+          else if (depth === 0 || !d.tailCallAt[pc] || !self.#rt.nestsTailCalls) return 0;
+          else msg = self.#rt.subprogTailCall();
+          if (msg === null) return 2;
+          R.msg = `insn ${pc}: helper ${self.prog.imm(pc)}: ${msg}`;
+          return 0;
         }
       },
       badInsn(pc) {
@@ -253,7 +276,7 @@ export class Jit {
     R.ret0 = false;
     R.hit = null;
     const bound = this.#rt.beginRun(this.#rg, input, opts);
-    R.pkt = this.#rg.packet.u8!;
+    R.pkt = this.#rg.ldabs;
     // the run is one RCU read-side critical section over its maps: freed map values are not reused until it ends
     this.#rt.rcuReadLock();
     let count: number;

@@ -86,6 +86,7 @@
 import { BpfError, ERRNO } from "../errors.ts";
 import type { MapDef } from "../isa/mod.ts";
 import { jhash } from "./jhash.ts";
+import { arrayIndex, arrayNextKey, checkBuffer, checkLen, copyBytes, fail, MAX_BYTES } from "./bytes.ts";
 
 /** Map type number: unspec (the 3.18 test stub type). */
 export const MAP_TYPE_UNSPEC = 0;
@@ -184,37 +185,13 @@ export interface BpfMap {
   getNextKey(key: Uint8Array | null, next?: Uint8Array): Uint8Array;
   /** All elements in get_next_key order, as copies. */
   entries(): Array<[Uint8Array, Uint8Array]>;
+  /**
+   * The CPU the map's operations run on (per-CPU and LRU maps; undefined
+   * for the others): the engines set it to the CPU of a run while it lasts,
+   * and put it back after (default 0, where user-space operations run).
+   */
+  cpu?: number;
 }
-
-/**
- * Copy `n` bytes from `src` at `sOff` to `dst` at `dOff` (no overlap): a byte
- * loop up to 32 bytes, else one `set` of a `subarray` view. Measured
- * (updateRaw, 1000 elements): the loop costs ~1 ns a byte (8: 55 ns, 64: 114,
- * 256: 323 per update); the `set` ~30 ns more than the loop at 8 bytes, flat
- * up to 512.
- */
-function copyBytes(dst: Uint8Array, dOff: number, src: Uint8Array, sOff: number, n: number): void {
-  if (n <= 32) { for (let i = 0; i < n; i++) dst[dOff + i] = src[sOff + i]; }
-  else dst.set(src.subarray(sOff, sOff + n), dOff);
-}
-
-function fail(errno: number): never {
-  const name = Object.keys(ERRNO).find((k) => ERRNO[k] === -errno) ?? "EINVAL";
-  throw new BpfError(name);
-}
-
-function checkLen(what: string, got: number, want: number): void {
-  if (got !== want) throw new BpfError("EINVAL", `${what} must be ${want} bytes, got ${got}`);
-}
-
-function checkBuffer(what: string, out: Uint8Array, want: number): void {
-  if (out.length < want) {
-    throw new BpfError("EINVAL", `${what} buffer must be at least ${want} bytes, got ${out.length}`);
-  }
-}
-
-const MAX_BUCKETS = 1 << 24;
-const MAX_BYTES = 256 * 1024 * 1024;
 
 /** Base of the maps: the byte-array API on top of the raw methods. */
 export abstract class MapBase implements BpfMap {
@@ -594,12 +571,9 @@ export class ArrayMap extends MapBase {
   count(): number {
     return this.maxEntries;
   }
-  #index(key: Uint8Array, off: number): number {
-    return (key[off] | (key[off + 1] << 8) | (key[off + 2] << 16) | (key[off + 3] << 24)) >>> 0;
-  }
   /** See {@link BpfMap}. */
   lookupRef(key: Uint8Array, keyOff: number): number {
-    const i = this.#index(key, keyOff);
+    const i = arrayIndex(key, keyOff);
     return i < this.maxEntries ? i : -1;
   }
   /** See {@link BpfMap}. */
@@ -613,7 +587,7 @@ export class ArrayMap extends MapBase {
   /** See {@link BpfMap}. */
   updateRaw(key: Uint8Array, keyOff: number, value: Uint8Array, valueOff: number, flags: number): number {
     if (flags >>> 0 > 2) return -ERRNO.EINVAL;
-    const i = this.#index(key, keyOff);
+    const i = arrayIndex(key, keyOff);
     if (i >= this.maxEntries) return -ERRNO.E2BIG;
     if (flags === 1) return -ERRNO.EEXIST;
     // a program may pass a pointer into this array's own values: then the copy is a memmove
@@ -627,29 +601,15 @@ export class ArrayMap extends MapBase {
   }
   /** See {@link BpfMap}. */
   nextKeyRaw(key: Uint8Array | null, out: Uint8Array): number {
-    const i = key === null ? -1 : this.#index(key, 0);
-    let n: number;
-    if (i === -1 || i >= this.maxEntries) n = 0;
-    else if (i === this.maxEntries - 1) return -ERRNO.ENOENT;
-    else n = i + 1;
-    out[0] = n; // little-endian
-    out[1] = n >>> 8;
-    out[2] = n >>> 16;
-    out[3] = n >>> 24;
-    return 0;
+    return arrayNextKey(key, this.maxEntries, out);
   }
 }
 
-/** `BPF_MAP_TYPE_UNSPEC` of the 3.18 test stub: stores its sizes, has no element operations (EINVAL). */
-export class UnspecMap extends MapBase {
-  /** See {@link BpfMap}. */
-  readonly type: number = MAP_TYPE_UNSPEC;
-  /** See {@link BpfMap}. */
-  readonly typeName: string = "unspec";
-  /** See {@link BpfMap}. */
-  count(): number {
-    return 0;
-  }
+/**
+ * A map whose values programs cannot reach (unspec, prog_array, ringbuf): a
+ * program's lookup finds nothing (NULL) and its update fails with -EINVAL.
+ */
+export abstract class NoValueMap extends MapBase {
   /** See {@link BpfMap}. */
   lookupRef(_key: Uint8Array, _keyOff: number): number {
     return -1;
@@ -663,8 +623,20 @@ export class UnspecMap extends MapBase {
     return 0;
   }
   /** See {@link BpfMap}. */
-  updateRaw(): number {
+  updateRaw(_key: Uint8Array, _keyOff: number, _value: Uint8Array, _valueOff: number, _flags: number): number {
     return -ERRNO.EINVAL;
+  }
+}
+
+/** `BPF_MAP_TYPE_UNSPEC` of the 3.18 test stub: stores its sizes, has no element operations (EINVAL). */
+export class UnspecMap extends NoValueMap {
+  /** See {@link BpfMap}. */
+  readonly type: number = MAP_TYPE_UNSPEC;
+  /** See {@link BpfMap}. */
+  readonly typeName: string = "unspec";
+  /** See {@link BpfMap}. */
+  count(): number {
+    return 0;
   }
   /** See {@link BpfMap}. */
   deleteRaw(): number {
@@ -694,44 +666,4 @@ export function mapAttrOf(def: MapDef): MapCreateAttr {
     mapFlags: def.flags,
     name: def.name,
   };
-}
-
-/**
- * `BPF_MAP_CREATE`: validate the attributes as the kernel does and build the
- * map. `unspec` is accepted only with the `linux-3.18` profile.
- * @throws BpfError EINVAL, E2BIG, ENOMEM (see the module doc)
- */
-export function createMap(a: MapCreateAttr, profile: MapProfile = "modern"): BpfMap {
-  const ks = a.keySize, vs = a.valueSize, n = a.maxEntries, flags = a.mapFlags ?? 0;
-  for (const [k, v] of [["keySize", ks], ["valueSize", vs], ["maxEntries", n], ["mapFlags", flags]] as const) {
-    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new BpfError("EINVAL", `${k} must be a u32`);
-  }
-  switch (a.mapType) {
-    case MAP_TYPE_UNSPEC:
-      if (profile !== "linux-3.18") {
-        throw new BpfError("EINVAL", "map type unspec exists only in the linux-3.18 profile");
-      }
-      return new UnspecMap(a);
-    case MAP_TYPE_HASH: {
-      if (n === 0 || ks === 0 || vs === 0) {
-        throw new BpfError("EINVAL", "hash: key_size, value_size and max_entries must be non-zero");
-      }
-      if ((flags & ~(BPF_F_NO_PREALLOC | BPF_F_ZERO_SEED)) !== 0) {
-        throw new BpfError("EINVAL", `hash: unsupported map_flags 0x${flags.toString(16)}`);
-      }
-      if (ks > 512) throw new BpfError("E2BIG", "hash: key_size > 512");
-      if (n > MAX_BUCKETS || vs > MAX_BYTES) throw new BpfError("ENOMEM", "hash: too large");
-      return new HashMap(a);
-    }
-    case MAP_TYPE_ARRAY: {
-      if (ks !== 4 || vs === 0 || n === 0) {
-        throw new BpfError("EINVAL", "array: key_size must be 4, value_size and max_entries non-zero");
-      }
-      if (flags !== 0) throw new BpfError("EINVAL", `array: unsupported map_flags 0x${flags.toString(16)}`);
-      if (vs > MAX_BYTES || Math.ceil(vs / 8) * 8 * n > MAX_BYTES) throw new BpfError("ENOMEM", "array: too large");
-      return new ArrayMap(a);
-    }
-    default:
-      throw new BpfError("EINVAL", `unsupported map type ${a.mapType}`);
-  }
 }

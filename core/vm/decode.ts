@@ -21,6 +21,10 @@ export const LE16 = 0x110, LE32 = 0x111, LE64 = 0x112, BE16 = 0x113, BE32 = 0x11
 export const ATOMIC32 = 0x120, ATOMIC64 = 0x130;
 /** Local call, bad instruction, out-of-range sentinel. */
 export const CALL_LOCAL = 0x140, BAD = 0x1f0, OOB = 0x1f1;
+/** An ldxw at the offset of a converted ctx field (`data`, `data_end`, `data_meta`, ...; see core/vm/context.ts). */
+export const CTX_LDXW = 0x141;
+/** `BPF_FUNC_tail_call`. */
+export const BPF_FUNC_TAIL_CALL = 12;
 /** Operand slots ≥ CONST_BASE name the constant of instruction `slot - CONST_BASE`. */
 export const CONST_BASE = 16;
 
@@ -59,17 +63,24 @@ export interface Decoded {
   chi: Int32Array;
   /** Helper implementation per call instruction. */
   helpers: Array<HelperFn | null>;
+  /** 1 at the calls of helper 12, `bpf_tail_call` (a subprogram may return there: see core/vm/runtime.ts). */
+  tailCallAt: Uint8Array;
   /** Fault message per bad slot. */
   bad: Map<number, string>;
   /** Maps referenced, by index. */
   maps: BpfMap[];
 }
 
-/** Pre-decode `prog` for running. Never throws for a bad program: bad slots decode to BAD with a message. */
+/**
+ * Pre-decode `prog` for running. Never throws for a bad program: bad slots
+ * decode to BAD with a message. An ldxw whose offset is a key of
+ * `ctxFields` decodes to {@link CTX_LDXW}.
+ */
 export function predecode(
   prog: Program,
   helperTable: HelperTable,
   resolveMap?: (fd: number) => BpfMap | undefined,
+  ctxFields?: ReadonlyMap<number, number> | null,
 ): Decoded {
   const n = prog.len;
   const badJumps: Array<[number, number]> = [];
@@ -89,6 +100,7 @@ export function predecode(
   const clo = new Int32Array(n + 1);
   const chi = new Int32Array(n + 1);
   const helpers: Array<HelperFn | null> = new Array(n).fill(null);
+  const tailCallAt = new Uint8Array(n);
   const badMap = new Map<number, string>();
   const maps: BpfMap[] = [];
   const mapIndex = new Map<BpfMap, number>();
@@ -180,6 +192,7 @@ export function predecode(
           if (h) {
             op[i] = 0x85;
             helpers[i] = h.fn;
+            if (imm === BPF_FUNC_TAIL_CALL) tailCallAt[i] = 1;
           } else bad(i, `unknown helper function ${imm}`);
         } else bad(i, `kfunc calls (call src=${s}) are not supported`);
         continue;
@@ -249,7 +262,7 @@ export function predecode(
     }
     if (cls === 1 && (mode === 0x60 || (mode === 0x80 && sz !== 0x18))) {
       if (s > 10) bad(i, `invalid src register r${s}`);
-      else op[i] = code;
+      else op[i] = code === 0x61 && ctxFields?.has(off) ? CTX_LDXW : code;
       continue;
     }
     if ((cls === 2 || cls === 3) && mode === 0x60) {
@@ -289,6 +302,7 @@ export function predecode(
     clo,
     chi,
     helpers,
+    tailCallAt,
     bad: badMap,
     maps,
   };

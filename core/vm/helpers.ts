@@ -10,13 +10,33 @@
  * | 2 | map_update_elem | r0 = 0 or a negative errno |
  * | 3 | map_delete_elem | r0 = 0 or a negative errno |
  * | 5 | ktime_get_ns | the run's clock (fixed in tests via `RunOptions.clock`) |
- * | 6 | trace_printk | formats `%d %i %u %x %X %c %s %p %%` with `l`/`ll` and width/`0`/`-` flags; one output line per call |
+ * | 6 | trace_printk | the kernel's format rules (printk.ts): one output line per call, r0 = its length or -EINVAL |
  * | 7 | get_prandom_u32 | xorshift32, seeded by `RunOptions.seed` (default 1): deterministic |
- * | 8 | get_smp_processor_id | 0 |
+ * | 8 | get_smp_processor_id | the run's simulated CPU (`RunOptions.cpu`, default 0) |
+ * | 12 | tail_call | ends the run with `RunResult.tailCall` (the caller continues the chain; made in a subprogram, the target runs in its place: `RunOptions.subprogTailCall`); falls through on an empty slot, an index out of range or after 33 tail calls |
+ * | 9, 23, 26, 28, 44, 54, 65 | packet helpers | see packet_helpers.ts (by program type) |
+ * | 125, 160 | ktime_get_boot_ns, ktime_get_coarse_ns | the run's clock |
+ * | 130-134 | ring buffer helpers | see ringbuf_helpers.ts |
  *
  * @module
  */
-import type { BpfMap } from "../maps/mod.ts";
+import type { BpfMap, TailCallTarget } from "../maps/mod.ts";
+import { PROG_SCHED_ACT, PROG_SCHED_CLS, PROG_SOCKET_FILTER, PROG_XDP } from "../isa/mod.ts";
+import type { ProgContext } from "./context.ts";
+import type { Region } from "./memory.ts";
+import { formatPrintk, PRINTK_MAX_OUTPUT, type PrintkMemory } from "./printk.ts";
+import { MAX_TAIL_CALL_CNT, ProgArrayMap } from "../maps/mod.ts";
+import {
+  csumDiffHelper,
+  redirectSkb,
+  redirectXdp,
+  skbLoadBytes,
+  skbStoreBytes,
+  xdpAdjustHead,
+  xdpAdjustMeta,
+  xdpAdjustTail,
+} from "./packet_helpers.ts";
+import { ringbufDiscard, ringbufOutput, ringbufQuery, ringbufReserve, ringbufSubmit } from "./ringbuf_helpers.ts";
 
 /** What a helper sees: the registers, memory, maps and output of the running program. */
 export interface HelperEnv {
@@ -48,6 +68,21 @@ export interface HelperEnv {
   nowNs(): bigint;
   /** Stop the program with a fault message. */
   fault(message: string): never;
+  /** The packet context bound to the run (`RunInput.context`), or null. */
+  readonly context: ProgContext | null;
+  /** The simulated CPU the run is on (`RunOptions.cpu`, default 0). */
+  readonly cpu: number;
+  /** Tail calls the run's chain has made before this run (`RunOptions.tailCalls`). */
+  readonly tailCalls: number;
+  /** End the run here with a tail call into `target` (the caller runs it next on the same context). */
+  tailCall(target: TailCallTarget): never;
+  /**
+   * Map `len` bytes of `u8` from `base` as a new region for the rest of the
+   * run (named `name`, carrying `tag`) and set r0 to its address.
+   */
+  retRegion(name: string, u8: Uint8Array, base: number, len: number, tag: unknown): Region;
+  /** The region the address in argument register `i` points into (its offset in {@link HelperEnv.memOff}), or null. */
+  regionAt(i: number): Region | null;
 }
 
 /** A helper implementation. It reads r1..r5 and sets r0 through the env. */
@@ -105,105 +140,86 @@ const deleteElem: HelperFn = (e) => {
   e.ret(m.deleteRaw(key, e.memOff));
 };
 
-/** Read a NUL-terminated string (at most `max` bytes) at the pointer in a 64-bit value. */
-function cString(e: HelperEnv, reg: number, max: number): string {
-  let s = "";
-  for (let n = 1; n <= max; n++) {
-    let u8: Uint8Array;
-    try {
-      u8 = e.mem(reg, n);
-    } catch {
-      return s + "(invalid)";
-    }
-    const c = u8[e.memOff + n - 1];
-    if (c === 0) return s;
-    s += String.fromCharCode(c);
-  }
-  return s;
+/** The program memory `%s`, `%pI4` and friends read: argument i of trace_printk is r(3 + i). */
+function printkMemory(e: HelperEnv): PrintkMemory {
+  return {
+    str(i, max) {
+      let s = "";
+      for (let n = 1; n < max; n++) {
+        let u8: Uint8Array;
+        try {
+          u8 = e.mem(3 + i, n);
+        } catch {
+          return n === 1 ? null : s;
+        }
+        const c = u8[e.memOff + n - 1];
+        if (c === 0) return s;
+        s += String.fromCharCode(c);
+      }
+      return s;
+    },
+    bytes(i, n) {
+      try {
+        const u8 = e.mem(3 + i, n);
+        return u8.slice(e.memOff, e.memOff + n);
+      } catch {
+        return null;
+      }
+    },
+  };
 }
 
-/**
- * Format `fmt` as the kernel's bpf_trace_printk does, taking up to three
- * arguments from `args`; `%s` arguments are read through `str`.
- */
-export function formatPrintk(fmt: string, args: bigint[], str: (i: number) => string): string {
-  let out = "";
-  let ai = 0;
-  for (let i = 0; i < fmt.length; i++) {
-    const ch = fmt[i];
-    if (ch !== "%") {
-      out += ch;
-      continue;
-    }
-    const m = /^%([-0]*)(\d*)(ll|l|h|hh|z)?([diuxXcsp%])/.exec(fmt.slice(i));
-    if (!m) {
-      out += ch;
-      continue;
-    }
-    i += m[0].length - 1;
-    const [, flags, width, len, conv] = m;
-    if (conv === "%") {
-      out += "%";
-      continue;
-    }
-    const a = ai < args.length ? args[ai] : 0n;
-    const argIndex = ai++;
-    const bits = len === "ll" || len === "l" || len === "z" ? 64 : 32;
-    let s: string;
-    switch (conv) {
-      case "d":
-      case "i":
-        s = (bits === 64 ? BigInt.asIntN(64, a) : BigInt.asIntN(32, a)).toString();
-        break;
-      case "u":
-        s = BigInt.asUintN(bits, a).toString();
-        break;
-      case "x":
-        s = BigInt.asUintN(bits, a).toString(16);
-        break;
-      case "X":
-        s = BigInt.asUintN(bits, a).toString(16).toUpperCase();
-        break;
-      case "c":
-        s = String.fromCharCode(Number(a & 0xffn));
-        break;
-      case "p":
-        s = "0x" + BigInt.asUintN(64, a).toString(16);
-        break;
-      default:
-        s = str(argIndex);
-    }
-    const w = width ? Number(width) : 0;
-    if (s.length < w) {
-      if (flags.includes("-")) s = s.padEnd(w);
-      else if (flags.includes("0") && conv !== "s" && conv !== "c") {
-        const neg = s.startsWith("-");
-        s = (neg ? "-" : "") + (neg ? s.slice(1) : s).padStart(neg ? w - 1 : w, "0");
-      } else s = s.padStart(w);
-    }
-    out += s;
-  }
-  return out;
-}
-
+/** `bpf_trace_printk(fmt, fmt_size, arg1, arg2, arg3)`: one output line (see printk.ts), r0 = its length or -EINVAL. */
 const tracePrintk: HelperFn = (e) => {
   const size = Number(e.arg(2) & 0xffffffffn);
   const u8 = e.mem(1, size);
   const o = e.memOff;
+  let end = 0;
+  while (end < size && u8[o + end] !== 0) end++;
+  if (end === size) return e.ret(-22); // no NUL within fmt_size
   let fmt = "";
-  for (let i = 0; i < size && u8[o + i] !== 0; i++) fmt += String.fromCharCode(u8[o + i]);
-  const args = [e.arg(3), e.arg(4), e.arg(5)];
-  const line = formatPrintk(fmt, args, (i) => cString(e, 3 + i, 256));
-  const text = line.endsWith("\n") ? line.slice(0, -1) : line;
-  e.print(text);
+  for (let i = 0; i < end; i++) fmt += String.fromCharCode(u8[o + i]);
+  const line = formatPrintk(fmt, [e.arg(3), e.arg(4), e.arg(5)], printkMemory(e));
+  if (typeof line === "number") return e.ret(line);
+  // the trace keeps at most 1023 characters, and a NUL (a %c of 0) ends the text
+  const nul = line.indexOf("\0");
+  const shown = line.slice(0, Math.min(nul < 0 ? line.length : nul, PRINTK_MAX_OUTPUT));
+  e.print(shown.endsWith("\n") ? shown.slice(0, -1) : shown);
   e.ret(line.length);
 };
 
 /**
- * The default helper table of a profile. `modern` has ids 1, 2, 3, 5, 6, 7,
- * 8; `linux-3.18` adds the test stub helper 0 (returns 0).
+ * `bpf_tail_call(ctx, prog_array, index)`: end the run and continue the
+ * chain with the program in slot `index`; falls through (r0 unchanged) when
+ * the index is out of range, the slot is empty, or the chain has made
+ * {@link MAX_TAIL_CALL_CNT} tail calls (counted only when the slot holds a
+ * program, as the x86-64 JIT does).
  */
-export function defaultHelpers(profile: "modern" | "linux-3.18" = "modern"): HelperTable {
+const tailCall: HelperFn = (e) => {
+  const m = e.map(2);
+  if (!(m instanceof ProgArrayMap)) {
+    return e.fault(`tail_call: map ${JSON.stringify(m.name)} is a ${m.typeName}, not a prog_array`);
+  }
+  const idx = e.lo[3] >>> 0;
+  if (idx >= m.maxEntries || e.tailCalls >= MAX_TAIL_CALL_CNT) return;
+  const p = m.progAt(idx);
+  if (p !== null) e.tailCall(p);
+};
+
+/**
+ * The default helper table of a profile and program type.
+ *
+ * `linux-3.18`: ids 1, 2, 3, 5, 6, 7, 8 and the test stub helper 0 (returns
+ * 0). `modern`: ids 1, 2, 3, 5, 6, 7, 8, 12 (tail_call), 125
+ * (ktime_get_boot_ns) and 160 (ktime_get_coarse_ns, both the run's clock)
+ * and 130-134 (ring buffers), plus, by program type as the kernel offers
+ * them, 26 (skb_load_bytes) for socket_filter, sched_cls and sched_act, 9
+ * (skb_store_bytes), 23 (redirect) and 28 (csum_diff) for sched_cls and
+ * sched_act, and 23 (redirect), 28, 44, 54 and 65
+ * (xdp_adjust_head/meta/tail) for xdp. The packet helpers need a test
+ * run's context (core/testrun).
+ */
+export function defaultHelpers(profile: "modern" | "linux-3.18" = "modern", progType?: number): HelperTable {
   const t = new HelperTable()
     .set(1, "map_lookup_elem", lookupElem)
     .set(2, "map_update_elem", updateElem)
@@ -211,7 +227,28 @@ export function defaultHelpers(profile: "modern" | "linux-3.18" = "modern"): Hel
     .set(5, "ktime_get_ns", (e) => e.ret(e.nowNs()))
     .set(6, "trace_printk", tracePrintk)
     .set(7, "get_prandom_u32", (e) => e.ret(e.rand()))
-    .set(8, "get_smp_processor_id", (e) => e.ret(0));
-  if (profile === "linux-3.18") t.set(0, "unspec", (e) => e.ret(0));
+    .set(8, "get_smp_processor_id", (e) => e.ret(e.cpu));
+  if (profile === "linux-3.18") return t.set(0, "unspec", (e) => e.ret(0));
+  t.set(12, "tail_call", tailCall)
+    .set(125, "ktime_get_boot_ns", (e) => e.ret(e.nowNs()))
+    .set(130, "ringbuf_output", ringbufOutput)
+    .set(131, "ringbuf_reserve", ringbufReserve)
+    .set(132, "ringbuf_submit", ringbufSubmit)
+    .set(133, "ringbuf_discard", ringbufDiscard)
+    .set(134, "ringbuf_query", ringbufQuery)
+    .set(160, "ktime_get_coarse_ns", (e) => e.ret(e.nowNs()));
+  if (progType === PROG_SOCKET_FILTER || progType === PROG_SCHED_CLS || progType === PROG_SCHED_ACT) {
+    t.set(26, "skb_load_bytes", skbLoadBytes);
+  }
+  if (progType === PROG_SCHED_CLS || progType === PROG_SCHED_ACT) {
+    t.set(9, "skb_store_bytes", skbStoreBytes).set(23, "redirect", redirectSkb).set(28, "csum_diff", csumDiffHelper);
+  }
+  if (progType === PROG_XDP) {
+    t.set(23, "redirect", redirectXdp)
+      .set(28, "csum_diff", csumDiffHelper)
+      .set(44, "xdp_adjust_head", xdpAdjustHead)
+      .set(54, "xdp_adjust_meta", xdpAdjustMeta)
+      .set(65, "xdp_adjust_tail", xdpAdjustTail);
+  }
   return t;
 }

@@ -33,10 +33,11 @@
  * @module
  */
 import type { Program } from "../isa/mod.ts";
-import type { BpfMap } from "../maps/mod.ts";
+import type { BpfMap, TailCallTarget } from "../maps/mod.ts";
 
-import { ATOMIC32, ATOMIC64, CONST_BASE, predecode, SDIV32, SDIV64 } from "./decode.ts";
-import { HelperFault, HelperRuntime } from "./runtime.ts";
+import { ATOMIC32, ATOMIC64, CONST_BASE, CTX_LDXW, predecode, SDIV32, SDIV64 } from "./decode.ts";
+import { HelperFault, HelperRuntime, TAIL_CALL } from "./runtime.ts";
+import { ctxConvertedFields, type ProgContext } from "./context.ts";
 import { defaultHelpers, type HelperEnv, type HelperFn, type HelperTable } from "./helpers.ts";
 import {
   AddressSpace,
@@ -61,6 +62,13 @@ export interface InterpreterOptions {
   resolveMap?: (fd: number) => BpfMap | undefined;
   /** Helper table (default {@link defaultHelpers} of the profile). */
   helpers?: HelperTable;
+  /**
+   * The program type (see `PROG_TYPES`): for `xdp`, `sched_cls` and
+   * `sched_act`, 4-byte loads of the ctx's `data`/`data_end`/`data_meta`
+   * give packet pointers when a {@link RunInput.context} is bound (see
+   * core/vm/context.ts). Default: none.
+   */
+  progType?: number;
 }
 
 /** Entry-point input. */
@@ -74,6 +82,12 @@ export interface RunInput {
   data?: Uint8Array;
   /** Raw memory buffer (the bench convention): r1 = its address, r2 = its length. */
   mem?: Uint8Array;
+  /**
+   * A packet program's ctx and packet, mapped without copying (instead of
+   * `ctx`/`data`/`mem`): r1 = its ctx; what the run leaves there stays for
+   * the caller (see core/vm/context.ts; the test runner builds them).
+   */
+  context?: ProgContext;
 }
 
 /** Per-run options. */
@@ -86,6 +100,20 @@ export interface RunOptions {
   clock?: () => bigint;
   /** Return all registers at exit. */
   regs?: boolean;
+  /** The simulated CPU the run is on (`get_smp_processor_id`, per-CPU map values, LRU lists; default 0). */
+  cpu?: number;
+  /** Tail calls already made by the chain this run continues (the limit is 33 per chain; default 0). */
+  tailCalls?: number;
+  /**
+   * Run the target of a `bpf_tail_call` made in a subprogram to its end
+   * (its own tail calls included) on `input`, with `tailCalls` tail calls
+   * made, this one counted: its r0 becomes the subprogram's return value,
+   * as the kernel's JIT runs the target in place of the subprogram and
+   * returns from it into the subprogram's caller. Without it such a tail
+   * call ends the run like one from the main program
+   * ({@link RunResult.tailCall}). core/testrun's chains provide it.
+   */
+  subprogTailCall?: (target: TailCallTarget, input: RunInput, tailCalls: number) => RunResult;
 }
 
 /** A fault that stopped the program. */
@@ -116,6 +144,14 @@ export interface RunResult {
   dataOut?: Uint8Array;
   /** The memory buffer after the run (if one was given). */
   memOut?: Uint8Array;
+  /**
+   * The program a successful `bpf_tail_call` jumps to: the run ended at
+   * that call (no fault) and the caller continues the chain with that
+   * program on the same context (see core/testrun).
+   */
+  tailCall?: TailCallTarget;
+  /** The chain's tail-call count when the run ended (`RunOptions.tailCalls`, plus those made from subprograms). */
+  tailCalls?: number;
 }
 
 // internal opcodes and operand slots: see ./decode.ts; BRK marks a breakpoint while a session runs to it
@@ -151,6 +187,7 @@ export class Interpreter {
   readonly #lo: Int32Array;
   readonly #hi: Int32Array;
   readonly #helpers: Array<HelperFn | null>;
+  readonly #tailCallAt: Uint8Array;
   readonly #helperTable: HelperTable;
   readonly #bad: Map<number, string>;
   readonly #space = new AddressSpace();
@@ -166,8 +203,8 @@ export class Interpreter {
   constructor(prog: Program, opts: InterpreterOptions = {}) {
     this.prog = prog;
     this.profile = opts.profile ?? "modern";
-    this.#helperTable = opts.helpers ?? defaultHelpers(this.profile);
-    const d = predecode(prog, this.#helperTable, opts.resolveMap);
+    this.#helperTable = opts.helpers ?? defaultHelpers(this.profile, opts.progType);
+    const d = predecode(prog, this.#helperTable, opts.resolveMap, ctxConvertedFields(opts.progType));
     this.#op = d.op;
     this.#dst = d.dst;
     this.#src = d.src;
@@ -179,6 +216,7 @@ export class Interpreter {
     this.#lo.set(d.clo, CONST_BASE);
     this.#hi.set(d.chi, CONST_BASE);
     this.#helpers = d.helpers;
+    this.#tailCallAt = d.tailCallAt;
     this.#bad = d.bad;
     this.maps = d.maps;
     this.#rg = mapProgramRegions(this.#space, this.maps);
@@ -275,6 +313,7 @@ export class Interpreter {
     const OP = this.#op, D = this.#dst, S = this.#src, OFF = this.#off, T = this.#tgt;
     const lo = this.#lo, hi = this.#hi, space = this.#space;
     const legacy = this.profile === "linux-3.18";
+    const rt = this.#rt, ctxHi = this.#rg.ctx.hi, pktHi = this.#rg.packet.hi;
     const frames = st.frames;
     let depth = st.depth;
     let pc = st.pc;
@@ -728,13 +767,33 @@ export class Interpreter {
         case 0x85: {
           try {
             this.#helpers[pc]!(this.#env);
+            cHi = cLen = 0; // a helper may have changed a region (xdp_adjust_tail, a submitted ring buffer record)
+            pc++;
+            continue;
           } catch (e) {
-            faultMsg = `insn ${pc}: helper ${this.prog.imm(pc)}: ${
-              e instanceof HelperFault ? e.message : `failed: ${(e as Error)?.message ?? e}`
-            }`;
-            break run;
+            let msg: string | null;
+            if (e !== TAIL_CALL) msg = e instanceof HelperFault ? e.message : `failed: ${(e as Error)?.message ?? e}`;
+            // a tail call ends the run (the caller starts the target), but one a subprogram makes runs the target in
+            // the subprogram's place, and the subprogram returns the target's r0 (falls through to exit)
+            else if (depth === 0 || !this.#tailCallAt[pc] || !rt.nestsTailCalls) break run;
+            else msg = rt.subprogTailCall();
+            if (msg !== null) {
+              faultMsg = `insn ${pc}: helper ${this.prog.imm(pc)}: ${msg}`;
+              break run;
+            }
+            cHi = cLen = 0;
           }
-          pc++;
+        }
+        // falls through
+        case 0x95: {
+          if (depth === 0) break run;
+          depth--;
+          const f = depth * 11;
+          for (let r = 6; r <= 10; r++) {
+            lo[r] = frames[f + (r - 6) * 2];
+            hi[r] = frames[f + (r - 6) * 2 + 1];
+          }
+          pc = frames[f + 10];
           continue;
         }
         case 0x140: { // CALL_LOCAL
@@ -755,17 +814,6 @@ export class Interpreter {
           pc = T[pc];
           continue;
         }
-        case 0x95: {
-          if (depth === 0) break run;
-          depth--;
-          const f = depth * 11;
-          for (let r = 6; r <= 10; r++) {
-            lo[r] = frames[f + (r - 6) * 2];
-            hi[r] = frames[f + (r - 6) * 2 + 1];
-          }
-          pc = frames[f + 10];
-          continue;
-        }
         // ---------------- loads ----------------
         case 0x79: { // ldxdw
           const s = S[pc];
@@ -782,6 +830,19 @@ export class Interpreter {
           pc++;
           continue;
         }
+        case CTX_LDXW: { // an ldxw that may read a converted ctx field (core/vm/context.ts)
+          const s = S[pc];
+          if (hi[s] === ctxHi) {
+            const w = rt.ctxLoad((lo[s] + OFF[pc]) | 0, pktHi);
+            if (w >= 0) {
+              lo[D[pc]] = w;
+              hi[D[pc]] = rt.ctxLoadHi;
+              pc++;
+              continue;
+            }
+          }
+        }
+        // falls through: any other address is an ordinary ldxw
         case 0x61: // ldxw
         case 0x81: { // ldxsw
           const s = S[pc];
@@ -906,7 +967,7 @@ export class Interpreter {
             faultMsg = `insn ${pc}: LD_ABS/LD_IND needs r6 = the ctx pointer, r6 is ${hex64(u64Of(hi[6], lo[6]))}`;
             break run;
           }
-          const pkt = this.#rg.packet.u8!;
+          const pkt = this.#rg.ldabs;
           let k = (lo[S[pc]] + OFF[pc]) | 0;
           if (k < 0 && k >= -0x200000) k = k >= -0x100000 ? k + 0x100000 : k + 0x200000; // SKF_NET_OFF / SKF_LL_OFF: the packet start
           if (k < 0 || k + size > pkt.length) {

@@ -47,6 +47,7 @@
  */
 
 import { ArrayMap, type BpfMap } from "../maps/mod.ts";
+import type { ProgContext } from "./context.ts";
 
 const TWO32 = 4294967296;
 
@@ -93,6 +94,8 @@ export class Region {
   base: number;
   /** Length in bytes. */
   len: number;
+  /** What the region holds, for the helper that handed it out (a ring buffer record); null for others. */
+  tag: unknown = null;
 
   /**
    * Map `u8` as region `id`; or, with `part`, only `part.len` bytes of it
@@ -256,6 +259,8 @@ export interface ProgramRegions {
   firstDynamic: number;
   /** The ctx of a packet run without a ctx (a 192-byte `__sk_buff`), allocated once and refilled per run. */
   skb: Uint8Array;
+  /** The bytes LD_ABS/LD_IND read (the packet, or a bound context's `skb->data` window). */
+  ldabs: Uint8Array;
 }
 
 /** The bytes of an absent input: one empty array for every run (a new typed array costs about 1 µs in Deno). */
@@ -282,7 +287,15 @@ export function mapProgramRegions(space: AddressSpace, maps: readonly BpfMap[]):
     }
   });
   // the ids after the last fixed region are handed out during runs: every run starts numbering there
-  return { stack, ctx, packet, mem, firstDynamic: space.regions.length, skb: new Uint8Array(SKB_SIZE) };
+  return {
+    stack,
+    ctx,
+    packet,
+    mem,
+    firstDynamic: space.regions.length,
+    skb: new Uint8Array(SKB_SIZE),
+    ldabs: NO_BYTES,
+  };
 }
 
 /** The copies of a run's input buffers that the program's regions now map (the outputs of the run). */
@@ -296,16 +309,42 @@ export interface BoundInput {
 }
 
 /**
+ * Map a {@link ProgContext} into the program's regions without a copy (see
+ * {@link bindRunInput}); again after another program's run mapped it into
+ * its own.
+ */
+export function bindContext(rg: ProgramRegions, c: ProgContext): void {
+  rg.ctx.rebind(c.ctx);
+  rg.packet.rebind(c.pkt);
+  rg.packet.len = c.end;
+  c.onResize = () => void (rg.packet.len = c.end);
+  rg.ldabs = c.window;
+  rg.mem.rebind(NO_BYTES);
+}
+
+/**
  * Start a run's entry point: copy the input into the ctx, packet and memory
  * regions and set r1 (ctx or memory buffer), r2 (the buffer's length) and
- * r10 (top of stack frame 0) in the register halves.
+ * r10 (top of stack frame 0) in the register halves. A `context` is mapped
+ * as it is, without a copy: its ctx image as the ctx region, its packet
+ * buffer as the packet region up to `data_end` (kept up to date when a
+ * helper moves it), its `skb->data` window for LD_ABS.
  */
 export function bindRunInput(
   rg: ProgramRegions,
-  input: { ctx?: Uint8Array; data?: Uint8Array; mem?: Uint8Array },
+  input: { ctx?: Uint8Array; data?: Uint8Array; mem?: Uint8Array; context?: ProgContext },
   lo: Int32Array,
   hi: Int32Array,
 ): BoundInput {
+  const c = input.context;
+  if (c !== undefined) {
+    bindContext(rg, c);
+    hi[1] = rg.ctx.hi;
+    lo[1] = 0;
+    hi[10] = rg.stack[0].hi;
+    lo[10] = FRAME_SIZE;
+    return {};
+  }
   const ctx = input.ctx ? input.ctx.slice() : undefined;
   if (ctx) rg.ctx.rebind(ctx);
   else if (input.data) {
@@ -319,6 +358,8 @@ export function bindRunInput(
   } else rg.ctx.rebind(NO_BYTES);
   const data = input.data ? input.data.slice() : undefined;
   rg.packet.rebind(data ?? NO_BYTES);
+  rg.packet.len = rg.packet.u8.length;
+  rg.ldabs = rg.packet.u8;
   const mem = input.mem ? input.mem.slice() : undefined;
   rg.mem.rebind(mem ?? NO_BYTES);
   if (mem) {

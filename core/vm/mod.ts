@@ -7,3 +7,7 @@
 export * from "./interp.ts";
 export * from "./memory.ts";
 export * from "./helpers.ts";
+export * from "./printk.ts";
+export * from "./context.ts";
+export * from "./packet_helpers.ts";
+export * from "./ringbuf_helpers.ts";

@@ -18,6 +18,7 @@ import { decodeProgram, encodeAsm, encodeJson, encodeRaw } from "../../core/form
 import { FormatError } from "../../core/errors.ts";
 import { generateProgram, type GenProfile } from "./gen.ts";
 import { Rng } from "./rng.ts";
+import { fuzzTestRun } from "./testrun_target.ts";
 
 /** One bug found by a target. */
 export interface Finding {
@@ -513,4 +514,5 @@ export const TARGETS: Readonly<Record<string, (opts: FuzzOptions) => FuzzStats>>
   verifier: fuzzVerifier,
   parsers: fuzzParsers,
   limits: fuzzLimits,
+  testrun: fuzzTestRun,
 };

@@ -10,7 +10,7 @@ import type { GalleryEntry } from "../gallery.ts";
 import { KEYS } from "../keys.ts";
 import { fit, type Frame, MIN_COLS, MIN_ROWS } from "../model.ts";
 import { col, Panel, SP } from "./common.tsx";
-import { headerParts, HINTS, wrap } from "./text.ts";
+import { footerHints, headerParts, wrap } from "./text.ts";
 
 /** The top line: program, step, event, profile, pruning, play state. */
 export function Header(props: { frame: Frame }): ReactNode {
@@ -32,7 +32,7 @@ export function Footer(props: { frame: Frame }): ReactNode {
   if (f.ui.prompt !== null) {
     return <Text wrap="truncate" bold>{fit(`go to instruction: ${f.ui.prompt}▏  (Enter: go, Esc: cancel)`, w)}</Text>;
   }
-  const hints = HINTS;
+  const hints = footerHints(f);
   if (f.ui.message) {
     return (
       <Text wrap="truncate">

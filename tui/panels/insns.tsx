@@ -7,7 +7,7 @@
  */
 import { Text } from "ink";
 import type { ReactNode } from "react";
-import { type Frame, heatLevel, type InsnRow } from "../model.ts";
+import { fit, type Frame, heatLevel, type InsnRow } from "../model.ts";
 import { col, Panel, SP } from "./common.tsx";
 import { HEAT_COLORS, rowText } from "./text.ts";
 
@@ -45,7 +45,16 @@ export function InsnPanel(props: { frame: Frame; width: number; height: number }
   const lines: ReactNode[] = frame.rows.map((r) => (
     <Row key={r.idx} r={r} idxW={idxW} width={width} color={frame.color} />
   ));
-  for (let k = lines.length; k < height; k++) lines.push(<Text key={`pad${k}`}>{SP}</Text>);
+  const rows = frame.source !== undefined ? height - 1 : height;
+  for (let k = lines.length; k < rows; k++) lines.push(<Text key={`pad${k}`}>{SP}</Text>);
+  if (frame.source !== undefined) {
+    // the C source line of the current instruction (or of the cursor's), as the kernel prints it
+    lines.push(
+      <Text key="src" wrap="truncate" color={col(frame.color, "cyan")} dimColor={!frame.source}>
+        {fit(frame.source ? `; ${frame.source}` : "; (no source line)", width)}
+      </Text>,
+    );
+  }
   return (
     <Panel title="instructions" note={note} width={width} height={height} color={frame.color}>
       {lines}

@@ -10,9 +10,9 @@ import type { ReactNode } from "react";
 import type { Frame } from "../model.ts";
 import { fit } from "../model.ts";
 import { col, Panel, SP } from "./common.tsx";
-import { flow, stateTokens, tokenLines, typeColor } from "./text.ts";
+import { flow, stateTokens, tokenLines, typeColor, wordLines } from "./text.ts";
 
-export { flow, stateTokens } from "./text.ts";
+export { flow, stateTokens, wordLines } from "./text.ts";
 
 function StateLines(props: { tokens: string[]; width: number; color: boolean; max: number }): ReactNode[] {
   const { tokens, width, color, max } = props;
@@ -62,6 +62,21 @@ export function StatePanel(props: { frame: Frame; width: number; height: number 
         ) => <Text key={`o${k}`}>{n}</Text>),
       );
     }
+  } else if (frame.state.regs.some((r) => r.words !== undefined)) {
+    const wl = wordLines(frame.state, width, height);
+    wl.slice(0, height).forEach((l, k) =>
+      lines.push(
+        <Text
+          key={`w${k}`}
+          wrap="truncate"
+          dimColor={l.dim}
+          color={l.dim ? undefined : col(frame.color, typeColor(l.text))}
+        >
+          {l.text || SP}
+        </Text>,
+      )
+    );
+    if (cur.length === 0) lines.push(<Text key="none" dimColor>(no register printed yet)</Text>);
   } else {
     lines.push(...StateLines({ tokens: cur, width, color: frame.color, max: height }));
     if (cur.length === 0) lines.push(<Text key="none" dimColor>(no registers initialised)</Text>);

@@ -25,7 +25,9 @@ export function headerParts(f: Frame): { left: string; ev: string; evColor: stri
   const w = f.layout.cols;
   const ev = f.event ? EVENT_LABEL[f.event] : "start";
   const at = f.pc >= 0 ? ` @${f.pc}` : "";
-  const right = ` ${f.profile}${f.pruning ? "" : " · NO PRUNING"} · ${f.ui.playing ? `▶ ${f.ui.speed}/s` : "paused"} `;
+  const right = ` ${f.progress ? `${f.progress} · ` : ""}${f.profile}${f.pruning ? "" : " · NO PRUNING"} · ${
+    f.ui.playing ? `▶ ${f.ui.speed}/s` : "paused"
+  } `;
   const mid = ` · step ${f.t} · `;
   const room = Math.max(4, w - right.length - mid.length - ev.length - at.length - " bpfscope · ".length);
   const title = f.title.length > room ? f.title.slice(0, room - 1) + "…" : f.title;
@@ -52,9 +54,12 @@ export function rightHeights(f: Frame): { stateRows: number; verdictRows: number
   return { stateRows, verdictRows };
 }
 
-/** The key hints of the footer. */
-export const HINTS =
-  "s step  n next event  space run  b back  x break  p pruning  P profile  l gallery  ? help  q quit";
+/** The key hints of the footer (a kernel log's replay has keys of its own). */
+export function footerHints(f: Frame): string {
+  return f.profile.startsWith("kernel log")
+    ? "s step  n next event  space run  b back  B back event  e end  g go to  x break  ? help  q quit"
+    : "s step  n next event  space run  b back  x break  p pruning  P profile  l gallery  ? help  q quit";
+}
 
 /** Colours of the heat column by heat level (0..8). */
 export const HEAT_COLORS: readonly string[] = [
@@ -89,8 +94,35 @@ export function rowText(r: InsnRow, idxW: number, width: number): string {
 /** The tokens of a state: `R0=inv`, ..., then `fp-8=ctx` (spill) or `fp-16=misc/8` (written bytes). */
 export function stateTokens(s: StateView): string[] {
   const out = s.regs.map((r) => `R${r.reg}=${r.text}`);
-  for (const sl of s.stack) out.push(sl.spill ? `fp${sl.off}=${sl.text}` : `fp${sl.off}=${sl.text}/${sl.size}`);
+  for (const sl of s.stack) {
+    out.push(sl.spill || sl.raw ? `fp${sl.off}=${sl.text}` : `fp${sl.off}=${sl.text}/${sl.size}`);
+  }
   return out;
+}
+
+/**
+ * The registers and slots with their values in words: with room, the value
+ * as the log prints it (`R2=fp-8`) and the words below it; otherwise one
+ * line each with the words only (`R2     pointer to the stack at fp-8`; the
+ * printed value is in the log panel).
+ */
+export function wordLines(s: StateView, width: number, height: number): Array<{ text: string; dim: boolean }> {
+  const entries: Array<[string, string, string]> = [];
+  for (const r of s.regs) entries.push([`R${r.reg}`, r.text, r.words ?? ""]);
+  for (const sl of s.stack) entries.push([`fp${sl.off}`, sl.text, sl.words ?? ""]);
+  const out: Array<{ text: string; dim: boolean }> = [];
+  if (s.note) out.push({ text: s.note, dim: true });
+  if (s.frame) out.push({ text: `frame ${s.frame} (in a called function)`, dim: true });
+  const two = entries.length * 2 + out.length <= height;
+  for (const [name, text, words] of entries) {
+    if (two) {
+      out.push({ text: `${name}=${text}`, dim: false });
+      out.push({ text: `    ${words}`, dim: true });
+    } else {
+      out.push({ text: `${name.padEnd(6)} ${words || text}`, dim: false });
+    }
+  }
+  return out.map((l) => ({ text: l.text.length > width ? l.text.slice(0, width - 1) + "…" : l.text, dim: l.dim }));
 }
 
 /** Flow tokens into lines of at most `w` cells, separated by one space. */

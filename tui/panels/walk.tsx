@@ -116,8 +116,10 @@ export function VerdictPanel(props: { frame: Frame; width: number; height: numbe
         {`✗ REJECTED${v.errno ? ` (${v.errno})` : ""}`}
       </Text>,
     );
-    for (const l of wrap(v.message ?? "", width)) {
-      lines.push(<Text key={`m${lines.length}`} color={col(frame.color, "red")}>{l}</Text>);
+    for (const part of (v.message ?? "").split("\n")) {
+      for (const l of wrap(part, width)) {
+        lines.push(<Text key={`m${lines.length}`} color={col(frame.color, "red")}>{l}</Text>);
+      }
     }
     if (v.insn !== undefined && v.insn >= 0) {
       lines.push(

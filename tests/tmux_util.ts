@@ -1,0 +1,61 @@
+/** Shared helpers of the end-to-end TUI tests that drive a real terminal through tmux. */
+
+/** Whether tmux can be run here (the end-to-end tests are skipped without it). */
+export const hasTmux: boolean = (() => {
+  try {
+    return new Deno.Command("tmux", { args: ["-V"], stdout: "null", stderr: "null" }).outputSync().success;
+  } catch {
+    return false;
+  }
+})();
+
+/** Run tmux with arguments; its standard output. */
+export function tmux(...args: string[]): string {
+  const r = new Deno.Command("tmux", { args, stdout: "piped", stderr: "piped" }).outputSync();
+  return new TextDecoder().decode(r.stdout);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Wait until the pane shows `re` (every one of them, when an array: parts of
+ * the screen may arrive in different frames) or time out; return the screen.
+ */
+export async function waitFor(s: string, re: RegExp | RegExp[], ms = 8000): Promise<string> {
+  const all = Array.isArray(re) ? re : [re];
+  const end = Date.now() + ms;
+  let screen = "";
+  while (Date.now() < end) {
+    screen = tmux("capture-pane", "-p", "-t", s);
+    if (all.every((r) => r.test(screen))) return screen;
+    await sleep(60);
+  }
+  throw new Error(`timed out waiting for ${all.join(" and ")}; screen:\n${screen}`);
+}
+
+/**
+ * A 100x30 tmux session with a plain shell in the repository: `command`
+ * runs there (CI unset, NO_COLOR set) followed by `echo EXIT=$?`, then `fn`
+ * drives it; the session is killed however `fn` ends.
+ */
+export async function inTmux(root: string, name: string, command: string, fn: (s: string) => Promise<void>) {
+  tmux("kill-session", "-t", name);
+  tmux(
+    "new-session",
+    "-d",
+    "-x",
+    "100",
+    "-y",
+    "30",
+    "-s",
+    name,
+    "env PS1='READY$ ' NO_COLOR=1 bash --norc --noprofile",
+  );
+  try {
+    await waitFor(name, /READY\$/);
+    tmux("send-keys", "-t", name, `cd ${root} && env -u CI ${command}; echo EXIT=$?`, "Enter");
+    await fn(name);
+  } finally {
+    tmux("kill-session", "-t", name);
+  }
+}
