@@ -17,6 +17,8 @@ Deno.test("bench: both engines on a bench program, text and --json", async () =>
   const j = await cli(
     ...fast,
     "--json",
+    "--clock",
+    "cpu",
     "--engine",
     "jit",
     "--mem",
@@ -62,6 +64,7 @@ Deno.test("bench: one-line errors for bad usage", async () => {
     [["--verifier"], /^bpfscope: --verifier: no program files given\n$/],
     [["--maps", "--verifier"], /^bpfscope: --verifier: no program files given\n$/],
     [["--map-size", "10", "x.json"], /^bpfscope: --map-size: only with --maps\n$/],
+    [["--clock", "cycles", "x.json"], /^bpfscope: --clock: expected wall or cpu, got 'cycles'\n$/],
     [["--maps", "--map-size", "0"], /^bpfscope: --map-size: expected an integer from 1 to 10000000, got '0'\n$/],
     [["--verifier-profile", "linux-3.18", "x.json"], /^bpfscope: --verifier-profile: only with --verifier\n$/],
     [

@@ -842,3 +842,221 @@ Deno.test("jit: inlining that would make `fast` too large for V8's optimising co
     assert.deepEqual([b.r0, b.insnsExecuted, b.regs], [a.r0, a.insnsExecuted, a.regs]);
   }
 });
+
+/**
+ * Loops over straight-line blocks of loads and stores (every size, signed loads, overlapping sub-word accesses)
+ * through several pointers derived from r10 and r1 by copies and additions (some near the regions' edges, some
+ * out of bounds, one near a carry into the high word), with ALU on the loaded values, pointer updates, 32-bit moves
+ * of pointers, helper calls and atomics between them: what the block guards (and the store forwarding inside them)
+ * must get right.
+ */
+function memoryBlockProgram(r: ReturnType<typeof rng>): Insn[] {
+  const p: Insn[] = [];
+  p.push(I(0xbf, 7, 1, 0, 0));
+  p.push(I(0xb7, 5, 0, 0, 2 + r.int(6))); // loop counter
+  // r8 is set before the loop: inside it, r8 and r10 are different base pointers into the same frame
+  const r8early = r.chance(0.5);
+  if (r8early) p.push(I(0xbf, 8, 10, 0, 0), I(0x07, 8, 0, 0, r.chance(0.5) ? 0 : -8 * r.int(3)));
+  // r9 = r10 + something (sometimes wrapping the low word, or ending it just below 2^32, where small displacements
+  // carry into the next region): before the loop (a base pointer of the loop's block) or in it
+  const r9 = [
+    ...lddw(3, BigInt(r.pick([0, -4, -512, 0x7ffffff0, -0x7fffffff, 0xfffffdfc, 0xfffffdf9, 0xfffffdf0]))),
+    I(0xbf, 9, 10, 0, 0), // r9 = r10 (a stack pointer, so its accesses get a block guard); r9 += r3
+    I(0x0f, 9, 3, 0, 0),
+  ];
+  const r9early = r.chance(0.5);
+  if (r9early) p.push(...r9);
+  const head = p.length;
+  // the other pointers are set again every iteration (r7 keeps moving)
+  p.push(I(0xbf, 6, 10, 0, 0), I(0x07, 6, 0, 0, -8 * (1 + (r.chance(0.8) ? r.int(4) : r.int(63)))));
+  if (r.chance(0.3)) p.push(I(0x07, 7, 0, 0, r.int(8)));
+  if (!r8early) p.push(I(0xbf, 8, 10, 0, 0));
+  if (!r8early && r.chance(0.3)) p.push(I(0x07, 8, 0, 0, -8 * r.int(3)));
+  if (!r9early) p.push(...r9);
+  const body = 4 + r.int(24);
+  const base = () => r.pick([10, 6, 6, 7, 7, 8, 9]);
+  // offsets from small pools, so accesses through different pointers overlap often; a few out of bounds
+  const off = (b: number, size: number) => {
+    if (r.chance(0.03)) return r.pick([-520, -513, 1, 600, 72]) - size;
+    if (b === 7) return r.chance(0.8) ? r.pick([0, 1, 2, 3, 4, 6, 8]) : r.int(64 - size);
+    if (b === 9) return r.chance(0.8) ? 4 + r.int(5) : r.int(16) - 8;
+    if (b === 6) return r.pick([0, 1, 3, 4, -4, -8]);
+    // near the top of the frame, and sometimes at its bottom (where a pointer carried into the next region would land
+    // by mistake)
+    return r.chance(0.15) ? -512 + r.int(9 - size) : -size - r.pick([0, 0, 1, 3, 4, 8, 12, 16, 24]);
+  };
+  const val = () => r.pick([0, 2, 3, 4]);
+  for (let k = 0; k < body; k++) {
+    const c = r.int(100), b = base(), sz = r.pick([0x00, 0x08, 0x10, 0x18]), size = [4, 2, 1, 8][sz >> 3];
+    if (c < 30) p.push(I(r.chance(0.7) ? 0x61 | sz : 0x81 | (sz === 0x18 ? 0 : sz), val(), b, off(b, size), 0));
+    else if (c < 55) p.push(I(0x63 | sz, b, val(), off(b, size), 0));
+    else if (c < 62) p.push(I(0x62 | sz, b, 0, off(b, size), r.u32() | 0));
+    else if (c < 72) p.push(I(r.pick([0x0f, 0xaf, 0x2f, 0x0c, 0x77]), val(), val(), 0, 13));
+    else if (c < 81) p.push(I(r.pick([0x07, 0x17]), r.pick([6, 7, 8]), 0, 0, r.pick([1, 4, 8, -8, 0, 16, -1])));
+    else if (c < 84) p.push(I(0xbf, r.pick([6, 7, 8]), r.pick([6, 7, 8, 10]), 0, 0));
+    else if (c < 86) p.push(I(0xbc, r.pick([6, 7]), r.pick([6, 7]), 0, 0)); // a 32-bit move drops the high word
+    else if (c < 88) p.push(I(0x85, 0, 0, 0, 7)); // helper (prandom): changes r0..r5
+    else if (c < 91) { // map_update_elem: reads a key at r10-4 and a value at r10-24 (the maps are compared)
+      p.push(I(0x62, 10, 0, -4, r.int(4)), I(0x18, 1, 1, 0, r.pick([1, 2])), I(0, 0, 0, 0, 0));
+      p.push(I(0xbf, 2, 10, 0, 0), I(0x07, 2, 0, 0, -4), I(0xbf, 3, 10, 0, 0), I(0x07, 3, 0, 0, -24));
+      p.push(I(0xb7, 4, 0, 0, 0), I(0x85, 0, 0, 0, 2));
+    } else if (c < 92 && r.chance(0.3)) p.push(I(0xb7, 1, 0, 0, 0), I(0x85, 0, 0, 0, 1)); // a helper fault
+    else if (c < 94) p.push(I(0xdb, r.pick([6, 8]), val(), -8 * (1 + r.int(3)), r.pick(ATOMICS)));
+    else if (c < 95) p.push(I(0x07, 6, 0, 0, 8));
+    else if (c < 97) p.push(I(0x73, 10, val(), -1 - r.int(8), 0));
+    else { // the same bytes through r10 and r8: store, load or store through the other, store again or load
+      const [x, y] = r.chance(0.5) ? [10, 8] : [8, 10], o = -8 - r.pick([0, 0, 4, 8]), o2 = o + r.pick([0, 0, 4, 7]);
+      p.push(I(0x63 | sz, x, val(), o, 0));
+      p.push(r.chance(0.5) ? I(0x61 | sz, val(), y, o2, 0) : I(0x63 | sz, y, val(), o2, 0));
+      p.push(r.chance(0.5) ? I(0x63 | sz, x, val(), o, 0) : I(0x61 | sz, val(), x, o, 0));
+    }
+  }
+  p.push(I(0x17, 5, 0, 0, 1), I(0x55, 5, 0, head - p.length - 2, 0));
+  p.push(I(0x79, 0, 10, -8, 0), I(0x79, 1, 10, -512, 0), I(0x0f, 0, 1, 0, 0), EXIT);
+  return p;
+}
+
+Deno.test("jit: 2500 loops over blocks of loads and stores through derived pointers (block guards, forwarding) agree", () => {
+  const r = rng(7150);
+  let faults = 0, clean = 0;
+  for (let i = 0; i < 2500; i++) {
+    const insns = memoryBlockProgram(r);
+    const res = same({
+      prog: Program.fromInsns(insns),
+      input: { mem: new Uint8Array(64).map((_, j) => j * 29 + i) },
+      run: { maxInsns: r.chance(0.2) ? 1 + r.int(200) : 100000, seed: i },
+      // a third run in `precise` alone (split into chunks: no `fast`), whose blocks have guards too
+      maxFunctionTokens: i % 3 === 0 ? 300 : undefined,
+    }, `memory blocks #${i}: ${JSON.stringify(insns.map((x) => [x.code, x.dst, x.src, x.off, x.imm]))}`);
+    if (res.fault) faults++;
+    else clean++;
+  }
+  assert.ok(faults > 300 && clean > 300, `faults ${faults}, clean runs ${clean}`);
+});
+
+/**
+ * Counted loops whose counters start at edge values (0, 1, 2^31, 2^32 - 1, 2^32, -1) and step by small amounts in
+ * 64-bit or 32-bit arithmetic, with conditions of every kind against constants, and the counters added to,
+ * subtracted from and compared with other registers: what the value ranges (core/jit/ranges.ts) must get right.
+ */
+function countedLoopProgram(r: ReturnType<typeof rng>): Insn[] {
+  const edge = () => r.pick([0n, 1n, 2n, 5n, 100n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 0x100000000n, -1n, -2n]);
+  const p: Insn[] = [...lddw(1, edge()), ...lddw(2, edge()), ...lddw(3, r.u64()), I(0xb7, 0, 0, 0, 0)];
+  const head = p.length;
+  for (let k = 1 + r.int(5); k > 0; k--) {
+    const c = r.int(10);
+    if (c < 3) p.push(I(r.pick([0x0f, 0x1f, 0x0c, 0x1c]), r.pick([0, 3]), r.pick([1, 2]), 0, 0));
+    else if (c < 5) p.push(I(r.pick([0x07, 0x17, 0x04, 0x14]), r.pick([1, 2]), 0, 0, r.pick([1, 1, 2, -1, 3])));
+    else if (c < 6) {
+      p.push(I(r.pick([0x57, 0x77, 0x67, 0x47, 0xbc, 0x27]), r.pick([2, 3]), 0, 0, r.pick([0xff, 4, 1, 33])));
+    } else if (c < 7) p.push(I(r.pick([0x0f, 0x1f, 0x2f]), r.pick([1, 2]), r.pick([1, 2, 3]), 0, 0));
+    else if (c < 8) p.push(I(r.pick([0x25, 0x35, 0xa5, 0xb5, 0x15, 0x55, 0x65, 0xc5]), r.pick([1, 2]), 0, 1, r.int(8)));
+    else p.push(I(0x0f, 0, r.pick([1, 2]), 0, 0));
+    if (r.chance(0.3)) p.push(I(0xbf, 0, r.pick([1, 2, 3]), 0, 0));
+  }
+  p.push(I(r.pick([0x07, 0x17]), 1, 0, 0, r.pick([1, 1, 2])));
+  const jmp = r.pick([0x55, 0x15, 0x25, 0x35, 0xa5, 0xb5, 0x65, 0x75, 0xc5, 0xd5, 0x56, 0xa6]);
+  p.push(I(jmp, 1, 0, head - p.length - 1, r.pick([0, 1, 3, 1000, -1, 0x7fffffff])));
+  p.push(I(0x0f, 0, 1, 0, 0), I(0x0f, 0, 2, 0, 0), EXIT);
+  return p;
+}
+
+Deno.test("jit: 2000 counted loops with counters at edge values (value ranges) agree with the interpreter", () => {
+  const r = rng(1515);
+  let limits = 0;
+  for (let i = 0; i < 2000; i++) {
+    const insns = countedLoopProgram(r);
+    // limits above 2^31 - 1 too (`fast` counts an int32 budget down and hands over at 2^31 - 1), for loops that end
+    const ends = () => !new Interpreter(Program.fromInsns(insns)).run({}, { maxInsns: 20000 }).fault;
+    const maxInsns = i % 5 === 0 && ends() ? (i % 10 === 0 ? 2 ** 31 + i : 2 ** 31 - 1) : 20000;
+    const res = same(
+      { prog: Program.fromInsns(insns), run: { maxInsns } },
+      `counted loop #${i} (max ${maxInsns}): ${JSON.stringify(insns.map((x) => [x.code, x.dst, x.src, x.off, x.imm]))}`,
+    );
+    if (res.fault?.message.includes("instruction limit")) limits++;
+  }
+  assert.ok(limits > 100 && limits < 1900, `limits ${limits}`);
+});
+
+Deno.test("jit: value ranges: a 32-bit comparison bounds no 64-bit register; borrows and carries at the edges", () => {
+  const cases: Insn[][] = [
+    // r1 = 2^32 + 3; if w1 < 10 (true): r0 = 0 + r1 must keep the high word
+    [...lddw(1, 0x100000003n), I(0xb7, 0, 0, 0, 0), I(0xa6, 1, 0, 0, 10), I(0x0f, 0, 1, 0, 0), EXIT],
+    // r1 = 2^32 + 3; if r1 < 10 (64-bit, false): the fall-through may not think r1 small
+    [...lddw(1, 0x100000003n), I(0xb7, 0, 0, 0, 0), I(0xa5, 1, 0, 1, 10), I(0x0f, 0, 1, 0, 0), EXIT],
+    // a counter from 0 down: borrows into the high word
+    [
+      I(0xb7, 1, 0, 0, 0),
+      I(0xb7, 0, 0, 0, 0),
+      I(0x17, 1, 0, 0, 1),
+      I(0x0f, 0, 1, 0, 0),
+      I(0x55, 1, 0, 1, -3),
+      EXIT,
+      I(
+        0x05,
+        0,
+        0,
+        -5,
+        0,
+      ),
+    ],
+    // a counter up to 2^32 - 1 and past it
+    [
+      ...lddw(1, 0xfffffffdn),
+      I(0xb7, 0, 0, 0, 0),
+      I(0x07, 1, 0, 0, 1),
+      I(0x0f, 0, 1, 0, 0),
+      I(0x55, 1, 0, -3, 0),
+      EXIT,
+    ],
+  ];
+  for (const [k, insns] of cases.entries()) {
+    same({ prog: Program.fromInsns(insns), run: { maxInsns: 100 } }, `value ranges case ${k}`);
+  }
+});
+
+Deno.test("jit: a block guard never takes a pointer whose low word would carry into the next region", () => {
+  // r2 = (stack frame 0's hi, 0xfffffffc): r2 + 4 is offset 0 of the next region (stack frame 1), not of frame 0
+  const insns = [
+    I(0xbf, 2, 10, 0, 0),
+    ...lddw(3, 0xfffffdfcn),
+    I(0x0f, 2, 3, 0, 0),
+    I(0x05, 0, 0, 0, 0), // a new block: r2 is its base pointer
+    I(0x62, 2, 0, 4, 7), // *(u32 *)(r2 + 4) = 7
+    I(0x61, 0, 10, -512, 0), // r0 = *(u32 *)(r10 - 512): frame 0's first word, still 0
+    I(0x61, 4, 2, 4, 0),
+    I(0x0f, 0, 4, 0, 0),
+    EXIT,
+  ];
+  const r = same({ prog: Program.fromInsns(insns) }, "carrying base pointer");
+  assert.equal(r.r0, 7n);
+  assert.equal(r.fault, null);
+  // found by the block test: r7 -= 8 was taken as carry-free for a base the guard did not test (r7 = the memory
+  // buffer's start: it borrows), since an access after r7 -= 1 made r7 no base at all
+  const found = JSON.parse(
+    "[[191,7,1,0,0],[183,5,0,0,4],[191,6,10,0,0],[7,6,0,0,-368],[191,8,10,0,0],[24,9,0,0,0],[0,0,0,0,0],[15,9,10,0,0],[7,7,0,0,-8],[23,7,0,0,1],[188,6,6,0,0],[98,7,0,1,2004855488],[113,2,6,-514,0],[175,4,0,0,13],[113,0,8,-1,0],[145,4,10,-13,0],[97,3,6,-4,0],[47,2,4,0,13],[106,10,0,-10,-889832201],[137,0,6,3,0],[115,10,0,-5,0],[115,10,3,-6,0],[114,9,0,1,299162497],[23,5,0,0,1],[85,5,0,-23,0],[121,0,10,-8,0],[149,0,0,0,0]]",
+  );
+  same({
+    prog: progFromSlots(found),
+    input: { mem: new Uint8Array(64).map((_, j) => j * 29 + 1625) },
+  }, "a pointer addition for a base the guard does not test");
+  // additions of constants below 2^29 to a copy of a tested base, eight of them: past 2^32, they carry
+  const many = [I(0xbf, 2, 10, 0, 0), ...Array.from({ length: 8 }, () => I(0x07, 2, 0, 0, 0x1fffffff))];
+  const r2 = same({
+    prog: Program.fromInsns([...many, I(0x7a, 10, 0, -8, 1), I(0xbf, 0, 2, 0, 0), EXIT]),
+  }, "additions past 2^32");
+  assert.equal(r2.r0, 0x1000_0000_0200n + 8n * 0x1fffffffn);
+});
+
+Deno.test("jit and interpreter: limits that are not integers, NaN, negative, 0 and 2^31 and above count alike", () => {
+  const loop = [I(0xb7, 1, 0, 0, 50), I(0x17, 1, 0, 0, 1), I(0x55, 1, 0, -2, 0), I(0xbf, 0, 1, 0, 0), EXIT];
+  for (const maxInsns of [100.5, 37.25, 0.5, 0, -3, NaN, Infinity, 2 ** 31 - 1, 2 ** 31, 2 ** 40, 1e12]) {
+    const r = same({ prog: Program.fromInsns(loop), run: { maxInsns } }, `max ${maxInsns}`);
+    assert.ok(Number.isInteger(r.insns), `max ${maxInsns}: count ${r.insns}`);
+  }
+  const big = benchPrograms().find((b) => b.name === "fib32")!;
+  for (const maxInsns of [1e6 + 0.5, 2 ** 31 + 0.5]) {
+    const r = same({ prog: big.prog, input: { mem: benchInput() }, run: { maxInsns } }, `fib32, max ${maxInsns}`);
+    assert.ok(Number.isInteger(r.insns));
+  }
+});

@@ -1,9 +1,9 @@
 // Run mode (tui/debugger.ts): the rendered screen, keys, breakpoints, back by
-// replay, and the text trace of `--run` without a terminal; the plain
-// preview frame of the verifier view (tui/preview.ts).
+// replay, and the text trace of `--run` without a terminal; the verifier
+// view drawn without Ink (tui/plain.ts; tests/tui_plain_test.ts compares it with Ink's).
 import assert from "node:assert/strict";
 import { Debugger, traceText, vmFactory } from "../tui/debugger.ts";
-import { previewLines } from "../tui/preview.ts";
+import { plainLines } from "../tui/plain.ts";
 import { computeLayout, initialUi } from "../tui/model.ts";
 import { buildFrame } from "../tui/model.ts";
 import { Timeline } from "../tui/timeline.ts";
@@ -85,14 +85,15 @@ Deno.test("debugger: text trace (one line per instruction, limit, summary)", () 
   assert.match(f, /exit: r0 = 0 \(0x0\), 2 insns executed/, "LD_ABS out of the (empty) packet ends with 0");
 });
 
-Deno.test("preview: the plain first frame of the verifier view has the full frame's geometry", () => {
+Deno.test("plain: the first frame of the verifier view without Ink, unstyled", () => {
   const g = findExample("misaligned")!;
   const tl = new Timeline((o) => new FakeEngine(g.build(o.profile), o), { profile: "linux-3.18", pruning: true });
   const layout = computeLayout(100, 30, false);
-  const lines = previewLines(buildFrame(tl, initialUi(), layout, g.title, false));
+  const lines = plainLines(buildFrame(tl, initialUi(), layout, g.title, false), false)!;
   assert.equal(lines.length, layout.rows);
-  for (const l of lines) assert.equal(l.length, 100);
+  for (const l of lines) assert.ok(l.length <= 100 && !l.includes("\x1b"), JSON.stringify(l));
   assert.match(lines[0], /bpfscope · misaligned map access · step 0 · start +linux-3\.18 · paused $/);
-  assert.match(lines[1], /^─ instructions ─+ ─ state ─+$/);
+  assert.match(lines[1], /^─ instructions ─+ 0-8\/9 ─ ─ state ─+ initial ─$/);
   assert.match(lines[2], /0: \(7a\) \*\(u64 \*\)\(r10 -8\) = 0 +R1=ctx R10=fp/);
+  assert.match(lines[lines.length - 1], /^s step {2}n next event/);
 });

@@ -12,6 +12,7 @@ import { computeLayout, type Frame } from "./model.ts";
 import { type Controller, type Key, TICK_MS } from "./controller.ts";
 import { InsnPanel } from "./panels/insns.tsx";
 import { SP } from "./panels/common.tsx";
+import { rightHeights } from "./panels/text.ts";
 import { StatePanel } from "./panels/state.tsx";
 import { BudgetPanel, LogPanel, PendingPanel, VerdictPanel } from "./panels/walk.tsx";
 import { Footer, GalleryOverlay, Header, HelpOverlay, TooSmall } from "./panels/chrome.tsx";
@@ -45,12 +46,7 @@ function useTerminalSize(fixed?: { cols: number; rows: number }): { cols: number
 function Body(props: { frame: Frame }): ReactNode {
   const f = props.frame;
   const L = f.layout;
-  let stateRows = L.stateRows;
-  let verdictRows = 0;
-  if (f.verdict) {
-    verdictRows = Math.max(4, Math.min(stateRows - 2, Math.floor(stateRows / 2) + 1));
-    stateRows = stateRows - verdictRows - 1;
-  }
+  const { stateRows, verdictRows } = rightHeights(f);
   return (
     <Box flexDirection="row">
       <Box flexDirection="column" width={L.leftW}>

@@ -6,7 +6,9 @@
  * quit, Ctrl-C, SIGTERM/SIGHUP and uncaught errors.
  *
  * Ink and React are imported here lazily, so the text walk and the rest of
- * the CLI never load them.
+ * the CLI never load them; the verifier view is drawn without them
+ * (`plain.ts`, the same characters and styles) until they are loaded, in the
+ * background after the first frame.
  *
  * @module
  */
@@ -17,7 +19,7 @@ import { parseKeys } from "./keys.ts";
 import { computeLayout } from "./model.ts";
 import type { Debugger } from "./debugger.ts";
 import { mark } from "./startup.ts";
-import { previewLines } from "./preview.ts";
+import { plainLines } from "./plain.ts";
 
 /** Options for {@link runInteractive}. */
 export interface InteractiveOptions {
@@ -59,16 +61,13 @@ export async function runInteractive(opts: InteractiveOptions): Promise<void> {
     stringWidth: typeof import("string-width").default;
   };
   let ink: Ink | null = null;
-  const loadInk = async (): Promise<Ink> => {
-    const [{ renderToString }, React, { Screen }, { default: stringWidth }] = await Promise.all([
-      import("ink"),
-      import("react"),
-      import("./app.tsx"),
-      import("string-width"),
-    ]);
-    mark("ink");
-    return (ink = { renderToString, React, Screen, stringWidth });
-  };
+  let inkLoading: Promise<Ink> | null = null;
+  const loadInk = (): Promise<Ink> =>
+    inkLoading ??= Promise.all([import("ink"), import("react"), import("./app.tsx"), import("string-width")])
+      .then(([{ renderToString }, React, { Screen }, { default: stringWidth }]) => {
+        mark("ink");
+        return (ink = { renderToString, React, Screen, stringWidth });
+      });
   let dbg: Debugger | null = opts.startInRun && opts.debugger ? opts.debugger(opts.session) : null;
   let dbgSession: Session | null = dbg ? opts.session : null;
   let mode: "verify" | "run" = dbg ? "run" : "verify";
@@ -92,14 +91,21 @@ export async function runInteractive(opts: InteractiveOptions): Promise<void> {
     write(LEAVE_SCREEN);
   };
 
+  // chalk (Ink's styles) writes no SGR code at all on a terminal it finds without colour support
+  const force = Deno.env.get("FORCE_COLOR");
+  const styled = force !== undefined ? force !== "0" && force !== "false" : Deno.env.get("TERM") !== "dumb";
   let size = Deno.consoleSize();
   let drawn = false;
   let prev: string[] = [];
   const draw = (full = false) => {
     let lines: string[];
     if (mode === "run") lines = dbg!.lines(size.columns, size.rows, opts.color);
-    else if (!ink) lines = previewLines(ctl.frame(computeLayout(size.columns, size.rows, false), opts.color));
-    else {
+    else if (!ink) {
+      // until Ink is loaded; an overlay waits for it
+      const plain = plainLines(ctl.frame(computeLayout(size.columns, size.rows, false), opts.color), styled);
+      if (plain === null) return;
+      lines = plain;
+    } else {
       const { renderToString, React, Screen } = ink;
       const layout = computeLayout(size.columns, size.rows, false);
       const frame = ctl.frame(layout, opts.color);
@@ -120,7 +126,7 @@ export async function runInteractive(opts: InteractiveOptions): Promise<void> {
     out += "\x1b[?2026l";
     write(out);
     prev = lines;
-    if (!drawn) mark("first frame");
+    if (!drawn) mark(mode === "verify" ? "full frame" : "first frame");
     drawn = true;
   };
   // display width: Ink's string-width when loaded; run mode's lines only use one-column characters
@@ -199,7 +205,8 @@ export async function runInteractive(opts: InteractiveOptions): Promise<void> {
           if (dbg.quit) return finish();
           if (dbg.switchToVerifier) {
             dbg.switchToVerifier = false;
-            if (!ink) await loadInk();
+            // drawn without Ink until it is loaded
+            if (!ink) loadInk().then(() => guard(() => draw()), fail);
             mode = "verify";
             full = true;
           }
@@ -225,13 +232,13 @@ export async function runInteractive(opts: InteractiveOptions): Promise<void> {
   };
   try {
     draw(true);
-    if (mode === "verify") {
-      // the first frame above is the plain preview; the full one follows as soon as Ink is loaded
-      await loadInk();
-      draw();
-      mark("full frame");
-    }
     readKeys().catch(fail);
+    if (mode === "verify") {
+      // the frames so far came from plain.ts; Ink draws from now on (the same lines: the diff writes nothing new)
+      await loadInk();
+      guard(() => draw());
+      mark("ink frame");
+    }
     await done;
   } finally {
     reading = false;

@@ -49,7 +49,10 @@
  * subtracts the `L - j - 1` instructions it did not execute, so counts match
  * exactly.
  *
- * `fast` checks less often: only at its *check points*, the first block of
+ * `fast` counts the budget down (`left`, an int32: one live value instead of
+ * a count and its limit; a limit over 2^31 - 1 hands over to `precise` once
+ * 2^31 - 1 instructions have run) and checks less often: only at its *check
+ * points*, the first block of
  * every function, every loop header (every cycle passes through one) and
  * every return site of a call. A check point
  * looks ahead: it requires the budget to cover the longest run of
@@ -72,8 +75,31 @@
  * operand that {@link knownSources} proves constant (a multiply by such a
  * constant below 2^16 then needs two products instead of four).
  *
+ * ## Value ranges
+ * {@link knownRanges} (ranges.ts) finds registers whose value is below 2^32
+ * on every path and its range (counted loops, bytes loaded, 32-bit results):
+ * an addition or subtraction whose result provably stays in [0, 2^32)
+ * becomes one 32-bit operation with a zero high word, an operand with a
+ * zero high word drops out of the high word's arithmetic, and a comparison
+ * of two such values compares the low words only.
+ *
  * ## Memory
- * Every load and store makes the interpreter's checks. Two fast paths
+ * Every load and store makes the interpreter's checks. A block guard comes
+ * first (in `fast` and in `precise`'s blocks; not in the checked twins): a load or store whose address is a register's value at
+ * the block's start plus a constant (through copies and additions of
+ * constants in the block), and whose pointer provenance (below) names stack
+ * frame 0 or the entry region, is in bounds when that register's high word
+ * names the region and its low word lies in a range. One test per such
+ * register at the block's start (`h7 === sHi && l7 >= 0 && l7 <= 512 - 8`)
+ * then covers all those accesses, which go straight to the region's
+ * DataView, and an addition of a constant to such a pointer that cannot
+ * carry (the range shows it) updates only the low word. When the test fails
+ * the block runs with the per-access checks below, so faults, messages and
+ * counts are unchanged. Inside a guarded block, a load of bytes a covered
+ * store through the same pointer wrote earlier in the block takes the stored
+ * value from a temporary, and a store whose bytes are overwritten later in
+ * the block, before anything may read them or the run may end, is not made
+ * (see `forwarding` in {@link generate}). Two per-access fast paths
  * compare the address with regions fixed for the whole run, stack frame 0
  * and the region r1 pointed into at entry (ctx or the memory buffer), whose
  * DataViews are constants of the function: V8 hoists the view checks out of
@@ -115,6 +141,7 @@ import {
   SMOD64,
 } from "../vm/decode.ts";
 import { FRAME_SIZE, MAX_FRAMES } from "../vm/memory.ts";
+import { knownRanges } from "./ranges.ts";
 
 /** Code generation options. */
 export interface CodegenOptions {
@@ -269,6 +296,22 @@ interface CallLevel {
   suffix: string;
   /** The block after the call instruction. */
   ret: number;
+}
+
+/** A block guard: one test at a block's start that puts its memory accesses in bounds (see `guardPlan` in {@link generate}). */
+interface Guard {
+  /** The test (JavaScript). */
+  test: string;
+  /** Covered loads and stores: insn → the DataView they go through without a check when the test holds. */
+  dv: Map<number, string>;
+  /** Additions of a constant to a pointer that cannot carry into its high word when the test holds. */
+  noCarry: Set<number>;
+  /** Loads that take stored values instead of reading memory: insn → their code. */
+  fwd: Map<number, string>;
+  /** Stores whose values forwarded loads use: insn → the temporaries' declaration. */
+  temps: Map<number, string>;
+  /** Stores overwritten later in the block: insn → 1 (first 4 bytes of 8), 2 (last 4), 3 (all) not made. */
+  dead: Map<number, number>;
 }
 
 /** Inlined size above which a program with local calls keeps the `switch` form (a bound on the call-tree walk). */
@@ -504,6 +547,12 @@ export function generate(d: Decoded, opts: CodegenOptions): string {
   const SL = (i: number) => (isConst(i) ? lit(CL(i)) : `l${d.src[i]}`);
   const SH = (i: number) => (isConst(i) ? lit(CH(i)) : `h${d.src[i]}`);
   const SLU = (i: number) => (isConst(i) ? `${CL(i) >>> 0}` : `(l${d.src[i]} >>> 0)`);
+  // value ranges (ranges.ts): the range of a register before an instruction, of its source operand; null: unknown
+  const ranges = knownRanges(d, blocks);
+  const range = (i: number, r: number): [number, number] | null =>
+    ranges.lo[i * 11 + r] >= 0 ? [ranges.lo[i * 11 + r], ranges.hi[i * 11 + r]] : null;
+  const srcRange = (i: number): [number, number] | null =>
+    isConst(i) ? (CH(i) === 0 ? [CL(i) >>> 0, CL(i) >>> 0] : null) : range(i, d.src[i]);
   const SHU = (i: number) => (isConst(i) ? `${CH(i) >>> 0}` : `(h${d.src[i]} >>> 0)`);
   const regs = Array.from({ length: 11 }, (_, r) => r);
   const writeBack = regs.map((r) => `lo[${r}] = l${r}; hi[${r}] = h${r};`).join(" ");
@@ -514,6 +563,23 @@ export function generate(d: Decoded, opts: CodegenOptions): string {
     const op = d.op[i], r = d.dst[i];
     const L = `l${r}`, H = `h${r}`, LU = `(l${r} >>> 0)`, HU = `(h${r} >>> 0)`;
     const sl = SL(i), sh = SH(i), slu = SLU(i), shu = SHU(i);
+    // both operands below 2^32 (high words 0): a 64-bit comparison is one of the low words, signed ones unsigned
+    if (range(i, r) !== null && srcRange(i) !== null) {
+      const low: Record<number, string> = {
+        0x1d: `${L} === ${sl}`,
+        0x5d: `${L} !== ${sl}`,
+        0x4d: `(${L} & ${sl}) !== 0`,
+        0x2d: `${LU} > ${slu}`,
+        0x3d: `${LU} >= ${slu}`,
+        0xad: `${LU} < ${slu}`,
+        0xbd: `${LU} <= ${slu}`,
+        0x6d: `${LU} > ${slu}`,
+        0x7d: `${LU} >= ${slu}`,
+        0xcd: `${LU} < ${slu}`,
+        0xdd: `${LU} <= ${slu}`,
+      };
+      if (low[op] !== undefined) return low[op];
+    }
     switch (op) {
       case 0x1d:
         return `${L} === ${sl} && ${H} === ${sh}`;
@@ -564,6 +630,284 @@ export function generate(d: Decoded, opts: CodegenOptions): string {
   };
 
   /**
+   * The load or store at i: its address register, size, direction and the
+   * access itself through DataView `dv` at offset `t` (a local of the
+   * generated code); null for any other instruction.
+   */
+  const memOp = (i: number): { a: number; size: number; write: boolean; access: (dv: string) => string } | null => {
+    const op = d.op[i], L = `l${d.dst[i]}`, H = `h${d.dst[i]}`, z = `${H} = 0;`;
+    const load = (size: number, access: (dv: string) => string) => ({ a: d.src[i], size, write: false, access });
+    const store = (size: number, access: (dv: string) => string) => ({ a: d.dst[i], size, write: true, access });
+    switch (op) {
+      case 0x79:
+        return load(8, (dv) => `{ ${L} = ${dv}.getInt32(t, true); ${H} = ${dv}.getInt32((t + 4) | 0, true); }`);
+      case 0x61:
+        return load(4, (dv) => `{ ${L} = ${dv}.getInt32(t, true); ${z} }`);
+      case 0x81:
+        return load(4, (dv) => `{ ${L} = ${dv}.getInt32(t, true); ${H} = ${L} >> 31; }`);
+      case 0x69:
+        return load(2, (dv) => `{ ${L} = ${dv}.getUint16(t, true); ${z} }`);
+      case 0x89:
+        return load(2, (dv) => `{ ${L} = ${dv}.getInt16(t, true); ${H} = ${L} >> 31; }`);
+      case 0x71:
+        return load(1, (dv) => `{ ${L} = ${dv}.getUint8(t); ${z} }`);
+      case 0x91:
+        return load(1, (dv) => `{ ${L} = ${dv}.getInt8(t); ${H} = ${L} >> 31; }`);
+      // stores (ST imm: constant operand)
+      case 0x7b:
+        return store(8, (dv) => `{ ${dv}.setInt32(t, ${SL(i)}, true); ${dv}.setInt32((t + 4) | 0, ${SH(i)}, true); }`);
+      case 0x63:
+        return store(4, (dv) => `${dv}.setInt32(t, ${SL(i)}, true);`);
+      case 0x6b:
+        return store(2, (dv) => `${dv}.setInt16(t, ${SL(i)}, true);`);
+      case 0x73:
+        return store(1, (dv) => `${dv}.setInt8(t, ${SL(i)});`);
+    }
+    return null;
+  };
+
+  /**
+   * The block guard of the first `count` instructions of `blk` (see
+   * "Memory" in the module doc): every load and store in them whose address
+   * is a register's value at the block's start plus a constant (through
+   * copies and additions of constants), with that register's provenance
+   * pointing at stack frame 0 or the entry region, is in bounds when the
+   * register's low word lies in a range; one test of each such register at
+   * the block's start then covers all of them. Returns the test, the covered
+   * accesses (insn → DataView) and the additions of a constant to such a
+   * pointer that provably do not carry into the high word; null when the
+   * block has no access to cover.
+   */
+  const guardPlan = (blk: Block, count: number): Guard | null => {
+    const base = new Int8Array(11), delta = new Float64Array(11);
+    // a tested base is at least 0: a negative low word (2^31 or more) plus a displacement carries into the next region
+    const lo = new Float64Array(11), end = new Float64Array(11).fill(-Infinity);
+    const region = new Uint8Array(11);
+    const covered = new Map<number, number>(), disp = new Map<number, number>(), carryFree = new Map<number, number>();
+    // a constant operand that is a sign-extended int32 (a pointer plus or minus it keeps its high word, unless it carries)
+    const small = (i: number): number | null => {
+      if (!isConst(i) || CH(i) !== CL(i) >> 31) return null;
+      const c = d.op[i] === 0x0f ? CL(i) : -CL(i);
+      return Math.abs(c) < 0x20000000 ? c : null;
+    };
+    // pass 0 collects the bounds each base must satisfy; pass 1, with them fixed, the covered accesses and the
+    // additions that cannot carry (an addition that might makes its register unknown: accesses through it are then
+    // left to the per-access checks; their bounds only make the test stricter)
+    for (let pass = 0; pass < 2; pass++) {
+      for (let r = 0; r < 11; r++) base[r] = r, delta[r] = 0;
+      for (let j = 0; j < count; j++) {
+        const i = blk.insns[j], op = d.op[i], r = d.dst[i];
+        const m = memOp(i);
+        if (m !== null) {
+          const b = base[m.a], rg = known.ptr[i];
+          if (b >= 0 && rg !== PTR_NONE) {
+            const at = delta[m.a] + d.off[i];
+            if (pass === 0) {
+              if (region[b] === PTR_NONE) region[b] = rg;
+              if (region[b] === rg) lo[b] = Math.max(lo[b], -at), end[b] = Math.max(end[b], at + m.size);
+            } else if (region[b] === rg) covered.set(i, b), disp.set(i, at);
+          }
+          if (!m.write) base[r] = -1;
+          continue;
+        }
+        if ((op === 0x0f || op === 0x1f) && base[r] >= 0 && small(i) !== null) {
+          const b = base[r], c = small(i)!;
+          // carry-free when the sum stays in [0, 2^32) for every low word the test admits (below 2^30)
+          const sum = delta[r] + c;
+          if (pass === 1 && (region[b] === PTR_NONE || lo[b] + sum < 0 || sum > 0x7fffffff)) base[r] = -1;
+          else {
+            delta[r] += c;
+            if (pass === 1) carryFree.set(i, b);
+          }
+        } else if (op === 0xbf && !isConst(i)) {
+          base[r] = base[d.src[i]];
+          delta[r] = delta[d.src[i]];
+        } else if (op === 0x85 || op === 0x40 || op === 0x48 || op === 0x50) base.fill(-1);
+        else if (op >= ATOMIC32 && op < ATOMIC64 + 16) base[0] = base[d.src[i] & 15] = -1;
+        else if (!isJump(op) && op !== 0x95) base[r] = -1;
+      }
+      if (pass === 0) {
+        // a base whose accesses cannot all fit in its region at once is not tested
+        for (let b = 0; b < 11; b++) {
+          if (region[b] !== PTR_NONE && (lo[b] + end[b] > (region[b] === PTR_STACK ? FRAME_SIZE : 0x40000000))) {
+            region[b] = PTR_NONE;
+          }
+        }
+      }
+    }
+    if (covered.size === 0) return null;
+    const tests: string[] = [];
+    const dv = new Map<number, string>();
+    const tested = new Set(covered.values());
+    // an addition is known not to carry only when its base is tested (a base without covered accesses is not)
+    const noCarry = new Set([...carryFree].filter(([_, b]) => tested.has(b)).map(([i]) => i));
+    for (const b of tested) {
+      const stackFrame = region[b] === PTR_STACK;
+      const [hiName, len] = stackFrame ? ["sHi", `${FRAME_SIZE}`] : ["eHi", "eLen"];
+      tests.push(`h${b} === ${hiName} && l${b} >= ${lit(lo[b])} && l${b} <= ${len} - ${lit(end[b])}`);
+    }
+    for (const [i, b] of covered) dv.set(i, region[b] === PTR_STACK ? "sDv" : "eDv");
+    return { test: tests.join(" && "), dv, noCarry, ...forwarding(blk, count, covered, disp, region) };
+  };
+
+  /**
+   * Whether instruction i can end the run in the middle of a block (a fault,
+   * a helper, LD_ABS, a 3.18 division by zero), or touch memory the block
+   * guard does not cover: the stores before it must all have been made.
+   */
+  const barrier = (i: number): boolean => {
+    const op = d.op[i];
+    if (op === 0x3c || op === 0x9c || op === 0x3f || op === 0x9f) return opts.legacy;
+    // ALU operations (64 and 32 bits), sign-extending moves, divisions of signed values, byte swaps, LD_IMM64
+    const alu = op < 0x100 && memOp(i) === null && ((op & 7) === 4 || (op & 7) === 7);
+    return !(alu || op === 0x18 || (op >= SDIV32 && op <= BE64));
+  };
+
+  /**
+   * Store forwarding and dead stores among the accesses a block guard covers
+   * (`covered`: insn → base register, `disp`: insn → displacement from the
+   * base's value at the block's start). Forward: a load of bytes that
+   * covered stores through the same base wrote earlier in the block, with
+   * nothing in between that may write them (a store through another pointer
+   * into the same region, an access the guard does not cover, a helper, an
+   * atomic), takes the stored values, kept in temporaries, instead of
+   * reading memory (whole 32-bit words, or bytes and halves of one word).
+   * Backward: a covered store (or half of an 8-byte one) whose bytes covered
+   * stores through the same base overwrite later in the block, with nothing
+   * in between that may read them (a load not forwarded, through any
+   * pointer into the region) or end the run ({@link barrier}), is not made.
+   */
+  const forwarding = (
+    blk: Block,
+    count: number,
+    covered: Map<number, number>,
+    disp: Map<number, number>,
+    region: Uint8Array,
+  ): Pick<Guard, "fwd" | "temps" | "dead"> => {
+    const fwd = new Map<number, string>(), temps = new Map<number, string>(), dead = new Map<number, number>();
+    // forward: per base, displacement -> [word, byte in word] of the last covered store of that byte
+    const bytes: Array<Map<number, [string, number]>> = Array.from({ length: 11 }, () => new Map());
+    const sources = new Map<number, Set<number>>(); // load -> the stores whose temporaries it uses
+    const wordOwner = new Map<string, number>();
+    const clear = (rg: number, except: number) => {
+      for (let b = 0; b < 11; b++) if (b !== except && (rg === PTR_NONE || region[b] === rg)) bytes[b].clear();
+    };
+    for (let j = 0; j < count; j++) {
+      const i = blk.insns[j], b = covered.get(i);
+      const m = memOp(i);
+      if (b === undefined) {
+        if (barrier(i) && (m === null || m.write || d.op[i] >= ATOMIC32)) clear(PTR_NONE, -1);
+        continue;
+      }
+      const at = disp.get(i)!, map = bytes[b];
+      if (m!.write) {
+        clear(region[b], b);
+        const words = m!.size === 8 ? [`f${i}l`, `f${i}h`] : [`f${i}l`];
+        for (const w of words) wordOwner.set(w, i);
+        for (let q = 0; q < m!.size; q++) map.set(at + q, [words[q >> 2], q & 3]);
+        continue;
+      }
+      const src: Array<[string, number]> = [];
+      for (let q = 0; q < m!.size; q++) {
+        const x = map.get(at + q);
+        if (x === undefined) break;
+        src.push(x);
+      }
+      if (src.length < m!.size) continue;
+      const L = `l${d.dst[i]}`, H = `h${d.dst[i]}`;
+      const word = (from: number, n: number): string | null => {
+        const [w, k] = src[from];
+        for (let q = 1; q < n; q++) if (src[from + q][0] !== w || src[from + q][1] !== k + q) return null;
+        return n === 4 && k !== 0 ? null : `${w}:${k * 8}`;
+      };
+      let code: string | null = null;
+      const op = d.op[i];
+      const part = (x: string) => x.split(":") as [string, string];
+      if (m!.size === 8) {
+        const a = word(0, 4), c = word(4, 4);
+        if (a !== null && c !== null) code = `${L} = ${part(a)[0]}; ${H} = ${part(c)[0]};`;
+      } else {
+        const x = word(0, m!.size);
+        if (x !== null) {
+          const [w, sh] = part(x);
+          if (m!.size === 4) code = op === 0x81 ? `${L} = ${w}; ${H} = ${L} >> 31;` : `${L} = ${w}; ${H} = 0;`;
+          else {
+            const bits = m!.size * 8;
+            code = op === 0x89 || op === 0x91
+              ? `${L} = (${w} << ${32 - bits - +sh}) >> ${32 - bits}; ${H} = ${L} >> 31;`
+              : `${L} = (${w} >>> ${sh}) & ${bits === 8 ? "0xff" : "0xffff"}; ${H} = 0;`;
+          }
+        }
+      }
+      if (code === null) continue;
+      fwd.set(i, code);
+      sources.set(i, new Set(src.map(([w]) => wordOwner.get(w)!)));
+    }
+    for (const stores of sources.values()) {
+      for (const i of stores) {
+        temps.set(
+          i,
+          memOp(i)!.size === 8 ? `const f${i}l = ${SL(i)}, f${i}h = ${SH(i)};` : `const f${i}l = ${SL(i)};`,
+        );
+      }
+    }
+    // backward: per base, the displacements overwritten later in the block before anything reads them
+    const over: Array<Set<number>> = Array.from({ length: 11 }, () => new Set());
+    for (let j = count - 1; j >= 0; j--) {
+      const i = blk.insns[j], b = covered.get(i);
+      if (b === undefined) {
+        if (barrier(i)) { for (const o of over) o.clear(); }
+        continue;
+      }
+      const m = memOp(i)!, at = disp.get(i)!;
+      if (!m.write) {
+        if (fwd.has(i)) continue;
+        for (let q = 0; q < m.size; q++) over[b].delete(at + q);
+        for (let c = 0; c < 11; c++) if (c !== b && region[c] === region[b]) over[c].clear();
+        continue;
+      }
+      const all = (from: number, n: number) => {
+        for (let q = from; q < from + n; q++) if (!over[b].has(at + q)) return false;
+        return true;
+      };
+      const mask = m.size === 8 ? (all(0, 4) ? 1 : 0) | (all(4, 4) ? 2 : 0) : all(0, m.size) ? 3 : 0;
+      if (mask !== 0) dead.set(i, mask);
+      for (let q = 0; q < m.size; q++) over[b].add(at + q);
+    }
+    return { fwd, temps, dead };
+  };
+
+  /** The code of instruction i inside a block whose guard `g` held (`stop`, `ret`: as for {@link body}). */
+  const guardedBody = (i: number, g: Guard, stop: string, ret?: { depth: string; code: string }): string => {
+    const dv = g.dv.get(i);
+    if (dv !== undefined) {
+      const forwarded = g.fwd.get(i);
+      if (forwarded !== undefined) return forwarded;
+      const m = memOp(i)!, off = d.off[i];
+      const t = `t = ${off === 0 ? `l${m.a}` : `(l${m.a} + ${lit(off)}) | 0`};`;
+      const temp = g.temps.get(i), dead = g.dead.get(i) ?? 0;
+      if (!m.write || (temp === undefined && dead === 0)) return `${t} ${m.access(dv)}`;
+      // a store whose value later loads take from temporaries, or of which a part is overwritten later in the block
+      const vl = temp === undefined ? SL(i) : `f${i}l`, vh = temp === undefined ? SH(i) : `f${i}h`;
+      const code = m.size === 8
+        ? `${dead & 1 ? "" : `${dv}.setInt32(t, ${vl}, true); `}${
+          dead & 2 ? "" : `${dv}.setInt32((t + 4) | 0, ${vh}, true);`
+        }`
+        : dead === 3
+        ? ""
+        : `${dv}.${m.size === 4 ? "setInt32" : m.size === 2 ? "setInt16" : "setInt8"}(t, ${vl}${
+          m.size > 1 ? ", true" : ""
+        });`;
+      return `${temp ?? ""}${code === "" ? "" : ` ${t} ${code}`}`;
+    }
+    if (g.noCarry.has(i)) {
+      const r = d.dst[i], c = d.op[i] === 0x0f ? CL(i) : -CL(i);
+      return c === 0 ? "" : `l${r} = (l${r} + ${lit(c)}) | 0;`;
+    }
+    return body(i, stop, ret);
+  };
+
+  /**
    * Code of a non-terminator instruction; `stop` is the statement that
    * leaves after a fault. `ret` (inside a subprogram, or where the call
    * depth is a variable) is the call depth and the statement that returns
@@ -598,14 +942,26 @@ else {
   ${write ? "if (t < cR.low) cR.low = t; " : ""}t += cB; ${access("cDv")}
 }`;
     };
+    const m = memOp(i);
+    if (m !== null) return mem(m.a, m.size, m.write, m.access);
     switch (op) {
-      case 0x0f: // add
+      case 0x0f: { // add
+        // both operands and the sum below 2^32 (value ranges): no carry, no high word
+        const a = range(i, r), b = srcRange(i);
+        if (a !== null && b !== null && a[1] + b[1] <= 0xffffffff) return `${L} = (${L} + ${sl}) | 0; ${H} = 0;`;
         // branchless carry (the carry of random data is unpredictable): a comparison used as a number
         // (`(x < a) | 0`) is a setcc in V8's optimised code, while `x < a ? 1 : 0` is a branch
-        return `{ const al = ${L}, x = (al + ${sl}) | 0; ${H} = (${H} + ${sh} + ((x >>> 0) < (al >>> 0) | 0)) | 0; ${L} = x; }`;
-      case 0x1f: // sub
+        const h = b !== null ? H : `${H} + ${sh}`;
+        return `{ const al = ${L}, x = (al + ${sl}) | 0; ${H} = (${h} + ((x >>> 0) < (al >>> 0) | 0)) | 0; ${L} = x; }`;
+      }
+      case 0x1f: { // sub
+        // a minuend never below the subtrahend, both below 2^32: no borrow, no high word
+        const a = range(i, r), b = srcRange(i);
+        if (a !== null && b !== null && a[0] >= b[1]) return `${L} = (${L} - ${sl}) | 0; ${H} = 0;`;
         // branchless borrow, as for add
-        return `{ const al = ${L}, bl = ${sl}; ${H} = (${H} - ${sh} - ((al >>> 0) < (bl >>> 0) | 0)) | 0; ${L} = (al - bl) | 0; }`;
+        const h = b !== null ? H : `${H} - ${sh}`;
+        return `{ const al = ${L}, bl = ${sl}; ${H} = (${h} - ((al >>> 0) < (bl >>> 0) | 0)) | 0; ${L} = (al - bl) | 0; }`;
+      }
       case 0x2f: { // mul
         if (isConst(i)) {
           // by a constant b: hi = mulhiu(lo, b.lo) + lo * b.hi + hi * b.lo, with a shorter mulhiu when b.lo < 2^16
@@ -739,16 +1095,6 @@ else ${L} = ${isDiv ? "((a / b) >>> 0) | 0" : "(a % b) | 0"}; ${z} }`;
         }
         return `${writeBack}
 { const ok = R.call(${i}); ${reload} cHi = 0; cLen = 0; if (!ok) { ${stop} } }`;
-      // loads
-      case 0x79:
-        return mem(
-          d.src[i],
-          8,
-          false,
-          (dv) => `{ ${L} = ${dv}.getInt32(t, true); ${H} = ${dv}.getInt32(t + 4, true); }`,
-        );
-      case 0x61:
-        return mem(d.src[i], 4, false, (dv) => `{ ${L} = ${dv}.getInt32(t, true); ${z} }`);
       case CTX_LDXW: { // an ldxw at a converted ctx field's offset: its converted value when it reads the ctx
         const a = d.src[i];
         return `{ const w = h${a} === R.ctxHi ? R.ctxLoad((l${a} + ${lit(off)}) | 0) : -1;
@@ -757,25 +1103,6 @@ else {
 ${mem(a, 4, false, (dv) => `{ ${L} = ${dv}.getInt32(t, true); ${z} }`)}
 } }`;
       }
-      case 0x81:
-        return mem(d.src[i], 4, false, (dv) => `{ ${L} = ${dv}.getInt32(t, true); ${H} = ${L} >> 31; }`);
-      case 0x69:
-        return mem(d.src[i], 2, false, (dv) => `{ ${L} = ${dv}.getUint16(t, true); ${z} }`);
-      case 0x89:
-        return mem(d.src[i], 2, false, (dv) => `{ ${L} = ${dv}.getInt16(t, true); ${H} = ${L} >> 31; }`);
-      case 0x71:
-        return mem(d.src[i], 1, false, (dv) => `{ ${L} = ${dv}.getUint8(t); ${z} }`);
-      case 0x91:
-        return mem(d.src[i], 1, false, (dv) => `{ ${L} = ${dv}.getInt8(t); ${H} = ${L} >> 31; }`);
-      // stores (ST imm: constant operand)
-      case 0x7b:
-        return mem(r, 8, true, (dv) => `{ ${dv}.setInt32(t, ${sl}, true); ${dv}.setInt32(t + 4, ${sh}, true); }`);
-      case 0x63:
-        return mem(r, 4, true, (dv) => `${dv}.setInt32(t, ${sl}, true);`);
-      case 0x6b:
-        return mem(r, 2, true, (dv) => `${dv}.setInt16(t, ${sl}, true);`);
-      case 0x73:
-        return mem(r, 1, true, (dv) => `${dv}.setInt8(t, ${sl});`);
       case 0x40:
       case 0x48:
       case 0x50: {
@@ -799,7 +1126,7 @@ ${mem(a, 4, false, (dv) => `{ ${L} = ${dv}.getInt32(t, true); ${z} }`)}
       lines.push(`t = (${L} >>> 0) + ${lit(off)}; t = slow(${H}, t, ${size}, true, ${i}); if (t < 0) { ${stop} }`);
       lines.push(
         `if (t < R.hit.low) R.hit.low = t; t += R.hit.base; { const dv = R.hit.dv, ol = dv.getInt32(t, true), oh = ${
-          is64 ? "dv.getInt32(t + 4, true)" : "0"
+          is64 ? "dv.getInt32((t + 4) | 0, true)" : "0"
         };`,
       );
       lines.push(`const sl = l${s}, sh = ${is64 ? `h${s}` : "0"};`);
@@ -822,7 +1149,9 @@ ${mem(a, 4, false, (dv) => `{ ${L} = ${dv}.getInt32(t, true); ${z} }`)}
           if (kind === 9) write = is64 ? "l0 === ol && h0 === oh" : "l0 === ol";
           break;
       }
-      lines.push(`if (${write}) { dv.setInt32(t, ${nl}, true); ${is64 ? `dv.setInt32(t + 4, ${nh}, true);` : ""} }`);
+      lines.push(
+        `if (${write}) { dv.setInt32(t, ${nl}, true); ${is64 ? `dv.setInt32((t + 4) | 0, ${nh}, true);` : ""} }`,
+      );
       if (kind === 9) lines.push("l0 = ol; h0 = oh;");
       else if ((kind & 1) === 1 || kind === 8) lines.push(`l${s} = ol; h${s} = oh;`);
       lines.push("}");
@@ -837,8 +1166,8 @@ depth--; { const f = depth * 11; ${
     [6, 7, 8, 9, 10].map((r) => `l${r} = frames[f + ${(r - 6) * 2}]; h${r} = frames[f + ${(r - 6) * 2 + 1}];`)
       .join(" ")
   } b = frames[f + 10]; } continue run;`;
-  /** `body`'s return of the `switch` form, after `adj` instructions counted but not run. */
-  const switchRet = (adj: number) => ({ depth: "depth", code: `${adj ? `n -= ${adj}; ` : ""}${exitCode}` });
+  /** `body`'s return of the `switch` form, after `give` (the statement giving back what was counted but not run). */
+  const switchRet = (give: string) => ({ depth: "depth", code: `${give}${exitCode}` });
 
   /** The terminator of a block (last instruction), for the fast variant. */
   const terminator = (blk: Block, i: number, selfLoop: boolean, nextStart: number): string => {
@@ -892,9 +1221,12 @@ let resumeAt = -1, resumeDepth = 0;`);
   const fns = structured ? functions() : null;
   if (fns !== null) {
     const fastStart = out.length;
+    // the budget counts down in an int32 (one live value instead of a count and its limit); a budget over 2^31 - 1
+    // hands over to precise (which counts up) once 2^31 - 1 instructions have run
     emit(`function fast(max) {
   ${regDecl}
-  let n = 0, t = 0, cHi = 0, cLen = 0, cB = 0, cDv = R.dv0, cR = stack[0];
+  const budget = max < 0x7fffffff ? Math.floor(max) : 0x7fffffff;
+  let left = budget, t = 0, cHi = 0, cLen = 0, cB = 0, cDv = R.dv0, cR = stack[0];
   ${fixedRegions}
   run: {`);
     emitFunction(fns, 0, "", []);
@@ -902,7 +1234,7 @@ let resumeAt = -1, resumeDepth = 0;`);
       emit(`R.msg = "jit: fell off the structured program"; R.pc = 0;`);
       emit(`  }
   ${writeBack}
-  return n;
+  return budget - left;
 }
 return function run(max) {
   resumeAt = -1;
@@ -1015,7 +1347,7 @@ function precise(max, n, b, depth) {
     for (let j = 0; j < L; j++) {
       const i = blk.insns[j];
       emit(`if (++n > max) { n--; R.limit(${i}); break run; }`);
-      if (j < L - 1 || !isTerminator(d.op[i])) emit(body(i, `R.pc = ${i}; break run;`, switchRet(0)));
+      if (j < L - 1 || !isTerminator(d.op[i])) emit(body(i, `R.pc = ${i}; break run;`, switchRet("")));
     }
     emit(`R.msg = "jit: budget twin of block ${blk.start} ran past its end"; R.pc = ${blk.start}; break run; }`);
   }
@@ -1036,19 +1368,45 @@ function precise(max, n, b, depth) {
       )
         .join(" ") + ` frames[${j * 11 + 10}] = ${c.ret};`
     ).join(" ");
-    const handOver = `n -= ${L}; ${frameWrites}${
+    const handOver = `left += ${L}; ${frameWrites}${
       frameWrites ? " " : ""
     }resumeAt = ${blk.start}; resumeDepth = ${chain.length}; break run;`;
-    if (ahead > L) emit(`if ((n += ${L}) > max - ${ahead - L}) { ${handOver} }`);
-    else if (ahead >= 0) emit(`if ((n += ${L}) > max) { ${handOver} }`);
-    else emit(`n += ${L};`);
-    const bodyEnd = endsWithTerm ? L - 1 : L;
+    if (ahead >= 0) emit(`if ((left = (left - ${L}) | 0) < ${Math.max(0, ahead - L)}) { ${handOver} }`);
+    else emit(`left = (left - ${L}) | 0;`);
     const callee = chain.length === 0 ? null : chain[chain.length - 1];
-    for (let j = 0; j < bodyEnd; j++) {
-      const adj = L - j - 1, n = adj ? `n -= ${adj}; ` : "";
-      const ret = callee && { depth: String(chain.length), code: `${n}break C${callee.suffix};` };
-      emit(body(blk.insns[j], `${n}R.pc = ${blk.insns[j]}; break run;`, ret ?? undefined));
+    emitInsns(
+      blk,
+      endsWithTerm ? L - 1 : L,
+      "left +=",
+      callee ? (give) => ({ depth: String(chain.length), code: `${give}break C${callee.suffix};` }) : undefined,
+    );
+  }
+
+  /**
+   * The first `count` instructions of `blk`, counted as a whole block (a
+   * fault at the j-th gives back the `L - j - 1` it did not run: `giveBack`
+   * is `n -=` in `precise`, `left +=` in `fast`), behind the block's guard
+   * when it has one: the guarded copy, else the checked one. `ret` makes
+   * {@link body}'s return from a subprogram from the give-back statement.
+   */
+  function emitInsns(
+    blk: Block,
+    count: number,
+    giveBack = "n -=",
+    ret?: (give: string) => { depth: string; code: string },
+  ): void {
+    const L = blk.insns.length;
+    const give = (j: number) => (L - j - 1 ? `${giveBack} ${L - j - 1}; ` : "");
+    const stop = (j: number) => `${give(j)}R.pc = ${blk.insns[j]}; break run;`;
+    const retAt = (j: number) => ret?.(give(j));
+    const g = guardPlan(blk, count);
+    if (g !== null) {
+      emit(`if (${g.test}) {`);
+      for (let j = 0; j < count; j++) emit(guardedBody(blk.insns[j], g, stop(j), retAt(j)));
+      emit("} else {");
     }
+    for (let j = 0; j < count; j++) emit(body(blk.insns[j], stop(j), retAt(j)));
+    if (g !== null) emit("}");
   }
 
   /**
@@ -1218,11 +1576,7 @@ function precise(max, n, b, depth) {
       const selfLoop = endsWithTerm && isJump(lastOp) && d.tgt[last] === blk.start;
       emit(`case ${blk.start}: ${selfLoop ? "for (;;) " : ""}{`);
       emit(`if ((n += ${L}) > max) { n -= ${L}; b = ${SLOW + blk.start}; continue run; }`);
-      const bodyEnd = endsWithTerm ? L - 1 : L;
-      for (let j = 0; j < bodyEnd; j++) {
-        const adj = L - j - 1;
-        emit(body(blk.insns[j], `${adj ? `n -= ${adj}; ` : ""}R.pc = ${blk.insns[j]}; break run;`, switchRet(adj)));
-      }
+      emitInsns(blk, endsWithTerm ? L - 1 : L, "n -=", switchRet);
       if (endsWithTerm) emit(terminator(blk, last, selfLoop, nextStart));
       else if (blk.next !== nextStart) emit(`b = ${blk.next}; continue run;`);
       emit("}");

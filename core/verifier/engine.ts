@@ -80,6 +80,7 @@ import {
   UNKNOWN_VALUE,
 } from "./state.ts";
 import { checkLogParams, VerifierLog } from "./log.ts";
+import { ExploredIndex, type StateMatcher } from "./explored.ts";
 
 // ---- event codes ----
 /** No step taken yet. */
@@ -111,6 +112,14 @@ export const EVENT_NAMES: readonly string[] = [
   "accepted",
 ];
 
+/**
+ * Explored-state lists up to this long are walked as the kernel walks them
+ * (with the pre-filter); a longer one is looked up in the instruction's
+ * {@link ExploredIndex}. (The index pays for itself from about a dozen
+ * states; below that its set-up costs more than the walk.)
+ */
+const LIST_WALK_MAX = 16;
+
 /** Default processed-instruction budget of 3.18/3.19. */
 export const INSN_LIMIT = 32768;
 /** Pending-branch limit (`BPF program is too complex` above it). */
@@ -136,6 +145,13 @@ export interface EngineOptions {
   insnLimit?: number;
   /** Record the path for explain (default false). */
   explain?: boolean;
+  /**
+   * Look up matching explored states in the index of `explored.ts` when an
+   * instruction holds more than 16 states (true, the default), more than
+   * `n` (a number; 0: always), or never (false: walk the instruction's list
+   * as the kernel does, with an exact pre-filter). All find the same state.
+   */
+  exploredIndex?: boolean | number;
   /** Map fd resolver (required when the program loads map fds). */
   resolveMapFd: MapFdResolver;
 }
@@ -245,6 +261,14 @@ export class VerifierEngine {
   #perInsn: Int32Array;
   #maxPerInsn = 0;
   #mark: Uint8Array;
+  /** Explored-state lists up to this long are walked, longer ones looked up in the {@link ExploredIndex}. */
+  #listWalkMax: number;
+  /** The index (taken when a list first grows past `#listWalkMax`). */
+  #index: ExploredIndex | null = null;
+  /** The number of explored states when the index was last brought up to date. */
+  #indexSync = 0;
+  /** `states_equal(explored state k, cur)`, for the index. */
+  #equalsCur: StateMatcher;
   // pending stack
   #pend = new Int32Array(0);
   #pendInsn = new Int32Array(0);
@@ -315,6 +339,10 @@ export class VerifierEngine {
     this.#perInsn = new Int32Array(n);
     this.#counts = new Int32Array(n);
     this.#mark = new Uint8Array(n);
+    const ix = opts.exploredIndex ?? true;
+    this.#listWalkMax = ix === true ? LIST_WALK_MAX : ix === false ? Infinity : ix;
+    this.#equalsCur = (k) =>
+      statesEqual(this.#ex, k * STATE_WORDS, this.#cur, 0, this.#slotModel, this.#exB, this.#curB);
     const level = opts.logLevel ?? 0;
     let size = opts.logSize ?? 0;
     if (level > 0 && opts.logSize === undefined) size = 0xffffffff >>> 8;
@@ -448,6 +476,8 @@ export class VerifierEngine {
     this.#exSig = new Int32Array(0);
     this.#exCount = 0;
     this.#head.fill(-1);
+    this.#index?.release();
+    this.#index = null;
   }
 
   /** Run to the end; returns the final event (EV_ACCEPTED or EV_ERROR). */
@@ -472,13 +502,38 @@ export class VerifierEngine {
   // ------------------------------------------------------------ explored states
 
   #isStateVisited(idx: number): boolean {
+    if (this.#perInsn[idx] > this.#listWalkMax) {
+      const index = this.#index ??= ExploredIndex.acquire(this.len);
+      // restored to another snapshot since the index was last brought up to date: its states may be gone
+      if (this.#indexSync !== this.#exCount) index.reset();
+      if (!index.has(idx)) {
+        // the insn's states, oldest first
+        const list: number[] = [];
+        for (let k = this.#head[idx]; k >= 0; k = this.#exNext[k]) list.push(k);
+        for (let j = list.length - 1; j >= 0; j--) index.add(idx, list[j], this.#ex, list[j] * STATE_WORDS);
+      }
+      this.#indexSync = this.#exCount;
+      const k = index.find(idx, this.#cur, this.#equalsCur);
+      if (k >= 0) {
+        this.#matched = k;
+        return true;
+      }
+    } else if (this.#listWalk(idx)) return true;
+    this.#store(idx);
+    return false;
+  }
+
+  /**
+   * The kernel's walk of the explored list of `idx`, head first, with an
+   * exact pre-filter: old's strictly compared registers (neither NOT_INIT
+   * nor inv) must hash alike in cur, and old's written stack slots must be
+   * written in cur. The filter words sit in a compact side array (4 words
+   * per state), so rejected states cost no cache miss on the 2 KB state
+   * itself; cur's hash is recomputed only when the strict mask changes along
+   * the list.
+   */
+  #listWalk(idx: number): boolean {
     const cur = this.#cur, curB = this.#curB, ex = this.#ex, exB = this.#exB, slot = this.#slotModel;
-    // Pre-filter (exact: it only skips states states_equal would reject):
-    // old's strictly compared registers (neither NOT_INIT nor inv) must hash
-    // alike in cur, and old's written stack slots must be written in cur.
-    // The filter words sit in a compact side array (4 words per state), so
-    // rejected states cost no cache miss on the 2 KB state itself; cur's
-    // hash is recomputed only when the strict mask changes along the list.
     const sig = this.#exSig;
     const cm0 = cur[MASK_OFF], cm1 = cur[MASK_OFF + 1];
     let lastMask = -1, lastHash = 0;
@@ -494,6 +549,12 @@ export class VerifierEngine {
         return true;
       }
     }
+    return false;
+  }
+
+  /** Store the current state in the explored states of `idx` (at the head of its list). */
+  #store(idx: number): void {
+    const cur = this.#cur;
     const k = this.#exCount;
     if (k === this.#exNext.length) {
       let cap = Math.max(8, k * 2);
@@ -520,13 +581,17 @@ export class VerifierEngine {
     this.#exSig[q + 1] = regSignature(cur, 0, sm);
     this.#exSig[q + 2] = cur[MASK_OFF];
     this.#exSig[q + 3] = cur[MASK_OFF + 1];
+    // the index stays up to date with the arena: it holds this state when it holds the insn's others
+    if (this.#index !== null && this.#indexSync === k) {
+      if (this.#index.has(idx)) this.#index.add(idx, k, this.#ex, k * STATE_WORDS);
+      this.#indexSync = k + 1;
+    }
     this.#exNext[k] = this.#head[idx];
     this.#exInsn[k] = idx;
     this.#head[idx] = k;
     this.#exCount = k + 1;
     const c = ++this.#perInsn[idx];
     if (c > this.#maxPerInsn) this.#maxPerInsn = c;
-    return false;
   }
 
   // ------------------------------------------------------------ pending stack

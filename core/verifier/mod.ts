@@ -103,6 +103,14 @@ export interface VerifyOptions {
   insnLimit?: number;
   /** On rejection, explain the failing path (default false). */
   explain?: boolean;
+  /**
+   * Look matching explored states up in an index when an instruction holds
+   * more than 16 states (true, the default), more than `n` (a number; 0:
+   * always), or never (false: walk each explored-state list as the kernel
+   * does). The log, verdict, stats and matched states are the same; the
+   * index is faster when many states are stored at one instruction.
+   */
+  exploredIndex?: boolean | number;
   /** Resolve LD_IMM64 map fds (see the module doc for the default). */
   resolveMapFd?: MapFdResolver;
 }
@@ -212,6 +220,7 @@ export function createEngine(program: Program, opts: VerifyOptions = {}): Walk {
     prune: opts.prune,
     insnLimit: opts.insnLimit,
     explain: opts.explain,
+    exploredIndex: opts.exploredIndex,
     resolveMapFd: resolve,
   });
 }

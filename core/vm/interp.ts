@@ -319,6 +319,14 @@ export class Interpreter {
     let pc = st.pc;
     let n = st.n;
     const limit = stopAt < maxInsns ? stopAt : maxInsns;
+    // the count runs down in an int32 chunk of at most 2^31 - 1 instructions (cheaper than comparing a growing
+    // count with the limit at every instruction): this loop has executed `chunk - left` since `n` was last updated
+    // (a limit that is not an integer counts as the integer below it; NaN as no limit, as `++n > NaN` never holds)
+    const room = (): number => {
+      const r = Math.floor(limit - n);
+      return r >= 0x7fffffff || r !== r ? 0x7fffffff : r < 0 ? 0 : r;
+    };
+    let chunk = room(), left = chunk;
     let paused = false;
     let cHi = 0, cLen = 0, cB = 0; // the cached region: hi word, length, base in its view
     let cDv = this.#rg.stack[0].dv;
@@ -333,14 +341,18 @@ export class Interpreter {
       return o;
     };
     run: for (;;) {
-      if (++n > limit) {
-        n--;
-        if (n < maxInsns) {
-          paused = true; // a session's stop count: resume later from here
+      if ((left = (left - 1) | 0) < 0) {
+        n += chunk; // this instruction is not executed yet
+        left = chunk = room();
+        if (left-- === 0) {
+          left = 0;
+          if (n < Math.floor(maxInsns)) {
+            paused = true; // a session's stop count: resume later from here
+            break;
+          }
+          faultMsg = `insn ${pc}: instruction limit of ${maxInsns} executed instructions reached`;
           break;
         }
-        faultMsg = `insn ${pc}: instruction limit of ${maxInsns} executed instructions reached`;
-        break;
       }
       switch (OP[pc]) {
         // ---------------- ALU64 (K forms read the constant slot) ----------------
@@ -973,7 +985,7 @@ export class Interpreter {
           continue;
         }
         case 0x1f2: // BRK: a session's breakpoint (patched in by runUntil)
-          n--;
+          left++; // not executed
           paused = true;
           break run;
         case 0x1f0: // BAD
@@ -1036,7 +1048,7 @@ export class Interpreter {
       }
     }
     st.pc = pc;
-    st.n = n;
+    st.n = n + chunk - left;
     st.depth = depth;
     if (!paused) {
       st.done = true;

@@ -10,44 +10,17 @@ import type { GalleryEntry } from "../gallery.ts";
 import { KEYS } from "../keys.ts";
 import { fit, type Frame, MIN_COLS, MIN_ROWS } from "../model.ts";
 import { col, Panel, SP } from "./common.tsx";
-import { wrap } from "./walk.tsx";
-
-const EVENT_LABEL: Record<string, string> = {
-  insn: "insn",
-  branch: "BRANCH pushed",
-  resume: "RESUMED",
-  store: "state stored",
-  prune: "PRUNED",
-  error: "ERROR",
-  accept: "ACCEPTED",
-};
+import { footerHints, headerParts, wrap } from "./text.ts";
 
 /** The top line: program, step, event, profile, pruning, play state. */
 export function Header(props: { frame: Frame }): ReactNode {
   const f = props.frame;
-  const w = f.layout.cols;
-  const ev = f.event ? EVENT_LABEL[f.event] : "start";
-  const at = f.pc >= 0 ? ` @${f.pc}` : "";
-  const right = ` ${f.progress ? `${f.progress} · ` : ""}${f.profile}${f.pruning ? "" : " · NO PRUNING"} · ${
-    f.ui.playing ? `▶ ${f.ui.speed}/s` : "paused"
-  } `;
-  const mid = ` · step ${f.t} · `;
-  const room = Math.max(4, w - right.length - mid.length - ev.length - at.length - " bpfscope · ".length);
-  const title = f.title.length > room ? f.title.slice(0, room - 1) + "…" : f.title;
-  const left = ` bpfscope · ${title}${mid}`;
-  const gap = Math.max(0, w - left.length - ev.length - at.length - right.length);
-  const evColor = f.event === "error"
-    ? "red"
-    : f.event === "accept"
-    ? "green"
-    : f.event === "prune"
-    ? "magenta"
-    : "yellow";
+  const { left, ev, evColor, rest } = headerParts(f);
   return (
     <Text wrap="truncate" inverse>
       <Text bold>{left}</Text>
       <Text bold color={col(f.color, evColor)}>{ev}</Text>
-      <Text>{at + " ".repeat(gap) + right}</Text>
+      <Text>{rest}</Text>
     </Text>
   );
 }
@@ -59,9 +32,7 @@ export function Footer(props: { frame: Frame }): ReactNode {
   if (f.ui.prompt !== null) {
     return <Text wrap="truncate" bold>{fit(`go to instruction: ${f.ui.prompt}▏  (Enter: go, Esc: cancel)`, w)}</Text>;
   }
-  const hints = f.profile.startsWith("kernel log")
-    ? "s step  n next event  space run  b back  B back event  e end  g go to  x break  ? help  q quit"
-    : "s step  n next event  space run  b back  x break  p pruning  P profile  l gallery  ? help  q quit";
+  const hints = footerHints(f);
   if (f.ui.message) {
     return (
       <Text wrap="truncate">

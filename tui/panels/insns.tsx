@@ -7,27 +7,11 @@
  */
 import { Text } from "ink";
 import type { ReactNode } from "react";
-import { fit, type Frame, heatChar, heatLevel, type InsnRow } from "../model.ts";
+import { fit, type Frame, heatLevel, type InsnRow } from "../model.ts";
 import { col, Panel, SP } from "./common.tsx";
+import { HEAT_COLORS, rowText } from "./text.ts";
 
-/** Compact count in 4 cells: `   7`, ` 999`, `1.2k`, ` 32k`. */
-export function compact(n: number): string {
-  if (n <= 0) return "    ";
-  if (n < 1000) return String(n).padStart(4);
-  if (n < 10000) return ((n / 1000).toFixed(1) + "k").padStart(4);
-  return (Math.round(n / 1000) + "k").padStart(4);
-}
-
-const HEAT_COLORS = ["gray", "blue", "blue", "cyan", "cyan", "green", "yellow", "redBright", "red"];
-
-/** Text of one row without colour (used by the row component and by tests). */
-export function rowText(r: InsnRow, idxW: number, width: number): string {
-  const cur = r.error ? "✗" : r.current ? "▶" : r.onPath ? "│" : " ";
-  const s = `${r.cursor ? "›" : " "}${compact(r.heat)}${heatChar(r.heat)} ${r.breakpoint ? "●" : " "}${cur}${
-    r.pruning ? "◆" : " "
-  } ${String(r.idx).padStart(idxW)}: ${r.continuation ? "" : r.text}`;
-  return s.length > width ? s.slice(0, width - 1) + "…" : s.padEnd(width);
-}
+export { compact, rowText } from "./text.ts";
 
 function Row(props: { r: InsnRow; idxW: number; width: number; color: boolean }): ReactNode {
   const { r, idxW, width, color } = props;

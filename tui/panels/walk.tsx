@@ -7,6 +7,7 @@ import { Text } from "ink";
 import type { ReactNode } from "react";
 import { bar, fit, type Frame } from "../model.ts";
 import { col, Panel, SP } from "./common.tsx";
+import { wrap } from "./text.ts";
 
 function pad(lines: ReactNode[], height: number): ReactNode[] {
   const out = lines.slice(0, height);
@@ -144,16 +145,4 @@ export function VerdictPanel(props: { frame: Frame; width: number; height: numbe
   );
 }
 
-/** Hard-wrap text to lines of `w` cells (word boundaries where possible). */
-export function wrap(s: string, w: number): string[] {
-  const out: string[] = [];
-  let rest = s;
-  while (rest.length > w) {
-    let cut = rest.lastIndexOf(" ", w);
-    if (cut <= 0) cut = w;
-    out.push(rest.slice(0, cut));
-    rest = rest.slice(cut).trimStart();
-  }
-  if (rest) out.push(rest);
-  return out;
-}
+export { wrap } from "./text.ts";
