@@ -341,7 +341,9 @@ export function computeScc(env: Env): void {
         dsz--;
         continue;
       }
-      let assign = stack[ssz - 1] !== w;
+      // a component of two or more insns, a self reference, or (the running 6.18.y kernel) an insn
+      // calling a callback: an implicit loop
+      let assign = stack[ssz - 1] !== w || env.callsCallback[w] === 1;
       for (let j = 0; j < k; j++) {
         if (succ[j] === w) {
           assign = true;
