@@ -12,7 +12,8 @@ import { checkRegArg, DST_OP, DST_OP_NO_MARK, regBoundsSanityCheck, SRC_OP } fro
 import { curRegs, EACCES, EBADF_, EINVAL, ENOTMODELLED, type Env, type Map618, verbose } from "./env.ts";
 import { checkResourceLeak } from "./refs.ts";
 import { fakeMapAddress } from "./engine.ts";
-import { regTypeStr, tnumStr } from "./print.ts";
+import { regTypeStr } from "./print.ts";
+import { tnumStr } from "../../kernlog/value.ts";
 import {
   baseType,
   CONST_PTR_TO_MAP,
