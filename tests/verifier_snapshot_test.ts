@@ -69,3 +69,42 @@ Deno.test("snapshot/restore: any earlier point replays the same walk", () => {
   }
   assert.ok(walks === 600 && steps > 5000, `${walks} walks, ${steps} replayed steps`);
 });
+
+Deno.test("snapshot/restore, linux-6.18: any earlier point replays the same walk (recorded kernel programs)", async () => {
+  const { decodeJson } = await import("../core/formats/mod.ts");
+  const progs = [];
+  for (const f of ["loops_200", "calls_200", "directed_133"]) {
+    const gz = await Deno.readFile(new URL(`./data/kernel618/${f}.jsonl.gz`, import.meta.url));
+    const text = await new Response(new Blob([gz]).stream().pipeThrough(new DecompressionStream("gzip"))).text();
+    for (const l of text.split("\n").filter((x) => x).slice(0, 50)) {
+      progs.push(decodeJson(JSON.stringify(JSON.parse(l).spec), f));
+    }
+  }
+  let walks = 0, steps = 0, pruned = 0;
+  for (const [n, p] of progs.entries()) {
+    const e = createEngine(p, { profile: "linux-6.18", logLevel: 2, explain: true });
+    const seen: string[] = [];
+    const snaps = [e.snapshot()];
+    while (!e.done) {
+      seen.push(observe(e, e.step()));
+      snaps.push(e.snapshot());
+    }
+    const log = e.log, errno = e.errno, path = JSON.stringify(e.path());
+    walks++;
+    if (e.prunes) pruned++;
+    let s = n + 1;
+    for (let k = 0; k < 3; k++) {
+      s = (Math.imul(s, 48271) + 11) >>> 0;
+      const at = s % snaps.length;
+      e.restore(snaps[at]);
+      const again: string[] = [];
+      while (!e.done) again.push(observe(e, e.step()));
+      steps += again.length;
+      assert.deepEqual(again, seen.slice(at), `program ${n} from step ${at}`);
+      assert.equal(e.log, log);
+      assert.equal(e.errno, errno);
+      assert.equal(JSON.stringify(e.path()), path);
+    }
+  }
+  assert.ok(walks === 150 && steps > 1000 && pruned > 20, `${walks} walks, ${steps} replayed steps, ${pruned} pruned`);
+});
