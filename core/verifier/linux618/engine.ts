@@ -25,7 +25,7 @@ import {
 import type { BranchDecision, EngineSnapshot, RegisterView, StackSlotView, StateView } from "../engine.ts";
 import type { Walk } from "../walk.ts";
 import { checkAluOp, checkRegArg, SRC_OP } from "./alu.ts";
-import { checkHelperCall } from "./call.ts";
+import { checkHelperCall } from "./helper_call.ts";
 import { addSubprogAndKfunc, checkCfg, checkSubprogs, computePostorder, computeScc } from "./cfg.ts";
 import {
   BPF_COMPLEXITY_LIMIT_INSNS,

@@ -223,15 +223,17 @@ export function regsEqualUpToFrameno(a: RegState, b: RegState): boolean {
 
 /** `___mark_reg_known(reg, imm)`: the value is `imm` (id is kept). */
 export function markRegKnownValue(w: Width, reg: RegState, imm: bigint): void {
-  const v = BigInt.asUintN(w.bits, imm);
+  // a small non-negative constant is its own s64, s32 and u32 (no new bigints: this runs per constant made)
+  const small = imm >= 0n && imm <= w.hsmax;
+  const v = small ? imm : BigInt.asUintN(w.bits, imm);
   reg.varOff = tnumConst(v);
-  reg.smin = BigInt.asIntN(w.bits, v);
+  reg.smin = small ? v : BigInt.asIntN(w.bits, v);
   reg.smax = reg.smin;
   reg.umin = v;
   reg.umax = v;
-  reg.s32min = BigInt.asIntN(w.half, v);
+  reg.s32min = small ? v : BigInt.asIntN(w.half, v);
   reg.s32max = reg.s32min;
-  reg.u32min = BigInt.asUintN(w.half, v);
+  reg.u32min = small ? v : BigInt.asUintN(w.half, v);
   reg.u32max = reg.u32min;
 }
 
