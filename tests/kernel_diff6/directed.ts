@@ -639,6 +639,113 @@ export const DIRECTED_PROGRAMS: ReadonlyArray<{ name: string; asm: string }> = [
     name: "a loop with a 32-bit counter wrapping",
     asm: `w6 = -5\nloop:\nw6 += 1\nif w6 s< 3 goto loop\nr0 = 0\nexit`,
   },
+  // ---- fourth batch: packet pointers in spills and frames, references across calls, stack contents ----
+  {
+    name: "xdp: a spilled packet pointer gets the range of a later check",
+    asm: `.prog_type xdp\nr2 = *(u32 *)(r1 +0)\nr3 = *(u32 *)(r1 +4)\n*(u64 *)(r10 -8) = r2\nr4 = r2\nr4 += 8\n` +
+      `if r4 > r3 goto +2\nr5 = *(u64 *)(r10 -8)\nr0 = *(u64 *)(r5 +0)\nr0 = 2\nexit`,
+  },
+  {
+    name: "xdp: a packet pointer passed to a subprogram",
+    asm: `.prog_type xdp\nr2 = *(u32 *)(r1 +0)\nr3 = *(u32 *)(r1 +4)\nr4 = r2\nr4 += 8\nif r4 > r3 goto +3\n` +
+      `r1 = r2\ncall sub\nr0 = 2\nr0 = 2\nexit\nsub:\nr0 = *(u32 *)(r1 +4)\nexit`,
+  },
+  {
+    name: "xdp: arithmetic on pkt_end",
+    asm: `.prog_type xdp\nr3 = *(u32 *)(r1 +4)\nr3 += 1\nr0 = 2\nexit`,
+  },
+  {
+    name: "xdp: pkt_end minus pkt",
+    asm:
+      `.prog_type xdp\nr2 = *(u32 *)(r1 +0)\nr3 = *(u32 *)(r1 +4)\nr3 -= r2\nif r3 < 14 goto +1\nr0 = 2\nr0 = 2\nexit`,
+  },
+  {
+    name: "xdp: a variable packet pointer checked itself",
+    asm: `.prog_type xdp\nr6 = r1\n${RAND}r0 &= 0xff\nr2 = *(u32 *)(r6 +0)\nr3 = *(u32 *)(r6 +4)\nr2 += r0\n` +
+      `r4 = r2\nr4 += 4\nif r4 > r3 goto +2\nr0 = *(u32 *)(r2 +0)\nr0 = *(u32 *)(r2 +1)\nr0 = 2\nexit`,
+  },
+  {
+    name: "ring buffer record released in a subprogram",
+    asm: `.map rb ringbuf key=0 value=0 max=4096\nr1 = map[rb] ll\nr2 = 8\nr3 = 0\ncall 131\nif r0 == 0 goto +2\n` +
+      `r1 = r0\ncall sub\nr0 = 0\nexit\nsub:\nr2 = 0\ncall 133\nr0 = 0\nexit`,
+  },
+  {
+    name: "ring buffer record reserved in a subprogram and leaked",
+    asm: `.map rb ringbuf key=0 value=0 max=4096\ncall sub\nr0 = 0\nexit\nsub:\nr1 = map[rb] ll\nr2 = 8\nr3 = 0\n` +
+      `call 131\nr0 = 0\nexit`,
+  },
+  {
+    name: "ring buffer record submitted twice",
+    asm: `.map rb ringbuf key=0 value=0 max=4096\nr1 = map[rb] ll\nr2 = 8\nr3 = 0\ncall 131\nif r0 == 0 goto +6\n` +
+      `r6 = r0\nr1 = r6\nr2 = 0\ncall 132\nr1 = r6\nr2 = 0\ncall 132\nr0 = 0\nexit`,
+  },
+  {
+    name: "a subprogram returning a map value pointer",
+    asm: `.map m array key=4 value=16 max=1\ncall sub\nr0 = 0\nexit\nsub:\n*(u32 *)(r10 -4) = 0\nr2 = r10\nr2 += -4\n` +
+      `r1 = map[m] ll\ncall 1\nexit`,
+  },
+  {
+    name: "a subprogram returning its own stack pointer",
+    asm: `call sub\nr0 = *(u64 *)(r0 +0)\nr0 = 0\nexit\nsub:\n*(u64 *)(r10 -8) = 0\nr0 = r10\nr0 += -8\nexit`,
+  },
+  {
+    name: "cgroup_skb: a subprogram's return value at program exit",
+    asm: `.prog_type cgroup_skb\ncall sub\nexit\nsub:\n${RAND}r0 &= 1\nexit`,
+  },
+  {
+    name: "tail call from a subprogram",
+    asm: `.map pa prog_array key=4 value=4 max=4\ncall sub\nr0 = 0\nexit\nsub:\nr2 = map[pa] ll\nr3 = 0\ncall 12\n` +
+      `r0 = 0\nexit`,
+  },
+  {
+    name: "linked scalars through a spill refined after the fill",
+    asm: `${RAND}r6 = r0\n*(u64 *)(r10 -8) = r6\nr7 = *(u64 *)(r10 -8)\nif r7 > 15 goto +4\nr1 = r10\n` +
+      `r1 += -16\nr1 += r6\n*(u8 *)(r1 +0) = 0\nr0 = 0\nexit`,
+  },
+  {
+    name: "BPF_ST over half of a spilled scalar",
+    asm:
+      `${RAND}r0 &= 0xff\n*(u64 *)(r10 -8) = r0\n*(u32 *)(r10 -4) = 7\nr1 = *(u64 *)(r10 -8)\nr2 = *(u32 *)(r10 -8)\n` +
+      `r0 = 0\nexit`,
+  },
+  {
+    name: "zero spilled through a register, then narrow stores",
+    asm:
+      `r1 = 0\n*(u64 *)(r10 -8) = r1\n*(u8 *)(r10 -7) = 5\nr2 = *(u64 *)(r10 -8)\nr3 = *(u16 *)(r10 -2)\nr0 = 0\nexit`,
+  },
+  {
+    name: "precision of a scalar spilled in a callee and refilled by the caller",
+    asm: `.map m array key=4 value=64 max=1\n${RAND}r0 &= 31\n*(u64 *)(r10 -16) = r0\nr1 = r10\nr1 += -16\ncall sub\n` +
+      `r0 = 0\nexit\nsub:\nr6 = *(u64 *)(r1 +0)\n*(u32 *)(r10 -4) = 0\nr2 = r10\nr2 += -4\nr1 = map[m] ll\ncall 1\n` +
+      `if r0 == 0 goto +2\nr0 += r6\nr0 = *(u8 *)(r0 +0)\nr0 = 0\nexit`,
+  },
+  {
+    name: "atomic cmpxchg with a pointer in r0",
+    asm: `*(u64 *)(r10 -8) = 0\nr0 = r10\nr1 = 1\nr0 = cmpxchg_64(r10 - 8, r0, r1)\nr0 = 0\nexit`,
+  },
+  {
+    name: "atomic xchg of a pointer into the stack",
+    asm: `*(u64 *)(r10 -8) = 0\nr1 = r10\nr1 = xchg_64(r10 - 8, r1)\nr0 = 0\nexit`,
+  },
+  {
+    name: "32-bit atomic fetch on a map value",
+    asm: `.map m array key=4 value=16 max=1\n*(u32 *)(r10 -4) = 0\nr2 = r10\nr2 += -4\nr1 = map[m] ll\ncall 1\n` +
+      `if r0 == 0 goto +2\nw1 = 1\nw1 = atomic_fetch_xor((u32 *)(r0 +4), w1)\nr0 = 0\nexit`,
+  },
+  {
+    name: "sched_cls: narrow loads of skb fields",
+    asm:
+      `.prog_type sched_cls\nr2 = *(u8 *)(r1 +0)\nr3 = *(u16 *)(r1 +8)\nr4 = *(u8 *)(r1 +3)\nr5 = *(u16 *)(r1 +76)\n` +
+      `r0 = 0\nexit`,
+  },
+  {
+    name: "LD_ABS in a subprogram",
+    asm: `r6 = r1\ncall sub\nr0 = 0\nexit\nsub:\n.insn 0x30, 0, 0, 0, 12\nr0 = 0\nexit`,
+  },
+  {
+    name: "LD_ABS in the main program of a program with a subprogram",
+    asm: `r6 = r1\n.insn 0x30, 0, 0, 0, 12\ncall sub\nr0 = 0\nexit\nsub:\nr0 = 0\nexit`,
+  },
 ];
 
 /** The program of a seed (modulo the number of programs) as a spec. */

@@ -26,7 +26,14 @@ import type { BranchDecision, EngineSnapshot, RegisterView, StackSlotView, State
 import type { Walk } from "../walk.ts";
 import { checkAluOp, checkRegArg, SRC_OP } from "./alu.ts";
 import { checkHelperCall } from "./helper_call.ts";
-import { addSubprogAndKfunc, checkCfg, checkSubprogs, computePostorder, computeScc } from "./cfg.ts";
+import {
+  addSubprogAndKfunc,
+  checkAbnormalReturn,
+  checkCfg,
+  checkSubprogs,
+  computePostorder,
+  computeScc,
+} from "./cfg.ts";
 import {
   BPF_COMPLEXITY_LIMIT_INSNS,
   E2BIG,
@@ -276,6 +283,7 @@ export class Engine618 implements Walk {
     markVerifierStateClean(env);
     let err = addSubprogAndKfunc(env);
     if (!err) err = checkSubprogs(env);
+    if (!err) err = checkAbnormalReturn(env);
     if (!err) err = resolvePseudoLdimm64(env, opts.resolveMapFd);
     if (!err) err = checkCfg(env);
     if (err) {
