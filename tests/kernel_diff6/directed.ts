@@ -746,6 +746,64 @@ export const DIRECTED_PROGRAMS: ReadonlyArray<{ name: string; asm: string }> = [
     name: "LD_ABS in the main program of a program with a subprogram",
     asm: `r6 = r1\n.insn 0x30, 0, 0, 0, 12\ncall sub\nr0 = 0\nexit\nsub:\nr0 = 0\nexit`,
   },
+  // ---- sixth batch: load-time checks and malformed instructions ----
+  { name: "a call to an invalid destination", asm: `.insn 0x85, 0, 1, 0, 10\nr0 = 0\nexit` },
+  { name: "recursion", asm: `call sub\nr0 = 0\nexit\nsub:\ncall sub\nr0 = 0\nexit` },
+  { name: "a jump out of the subprogram", asm: `call sub\nr0 = 0\nexit\nsub:\ngoto -3\nr0 = 0\nexit` },
+  { name: "a subprogram falling through to the next one", asm: `call sub\nr0 = 0\nexit\nsub:\nr0 = 0` },
+  { name: "ALU with a non-zero off", asm: `.insn 0x07, 1, 0, 3, 1\nr0 = 0\nexit` },
+  { name: "ALU K with a non-zero src", asm: `.insn 0x07, 1, 2, 0, 1\nr0 = 0\nexit` },
+  { name: "a source register 11", asm: `.insn 0xbf, 1, 11, 0, 0\nr0 = 0\nexit` },
+  { name: "an unknown opcode", asm: `.insn 0xff, 0, 0, 0, 0\nr0 = 0\nexit` },
+  { name: "endian with imm 8", asm: `r1 = 1\n.insn 0xd4, 1, 0, 0, 8\nr0 = 0\nexit` },
+  { name: "division by an immediate zero", asm: `r1 = 5\nr1 /= 0\nr0 = 0\nexit` },
+  { name: "modulo by an immediate zero, 32-bit", asm: `w1 = 5\nw1 %= 0\nr0 = 0\nexit` },
+  { name: "a shift by 64", asm: `r1 = 5\nr1 <<= 64\nr0 = 0\nexit` },
+  { name: "a 32-bit shift by 32", asm: `w1 = 5\nw1 >>= 32\nr0 = 0\nexit` },
+  { name: "LD_IMM64 with a bad second slot", asm: `.insn 0x18, 1, 0, 0, 5\n.insn 0, 1, 0, 0, 0\nr0 = 0\nexit` },
+  { name: "LD_IMM64 as the last insn", asm: `r0 = 0\nexit\n.insn 0x18, 1, 0, 0, 5 unpaired` },
+  { name: "ST with a source register", asm: `.insn 0x62, 10, 1, -8, 0\nr0 = 0\nexit` },
+  { name: "gotol forward", asm: `.insn 0x06, 0, 0, 0, 1\nr0 = 1\nr0 = 0\nexit` },
+  { name: "gotol out of range", asm: `.insn 0x06, 0, 0, 0, 100\nr0 = 0\nexit` },
+  {
+    name: "stack depth of a subprogram over 512 with the caller",
+    asm: `*(u64 *)(r10 -256) = 0\ncall sub\nr0 = 0\nexit\nsub:\n*(u64 *)(r10 -264) = 0\nr0 = 0\nexit`,
+  },
+  { name: "subprogram exit with r0 uninitialised", asm: `call sub\nr0 = 0\nexit\nsub:\nexit` },
+  {
+    name: "stack pointer stored into the stack and read back",
+    asm:
+      `r1 = r10\nr1 += -16\n*(u64 *)(r10 -8) = r1\nr2 = *(u64 *)(r10 -8)\n*(u64 *)(r2 +0) = 1\nr0 = *(u64 *)(r10 -16)\nexit`,
+  },
+  {
+    name: "helper stack argument out of bounds",
+    asm: `r6 = r1\nr1 = r6\nr2 = 0\nr3 = r10\nr3 += -4\nr4 = 8\ncall 26\nr0 = 0\nexit`,
+  },
+  {
+    name: "helper stack argument above the frame",
+    asm: `r6 = r1\nr1 = r6\nr2 = 0\nr3 = r10\nr3 += 8\nr4 = 8\ncall 26\nr0 = 0\nexit`,
+  },
+  { name: "map lookup with a NULL map", asm: `r1 = 0\nr2 = r10\nr2 += -8\n*(u64 *)(r10 -8) = 0\ncall 1\nr0 = 0\nexit` },
+  {
+    name: "map update with a flags register left unset",
+    asm:
+      `.map m hash key=4 value=8 max=4\n*(u32 *)(r10 -4) = 0\n*(u64 *)(r10 -16) = 0\nr2 = r10\nr2 += -4\nr3 = r10\n` +
+      `r3 += -16\nr1 = map[m] ll\ncall 2\nr0 = 0\nexit`,
+  },
+  { name: "ldsx 32 from the context of xdp", asm: `.prog_type xdp\nr2 = *(s32 *)(r1 +0)\nr0 = 2\nexit` },
+  { name: "a 64-bit load of xdp data", asm: `.prog_type xdp\nr2 = *(u64 *)(r1 +0)\nr0 = 2\nexit` },
+  { name: "ldsx 32 of sched_cls data", asm: `.prog_type sched_cls\nr2 = *(s32 *)(r1 +76)\nr0 = 0\nexit` },
+  { name: "ldsx 32 of sched_cls data_end", asm: `.prog_type sched_cls\nr2 = *(s32 *)(r1 +80)\nr0 = 0\nexit` },
+  { name: "ldsx 32 of cgroup_skb data", asm: `.prog_type cgroup_skb\nr2 = *(s32 *)(r1 +76)\nr0 = 1\nexit` },
+  {
+    name: "ldsx 8 and 16 of sched_cls mark",
+    asm: `.prog_type sched_cls\nr2 = *(s8 *)(r1 +8)\nr3 = *(s16 *)(r1 +10)\nr0 = 0\nexit`,
+  },
+  {
+    name: "ldsx 32 of xdp data_end and data_meta",
+    asm: `.prog_type xdp\nr2 = *(s32 *)(r1 +4)\nr3 = *(s32 *)(r1 +8)\nr0 = 2\nexit`,
+  },
+  { name: "ldsx 32 of xdp ingress_ifindex", asm: `.prog_type xdp\nr2 = *(s32 *)(r1 +12)\nr0 = 2\nexit` },
 ];
 
 /** The program of a seed (modulo the number of programs) as a spec. */

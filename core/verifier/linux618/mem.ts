@@ -421,7 +421,7 @@ export function checkMemAccess(
   } else if (reg.type === PTR_TO_CTX) {
     err = checkPtrOffReg(env, reg, regno, false);
     if (err < 0) return err;
-    const info = env.progType.isValidAccess(off, size, write);
+    const info = env.progType.isValidAccess(off, size, write, isLdsx);
     if (!info) {
       verbose(env, `invalid bpf_context access off=${off} size=${size}\n`);
       return EACCES;
