@@ -804,6 +804,88 @@ export const DIRECTED_PROGRAMS: ReadonlyArray<{ name: string; asm: string }> = [
     asm: `.prog_type xdp\nr2 = *(s32 *)(r1 +4)\nr3 = *(s32 *)(r1 +8)\nr0 = 2\nexit`,
   },
   { name: "ldsx 32 of xdp ingress_ifindex", asm: `.prog_type xdp\nr2 = *(s32 *)(r1 +12)\nr0 = 2\nexit` },
+  // ---- seventh batch: context writes, map value loads by LD_IMM64, helper memory in map values, stack edges ----
+  {
+    name: "sched_cls: ST into mark and a narrow store into cb",
+    asm: `.prog_type sched_cls\n*(u32 *)(r1 +8) = 1\n*(u8 *)(r1 +49) = 2\nr2 = 3\n*(u16 *)(r1 +50) = r2\nr0 = 0\nexit`,
+  },
+  {
+    name: "sched_cls: an 8-byte write of tstamp and a 4-byte one",
+    asm: `.prog_type sched_cls\nr2 = 0\n*(u64 *)(r1 +152) = r2\n*(u32 *)(r1 +152) = r2\nr0 = 0\nexit`,
+  },
+  {
+    name: "socket_filter: a write into cb and into mark",
+    asm: `r2 = 0\n*(u32 *)(r1 +48) = r2\n*(u32 *)(r1 +8) = r2\nr0 = 0\nexit`,
+  },
+  { name: "a pointer written into cb", asm: `*(u64 *)(r1 +48) = r10\nr0 = 0\nexit` },
+  { name: "atomic add into cb", asm: `.prog_type sched_cls\nr2 = 1\nlock *(u32 *)(r1 +48) += w2\nr0 = 0\nexit` },
+  {
+    name: "sched_cls: the socket pointer of the context",
+    asm: `.prog_type sched_cls\nr2 = *(u64 *)(r1 +168)\nif r2 == 0 goto +1\nr0 = *(u32 *)(r2 +4)\nr0 = 0\nexit`,
+  },
+  {
+    name: "a map value loaded by LD_IMM64 with an offset",
+    asm:
+      `.map m array key=4 value=16 max=1\n.insn 0x18, 1, 2, 0, 0\n.insn 0, 0, 0, 0, 8\n.fixup 0 m\nr0 = *(u64 *)(r1 +0)\n` +
+      `r0 = 0\nexit`,
+  },
+  {
+    name: "a map value loaded by LD_IMM64 past its end",
+    asm: `.map m array key=4 value=16 max=1\n.insn 0x18, 1, 2, 0, 0\n.insn 0, 0, 0, 0, 16\n.fixup 0 m\nr0 = 0\nexit`,
+  },
+  {
+    name: "an LD_IMM64 map value read past its end",
+    asm:
+      `.map m array key=4 value=16 max=1\n.insn 0x18, 1, 2, 0, 0\n.insn 0, 0, 0, 0, 12\n.fixup 0 m\nr0 = *(u64 *)(r1 +0)\n` +
+      `r0 = 0\nexit`,
+  },
+  {
+    name: "a function pointer outside a callback helper",
+    asm: `.insn 0x18, 1, 4, 0, 4\n.insn 0, 0, 0, 0, 0\nr0 = 0\nexit\nr0 = 0\nexit`,
+  },
+  {
+    name: "skb_load_bytes into a map value",
+    asm:
+      `.map m array key=4 value=16 max=1\nr6 = r1\n*(u32 *)(r10 -4) = 0\nr2 = r10\nr2 += -4\nr1 = map[m] ll\ncall 1\n` +
+      `if r0 == 0 goto +5\nr3 = r0\nr1 = r6\nr2 = 0\nr4 = 16\ncall 26\nr0 = 0\nexit`,
+  },
+  {
+    name: "skb_load_bytes into a map value past its end",
+    asm:
+      `.map m array key=4 value=16 max=1\nr6 = r1\n*(u32 *)(r10 -4) = 0\nr2 = r10\nr2 += -4\nr1 = map[m] ll\ncall 1\n` +
+      `if r0 == 0 goto +6\nr3 = r0\nr3 += 4\nr1 = r6\nr2 = 0\nr4 = 16\ncall 26\nr0 = 0\nexit`,
+  },
+  {
+    name: "csum_diff over a checked packet range (sched_cls)",
+    asm: `.prog_type sched_cls\nr2 = *(u32 *)(r1 +76)\nr3 = *(u32 *)(r1 +80)\nr4 = r2\nr4 += 8\nif r4 > r3 goto +6\n` +
+      `r1 = r2\nr2 = 8\nr3 = 0\nr4 = 0\nr5 = 0\ncall 28\nr0 = 0\nexit`,
+  },
+  {
+    name: "ringbuf_output of partly uninitialised stack",
+    asm: `.map rb ringbuf key=0 value=0 max=4096\n*(u32 *)(r10 -8) = 1\nr1 = map[rb] ll\nr2 = r10\nr2 += -8\nr3 = 8\n` +
+      `r4 = 0\ncall 130\nr0 = 0\nexit`,
+  },
+  {
+    name: "get_current_comm into 16 bytes of stack",
+    asm: `r1 = r10\nr1 += -16\nr2 = 16\ncall 16\nr0 = *(u64 *)(r10 -8)\nr0 = 0\nexit`,
+  },
+  {
+    name: "map_lookup_percpu_elem on an array",
+    asm:
+      `.map m array key=4 value=8 max=1\n*(u32 *)(r10 -4) = 0\nr2 = r10\nr2 += -4\nr1 = map[m] ll\nr3 = 0\ncall 195\n` +
+      `r0 = 0\nexit`,
+  },
+  { name: "stack at -512 and at +0", asm: `*(u64 *)(r10 -512) = 0\nr0 = *(u64 *)(r10 +0)\nexit` },
+  {
+    name: "xdp: a jmp32 compare of pkt and pkt_end",
+    asm: `.prog_type xdp\nr2 = *(u32 *)(r1 +0)\nr3 = *(u32 *)(r1 +4)\nr4 = r2\nr4 += 4\nif w4 > w3 goto +1\n` +
+      `r0 = *(u32 *)(r2 +0)\nr0 = 2\nexit`,
+  },
+  {
+    name: "xdp: pkt compared with pkt_end through a copy made before the add",
+    asm: `.prog_type xdp\nr2 = *(u32 *)(r1 +0)\nr3 = *(u32 *)(r1 +4)\nr5 = r2\nr4 = r2\nr4 += 4\nif r4 > r3 goto +1\n` +
+      `r0 = *(u32 *)(r5 +0)\nr0 = 2\nexit`,
+  },
 ];
 
 /** The program of a seed (modulo the number of programs) as a spec. */
