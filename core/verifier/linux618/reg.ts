@@ -194,8 +194,17 @@ export function copyReg(d: RegState, s: RegState): void {
   d.origin = s.origin;
 }
 
-/** `memset(reg, 0, ...)` of the union (and `off` when `withOff`). */
-function clearUnion(r: RegState): void {
+/** The union of `struct bpf_reg_state` (map, range, mem_size, subprogno) copied from `s` (`dst->raw = src->raw`). */
+export function copyUnion(d: RegState, s: RegState): void {
+  d.map = s.map;
+  d.mapUid = s.mapUid;
+  d.range = s.range;
+  d.memSize = s.memSize;
+  d.subprogno = s.subprogno;
+}
+
+/** `memset(&reg->raw, 0, ...)`: the union cleared (no map: -1). */
+export function clearUnion(r: RegState): void {
   r.map = -1;
   r.mapUid = 0;
   r.range = 0;

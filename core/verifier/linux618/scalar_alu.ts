@@ -11,6 +11,7 @@
  * @module
  */
 import {
+  copyReg,
   markReg32Known,
   markReg32Unbounded,
   markReg64Unbounded,
@@ -497,7 +498,7 @@ export function adjustScalarMinMaxVals(w: Width, alu64: boolean, op: number, dst
       break;
     case NEG: {
       const fake = negSrc;
-      copyAll(fake, dst);
+      copyReg(fake, dst);
       markRegKnown(w, dst, 0n);
       scalar32MinMaxSub(w, dst, fake);
       scalarMinMaxSub(w, dst, fake);
@@ -539,30 +540,6 @@ export function adjustScalarMinMaxVals(w: Width, alu64: boolean, op: number, dst
   }
   if (!alu64) zext32To64(w, dst);
   regBoundsSync(w, dst);
-}
-
-function copyAll(d: RegState, s: RegState): void {
-  d.type = s.type;
-  d.off = s.off;
-  d.map = s.map;
-  d.mapUid = s.mapUid;
-  d.range = s.range;
-  d.memSize = s.memSize;
-  d.subprogno = s.subprogno;
-  d.varOff = s.varOff;
-  d.smin = s.smin;
-  d.smax = s.smax;
-  d.umin = s.umin;
-  d.umax = s.umax;
-  d.s32min = s.s32min;
-  d.s32max = s.s32max;
-  d.u32min = s.u32min;
-  d.u32max = s.u32max;
-  d.id = s.id;
-  d.refObjId = s.refObjId;
-  d.frameno = s.frameno;
-  d.subregDef = s.subregDef;
-  d.precise = s.precise;
 }
 
 /** `__mark_reg_unknown` in a width (the kernel's is 64-bit). */
