@@ -886,6 +886,57 @@ export const DIRECTED_PROGRAMS: ReadonlyArray<{ name: string; asm: string }> = [
     asm: `.prog_type xdp\nr2 = *(u32 *)(r1 +0)\nr3 = *(u32 *)(r1 +4)\nr5 = r2\nr4 = r2\nr4 += 4\nif r4 > r3 goto +1\n` +
       `r0 = *(u32 *)(r5 +0)\nr0 = 2\nexit`,
   },
+  // ---- eighth batch: pruning and precision across calls and loops ----
+  {
+    name: "a callee called twice with different constants used as offsets",
+    asm:
+      `r1 = 0\ncall sub\nr1 = 4\ncall sub\nr0 = 0\nexit\nsub:\nr2 = r10\nr2 += -8\nr2 += r1\n*(u8 *)(r2 +0) = 0\nr0 = 0\nexit`,
+  },
+  {
+    name: "a callee called from two branches with different stack contents",
+    asm:
+      `${RAND}if r0 & 1 goto +2\n*(u64 *)(r10 -8) = 0\ngoto +2\nr1 = 7\n*(u64 *)(r10 -8) = r1\nr1 = r10\nr1 += -8\n` +
+      `call sub\nr0 = 0\nexit\nsub:\nr0 = *(u64 *)(r1 +0)\nr0 &= 7\nr2 = r10\nr2 += -8\nr2 += r0\n*(u8 *)(r2 +0) = 0\nr0 = 0\nexit`,
+  },
+  {
+    name: "a loop calling a callee that returns a bounded value",
+    asm:
+      `r6 = 0\nr7 = 0\nloop:\ncall sub\nr7 += r0\nr6 += 1\nif r6 < 4 goto loop\nr7 &= 7\nr1 = r10\nr1 += -8\nr1 += r7\n` +
+      `*(u8 *)(r1 +0) = 0\nr0 = 0\nexit\nsub:\n${RAND}r0 &= 1\nexit`,
+  },
+  {
+    name: "a precise value through two call levels",
+    asm:
+      `.map m array key=4 value=16 max=1\n${RAND}r1 = r0\nr1 &= 8\ncall a\nr0 = 0\nexit\na:\ncall b\nr0 = 0\nexit\n` +
+      `b:\nr6 = r1\n*(u32 *)(r10 -4) = 0\nr2 = r10\nr2 += -4\nr1 = map[m] ll\ncall 1\nif r0 == 0 goto +2\nr0 += r6\n` +
+      `r0 = *(u64 *)(r0 +0)\nr0 = 0\nexit`,
+  },
+  {
+    name: "pruning with a scalar kept in a callee-saved register across a call",
+    asm: `${RAND}r6 = r0\nr6 &= 3\n${RAND}if r0 & 1 goto +1\nr6 = 1\ncall sub\nr1 = r10\nr1 += -8\nr1 += r6\n` +
+      `*(u8 *)(r1 +0) = 0\nr0 = 0\nexit\nsub:\nr0 = 0\nexit`,
+  },
+  {
+    name: "a loop with two counters, one bounding an offset",
+    asm: `r6 = 0\nr7 = 10\nloop:\nr6 += 1\nr7 -= 1\nif r7 != 0 goto loop\nr6 &= 15\nr1 = r10\nr1 += -16\nr1 += r6\n` +
+      `*(u8 *)(r1 +0) = 0\nr0 = 0\nexit`,
+  },
+  {
+    name: "a loop over a map value array with a bounded index",
+    asm: `.map m array key=4 value=64 max=1\n*(u32 *)(r10 -4) = 0\nr2 = r10\nr2 += -4\nr1 = map[m] ll\ncall 1\n` +
+      `if r0 == 0 goto +6\nr6 = 0\nloop:\nr1 = r0\nr1 += r6\nr2 = *(u8 *)(r1 +0)\nr6 += 1\nif r6 < 64 goto loop\nr0 = 0\nexit`,
+  },
+  {
+    name: "a loop over a map value array one past the end",
+    asm: `.map m array key=4 value=64 max=1\n*(u32 *)(r10 -4) = 0\nr2 = r10\nr2 += -4\nr1 = map[m] ll\ncall 1\n` +
+      `if r0 == 0 goto +6\nr6 = 0\nloop:\nr1 = r0\nr1 += r6\nr2 = *(u8 *)(r1 +0)\nr6 += 1\nif r6 <= 64 goto loop\nr0 = 0\nexit`,
+  },
+  {
+    name: "xdp: a loop walking the packet with checks",
+    asm:
+      `.prog_type xdp\nr2 = *(u32 *)(r1 +0)\nr3 = *(u32 *)(r1 +4)\nr6 = 0\nloop:\nr4 = r2\nr4 += r6\nr5 = r4\nr5 += 1\n` +
+      `if r5 > r3 goto +4\nr0 = *(u8 *)(r4 +0)\nr6 += 1\nif r6 < 16 goto loop\nr0 = 2\nr0 = 2\nexit`,
+  },
 ];
 
 /** The program of a seed (modulo the number of programs) as a spec. */
