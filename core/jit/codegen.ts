@@ -750,6 +750,16 @@ export function generate(d: Decoded, opts: CodegenOptions): string {
     return { test: tests.join(" && "), dv, noCarry, ...forwarding(blk, count, covered, disp, region) };
   };
 
+  // the guard of a block's first `count` instructions, computed once: the same instructions are emitted in `fast`,
+  // in `precise` and in its chunks (whose blocks start at the same instructions), some of them twice to measure them
+  const guards = new Map<number, Guard | null>();
+  const guardOf = (blk: Block, count: number): Guard | null => {
+    const key = blk.start * 2 ** 24 + count;
+    let g = guards.get(key);
+    if (g === undefined) guards.set(key, g = guardPlan(blk, count));
+    return g;
+  };
+
   /**
    * Whether instruction i can end the run in the middle of a block (a fault,
    * a helper, LD_ABS, a 3.18 division by zero), or touch memory the block
@@ -1399,7 +1409,7 @@ function precise(max, n, b, depth) {
     const give = (j: number) => (L - j - 1 ? `${giveBack} ${L - j - 1}; ` : "");
     const stop = (j: number) => `${give(j)}R.pc = ${blk.insns[j]}; break run;`;
     const retAt = (j: number) => ret?.(give(j));
-    const g = guardPlan(blk, count);
+    const g = guardOf(blk, count);
     if (g !== null) {
       emit(`if (${g.test}) {`);
       for (let j = 0; j < count; j++) emit(guardedBody(blk.insns[j], g, stop(j), retAt(j)));
