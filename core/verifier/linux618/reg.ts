@@ -172,11 +172,7 @@ export class RegState {
 export function copyReg(d: RegState, s: RegState): void {
   d.type = s.type;
   d.off = s.off;
-  d.map = s.map;
-  d.mapUid = s.mapUid;
-  d.range = s.range;
-  d.memSize = s.memSize;
-  d.subprogno = s.subprogno;
+  copyUnion(d, s);
   d.varOff = s.varOff;
   d.smin = s.smin;
   d.smax = s.smax;
