@@ -81,7 +81,7 @@ Deno.test("snapshot/restore: any earlier point replays the same walk", () => {
 Deno.test("snapshot/restore, linux-6.18: any earlier point replays the same walk (recorded kernel programs)", async () => {
   const { decodeJson } = await import("../core/formats/mod.ts");
   const progs = [];
-  for (const f of ["loops_200", "calls_200", "directed_216"]) {
+  for (const f of ["loops_200", "calls_200", "directed_224"]) {
     const gz = await Deno.readFile(new URL(`./data/kernel618/${f}.jsonl.gz`, import.meta.url));
     const text = await new Response(new Blob([gz]).stream().pipeThrough(new DecompressionStream("gzip"))).text();
     for (const l of text.split("\n").filter((x) => x).slice(0, 50)) {

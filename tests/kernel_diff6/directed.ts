@@ -937,6 +937,43 @@ export const DIRECTED_PROGRAMS: ReadonlyArray<{ name: string; asm: string }> = [
       `.prog_type xdp\nr2 = *(u32 *)(r1 +0)\nr3 = *(u32 *)(r1 +4)\nr6 = 0\nloop:\nr4 = r2\nr4 += r6\nr5 = r4\nr5 += 1\n` +
       `if r5 > r3 goto +4\nr0 = *(u8 *)(r4 +0)\nr6 += 1\nif r6 < 16 goto loop\nr0 = 2\nr0 = 2\nexit`,
   },
+  // ---- ninth batch: linked scalars with constants, widths and spills ----
+  {
+    name: "linked: a copy minus a constant checked, the original used",
+    asm: `${RAND}r1 = r0\nr1 -= 3\nif r1 > 10 goto +4\nr2 = r10\nr2 += -16\nr2 += r0\n*(u8 *)(r2 +0) = 0\nr0 = 0\nexit`,
+  },
+  {
+    name: "linked: a 32-bit copy plus a constant, a 64-bit check of the original",
+    asm: `${RAND}w1 = w0\nw1 += 5\nif r0 > 10 goto +2\nr2 = r1\nr2 += 1\nr0 = 0\nexit`,
+  },
+  {
+    name: "linked: the link broken by an ALU op on the copy",
+    asm: `${RAND}r1 = r0\nr1 *= 2\nif r0 > 10 goto +2\nr2 = r1\nr2 += 1\nr0 = 0\nexit`,
+  },
+  {
+    name: "linked: a chain of copies with constants",
+    asm:
+      `${RAND}r1 = r0\nr1 += 2\nr2 = r1\nr2 += 3\nif r2 < 20 goto +2\nr0 = 0\nexit\nr3 = r10\nr3 += -24\nr3 += r0\n` +
+      `*(u8 *)(r3 +0) = 0\nr0 = 0\nexit`,
+  },
+  {
+    name: "linked: a spilled copy plus a constant refined by a check of the original",
+    asm:
+      `${RAND}r1 = r0\nr1 += 4\n*(u64 *)(r10 -8) = r1\nif r0 > 4 goto +5\nr2 = *(u64 *)(r10 -8)\nr3 = r10\nr3 += -16\n` +
+      `r3 += r2\n*(u8 *)(r3 +0) = 0\nr0 = 0\nexit`,
+  },
+  {
+    name: "linked: two registers compared with each other",
+    asm: `${RAND}r1 = r0\nr1 += 1\nif r1 > r0 goto +1\nr2 = r1\nr0 = 0\nexit`,
+  },
+  {
+    name: "linked: a negative delta wrapping below zero",
+    asm: `${RAND}r0 &= 7\nr1 = r0\nr1 += -5\nif r0 < 5 goto +1\nr2 = r1\nr0 = 0\nexit`,
+  },
+  {
+    name: "linked: a 32-bit link checked with jmp32",
+    asm: `${RAND}w1 = w0\nw1 += -1\nif w0 == 0 goto +1\nr2 = r1\nr0 = 0\nexit`,
+  },
 ];
 
 /** The program of a seed (modulo the number of programs) as a spec. */
