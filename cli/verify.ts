@@ -23,6 +23,8 @@ export interface VerifyCliOptions {
   explain?: boolean;
   /** One JSON object per file. */
   json?: boolean;
+  /** ELF objects: the section of the program. */
+  section?: string;
 }
 
 /** The JSON record of one file. */
@@ -106,6 +108,7 @@ export function registerVerify(program: Command): void {
       "--log-level <n>",
       "log level (0 = off; 1 and 2 print the same in 3.18/3.19; 6.18: 1, 2 = every state, +4 = stats; default 1, 0 for several files)",
     )
+    .option("--section <name>", "ELF objects: the section of the program (needed when there are several)")
     .option("--no-prune", "disable state pruning (watch the insn budget drain)")
     .option("--insn-limit <n>", "processed-instruction budget (default 32768; linux-6.18: 1000000)")
     .option(
@@ -123,6 +126,7 @@ Examples:
   bpfscope verify prog.json                          log and verdict (linux-3.19)
   bpfscope verify --profile linux-3.18 prog.json     as Linux 3.18 (test stub helper 0)
   bpfscope verify --profile linux-6.18 --log-level 6 prog.json   as Linux 6.18, every state and the stats
+  bpfscope verify --profile linux-6.18 --section xdp/ipv4 prog.o  one program of an ELF object
   bpfscope verify --no-prune --log-level 0 big.json  the budget without pruning
   bpfscope verify --explain bad.json                 why: the failing path and the culprit insn
   bpfscope verify a.json b.json c.json               veristat-style table
@@ -149,7 +153,7 @@ Exit status: 0 when every program is accepted, 1 when any is rejected, 2 on bad 
         ? 0
         : 1;
       const insnLimit = o.insnLimit !== undefined ? parseIntOption("--insn-limit", o.insnLimit, 1) : undefined;
-      const progs = files.map((f) => [f, loadProgramFile(f, 2)] as const);
+      const progs = files.map((f) => [f, loadProgramFile(f, 2, o.section)] as const);
       const recs: VerifyRecord[] = [];
       for (const [file, prog] of progs) {
         const r = verify(prog, {

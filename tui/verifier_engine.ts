@@ -73,6 +73,7 @@ export class VerifierStepEngine implements StepEngine {
   #last: WalkEvent = "insn";
   #lines: string[] = [];
   #parsed = 0; // characters of the log already split into #lines
+  #starts: number[] = [0]; // #starts[i]: where line i begins (one more entry than #lines)
   #verdict: VerdictView | null = null;
 
   /** Wrap an engine (created with logging and explain on). */
@@ -149,14 +150,18 @@ export class VerifierStepEngine implements StepEngine {
   }
   #syncLog(): void {
     const log = this.#e.log;
-    if (log.length < this.#parsed) {
-      this.#lines = [];
-      this.#parsed = 0;
+    // The 6.18 log rewinds: a state joined to its insn line (`2: (bf) r2 = r10   ; R2=fp0`) drops that
+    // line's newline and writes on, so a line taken before may have changed; take it again.
+    while (this.#parsed > 0 && (log.length < this.#parsed || log.charCodeAt(this.#parsed - 1) !== 10)) {
+      this.#lines.pop();
+      this.#parsed = this.#starts[this.#lines.length];
+      this.#starts.length = this.#lines.length + 1;
     }
     let nl = log.indexOf("\n", this.#parsed);
     while (nl >= 0) {
       this.#lines.push(log.slice(this.#parsed, nl));
       this.#parsed = nl + 1;
+      this.#starts.push(this.#parsed);
       nl = log.indexOf("\n", this.#parsed);
     }
   }
@@ -196,6 +201,7 @@ export class VerifierStepEngine implements StepEngine {
     this.#verdict = null;
     this.#lines = [];
     this.#parsed = 0;
+    this.#starts = [0];
   }
 }
 

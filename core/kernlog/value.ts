@@ -298,9 +298,20 @@ export function tnumIsUnknown(t: Tnum): boolean {
 
 const PREFIXES = ["rdonly_", "ringbuf_", "user_", "percpu_", "rcu_", "untrusted_", "trusted_"];
 
+/** {@link baseKind} of the type names seen so far: a log has a handful, and engines print them per insn. */
+const KIND_CACHE = new Map<string, RegKind>();
+
 /** The base kind of a printed type name (prefixes like `rdonly_` and the `_or_null` postfix removed). */
 export function baseKind(type: string): RegKind {
-  const t = baseTypeName(type);
+  let k = KIND_CACHE.get(type);
+  if (k === undefined) {
+    k = kindOfBase(baseTypeName(type));
+    if (KIND_CACHE.size < 4096) KIND_CACHE.set(type, k);
+  }
+  return k;
+}
+
+function kindOfBase(t: string): RegKind {
   if (t.startsWith("ptr_")) return "btf_id";
   switch (t) {
     case "scalar":
@@ -410,7 +421,7 @@ export type RegFields = Partial<
 export function regValue(type: string, fields: RegFields = {}, dialect: Dialect = "v6.5"): RegValue {
   const v = unknownValue(type, dialect);
   if (v.kind !== "scalar") v.varOff = { value: 0n, mask: 0n };
-  if (baseTypeName(type) === "mem") v.memSize = 0;
+  if (v.kind === "mem" && baseTypeName(type) === "mem") v.memSize = 0;
   return Object.assign(v, fields);
 }
 

@@ -21,6 +21,7 @@
  * @module
  */
 import type { BpfMap, TailCallTarget } from "../maps/mod.ts";
+import { HELPER_NAMES } from "../isa/helpers.ts";
 import { PROG_SCHED_ACT, PROG_SCHED_CLS, PROG_SOCKET_FILTER, PROG_XDP } from "../isa/mod.ts";
 import type { ProgContext } from "./context.ts";
 import type { Region } from "./memory.ts";
@@ -220,35 +221,39 @@ const tailCall: HelperFn = (e) => {
  * run's context (core/testrun).
  */
 export function defaultHelpers(profile: "modern" | "linux-3.18" = "modern", progType?: number): HelperTable {
-  const t = new HelperTable()
-    .set(1, "map_lookup_elem", lookupElem)
-    .set(2, "map_update_elem", updateElem)
-    .set(3, "map_delete_elem", deleteElem)
-    .set(5, "ktime_get_ns", (e) => e.ret(e.nowNs()))
-    .set(6, "trace_printk", tracePrintk)
-    .set(7, "get_prandom_u32", (e) => e.ret(e.rand()))
-    .set(8, "get_smp_processor_id", (e) => e.ret(e.cpu));
-  if (profile === "linux-3.18") return t.set(0, "unspec", (e) => e.ret(0));
-  t.set(12, "tail_call", tailCall)
-    .set(125, "ktime_get_boot_ns", (e) => e.ret(e.nowNs()))
-    .set(130, "ringbuf_output", ringbufOutput)
-    .set(131, "ringbuf_reserve", ringbufReserve)
-    .set(132, "ringbuf_submit", ringbufSubmit)
-    .set(133, "ringbuf_discard", ringbufDiscard)
-    .set(134, "ringbuf_query", ringbufQuery)
-    .set(160, "ktime_get_coarse_ns", (e) => e.ret(e.nowNs()));
+  const t = new HelperTable();
+  // names from the kernel's table (core/isa/helpers.ts); the module doc lists what each does
+  const def = (id: number, fn: HelperFn) => t.set(id, HELPER_NAMES[id], fn);
+  def(1, lookupElem);
+  def(2, updateElem);
+  def(3, deleteElem);
+  def(5, (e) => e.ret(e.nowNs()));
+  def(6, tracePrintk);
+  def(7, (e) => e.ret(e.rand()));
+  def(8, (e) => e.ret(e.cpu));
+  if (profile === "linux-3.18") return def(0, (e) => e.ret(0));
+  def(12, tailCall);
+  def(125, (e) => e.ret(e.nowNs()));
+  def(130, ringbufOutput);
+  def(131, ringbufReserve);
+  def(132, ringbufSubmit);
+  def(133, ringbufDiscard);
+  def(134, ringbufQuery);
+  def(160, (e) => e.ret(e.nowNs()));
   if (progType === PROG_SOCKET_FILTER || progType === PROG_SCHED_CLS || progType === PROG_SCHED_ACT) {
-    t.set(26, "skb_load_bytes", skbLoadBytes);
+    def(26, skbLoadBytes);
   }
   if (progType === PROG_SCHED_CLS || progType === PROG_SCHED_ACT) {
-    t.set(9, "skb_store_bytes", skbStoreBytes).set(23, "redirect", redirectSkb).set(28, "csum_diff", csumDiffHelper);
+    def(9, skbStoreBytes);
+    def(23, redirectSkb);
+    def(28, csumDiffHelper);
   }
   if (progType === PROG_XDP) {
-    t.set(23, "redirect", redirectXdp)
-      .set(28, "csum_diff", csumDiffHelper)
-      .set(44, "xdp_adjust_head", xdpAdjustHead)
-      .set(54, "xdp_adjust_meta", xdpAdjustMeta)
-      .set(65, "xdp_adjust_tail", xdpAdjustTail);
+    def(23, redirectXdp);
+    def(28, csumDiffHelper);
+    def(44, xdpAdjustHead);
+    def(54, xdpAdjustMeta);
+    def(65, xdpAdjustTail);
   }
   return t;
 }

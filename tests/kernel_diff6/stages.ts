@@ -24,6 +24,7 @@ import { type Gen6Knobs, generate6 } from "../gen6/gen.ts";
 import { aluBranchProgram, type Spec } from "./alu_gen.ts";
 import { limitProgram } from "./limits.ts";
 import { clangProgram } from "./clang.ts";
+import { directedProgram } from "./directed.ts";
 import { helperProgram } from "./helper_gen.ts";
 
 function gen6(knobs: Partial<Gen6Knobs>): (seed: number) => Spec {
@@ -54,4 +55,5 @@ export const GENERATORS: Readonly<Record<string, (seed: number) => Spec>> = {
   limits: limitProgram,
   clang: clangProgram,
   helpers: helperProgram,
+  directed: directedProgram,
 };

@@ -112,6 +112,25 @@ export function addSubprogAndKfunc(env: Env): number {
   return 0;
 }
 
+/**
+ * `check_btf_info(env)` of a program without BTF (no `func_info`, as every
+ * program the profile takes): `check_abnormal_return`, no subprogram may use
+ * LD_ABS/LD_IND or a tail call.
+ */
+export function checkAbnormalReturn(env: Env): number {
+  for (let i = 1; i < env.subprogCnt; i++) {
+    if (env.subprogs[i].hasLdAbs) {
+      verbose(env, "LD_ABS is not allowed in subprogs without BTF\n");
+      return EINVAL;
+    }
+    if (env.subprogs[i].hasTailCall) {
+      verbose(env, "tail_call is not allowed in subprogs without BTF\n");
+      return EINVAL;
+    }
+  }
+  return 0;
+}
+
 /** `check_subprogs(env)`: every jump stays inside its subprogram; each ends with exit or a jump. */
 export function checkSubprogs(env: Env): number {
   let cur = 0;
@@ -341,7 +360,9 @@ export function computeScc(env: Env): void {
         dsz--;
         continue;
       }
-      let assign = stack[ssz - 1] !== w;
+      // a component of two or more insns, a self reference, or (the running 6.18.y kernel) an insn
+      // calling a callback: an implicit loop
+      let assign = stack[ssz - 1] !== w || env.callsCallback[w] === 1;
       for (let j = 0; j < k; j++) {
         if (succ[j] === w) {
           assign = true;

@@ -24,15 +24,22 @@ import {
 } from "../engine.ts";
 import type { BranchDecision, EngineSnapshot, RegisterView, StackSlotView, StateView } from "../engine.ts";
 import type { Walk } from "../walk.ts";
-import { checkAluOp, checkRegArg, DST_OP, SRC_OP } from "./alu.ts";
-import { checkHelperCall } from "./call.ts";
-import { addSubprogAndKfunc, checkCfg, checkSubprogs, computePostorder, computeScc } from "./cfg.ts";
+import { checkAluOp, checkRegArg, SRC_OP } from "./alu.ts";
+import { checkHelperCall } from "./helper_call.ts";
+import {
+  addSubprogAndKfunc,
+  checkAbnormalReturn,
+  checkCfg,
+  checkSubprogs,
+  computePostorder,
+  computeScc,
+} from "./cfg.ts";
 import {
   BPF_COMPLEXITY_LIMIT_INSNS,
   E2BIG,
-  EACCES,
   EFAULT,
   EINVAL,
+  ENOTMODELLED,
   type Env,
   ERRNO_NAMES,
   type Map618,
@@ -47,7 +54,7 @@ import { computeLiveRegisters } from "./live_regs.ts";
 import { BPF_LOG_LEVEL, BPF_LOG_LEVEL2, BPF_LOG_MASK, BPF_LOG_STATS, VerifierLog618 } from "./log.ts";
 import { checkLdAbs, checkLdImm, checkMemInsn, resolvePseudoLdimm64 } from "./mem.ts";
 import { markChainPrecision, pushJmpHistory } from "./precision.ts";
-import { regStateText, regTypeStr, SLOT_TYPE_CHAR, verifierStateText } from "./print.ts";
+import { type PrintMap, regStateText, regTypeStr, SLOT_TYPE_CHAR, verifierStateText } from "./print.ts";
 import { PROG_TYPES_618 } from "./prog_types.ts";
 import { markRegKnownZero, NOT_INIT, PTR_TO_CTX, RegState, SCALAR_VALUE } from "./reg.ts";
 import { commitStackWriteMarks, resetStackWriteMarks, StackLiveness, updateLiveStack } from "./stack_liveness.ts";
@@ -62,7 +69,7 @@ import {
 } from "./state.ts";
 import { exploredAt, isStateVisited, popStack, updateBranchCounts } from "./states.ts";
 import { printInsnState, printVerifierState } from "./trace.ts";
-import { checkMaxStackDepth, prepareFuncExit } from "./calls.ts";
+import { checkFuncCall as prepareCall, checkMaxStackDepth, prepareFuncExit } from "./calls.ts";
 import { checkResourceLeak } from "./refs.ts";
 
 /** The 64-bit value the log prints for the k-th map's `struct bpf_map *` (a fixed fake kernel address). */
@@ -112,10 +119,15 @@ const PH_TOP = 0, PH_EXEC = 1, PH_POP = 2, PH_DONE = 3;
 /** `PROCESS_BPF_EXIT`. */
 const PROCESS_BPF_EXIT = 1;
 export { ENOTMODELLED } from "./env.ts";
-import { ENOTMODELLED } from "./env.ts";
 
 /** `__MAX_BPF_PROG_TYPE - 1` of Linux 6.18 (`BPF_PROG_TYPE_NETFILTER`). */
 const MAX_PROG_TYPE_618 = 32;
+
+/** The TUI's view of register `r`: its type name (`reg_type_str`) and its text as the log prints it. */
+function registerView(r: number, frameno: number, reg: RegState, maps: ReadonlyArray<PrintMap>): RegisterView {
+  const typeName = reg.type === NOT_INIT ? "?" : regTypeStr(reg.type);
+  return { reg: r, type: reg.type, typeName, text: regStateText(frameno, reg, maps), origin: reg.origin };
+}
 
 /** The 6.18 verifier as a stepping engine. */
 export class Engine618 implements Walk {
@@ -271,6 +283,7 @@ export class Engine618 implements Walk {
     markVerifierStateClean(env);
     let err = addSubprogAndKfunc(env);
     if (!err) err = checkSubprogs(env);
+    if (!err) err = checkAbnormalReturn(env);
     if (!err) err = resolvePseudoLdimm64(env, opts.resolveMapFd);
     if (!err) err = checkCfg(env);
     if (err) {
@@ -753,14 +766,7 @@ export class Engine618 implements Walk {
   register(r: number): RegisterView {
     const st = this.#env.cur;
     const f = st.frame[st.curframe]!;
-    const reg = f.regs[r];
-    return {
-      reg: r,
-      type: reg.type,
-      typeName: reg.type === NOT_INIT ? "?" : regStateText(f.frameno, reg, this.#env.maps).replace(/\(.*$/, ""),
-      text: regStateText(f.frameno, reg, this.#env.maps),
-      origin: reg.origin,
-    };
+    return registerView(r, f.frameno, f.regs[r], this.#env.maps);
   }
   /** On PRUNED: the state matched. */
   matchedState(): StateView | null {
@@ -777,16 +783,7 @@ export class Engine618 implements Walk {
     const maps = this.#env.maps;
     const regs: RegisterView[] = [];
     for (let r = 0; r < 11; r++) {
-      const reg = f.regs[r];
-      if (reg.type === NOT_INIT) continue;
-      const text = regStateText(f.frameno, reg, maps);
-      regs.push({
-        reg: r,
-        type: reg.type,
-        typeName: reg.type === SCALAR_VALUE ? "scalar" : text.replace(/[([].*$/, "").replace(/-?\d+$/, ""),
-        text,
-        origin: reg.origin,
-      });
+      if (f.regs[r].type !== NOT_INIT) regs.push(registerView(r, f.frameno, f.regs[r], maps));
     }
     const stack: StackSlotView[] = [];
     for (let k = 0; k < f.allocatedStack / BPF_REG_SIZE; k++) {
@@ -873,9 +870,3 @@ export class Engine618 implements Walk {
     this.#note = o.#note;
   }
 }
-
-/** `check_func_call` for a bpf-to-bpf call (calls.ts). */
-import { checkFuncCall as prepareCall } from "./calls.ts";
-void DST_OP;
-void EACCES;
-void StackLiveness;

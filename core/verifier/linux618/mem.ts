@@ -12,7 +12,8 @@ import { checkRegArg, DST_OP, DST_OP_NO_MARK, regBoundsSanityCheck, SRC_OP } fro
 import { curRegs, EACCES, EBADF_, EINVAL, ENOTMODELLED, type Env, type Map618, verbose } from "./env.ts";
 import { checkResourceLeak } from "./refs.ts";
 import { fakeMapAddress } from "./engine.ts";
-import { regTypeStr, tnumStr } from "./print.ts";
+import { regTypeStr } from "./print.ts";
+import { tnumStr } from "../../kernlog/value.ts";
 import {
   baseType,
   CONST_PTR_TO_MAP,
@@ -420,7 +421,7 @@ export function checkMemAccess(
   } else if (reg.type === PTR_TO_CTX) {
     err = checkPtrOffReg(env, reg, regno, false);
     if (err < 0) return err;
-    const info = env.progType.isValidAccess(off, size, write);
+    const info = env.progType.isValidAccess(off, size, write, isLdsx);
     if (!info) {
       verbose(env, `invalid bpf_context access off=${off} size=${size}\n`);
       return EACCES;

@@ -5,9 +5,10 @@
  * (scratched registers and stack slots, `fp-8=mmmmmmmm`) and the number
  * formats (`verbose_snum`, `verbose_unum`, `tnum_strn`).
  *
- * Note: issue 12 is writing `core/kernlog/value.ts`, a typed register/stack
- * value model with the kernel's printing rules per dialect; once it is in
- * `main`, this module should print through it (the lead reconciles the two).
+ * The text itself is written by issue 12's log model (`core/kernlog/value.ts`,
+ * its 6.5..6.18 dialect): this module turns the engine's registers, stack
+ * slots and references into that model's values and prints them through
+ * it, so the log reader and the engine share one printer of the format.
  *
  * @module
  */
@@ -22,12 +23,19 @@ import {
   PTR_TO_MEM,
   PTR_TO_STACK,
   type RegState,
-  SCALAR_VALUE,
   typeIsPktPointer,
 } from "./reg.ts";
-import { type Tnum, tnumIsConst } from "./tnum.ts";
 import { BPF_REG_SIZE, type FuncState, MAX_BPF_REG, STACK_SPILL, type VerifierState } from "./state.ts";
-import { W64 } from "./width.ts";
+import {
+  printRegValue,
+  printState,
+  type RegEntry,
+  type RegFields,
+  type RegValue,
+  regValue,
+  type SlotValue,
+  type StateValue,
+} from "../../kernlog/value.ts";
 
 /** What the printer needs to know about a map. */
 export interface PrintMap {
@@ -74,144 +82,46 @@ export function regTypeStr(type: number): string {
 /** `STACK_*` to the character `print_verifier_state` shows. */
 export const SLOT_TYPE_CHAR = "?rm0dif";
 
-const S16_MIN = -32768n, S16_MAX = 32767n, U16_MAX = 65535n;
-
-/** `%#llx` as the kernel's vsnprintf prints it. */
-export function hexU64(v: bigint): string {
-  return "0x" + BigInt.asUintN(64, v).toString(16);
-}
-
-/** `verbose_unum`. */
-export function unum(v: bigint): string {
-  return v <= U16_MAX ? v.toString() : hexU64(v);
-}
-
-/** `verbose_snum` (the argument as an s64). */
-export function snum(v: bigint): string {
-  const s = BigInt.asIntN(64, v);
-  return s >= S16_MIN && s <= S16_MAX ? s.toString() : hexU64(s);
-}
-
-/** `tnum_strn`. */
-export function tnumStr(t: Tnum): string {
-  if (t.mask === 0n) return unum(t.value);
-  return `(${hexU64(t.value)}; ${hexU64(t.mask)})`;
-}
-
-interface MinMax {
-  name: string;
-  val: bigint;
-  omit: boolean;
-}
-
-/** `print_scalar_ranges`. */
-function scalarRanges(reg: RegState, out: string[], sepIn: string): string {
-  const dec32 = (v: bigint) => v >= S16_MIN && v <= S16_MAX;
-  const m: MinMax[] = [
-    { name: "smin", val: BigInt.asUintN(64, reg.smin), omit: reg.smin === W64.smin },
-    { name: "smax", val: BigInt.asUintN(64, reg.smax), omit: reg.smax === W64.smax },
-    { name: "umin", val: reg.umin, omit: reg.umin === 0n },
-    { name: "umax", val: reg.umax, omit: reg.umax === W64.umax },
-    {
-      name: "smin32",
-      val: dec32(reg.s32min) ? BigInt.asUintN(64, reg.s32min) : BigInt.asUintN(32, reg.s32min),
-      omit: reg.s32min === W64.hsmin,
-    },
-    {
-      name: "smax32",
-      val: dec32(reg.s32max) ? BigInt.asUintN(64, reg.s32max) : BigInt.asUintN(32, reg.s32max),
-      omit: reg.s32max === W64.hsmax,
-    },
-    { name: "umin32", val: reg.u32min, omit: reg.u32min === 0n },
-    { name: "umax32", val: reg.u32max, omit: reg.u32max === W64.humax },
-  ];
-  let sep = sepIn;
-  for (let i = 0; i < m.length; i++) {
-    const m1 = m[i];
-    if (m1.omit) continue;
-    const neg1 = m1.name[0] === "s" && BigInt.asIntN(64, m1.val) < 0n;
-    out.push(sep, m1.name, "=");
-    sep = ",";
-    for (let j = i + 2; j < m.length; j += 2) {
-      const m2 = m[j];
-      if (m2.omit || m2.val !== m1.val) continue;
-      const neg2 = m2.name[0] === "s" && BigInt.asIntN(64, m2.val) < 0n;
-      if (neg2 !== neg1) continue;
-      m2.omit = true;
-      out.push(m2.name, "=");
+/**
+ * The register as issue 12's log model holds it (`core/kernlog/value.ts`), to
+ * print through its 6.5..6.18 printer: the one `print_reg_state` of the
+ * project, shared by the log reader and this engine.
+ */
+export function regValueOf(frameno: number, reg: RegState, maps: ReadonlyArray<PrintMap>): RegValue {
+  const t = reg.type, b = baseType(t);
+  const f: RegFields = {
+    precise: reg.precise,
+    id: (reg.id & ~BPF_ADD_CONST) >>> 0,
+    addConst: reg.id & BPF_ADD_CONST ? reg.off : null,
+    refObjId: reg.refObjId,
+    off: reg.off,
+    varOff: reg.varOff,
+    smin: reg.smin,
+    smax: reg.smax,
+    umin: reg.umin,
+    umax: reg.umax,
+    s32min: Number(reg.s32min),
+    s32max: Number(reg.s32max),
+    u32min: Number(reg.u32min),
+    u32max: Number(reg.u32max),
+  };
+  if (t === PTR_TO_STACK && frameno !== reg.frameno) f.frameno = reg.frameno;
+  if (b === CONST_PTR_TO_MAP || b === PTR_TO_MAP_KEY || b === PTR_TO_MAP_VALUE) {
+    const m = maps[reg.map];
+    if (m) {
+      if (m.name) f.mapName = m.name;
+      f.ks = m.keySize;
+      f.vs = m.valueSize;
     }
-    out.push(m1.name[0] === "s" ? snum(m1.val) : unum(m1.val));
   }
-  return sep;
+  if (typeIsPktPointer(t)) f.range = reg.range;
+  if (b === PTR_TO_MEM) f.memSize = reg.memSize;
+  return regValue(regTypeStr(t), f);
 }
 
 /** `print_reg_state(env, state, reg)`: the text after `R1=`. */
 export function regStateText(frameno: number, reg: RegState, maps: ReadonlyArray<PrintMap>): string {
-  const t = reg.type;
-  const out: string[] = [];
-  if (t === SCALAR_VALUE && reg.precise) out.push("P");
-  if (t === SCALAR_VALUE && tnumIsConst(reg.varOff)) {
-    out.push(snum(reg.varOff.value));
-    return out.join("");
-  }
-  out.push(regTypeStr(t));
-  if (t === 18) return out.join(""); // PTR_TO_ARENA
-  if (t === PTR_TO_STACK) {
-    if (frameno !== reg.frameno) out.push(`[${reg.frameno}]`);
-    if (tnumIsConst(reg.varOff)) {
-      out.push(snum(reg.varOff.value + BigInt(reg.off)));
-      return out.join("");
-    }
-  }
-  out.push("(");
-  let sep = "";
-  if (reg.id) {
-    out.push(sep, `id=${(reg.id & ~BPF_ADD_CONST) >>> 0}`);
-    sep = ",";
-  }
-  if (reg.id & BPF_ADD_CONST) out.push(reg.off < 0 ? String(reg.off) : "+" + reg.off);
-  if (reg.refObjId) {
-    out.push(sep, `ref_obj_id=${reg.refObjId}`);
-    sep = ",";
-  }
-  const b = baseType(t);
-  if (b === CONST_PTR_TO_MAP || b === PTR_TO_MAP_KEY || b === PTR_TO_MAP_VALUE) {
-    const m = maps[reg.map];
-    if (m) {
-      if (m.name) {
-        out.push(sep, `map=${m.name}`);
-        sep = ",";
-      }
-      out.push(sep, `ks=${m.keySize},vs=${m.valueSize}`);
-      sep = ",";
-    }
-  }
-  if (t !== SCALAR_VALUE && reg.off) {
-    out.push(sep, "off=", snum(BigInt(reg.off)));
-    sep = ",";
-  }
-  if (typeIsPktPointer(t)) {
-    out.push(sep, "r=", unum(BigInt.asUintN(64, BigInt(reg.range))));
-    sep = ",";
-  }
-  if (b === PTR_TO_MEM) {
-    out.push(sep, "sz=", unum(BigInt(reg.memSize)));
-    sep = ",";
-  }
-  if (tnumIsConst(reg.varOff)) {
-    if (reg.varOff.value) {
-      out.push(sep, "imm=", snum(reg.varOff.value));
-      sep = ",";
-    }
-  } else {
-    sep = scalarRanges(reg, out, sep);
-    if (reg.varOff.mask !== W64.umax) {
-      out.push(sep, "var_off=", tnumStr(reg.varOff));
-      sep = ",";
-    }
-  }
-  out.push(")");
-  return out.join("");
+  return printRegValue(regValueOf(frameno, reg, maps));
 }
 
 /** Scratch marks of the log (`env->scratched_regs`, `env->scratched_stack_slots`). */
@@ -231,48 +141,61 @@ export function verifierStateText(
   maps: ReadonlyArray<PrintMap>,
 ): string {
   const state = vstate.frame[frameno]!;
-  const out: string[] = [];
-  if (state.frameno) out.push(` frame${state.frameno}:`);
+  const regs: RegEntry[] = [];
   for (let i = 0; i < MAX_BPF_REG; i++) {
     const reg = state.regs[i];
     if (reg.type === NOT_INIT) continue;
     if (!printAll && !((marks.regs >> i) & 1)) continue;
-    out.push(` R${i}=`, regStateText(state.frameno, reg, maps));
+    regs.push({ reg: i, live: "", value: regValueOf(state.frameno, reg, maps) });
   }
-  out.push(stackText(state, printAll, marks, maps));
+  let refs: number[] | null = null;
   if (vstate.refs.length && vstate.refs[0].id) {
-    out.push(` refs=${vstate.refs[0].id}`);
-    for (let i = 1; i < vstate.refs.length; i++) if (vstate.refs[i].id) out.push(`,${vstate.refs[i].id}`);
+    refs = [];
+    for (const r of vstate.refs) if (r.id) refs.push(r.id);
   }
-  if (state.inCallbackFn) out.push(" cb");
-  if (state.inAsyncCallbackFn) out.push(" async_cb");
-  out.push("\n");
-  return out.join("");
+  const flags: string[] = [];
+  if (state.inCallbackFn) flags.push("cb");
+  if (state.inAsyncCallbackFn) flags.push("async_cb");
+  const st: StateValue = {
+    frame: state.frameno,
+    framePrinted: state.frameno !== 0,
+    regs,
+    stack: stackSlots(state, printAll, marks, maps),
+    refs,
+    flags,
+  };
+  return printState(st) + "\n";
 }
 
-function stackText(state: FuncState, printAll: boolean, marks: ScratchMarks, maps: ReadonlyArray<PrintMap>): string {
-  const out: string[] = [];
+function stackSlots(
+  state: FuncState,
+  printAll: boolean,
+  marks: ScratchMarks,
+  maps: ReadonlyArray<PrintMap>,
+): SlotValue[] {
+  const out: SlotValue[] = [];
   const n = state.allocatedStack / BPF_REG_SIZE;
   for (let i = 0; i < n; i++) {
     if (!printAll && !((marks.stack >> BigInt(i)) & 1n)) continue;
     const st = state.stack[i].slotType;
     let valid = false;
-    let buf = "";
+    let types = "";
     for (let j = 0; j < BPF_REG_SIZE; j++) {
       if (st[j] !== 0) valid = true;
-      buf += SLOT_TYPE_CHAR[st[j]];
+      types += SLOT_TYPE_CHAR[st[j]];
     }
     if (!valid) continue;
     const off = (-i - 1) * BPF_REG_SIZE;
     if (st[BPF_REG_SIZE - 1] === STACK_SPILL) {
       let j = 0;
       while (j < BPF_REG_SIZE && st[j] !== STACK_SPILL) j++;
-      out.push(` fp${off}=${buf.slice(0, j)}`, regStateText(state.frameno, state.stack[i].spilled, maps));
+      const spill = regValueOf(state.frameno, state.stack[i].spilled, maps);
+      out.push({ off, live: "", types: types.slice(0, j), spill, special: null });
     } else {
-      out.push(` fp${off}=${buf}`);
+      out.push({ off, live: "", types, spill: null, special: null });
     }
   }
-  return out.join("");
+  return out;
 }
 
 /** `BPF_LOG_MIN_ALIGNMENT`. */

@@ -36,8 +36,8 @@ export interface ProgTypeInfo {
   mayAccessSkb: boolean;
   /** `may_access_direct_pkt_data` for reads and for writes. */
   directPacket: { read: boolean; write: boolean };
-  /** `is_valid_access(off, size, type)`: null when invalid. */
-  isValidAccess(off: number, size: number, write: boolean): CtxAccess | null;
+  /** `is_valid_access(off, size, type, prog, info)` with `info->is_ldsx`: null when invalid. */
+  isValidAccess(off: number, size: number, write: boolean, ldsx: boolean): CtxAccess | null;
   /** The return value range `check_return_code` enforces, or null for none. */
   retRange: [number, number] | null;
 }
@@ -86,15 +86,20 @@ function narrowOk(size: number, sizeDefault: number): boolean {
 const SCALAR: CtxAccess = { regType: SCALAR_VALUE };
 
 /** `bpf_skb_is_valid_access(off, size, type, prog, info)`; `regType` is the caller's `info->reg_type`. */
-function skbIsValidAccess(off: number, size: number, write: boolean, regType: number): CtxAccess | null {
+function skbIsValidAccess(
+  off: number,
+  size: number,
+  write: boolean,
+  ldsx: boolean,
+  regType: number,
+): CtxAccess | null {
   if (off < 0 || off >= SKB.size) return null;
   if (off % size !== 0) return null;
   const ok: CtxAccess = regType === SCALAR_VALUE ? SCALAR : { regType };
   if (off >= SKB.cb0 && off < SKB.cbEnd) return off + size > SKB.cbEnd ? null : ok;
-  if (
-    (off >= SKB.remote_ip6 && off < SKB.local_ip6 + 16) || in4(off, SKB.remote_ip4) || in4(off, SKB.local_ip4) ||
-    in4(off, SKB.data) || in4(off, SKB.data_meta) || in4(off, SKB.data_end)
-  ) {
+  // the packet pointers: no narrow and no sign-extending load
+  if (in4(off, SKB.data) || in4(off, SKB.data_meta) || in4(off, SKB.data_end)) return ldsx || size !== 4 ? null : ok;
+  if ((off >= SKB.remote_ip6 && off < SKB.local_ip6 + 16) || in4(off, SKB.remote_ip4) || in4(off, SKB.local_ip4)) {
     return size !== 4 ? null : ok;
   }
   if (in8(off, SKB.flow_keys)) return null;
@@ -107,7 +112,7 @@ function skbIsValidAccess(off: number, size: number, write: boolean, regType: nu
   return narrowOk(size, 4) ? ok : null;
 }
 
-function skFilterIsValidAccess(off: number, size: number, write: boolean): CtxAccess | null {
+function skFilterIsValidAccess(off: number, size: number, write: boolean, ldsx: boolean): CtxAccess | null {
   if (
     in4(off, SKB.tc_classid) || in4(off, SKB.data) || in4(off, SKB.data_meta) || in4(off, SKB.data_end) ||
     (off >= SKB.family && off < SKB.local_portEnd) || in8(off, SKB.tstamp) || in4(off, SKB.wire_len) ||
@@ -116,10 +121,10 @@ function skFilterIsValidAccess(off: number, size: number, write: boolean): CtxAc
     return null;
   }
   if (write && !(off >= SKB.cb0 && off < SKB.cbEnd)) return null;
-  return skbIsValidAccess(off, size, write, SCALAR_VALUE);
+  return skbIsValidAccess(off, size, write, ldsx, SCALAR_VALUE);
 }
 
-function tcClsActIsValidAccess(off: number, size: number, write: boolean): CtxAccess | null {
+function tcClsActIsValidAccess(off: number, size: number, write: boolean, ldsx: boolean): CtxAccess | null {
   if (write) {
     const ok = in4(off, SKB.mark) || in4(off, SKB.tc_index) || in4(off, SKB.priority) || in4(off, SKB.tc_classid) ||
       (off >= SKB.cb0 && off < SKB.cbEnd) || in8(off, SKB.tstamp) || in4(off, SKB.queue_mapping);
@@ -131,10 +136,10 @@ function tcClsActIsValidAccess(off: number, size: number, write: boolean): CtxAc
   else if (in4(off, SKB.data_end)) regType = PTR_TO_PACKET_END;
   else if (off >= SKB.family && off < SKB.local_portEnd) return null;
   else if (off === SKB.tstamp_type) return size === 1 ? SCALAR : null;
-  return skbIsValidAccess(off, size, write, regType);
+  return skbIsValidAccess(off, size, write, ldsx, regType);
 }
 
-function cgSkbIsValidAccess(off: number, size: number, write: boolean): CtxAccess | null {
+function cgSkbIsValidAccess(off: number, size: number, write: boolean, ldsx: boolean): CtxAccess | null {
   if (in4(off, SKB.tc_classid) || in4(off, SKB.data_meta) || in4(off, SKB.wire_len)) return null;
   if (write) {
     const ok = in4(off, SKB.mark) || in4(off, SKB.priority) || (off >= SKB.cb0 && off < SKB.cbEnd) ||
@@ -144,13 +149,14 @@ function cgSkbIsValidAccess(off: number, size: number, write: boolean): CtxAcces
   let regType = SCALAR_VALUE;
   if (in4(off, SKB.data)) regType = PTR_TO_PACKET;
   else if (in4(off, SKB.data_end)) regType = PTR_TO_PACKET_END;
-  return skbIsValidAccess(off, size, write, regType);
+  return skbIsValidAccess(off, size, write, ldsx, regType);
 }
 
 /** `xdp_is_valid_access` (expected_attach_type 0, not offloaded). */
-function xdpIsValidAccess(off: number, size: number, write: boolean): CtxAccess | null {
+function xdpIsValidAccess(off: number, size: number, write: boolean, ldsx: boolean): CtxAccess | null {
   if (off === 20) return null; // egress_ifindex: BPF_XDP_DEVMAP only
   if (write) return null;
+  if (ldsx && (off === 0 || off === 4 || off === 8)) return null; // data, data_end, data_meta
   let regType = SCALAR_VALUE;
   if (off === 0) regType = PTR_TO_PACKET;
   else if (off === 8) regType = PTR_TO_PACKET_META;

@@ -12,8 +12,10 @@ import { curRegs, EACCES, EINVAL, type Env, verbose } from "./env.ts";
 import { regTypeStr } from "./print.ts";
 import {
   baseType,
+  clearUnion,
   CONST_PTR_TO_DYNPTR,
   CONST_PTR_TO_MAP,
+  copyUnion,
   markReg32Unbounded,
   markRegUnknown,
   PTR_MAYBE_NULL,
@@ -67,22 +69,6 @@ export function checkRegSaneOffset(env: Env, reg: RegState, type: number): boole
 
 /** The pointer's union, saved before dst (which may be the pointer) changes; reused. */
 const rawScratch = new RegState();
-
-function copyRaw(d: RegState, s: RegState): void {
-  d.map = s.map;
-  d.mapUid = s.mapUid;
-  d.range = s.range;
-  d.memSize = s.memSize;
-  d.subprogno = s.subprogno;
-}
-
-function clearRaw(d: RegState): void {
-  d.map = -1;
-  d.mapUid = 0;
-  d.range = 0;
-  d.memSize = 0;
-  d.subprogno = 0;
-}
 
 /** `adjust_ptr_min_max_vals(env, insn, ptr_reg, off_reg)`. */
 export function adjustPtrMinMaxVals(env: Env, i: number, ptrIn: RegState, off: RegState): number {
@@ -141,7 +127,7 @@ export function adjustPtrMinMaxVals(env: Env, i: number, ptrIn: RegState, off: R
   markReg32Unbounded(W64, dst);
   const ptrOff = ptr.off, ptrVarOff = ptr.varOff, ptrId = ptr.id;
   const raw = rawScratch;
-  copyRaw(raw, ptr);
+  copyUnion(raw, ptr);
   switch (op) {
     case 0x00: {
       const sum = BigInt(ptrOff) + sminVal;
@@ -152,7 +138,7 @@ export function adjustPtrMinMaxVals(env: Env, i: number, ptrIn: RegState, off: R
         dst.umax = umaxPtr;
         dst.varOff = ptrVarOff;
         dst.off = Number(sum);
-        copyRaw(dst, raw);
+        copyUnion(dst, raw);
         break;
       }
       const s1 = sminPtr + sminVal, s2 = smaxPtr + smaxVal;
@@ -173,10 +159,10 @@ export function adjustPtrMinMaxVals(env: Env, i: number, ptrIn: RegState, off: R
       }
       dst.varOff = tnumAdd(W64, ptrVarOff, off.varOff);
       dst.off = ptrOff;
-      copyRaw(dst, raw);
+      copyUnion(dst, raw);
       if (typeIsPktPointer(ptrType)) {
         dst.id = ++env.idGen;
-        clearRaw(dst);
+        clearUnion(dst);
       }
       break;
     }
@@ -198,7 +184,7 @@ export function adjustPtrMinMaxVals(env: Env, i: number, ptrIn: RegState, off: R
         dst.varOff = ptrVarOff;
         dst.id = ptrId;
         dst.off = Number(diff);
-        copyRaw(dst, raw);
+        copyUnion(dst, raw);
         break;
       }
       const s1 = sminPtr - smaxVal, s2 = smaxPtr - sminVal;
@@ -218,10 +204,10 @@ export function adjustPtrMinMaxVals(env: Env, i: number, ptrIn: RegState, off: R
       }
       dst.varOff = tnumSub(W64, ptrVarOff, off.varOff);
       dst.off = ptrOff;
-      copyRaw(dst, raw);
+      copyUnion(dst, raw);
       if (typeIsPktPointer(ptrType)) {
         dst.id = ++env.idGen;
-        if (sminVal < 0n) clearRaw(dst);
+        if (sminVal < 0n) clearUnion(dst);
       }
       break;
     }

@@ -172,11 +172,7 @@ export class RegState {
 export function copyReg(d: RegState, s: RegState): void {
   d.type = s.type;
   d.off = s.off;
-  d.map = s.map;
-  d.mapUid = s.mapUid;
-  d.range = s.range;
-  d.memSize = s.memSize;
-  d.subprogno = s.subprogno;
+  copyUnion(d, s);
   d.varOff = s.varOff;
   d.smin = s.smin;
   d.smax = s.smax;
@@ -194,8 +190,17 @@ export function copyReg(d: RegState, s: RegState): void {
   d.origin = s.origin;
 }
 
-/** `memset(reg, 0, ...)` of the union (and `off` when `withOff`). */
-function clearUnion(r: RegState): void {
+/** The union of `struct bpf_reg_state` (map, range, mem_size, subprogno) copied from `s` (`dst->raw = src->raw`). */
+export function copyUnion(d: RegState, s: RegState): void {
+  d.map = s.map;
+  d.mapUid = s.mapUid;
+  d.range = s.range;
+  d.memSize = s.memSize;
+  d.subprogno = s.subprogno;
+}
+
+/** `memset(&reg->raw, 0, ...)`: the union cleared (no map: -1). */
+export function clearUnion(r: RegState): void {
   r.map = -1;
   r.mapUid = 0;
   r.range = 0;
@@ -223,15 +228,17 @@ export function regsEqualUpToFrameno(a: RegState, b: RegState): boolean {
 
 /** `___mark_reg_known(reg, imm)`: the value is `imm` (id is kept). */
 export function markRegKnownValue(w: Width, reg: RegState, imm: bigint): void {
-  const v = BigInt.asUintN(w.bits, imm);
+  // a small non-negative constant is its own s64, s32 and u32 (no new bigints: this runs per constant made)
+  const small = imm >= 0n && imm <= w.hsmax;
+  const v = small ? imm : BigInt.asUintN(w.bits, imm);
   reg.varOff = tnumConst(v);
-  reg.smin = BigInt.asIntN(w.bits, v);
+  reg.smin = small ? v : BigInt.asIntN(w.bits, v);
   reg.smax = reg.smin;
   reg.umin = v;
   reg.umax = v;
-  reg.s32min = BigInt.asIntN(w.half, v);
+  reg.s32min = small ? v : BigInt.asIntN(w.half, v);
   reg.s32max = reg.s32min;
-  reg.u32min = BigInt.asUintN(w.half, v);
+  reg.u32min = small ? v : BigInt.asUintN(w.half, v);
   reg.u32max = reg.u32min;
 }
 

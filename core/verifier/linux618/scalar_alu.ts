@@ -11,6 +11,7 @@
  * @module
  */
 import {
+  copyReg,
   markReg32Known,
   markReg32Unbounded,
   markReg64Unbounded,
@@ -48,50 +49,61 @@ import { W64, type Width } from "./width.ts";
 const ADD = 0x00, SUB = 0x10, MUL = 0x20, OR = 0x40, AND = 0x50, LSH = 0x60, RSH = 0x70, NEG = 0x80;
 const XOR = 0xa0, ARSH = 0xc0;
 
-/** Signed add in `bits`: [wrapped result, overflowed]. */
-function sadd(bits: number, a: bigint, b: bigint): [bigint, boolean] {
+/**
+ * Whether the last of the checked operations below wrapped: their result is
+ * the wrapped value and this is `check_*_overflow`'s return value (a flag,
+ * not a tuple per call: these run on every ALU op).
+ */
+let wrapped = false;
+
+/** Signed add in `bits` (sets {@link wrapped}). */
+function sadd(bits: number, a: bigint, b: bigint): bigint {
   const r = a + b, w = BigInt.asIntN(bits, r);
-  return [w, w !== r];
+  wrapped = w !== r;
+  return w;
 }
 /** Unsigned add in `bits`. */
-function uadd(bits: number, a: bigint, b: bigint): [bigint, boolean] {
+function uadd(bits: number, a: bigint, b: bigint): bigint {
   const r = a + b, w = BigInt.asUintN(bits, r);
-  return [w, w !== r];
+  wrapped = w !== r;
+  return w;
 }
-function ssub(bits: number, a: bigint, b: bigint): [bigint, boolean] {
+function ssub(bits: number, a: bigint, b: bigint): bigint {
   const r = a - b, w = BigInt.asIntN(bits, r);
-  return [w, w !== r];
+  wrapped = w !== r;
+  return w;
 }
-function usub(bits: number, a: bigint, b: bigint): [bigint, boolean] {
+function usub(bits: number, a: bigint, b: bigint): bigint {
   const r = a - b, w = BigInt.asUintN(bits, r);
-  return [w, w !== r];
+  wrapped = w !== r;
+  return w;
 }
-function smulOv(bits: number, a: bigint, b: bigint): [bigint, boolean] {
+function smul(bits: number, a: bigint, b: bigint): bigint {
   const r = a * b, w = BigInt.asIntN(bits, r);
-  return [w, w !== r];
+  wrapped = w !== r;
+  return w;
 }
-function umulOv(bits: number, a: bigint, b: bigint): [bigint, boolean] {
+function umul(bits: number, a: bigint, b: bigint): bigint {
   const r = a * b, w = BigInt.asUintN(bits, r);
-  return [w, w !== r];
+  wrapped = w !== r;
+  return w;
 }
 
 /** `scalar32_min_max_add`. */
 export function scalar32MinMaxAdd(w: Width, dst: RegState, src: RegState): void {
   const h = w.half;
-  const [smin, o1] = sadd(h, dst.s32min, src.s32min);
-  dst.s32min = smin;
-  let ov = o1;
+  dst.s32min = sadd(h, dst.s32min, src.s32min);
+  let ov = wrapped;
   if (!ov) {
-    const [smax, o2] = sadd(h, dst.s32max, src.s32max);
-    dst.s32max = smax;
-    ov = o2;
+    dst.s32max = sadd(h, dst.s32max, src.s32max);
+    ov = wrapped;
   }
   if (ov) {
     dst.s32min = w.hsmin;
     dst.s32max = w.hsmax;
   }
-  const [umin, minOv] = uadd(h, dst.u32min, src.u32min);
-  const [umax, maxOv] = uadd(h, dst.u32max, src.u32max);
+  const umin = uadd(h, dst.u32min, src.u32min), minOv = wrapped;
+  const umax = uadd(h, dst.u32max, src.u32max), maxOv = wrapped;
   dst.u32min = umin;
   dst.u32max = umax;
   if (!minOv && maxOv) {
@@ -103,20 +115,18 @@ export function scalar32MinMaxAdd(w: Width, dst: RegState, src: RegState): void 
 /** `scalar_min_max_add`. */
 export function scalarMinMaxAdd(w: Width, dst: RegState, src: RegState): void {
   const b = w.bits;
-  const [smin, o1] = sadd(b, dst.smin, src.smin);
-  dst.smin = smin;
-  let ov = o1;
+  dst.smin = sadd(b, dst.smin, src.smin);
+  let ov = wrapped;
   if (!ov) {
-    const [smax, o2] = sadd(b, dst.smax, src.smax);
-    dst.smax = smax;
-    ov = o2;
+    dst.smax = sadd(b, dst.smax, src.smax);
+    ov = wrapped;
   }
   if (ov) {
     dst.smin = w.smin;
     dst.smax = w.smax;
   }
-  const [umin, minOv] = uadd(b, dst.umin, src.umin);
-  const [umax, maxOv] = uadd(b, dst.umax, src.umax);
+  const umin = uadd(b, dst.umin, src.umin), minOv = wrapped;
+  const umax = uadd(b, dst.umax, src.umax), maxOv = wrapped;
   dst.umin = umin;
   dst.umax = umax;
   if (!minOv && maxOv) {
@@ -128,20 +138,18 @@ export function scalarMinMaxAdd(w: Width, dst: RegState, src: RegState): void {
 /** `scalar32_min_max_sub`. */
 export function scalar32MinMaxSub(w: Width, dst: RegState, src: RegState): void {
   const h = w.half;
-  const [smin, o1] = ssub(h, dst.s32min, src.s32max);
-  dst.s32min = smin;
-  let ov = o1;
+  dst.s32min = ssub(h, dst.s32min, src.s32max);
+  let ov = wrapped;
   if (!ov) {
-    const [smax, o2] = ssub(h, dst.s32max, src.s32min);
-    dst.s32max = smax;
-    ov = o2;
+    dst.s32max = ssub(h, dst.s32max, src.s32min);
+    ov = wrapped;
   }
   if (ov) {
     dst.s32min = w.hsmin;
     dst.s32max = w.hsmax;
   }
-  const [umin, minUn] = usub(h, dst.u32min, src.u32max);
-  const [umax, maxUn] = usub(h, dst.u32max, src.u32min);
+  const umin = usub(h, dst.u32min, src.u32max), minUn = wrapped;
+  const umax = usub(h, dst.u32max, src.u32min), maxUn = wrapped;
   dst.u32min = umin;
   dst.u32max = umax;
   if (minUn && !maxUn) {
@@ -153,20 +161,18 @@ export function scalar32MinMaxSub(w: Width, dst: RegState, src: RegState): void 
 /** `scalar_min_max_sub`. */
 export function scalarMinMaxSub(w: Width, dst: RegState, src: RegState): void {
   const b = w.bits;
-  const [smin, o1] = ssub(b, dst.smin, src.smax);
-  dst.smin = smin;
-  let ov = o1;
+  dst.smin = ssub(b, dst.smin, src.smax);
+  let ov = wrapped;
   if (!ov) {
-    const [smax, o2] = ssub(b, dst.smax, src.smin);
-    dst.smax = smax;
-    ov = o2;
+    dst.smax = ssub(b, dst.smax, src.smin);
+    ov = wrapped;
   }
   if (ov) {
     dst.smin = w.smin;
     dst.smax = w.smax;
   }
-  const [umin, minUn] = usub(b, dst.umin, src.umax);
-  const [umax, maxUn] = usub(b, dst.umax, src.umin);
+  const umin = usub(b, dst.umin, src.umax), minUn = wrapped;
+  const umax = usub(b, dst.umax, src.umin), maxUn = wrapped;
   dst.umin = umin;
   dst.umax = umax;
   if (minUn && !maxUn) {
@@ -175,74 +181,58 @@ export function scalarMinMaxSub(w: Width, dst: RegState, src: RegState): void {
   }
 }
 
+/** The four signed products of `[amin, amax] x [bmin, bmax]` in `bits`: [min, max], or null when one wraps. */
+function smulRange(bits: number, amin: bigint, amax: bigint, bmin: bigint, bmax: bigint): [bigint, bigint] | null {
+  const p0 = smul(bits, amin, bmin);
+  if (wrapped) return null;
+  const p1 = smul(bits, amin, bmax);
+  if (wrapped) return null;
+  const p2 = smul(bits, amax, bmin);
+  if (wrapped) return null;
+  const p3 = smul(bits, amax, bmax);
+  if (wrapped) return null;
+  let lo = p0 < p1 ? p0 : p1, hi = p0 < p1 ? p1 : p0;
+  if (p2 < lo) lo = p2;
+  if (p2 > hi) hi = p2;
+  if (p3 < lo) lo = p3;
+  if (p3 > hi) hi = p3;
+  return [lo, hi];
+}
+
 /** `scalar32_min_max_mul`. */
 export function scalar32MinMaxMul(w: Width, dst: RegState, src: RegState): void {
   const h = w.half;
-  const [umax, o1] = umulOv(h, dst.u32max, src.u32max);
-  dst.u32max = umax;
-  let ov = o1;
+  dst.u32max = umul(h, dst.u32max, src.u32max);
+  let ov = wrapped;
   if (!ov) {
-    const [umin, o2] = umulOv(h, dst.u32min, src.u32min);
-    dst.u32min = umin;
-    ov = o2;
+    dst.u32min = umul(h, dst.u32min, src.u32min);
+    ov = wrapped;
   }
   if (ov) {
     dst.u32min = 0n;
     dst.u32max = w.humax;
   }
-  const p = [
-    smulOv(h, dst.s32min, src.s32min),
-    smulOv(h, dst.s32min, src.s32max),
-    smulOv(h, dst.s32max, src.s32min),
-    smulOv(h, dst.s32max, src.s32max),
-  ];
-  if (p[0][1] || p[1][1] || p[2][1] || p[3][1]) {
-    dst.s32min = w.hsmin;
-    dst.s32max = w.hsmax;
-  } else {
-    let lo = p[0][0], hi = p[0][0];
-    for (let i = 1; i < 4; i++) {
-      if (p[i][0] < lo) lo = p[i][0];
-      if (p[i][0] > hi) hi = p[i][0];
-    }
-    dst.s32min = lo;
-    dst.s32max = hi;
-  }
+  const r = smulRange(h, dst.s32min, dst.s32max, src.s32min, src.s32max);
+  dst.s32min = r ? r[0] : w.hsmin;
+  dst.s32max = r ? r[1] : w.hsmax;
 }
 
 /** `scalar_min_max_mul`. */
 export function scalarMinMaxMul(w: Width, dst: RegState, src: RegState): void {
   const b = w.bits;
-  const [umax, o1] = umulOv(b, dst.umax, src.umax);
-  dst.umax = umax;
-  let ov = o1;
+  dst.umax = umul(b, dst.umax, src.umax);
+  let ov = wrapped;
   if (!ov) {
-    const [umin, o2] = umulOv(b, dst.umin, src.umin);
-    dst.umin = umin;
-    ov = o2;
+    dst.umin = umul(b, dst.umin, src.umin);
+    ov = wrapped;
   }
   if (ov) {
     dst.umin = 0n;
     dst.umax = w.umax;
   }
-  const p = [
-    smulOv(b, dst.smin, src.smin),
-    smulOv(b, dst.smin, src.smax),
-    smulOv(b, dst.smax, src.smin),
-    smulOv(b, dst.smax, src.smax),
-  ];
-  if (p[0][1] || p[1][1] || p[2][1] || p[3][1]) {
-    dst.smin = w.smin;
-    dst.smax = w.smax;
-  } else {
-    let lo = p[0][0], hi = p[0][0];
-    for (let i = 1; i < 4; i++) {
-      if (p[i][0] < lo) lo = p[i][0];
-      if (p[i][0] > hi) hi = p[i][0];
-    }
-    dst.smin = lo;
-    dst.smax = hi;
-  }
+  const r = smulRange(b, dst.smin, dst.smax, src.smin, src.smax);
+  dst.smin = r ? r[0] : w.smin;
+  dst.smax = r ? r[1] : w.smax;
 }
 
 /** s32 bounds from u32 bounds when they do not cross the sign boundary. */
@@ -508,7 +498,7 @@ export function adjustScalarMinMaxVals(w: Width, alu64: boolean, op: number, dst
       break;
     case NEG: {
       const fake = negSrc;
-      copyAll(fake, dst);
+      copyReg(fake, dst);
       markRegKnown(w, dst, 0n);
       scalar32MinMaxSub(w, dst, fake);
       scalarMinMaxSub(w, dst, fake);
@@ -550,30 +540,6 @@ export function adjustScalarMinMaxVals(w: Width, alu64: boolean, op: number, dst
   }
   if (!alu64) zext32To64(w, dst);
   regBoundsSync(w, dst);
-}
-
-function copyAll(d: RegState, s: RegState): void {
-  d.type = s.type;
-  d.off = s.off;
-  d.map = s.map;
-  d.mapUid = s.mapUid;
-  d.range = s.range;
-  d.memSize = s.memSize;
-  d.subprogno = s.subprogno;
-  d.varOff = s.varOff;
-  d.smin = s.smin;
-  d.smax = s.smax;
-  d.umin = s.umin;
-  d.umax = s.umax;
-  d.s32min = s.s32min;
-  d.s32max = s.s32max;
-  d.u32min = s.u32min;
-  d.u32max = s.u32max;
-  d.id = s.id;
-  d.refObjId = s.refObjId;
-  d.frameno = s.frameno;
-  d.subregDef = s.subregDef;
-  d.precise = s.precise;
 }
 
 /** `__mark_reg_unknown` in a width (the kernel's is 64-bit). */

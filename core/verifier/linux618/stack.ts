@@ -16,7 +16,7 @@
 import { assignScalarIdBeforeMov } from "./alu.ts";
 import { curRegs, EACCES, EFAULT, EINVAL, type Env, markStackSlotScratched, verbose } from "./env.ts";
 import { insnStackAccessFlags, markChainPrecision, pushJmpHistory } from "./precision.ts";
-import { tnumStr } from "./print.ts";
+import { tnumStr } from "../../kernlog/value.ts";
 import {
   baseType,
   CONST_PTR_TO_MAP,

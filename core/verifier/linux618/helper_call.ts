@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { HELPER_NAMES, helperName } from "../../asm/kernel618.ts";
+import { HELPER_NAMES, helperName } from "../../isa/helpers.ts";
 import { checkRegArg, DST_OP_NO_MARK } from "./alu.ts";
 import { curRegs, EINVAL, ENOTMODELLED, type Env, verbose } from "./env.ts";
 import {
