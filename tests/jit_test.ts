@@ -10,7 +10,7 @@ import { defaultHelpers, type HelperTable } from "../core/vm/mod.ts";
 import { ArrayMap, type BpfMap, HashMap } from "../core/maps/mod.ts";
 import { type Insn, mapDef, Program } from "../core/isa/mod.ts";
 import { benchInput, benchPrograms, progFromSlots, TESTS_DIR } from "./vm_util.ts";
-import { basicBlocks, structure } from "../core/jit/codegen.ts";
+import { basicBlocks, structure } from "../core/jit/structure.ts";
 import { predecode } from "../core/vm/decode.ts";
 
 const hex = (
