@@ -9,6 +9,7 @@
  */
 import type { Command } from "commander";
 import { BpfError, FormatError } from "../core/errors.ts";
+import { verifyHook618 } from "../core/verifier/mod.ts";
 import { PROG_SCHED_ACT, PROG_SCHED_CLS, PROG_SOCKET_FILTER, PROG_XDP, progTypeName } from "../core/isa/mod.ts";
 import { type BpfMap, DEFAULT_CPUS, RingBufMap } from "../core/maps/mod.ts";
 import { BpfObject, type ObjectOptions } from "../core/testing/mod.ts";
@@ -29,6 +30,8 @@ import {
 export interface TestRunCliOptions {
   /** The program (section name) to run. */
   program?: string;
+  /** Verify as Linux 6.18 before running. */
+  verify?: boolean;
   /** Program type override. */
   progType?: string;
   /** data_in as hex. */
@@ -177,6 +180,7 @@ export function registerTestRun(program: Command): void {
     .option("--seed <n>", "seed of get_prandom_u32 (default 1)")
     .option("--clock <ns>", "the fixed value of ktime_get_ns (default 0)")
     .option("--max-insns <n>", "executed-instruction limit per program run (default 1e9)")
+    .option("--verify", "verify the programs as Linux 6.18 does before running (the linux-6.18 profile)")
     .option("--tail <MAP:INDEX=PROGRAM>", "put a program in a prog_array slot (repeatable)", collect)
     .option("--set <MAP:KEY=VALUE>", "store an element (hex) before the run (repeatable)", collect)
     .option(
@@ -201,6 +205,7 @@ Examples:
   echo $PKT | xxd -r -p | bpfscope test-run --data-file - --repeat 50 xdp_firewall.o
   bpfscope test-run --program xdp/ipv4 --data $PKT xdp_firewall.o
   bpfscope test-run --ctx 00000000000000002a000000 --data $PKT tc_portmap.o     # ctx_in: mark 42
+  bpfscope test-run --verify --data $PKT xdp_firewall.o   # verified as Linux 6.18 first (refused: exit 2)
 
 Exit status: 0 when the program ran to exit, 1 when it faulted, 2 when the
 test run was refused (the kernel's errno: EINVAL, ENOTSUPP, ...) or on bad usage.`,
@@ -234,6 +239,7 @@ test run was refused (the kernel's errno: EINVAL, ENOTSUPP, ...) or on bad usage
       }
       const bytes = readFileOrDie(file, 2);
       const opts: ObjectOptions = { engine: o.engine as "interp" | "jit", cpus, progType: o.progType };
+      if (o.verify) opts.verify = verifyHook618;
       let obj: BpfObject;
       let rec: Record<string, unknown>;
       let dataOut: Uint8Array;

@@ -9,7 +9,7 @@ import { CliError, loadProgramFile, parseHexOption, parseIntOption, readFileOrDi
 import { findExample, GALLERY, type GalleryEntry } from "../tui/gallery.ts";
 import type { WalkOptions } from "../tui/engine.ts";
 import { textWalk } from "../tui/text.ts";
-import { DEFAULT_PROFILE, PROFILES as VERIFIER_PROFILES } from "../core/verifier/mod.ts";
+import { DEFAULT_PROFILE, PROFILE_NAMES } from "../core/verifier/mod.ts";
 import { Timeline } from "../tui/timeline.ts";
 import type { Session } from "../tui/controller.ts";
 import type { InteractiveOptions } from "../tui/run.ts";
@@ -19,7 +19,7 @@ import { mark, marksText } from "../tui/startup.ts";
 /** The example `bpfscope tui` opens without a file. */
 export const DEFAULT_EXAMPLE = "misaligned";
 
-const PROFILES = Object.keys(VERIFIER_PROFILES);
+const PROFILES = PROFILE_NAMES;
 
 /** Options of the `tui` command. */
 interface TuiOptions {

@@ -1,15 +1,15 @@
 /**
- * `bpfscope verify`: run the Linux 3.18/3.19 verifier on program files.
+ * `bpfscope verify`: run the Linux 3.18/3.19 or 6.18 verifier on program files.
  *
  * @module
  */
 import type { Command } from "commander";
-import { PROFILES, progTypeNumber, verify, type VerifyResult } from "../core/verifier/mod.ts";
+import { PROFILE_NAMES, progTypeNumber, verify, type VerifyResult } from "../core/verifier/mod.ts";
 import { CliError, loadProgramFile, parseIntOption, writeStdout } from "./util.ts";
 
 /** Options of `bpfscope verify`. */
 export interface VerifyCliOptions {
-  /** `linux-3.18` or `linux-3.19`. */
+  /** `linux-3.18`, `linux-3.19` or `linux-6.18`. */
   profile: string;
   /** Program type name or number (default: the file's). */
   progType?: string;
@@ -45,10 +45,10 @@ export interface VerifyRecord {
   explain?: VerifyResult["explain"];
 }
 
-/** Fail with a usage error (exit 2) naming `flag` unless `name` is a verifier profile (`linux-3.18`, `linux-3.19`). */
+/** Fail with a usage error (exit 2) naming `flag` unless `name` is a verifier profile (`linux-3.18`, `linux-3.19`, `linux-6.18`). */
 export function checkVerifierProfile(flag: string, name: string): void {
-  if (!PROFILES[name]) {
-    throw new CliError(`${flag}: expected one of ${Object.keys(PROFILES).join(", ")}, got '${name}'`, 2);
+  if (!PROFILE_NAMES.includes(name)) {
+    throw new CliError(`${flag}: expected one of ${PROFILE_NAMES.join(", ")}, got '${name}'`, 2);
   }
 }
 
@@ -95,13 +95,19 @@ function table(recs: VerifyRecord[]): string {
 export function registerVerify(program: Command): void {
   program
     .command("verify")
-    .description("verify programs as the Linux 3.18/3.19 verifier does (verdict, errno, log byte for byte)")
+    .description("verify programs as the Linux 3.18/3.19 or 6.18 verifier does (verdict, errno, log byte for byte)")
     .argument("<files...>", "program files (JSON, raw, asm, ELF)")
-    .option("--profile <name>", "kernel profile: linux-3.18 | linux-3.19", "linux-3.19")
-    .option("--prog-type <type>", "program type: unspec | socket_filter | number (default: the file's)")
-    .option("--log-level <n>", "log level (0 = off; 1 and 2 print the same; default 1, 0 for several files)")
-    .option("--no-prune", "disable state pruning (watch the 32768-insn budget drain)")
-    .option("--insn-limit <n>", "processed-instruction budget (default 32768)")
+    .option("--profile <name>", "kernel profile: linux-3.18 | linux-3.19 | linux-6.18", "linux-3.19")
+    .option(
+      "--prog-type <type>",
+      "program type: unspec | socket_filter | sched_cls | sched_act | xdp | cgroup_skb | number (default: the file's)",
+    )
+    .option(
+      "--log-level <n>",
+      "log level (0 = off; 1 and 2 print the same in 3.18/3.19; 6.18: 1, 2 = every state, +4 = stats; default 1, 0 for several files)",
+    )
+    .option("--no-prune", "disable state pruning (watch the insn budget drain)")
+    .option("--insn-limit <n>", "processed-instruction budget (default 32768; linux-6.18: 1000000)")
     .option(
       "--explain",
       "on rejection, show the branch decisions of the failing path and where the register got its type",
@@ -116,6 +122,7 @@ export function registerVerify(program: Command): void {
 Examples:
   bpfscope verify prog.json                          log and verdict (linux-3.19)
   bpfscope verify --profile linux-3.18 prog.json     as Linux 3.18 (test stub helper 0)
+  bpfscope verify --profile linux-6.18 --log-level 6 prog.json   as Linux 6.18, every state and the stats
   bpfscope verify --no-prune --log-level 0 big.json  the budget without pruning
   bpfscope verify --explain bad.json                 why: the failing path and the culprit insn
   bpfscope verify a.json b.json c.json               veristat-style table
@@ -129,7 +136,10 @@ Exit status: 0 when every program is accepted, 1 when any is rejected, 2 on bad 
       if (o.progType !== undefined) {
         progType = progTypeNumber(o.progType);
         if (progType === undefined) {
-          throw new CliError(`--prog-type: expected unspec, socket_filter or a number, got '${o.progType}'`, 2);
+          throw new CliError(
+            `--prog-type: expected unspec, socket_filter, sched_cls, sched_act, xdp, cgroup_skb or a number, got '${o.progType}'`,
+            2,
+          );
         }
       }
       const many = files.length > 1;

@@ -69,7 +69,7 @@ Deno.test("bench: one-line errors for bad usage", async () => {
     [["--verifier-profile", "linux-3.18", "x.json"], /^bpfscope: --verifier-profile: only with --verifier\n$/],
     [
       ["--verifier", "--verifier-profile", "modern", "x.json"],
-      /^bpfscope: --verifier-profile: expected one of linux-3.18, linux-3.19, got 'modern'\n$/,
+      /^bpfscope: --verifier-profile: expected one of linux-3.18, linux-3.19, linux-6.18, got 'modern'\n$/,
     ],
     [["--verifier", "/nonexistent/p.json"], /^bpfscope: \/nonexistent\/p.json: no such file\n$/],
   ];

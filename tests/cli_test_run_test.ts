@@ -103,3 +103,17 @@ Deno.test("test-run: every example of --help and of the README runs (from tests/
     }
   }
 });
+
+Deno.test("test-run --verify: programs the linux-6.18 verifier accepts run, one it refuses exits 2 with its error", async () => {
+  const ok = await cli("--verify", "--data", PKT, "--set", "blocklist:0a000042=00000000", FW);
+  assert.equal(ok.code, 0, ok.err);
+  assert.match(ok.out, /retval 1 \(XDP_DROP\)/);
+  // the bounds check covers the Ethernet header, the read is in the IP header
+  const short = new URL("./fixtures/kernlog/bad_pkt_short.o", import.meta.url).pathname;
+  const unverified = await cli("--data", PKT, short);
+  assert.equal(unverified.code, 0, unverified.err);
+  const bad = await cli("--verify", "--data", PKT, short);
+  assert.equal(bad.code, 2);
+  assert.equal(bad.out, "");
+  assert.match(bad.err, /bad_pkt_short\.o: test run: EACCES: R1 offset is outside of the packet\n$/);
+});

@@ -1,7 +1,14 @@
 // Fixed-seed short runs of the fuzz targets (tests/fuzz/): a few seconds in
 // total. Longer runs: `deno task fuzz TARGET SECONDS [SEED]`.
 import assert from "node:assert/strict";
-import { fuzzLimits, fuzzParsers, fuzzSoundness, type FuzzStats, fuzzVerifier } from "./fuzz/targets.ts";
+import {
+  fuzzLimits,
+  fuzzParsers,
+  fuzzSoundness,
+  fuzzSoundness618,
+  type FuzzStats,
+  fuzzVerifier,
+} from "./fuzz/targets.ts";
 import { fuzzTestRun } from "./fuzz/testrun_target.ts";
 import { generateProgram } from "./fuzz/gen.ts";
 import { Rng } from "./fuzz/rng.ts";
@@ -26,6 +33,14 @@ Deno.test("fuzz: soundness — accepted programs never fault, interp and JIT agr
   assert.ok(accepted / s.iterations > 0.4, `acceptance ${accepted}/${s.iterations}`);
   assert.ok((s.counts["accepted linux-3.18"] ?? 0) > 10);
   assert.ok(s.counts.runs > 500);
+});
+
+Deno.test("fuzz: soundness618 — programs linux-6.18 accepts (socket_filter, sched_cls, xdp) never fault on test runs, interp and JIT agree (seed 1, 150 programs)", () => {
+  const s = fuzzSoundness618({ seed: 1, iterations: 150, runs: 4 });
+  noFindings(s);
+  assert.ok((s.counts.accepted ?? 0) / s.iterations > 0.4, `acceptance ${s.counts.accepted}/${s.iterations}`);
+  assert.ok(s.counts.runs > 400);
+  assert.ok(s.counts["programs xdp"] > 20 && s.counts["programs sched_cls"] > 20, JSON.stringify(s.counts));
 });
 
 Deno.test("fuzz: verifier — mutated, random and huge programs end in a verdict (seed 1, 1500 inputs)", () => {

@@ -71,6 +71,8 @@ Deno.test("controller: pruning and profile toggles restart the walk", () => {
   press(c, "P");
   assert.equal(c.tl.options.profile, "linux-3.19");
   press(c, "P");
+  assert.equal(c.tl.options.profile, "linux-6.18");
+  press(c, "P");
   assert.equal(c.tl.options.profile, "linux-3.18");
 });
 

@@ -4,26 +4,23 @@ import { runCli, tmpJson } from "./cli_util.ts";
 
 const cli = (...args: string[]) => runCli("verify", ...args);
 
+/** A hash-map lookup whose result is written through without a NULL check. */
+const LOOKUP_WRITE = [
+  [122, 10, 0, -8, 0],
+  [191, 2, 10, 0, 0],
+  [7, 2, 0, 0, -8],
+  [24, 1, 1, 0, 0],
+  [0, 0, 0, 0, 0],
+  [133, 0, 0, 0, 1],
+  [122, 0, 0, 0, 1],
+  [183, 0, 0, 0, 0],
+  [149, 0, 0, 0, 0],
+];
+
 Deno.test("cli verify: text, --json, table, exit codes, --explain, bad input", async () => {
   const good = await tmpJson({ insns: [[0xb7, 0, 0, 0, 0], [0x95, 0, 0, 0, 0]] });
   const bad = await tmpJson({
-    insns: [
-      [122, 10, 0, -8, 0],
-      [191, 2, 10, 0, 0],
-      [7, 2, 0, 0, -8],
-      [24, 1, 1, 0, 0],
-      [0, 0, 0, 0, 0],
-      [133, 0, 0, 0, 1],
-      [
-        122,
-        0,
-        0,
-        0,
-        1,
-      ],
-      [183, 0, 0, 0, 0],
-      [149, 0, 0, 0, 0],
-    ],
+    insns: LOOKUP_WRITE,
     maps: [{ type: "hash", key_size: 8, value_size: 8, max_entries: 16 }],
     fixup: [[3, 0]],
   });
@@ -68,5 +65,51 @@ Deno.test("cli verify: text, --json, table, exit codes, --explain, bad input", a
   } finally {
     await Deno.remove(good);
     await Deno.remove(bad);
+  }
+});
+
+Deno.test("cli verify --profile linux-6.18: the 6.18 log, stats, --json, load errors with an empty log", async () => {
+  const maps = [{ type: "hash", key_size: 8, value_size: 8, max_entries: 16 }];
+  const bad = await tmpJson({ insns: LOOKUP_WRITE, prog_type: "socket_filter", maps, fixup: [[3, 0]] });
+  const unspec = await tmpJson({ insns: [[0xb7, 0, 0, 0, 0], [0x95, 0, 0, 0, 0]] });
+  try {
+    const t = await cli("--profile", "linux-6.18", bad);
+    assert.equal(t.code, 1, t.err);
+    assert.equal(
+      t.out,
+      [
+        "0: R1=ctx() R10=fp0",
+        "0: (7a) *(u64 *)(r10 -8) = 0          ; R10=fp0 fp-8=0",
+        "1: (bf) r2 = r10                      ; R2=fp0 R10=fp0",
+        "2: (07) r2 += -8                      ; R2=fp-8",
+        "3: (18) r1 = 0xffff888100000000       ; R1=map_ptr(map=map0,ks=8,vs=8)",
+        "5: (85) call bpf_map_lookup_elem#1    ; R0=map_value_or_null(id=1,map=map0,ks=8,vs=8)",
+        "6: (7a) *(u64 *)(r0 +0) = 1",
+        "R0 invalid mem access 'map_value_or_null'",
+        "processed 6 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0",
+        "verdict: rejected, EACCES: R0 invalid mem access 'map_value_or_null'",
+        "",
+      ].join("\n"),
+    );
+    const j = await cli("--profile", "linux-6.18", "--log-level", "6", "--json", bad);
+    assert.equal(j.code, 1);
+    const rec = JSON.parse(j.out);
+    assert.equal(rec.errno, "EACCES");
+    assert.match(rec.log, /^func#0 @0\nLive regs before insn:\n/);
+    assert.match(rec.log, /\nverification time \d+ usec\nstack depth 8\nprocessed 6 insns/);
+    assert.equal(rec.stats.processed_insns, 6);
+    // BPF_PROG_TYPE_UNSPEC fails in bpf_prog_load: EINVAL, nothing in the log
+    const u = await cli("--profile", "linux-6.18", unspec);
+    assert.equal(u.code, 1);
+    assert.equal(
+      u.out,
+      "verdict: rejected, EINVAL (program type 0 is not a Linux 6.18 program type (bpf_prog_load: EINVAL))\n",
+    );
+    const ok = await cli("--profile", "linux-6.18", "--prog-type", "xdp", unspec);
+    assert.equal(ok.code, 0, ok.out);
+    assert.match(ok.out, /verdict: accepted \(2 insns processed\)\n$/);
+  } finally {
+    await Deno.remove(bad);
+    await Deno.remove(unspec);
   }
 });

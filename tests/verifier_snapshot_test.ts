@@ -4,11 +4,11 @@
 // original walk exactly (events, pc, state lines, pending entries, counters,
 // log, verdict, explain path).
 import assert from "node:assert/strict";
-import { createEngine, type VerifierEngine } from "../core/verifier/mod.ts";
+import { createEngine, type Walk } from "../core/verifier/mod.ts";
 import { MAP_318, MAP_319, randomProgram } from "./verifier_model.ts";
 
 /** What an observer sees after a step. */
-function observe(e: VerifierEngine, ev: number): string {
+function observe(e: Walk, ev: number): string {
   const pend: string[] = [];
   for (let i = 0; i < e.pendingDepth; i++) {
     const p = e.pendingAt(i);

@@ -14,7 +14,7 @@ import { buildFrame, type Frame, initialUi, type Layout, type UiState } from "./
 import type { Timeline } from "./timeline.ts";
 
 /** Profiles the `P` key cycles through. */
-export const PROFILES: readonly string[] = ["linux-3.18", "linux-3.19"];
+export const PROFILES: readonly string[] = ["linux-3.18", "linux-3.19", "linux-6.18"];
 
 /** What the UI is showing: a timeline and a title. */
 export interface Session {

@@ -1,5 +1,5 @@
 /**
- * Adapts core/verifier's stepping engine ({@link VerifierEngine}) to the
+ * Adapts core/verifier's stepping engines ({@link Walk}) to the
  * TUI's {@link StepEngine}: event codes become event names, state views
  * become the panels' views, and the log string is split into lines
  * incrementally (per-frame cost stays proportional to what is new).
@@ -18,7 +18,7 @@ import {
   EV_STATE_STORED,
   explainEngine,
   type StateView as CoreStateView,
-  type VerifierEngine,
+  type Walk,
 } from "../core/verifier/mod.ts";
 import type {
   EngineFactory,
@@ -69,14 +69,14 @@ function stateView(s: CoreStateView): StateView {
 
 /** The TUI's view of one verifier walk. */
 export class VerifierStepEngine implements StepEngine {
-  readonly #e: VerifierEngine;
+  readonly #e: Walk;
   #last: WalkEvent = "insn";
   #lines: string[] = [];
   #parsed = 0; // characters of the log already split into #lines
   #verdict: VerdictView | null = null;
 
   /** Wrap an engine (created with logging and explain on). */
-  constructor(engine: VerifierEngine) {
+  constructor(engine: Walk) {
     this.#e = engine;
   }
   /** Number of instruction slots. */

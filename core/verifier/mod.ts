@@ -38,8 +38,14 @@ import {
 } from "./engine.ts";
 import type { MapFdResolver, VerifierMap } from "./prepass.ts";
 import { DEFAULT_PROFILE, PROFILES } from "./profiles.ts";
+import type { Walk } from "./walk.ts";
+import { Engine618 } from "./linux618/engine.ts";
+import { PROG_TYPE_NUMBERS_618 } from "./linux618/prog_types.ts";
+import type { Map618 } from "./linux618/env.ts";
 
 export * from "./engine.ts";
+export type { Walk } from "./walk.ts";
+export { Engine618 } from "./linux618/engine.ts";
 export * from "./prepass.ts";
 export * from "./profiles.ts";
 export {
@@ -83,17 +89,17 @@ export const VerifierEvent: Readonly<{
 
 /** Options of {@link verify} and {@link createEngine}. */
 export interface VerifyOptions {
-  /** `linux-3.18` or `linux-3.19` (default). */
+  /** `linux-3.18`, `linux-3.19` (default) or `linux-6.18`. */
   profile?: string;
   /** Program type: number or name (`unspec`, `socket_filter`); default the program's. */
   progType?: number | string;
-  /** Log level (0 = off, default; 1 and 2 print the same in 3.18/3.19). */
+  /** Log level (0 = off, default; 1 and 2 print the same in 3.18/3.19; linux-6.18: bits 1, 2 and 4 = stats). */
   logLevel?: number;
   /** Log buffer size in bytes (with logging: default `UINT_MAX >> 8`; 128 .. `UINT_MAX >> 8`). */
   logSize?: number;
   /** State pruning (default true). */
   prune?: boolean;
-  /** Processed-instruction budget (default 32768). */
+  /** Processed-instruction budget (default 32768; linux-6.18: 1,000,000). */
   insnLimit?: number;
   /** On rejection, explain the failing path (default false). */
   explain?: boolean;
@@ -162,7 +168,17 @@ export interface VerifyResult {
   note?: string;
 }
 
-const PROG_TYPE_NAMES: Record<string, number> = { unspec: 0, socket_filter: 1 };
+const PROG_TYPE_NAMES: Record<string, number> = {
+  unspec: 0,
+  socket_filter: 1,
+  sched_cls: 3,
+  sched_act: 4,
+  xdp: 6,
+  cgroup_skb: 8,
+};
+
+/** The profile names: `linux-3.18`, `linux-3.19`, `linux-6.18`. */
+export const PROFILE_NAMES: readonly string[] = [...Object.keys(PROFILES), "linux-6.18"];
 
 /** Resolve a program type name or number (`undefined` for an unknown name). */
 export function progTypeNumber(t: number | string): number | undefined {
@@ -173,9 +189,12 @@ export function progTypeNumber(t: number | string): number | undefined {
  * Build a stepping engine for `program` (the same one {@link verify} drives).
  * @throws RangeError for an unknown profile or program type name, or a fixup outside the program
  */
-export function createEngine(program: Program, opts: VerifyOptions = {}): VerifierEngine {
+export function createEngine(program: Program, opts: VerifyOptions = {}): Walk {
+  if (opts.profile === "linux-6.18") return createEngine618(program, opts);
   const profile = PROFILES[opts.profile ?? DEFAULT_PROFILE];
-  if (!profile) throw new RangeError(`unknown verifier profile '${opts.profile}' (linux-3.18, linux-3.19)`);
+  if (!profile) {
+    throw new RangeError(`unknown verifier profile '${opts.profile}' (linux-3.18, linux-3.19, linux-6.18)`);
+  }
   let progType = program.progType;
   if (opts.progType !== undefined) {
     const t = progTypeNumber(opts.progType);
@@ -206,12 +225,66 @@ export function createEngine(program: Program, opts: VerifyOptions = {}): Verifi
   });
 }
 
+/** The linux-6.18 engine for `program` (see {@link createEngine}). */
+function createEngine618(program: Program, opts: VerifyOptions): Engine618 {
+  let progType = program.progType;
+  if (opts.progType !== undefined) {
+    const t = typeof opts.progType === "number"
+      ? opts.progType
+      : /^\d+$/.test(opts.progType)
+      ? Number(opts.progType)
+      : PROG_TYPE_NUMBERS_618[opts.progType];
+    if (t === undefined) throw new RangeError(`unknown program type '${opts.progType}'`);
+    progType = t;
+  }
+  let prog = program;
+  const maps = program.maps;
+  const own = maps.map((m): Map618 => ({
+    type: m.type,
+    keySize: m.keySize,
+    valueSize: m.valueSize,
+    maxEntries: m.maxEntries,
+    flags: m.flags,
+    name: m.name.slice(0, 15),
+  }));
+  let resolve = (fd: number): Map618 | "EBADF" | "EINVAL" => {
+    const m = own[fd - 3];
+    if (m) return m;
+    return fd >= 0 && fd <= 2 ? "EINVAL" : "EBADF";
+  };
+  // the program's own maps get fds 3, 4, ...; a caller's resolver sees the fds the program holds
+  if (program.fixups.length > 0 && !opts.resolveMapFd) prog = program.withMapFds(maps.map((_, i) => 3 + i));
+  if (opts.resolveMapFd) {
+    const r = opts.resolveMapFd;
+    const seen = new Map<VerifierMap, Map618>();
+    resolve = (fd) => {
+      const m = r(fd);
+      if (typeof m === "string") return m;
+      let v = seen.get(m);
+      if (!v) seen.set(m, v = { ...m, flags: 0, name: "" });
+      return v;
+    };
+  }
+  return new Engine618(prog, {
+    progType,
+    logLevel: opts.logLevel ?? 0,
+    logSize: opts.logSize,
+    prune: opts.prune,
+    insnLimit: opts.insnLimit,
+    explain: opts.explain,
+    gpl: ["GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"].includes(
+      program.license,
+    ),
+    resolveMapFd: resolve,
+  });
+}
+
 /** The statistics of an engine's walk. */
-export function engineStats(e: VerifierEngine, durationUs = 0): VerifyStats {
+export function engineStats(e: Walk, durationUs = 0): VerifyStats {
   return {
     processed_insns: e.processed,
     total_states: e.storedStates,
-    peak_states: e.storedStates,
+    peak_states: e instanceof Engine618 ? e.peakStates : e.storedStates,
     max_states_per_insn: e.maxStatesPerInsn,
     prunes: e.prunes,
     peak_stack_depth: e.peakPendingDepth,
@@ -220,7 +293,7 @@ export function engineStats(e: VerifierEngine, durationUs = 0): VerifyStats {
 }
 
 /** The explanation of a rejected walk (the engine must have run with `explain`). */
-export function explainEngine(e: VerifierEngine): Explanation {
+export function explainEngine(e: Walk): Explanation {
   const path = e.path();
   const text: string[] = [];
   for (const p of path) {
@@ -256,7 +329,9 @@ export function verify(program: Program, opts: VerifyOptions = {}): VerifyResult
     stats: engineStats(e, dt),
   };
   if (opts.explain && !e.accepted) res.explain = explainEngine(e);
-  if (!e.accepted && res.error === null) res.note = silentRejectionNote(program, opts, e.errno);
+  if (!e.accepted && res.error === null) {
+    res.note = e instanceof Engine618 && e.note ? e.note : silentRejectionNote(program, opts, e.errno);
+  }
   e.release();
   return res;
 }
@@ -297,29 +372,58 @@ export interface VerifyHookRequest {
   mapByFd(fd: number): { type: number; keySize: number; valueSize: number; maxEntries: number } | undefined;
 }
 
-/**
- * A `VerifyHook` for `Bpf` (core/bpf.ts): verifies with the facade's fds.
- * Profile `linux-3.18` verifies as linux-3.18, anything else as linux-3.19.
- */
-export function verifyHook(
-  prog: Program,
-  req: VerifyHookRequest,
-): { accepted: boolean; errno?: string; log: string; error: string | null } {
+/** A verify hook's verdict (structurally `VerifyVerdict` of core/bpf.ts). */
+export interface HookVerdict {
+  /** True when the program may be loaded. */
+  accepted: boolean;
+  /** errno name on rejection. */
+  errno?: string;
+  /** The verifier log. */
+  log: string;
+  /** The error message (or the note of a program the profile does not model). */
+  error: string | null;
+}
+
+/** Verify for a `Bpf` facade: its fds, one VerifierMap per facade map (two fds of one map are one map). */
+function verifyForFacade(prog: Program, req: VerifyHookRequest, profile: string, logSize: number | undefined) {
   const seen = new Map<object, VerifierMap>();
   const r = verify(prog, {
-    profile: req.profile === "linux-3.18" ? "linux-3.18" : "linux-3.19",
+    profile,
     progType: req.progType,
     logLevel: req.logLevel,
-    logSize: req.logLevel > 0 || req.logSize > 0 ? req.logSize : undefined,
+    logSize,
     resolveMapFd: (fd) => {
       const m = req.mapByFd(fd);
       if (!m) return fd >= 0 && fd <= 2 ? "EINVAL" : "EBADF";
-      // one VerifierMap per facade map, so two fds of one map are one map (used_maps dedup)
       let v = seen.get(m);
       if (!v) seen.set(m, v = { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries });
       return v;
     },
   });
+  return r;
+}
+
+/**
+ * A `VerifyHook` for `Bpf` (core/bpf.ts) that verifies as Linux 6.18 does
+ * (the `linux-6.18` profile) with the facade's maps: the verifier to give
+ * `testRun`/`BpfObject` (`{ verify: verifyHook618 }`) so that a program is
+ * refused at load time where the kernel would refuse it. A program the
+ * profile does not model is refused with EOPNOTSUPP and a note.
+ */
+export function verifyHook618(prog: Program, req: VerifyHookRequest): HookVerdict {
+  const r = verifyForFacade(prog, req, "linux-6.18", req.logLevel > 0 ? req.logSize : undefined);
+  return r.accepted
+    ? { accepted: true, log: r.log, error: null }
+    : { accepted: false, errno: r.errno ?? "EACCES", log: r.log, error: r.error ?? r.note ?? null };
+}
+
+/**
+ * A `VerifyHook` for `Bpf` (core/bpf.ts): verifies with the facade's fds.
+ * Profile `linux-3.18` verifies as linux-3.18, anything else as linux-3.19.
+ */
+export function verifyHook(prog: Program, req: VerifyHookRequest): HookVerdict {
+  const profile = req.profile === "linux-3.18" ? "linux-3.18" : "linux-3.19";
+  const r = verifyForFacade(prog, req, profile, req.logLevel > 0 || req.logSize > 0 ? req.logSize : undefined);
   return r.accepted
     ? { accepted: true, log: r.log, error: null }
     : { accepted: false, errno: r.errno ?? "EACCES", log: r.log, error: r.error };

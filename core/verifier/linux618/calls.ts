@@ -1,0 +1,142 @@
+/**
+ * bpf-to-bpf calls of Linux 6.18: `check_func_call` (static subprograms:
+ * programs without BTF have no global functions), `setup_func_entry` with
+ * `set_callee_state`, the `caller:` / `callee:` lines, `prepare_func_exit`
+ * with its `returning from callee:` / `to caller at N:` lines, and
+ * `check_max_stack_depth` after the walk.
+ *
+ * @module
+ */
+import { checkRegArgIn, DST_OP_NO_MARK } from "./alu.ts";
+import { E2BIG, EACCES, EFAULT, EINVAL, type Env, findSubprog, markVerifierStateScratched, verbose } from "./env.ts";
+import { BPF_LOG_LEVEL } from "./log.ts";
+import { copyReg, markRegNotInit, PTR_TO_STACK } from "./reg.ts";
+import { FuncState, initFuncState, MAX_BPF_STACK, MAX_CALL_FRAMES } from "./state.ts";
+import { resetLiveStackCallchain } from "./stack_liveness.ts";
+import { printVerifierState } from "./trace.ts";
+
+/** `check_func_call(env, insn, &insn_idx)`: enters the callee (env.insnIdx = its start - 1). */
+export function checkFuncCall(env: Env, i: number): number {
+  const state = env.cur;
+  const target = i + env.imm[i] + 1;
+  const subprog = findSubprog(env, target);
+  if (subprog < 0) {
+    verbose(env, `verifier bug: target of func call at insn ${target} is not a program(subprog < 0)\n`);
+    return EFAULT;
+  }
+  // btf_check_subprog_call: no func_info, -EINVAL, ignored for static functions
+  const caller = state.frame[state.curframe]!;
+  // setup_func_entry(env, subprog, insn_idx, set_callee_state, state)
+  if (state.curframe + 1 >= MAX_CALL_FRAMES) {
+    verbose(env, `the call stack of ${state.curframe + 2} frames is too deep\n`);
+    return E2BIG;
+  }
+  const callee = new FuncState();
+  state.frame[state.curframe + 1] = callee;
+  initFuncState(callee, i, state.curframe + 1, subprog);
+  markVerifierStateScratched(env);
+  for (let r = 1; r <= 5; r++) copyReg(callee.regs[r], caller.regs[r]);
+  state.curframe++;
+  // clear_caller_saved_regs(env, caller->regs)
+  for (let r = 0; r <= 5; r++) {
+    markRegNotInit(caller.regs[r]);
+    checkRegArgIn(env, caller.regs, r, DST_OP_NO_MARK);
+  }
+  env.insnIdx = env.subprogs[subprog].start - 1;
+  resetLiveStackCallchain(env);
+  if (env.log.level & BPF_LOG_LEVEL) {
+    verbose(env, "caller:\n");
+    printVerifierState(env, state, caller.frameno, true);
+    verbose(env, "callee:\n");
+    printVerifierState(env, state, state.curframe, true);
+  }
+  return 0;
+}
+
+/** `prepare_func_exit(env, &insn_idx)` for a static subprogram (no callbacks). */
+export function prepareFuncExit(env: Env): number {
+  const state = env.cur;
+  const callee = state.frame[state.curframe]!;
+  const r0 = callee.regs[0];
+  if (r0.type === PTR_TO_STACK) {
+    verbose(env, "cannot return stack pointer to the caller\n");
+    return EINVAL;
+  }
+  const caller = state.frame[state.curframe - 1]!;
+  copyReg(caller.regs[0], r0);
+  env.insnIdx = callee.callsite + 1;
+  if (env.log.level & BPF_LOG_LEVEL) {
+    verbose(env, "returning from callee:\n");
+    printVerifierState(env, state, callee.frameno, true);
+    verbose(env, `to caller at ${env.insnIdx}:\n`);
+    printVerifierState(env, state, caller.frameno, true);
+  }
+  state.frame[state.curframe--] = null;
+  return 0;
+}
+
+/** `round_up_stack_depth(env, depth)` with the JIT on: a multiple of 16. */
+function roundUpStackDepth(depth: number): number {
+  return Math.ceil(depth / 16) * 16;
+}
+
+/**
+ * `check_max_stack_depth(env)` for programs without tail calls and async
+ * callbacks (no private stacks for these program types): the deepest chain
+ * of calls from the main program must fit in 512 bytes.
+ */
+export function checkMaxStackDepth(env: Env): number {
+  const sp = env.subprogs;
+  const retInsn: number[] = [], retProg: number[] = [];
+  let depth = 0, frame = 0, idx = 0, i = sp[0].start;
+  for (;;) {
+    // process_func
+    if (idx && sp[idx].hasTailCall && depth >= 256) {
+      verbose(
+        env,
+        `tail_calls are not allowed when call stack of previous frames is ${depth} bytes. Too large\n`,
+      );
+      return EACCES;
+    }
+    depth += roundUpStackDepth(sp[idx].stackDepth);
+    if (depth > MAX_BPF_STACK) {
+      verbose(env, `combined stack size of ${frame + 1} calls is ${depth}. Too large\n`);
+      return EACCES;
+    }
+    let called = false;
+    for (;;) {
+      // continue_func
+      const end = sp[idx + 1].start;
+      for (; i < end; i++) {
+        const code = env.code[i];
+        const pseudoCall = code === 0x85 && env.src[i] === 1;
+        const pseudoFunc = code === 0x18 && env.src[i] === 4;
+        if (!pseudoCall && !pseudoFunc) continue;
+        retInsn[frame] = i + 1;
+        retProg[frame] = idx;
+        const next = i + env.imm[i] + 1;
+        const sidx = findSubprog(env, next);
+        if (sidx < 0) {
+          verbose(env, `verifier bug: callee not found at insn ${next}(sidx < 0)\n`);
+          return EFAULT;
+        }
+        if (sp[sidx].isAsyncCb && !pseudoCall) continue;
+        i = next;
+        idx = sidx;
+        frame++;
+        if (frame >= MAX_CALL_FRAMES) {
+          verbose(env, `the call stack of ${frame} frames is too deep !\n`);
+          return E2BIG;
+        }
+        called = true;
+        break;
+      }
+      if (called) break;
+      if (frame === 0) return 0;
+      depth -= roundUpStackDepth(sp[idx].stackDepth);
+      frame--;
+      i = retInsn[frame];
+      idx = retProg[frame];
+    }
+  }
+}
