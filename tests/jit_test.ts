@@ -40,15 +40,17 @@ let compared = 0;
 
 /** Run `c` on both engines and assert identical observable results. Returns the interpreter's result. */
 function same(c: Case, label: string) {
-  const results = (["interp", "jit"] as const).map((engine) => {
+  // the JIT as the default choice makes it (JavaScript for a first run), and with the wasm tier forced on
+  const results = (["interp", "jit", "wasm"] as const).map((engine) => {
     const maps = (c.maps ?? freshMaps)();
     const opts: JitOptions = {
       profile: c.profile,
       resolveMap: (fd) => maps.get(fd),
       maxFunctionTokens: c.maxFunctionTokens,
+      wasm: engine === "wasm" ? "always" : undefined,
     };
     if (c.helpers) opts.helpers = c.helpers();
-    const e = createVm(c.prog, opts, engine);
+    const e = createVm(c.prog, opts, engine === "interp" ? "interp" : "jit");
     const r = e.run(c.input ?? {}, { clock: () => 123456789n, ...c.run, regs: true });
     return {
       r0: r.r0,
@@ -64,6 +66,7 @@ function same(c: Case, label: string) {
   });
   compared++;
   assert.deepEqual(results[1], results[0], label);
+  assert.deepEqual(results[2], results[0], `${label} (wasm tier)`);
   return results[0];
 }
 

@@ -166,6 +166,12 @@ export interface CodegenOptions {
    * chunk functions. Tests set it low to exercise the chunks.
    */
   maxFunctionTokens?: number;
+  /**
+   * Generate the factory of the wasm tier (wasm_codegen.ts) instead: no
+   * `fast`; `run` calls `R.wasm` and continues in `precise` when it hands
+   * over; the code of these instructions as escapes (`R.escape`).
+   */
+  wasmEscapes?: number[];
 }
 
 /**
@@ -870,9 +876,10 @@ b = ${d.tgt[i]}; continue run;`;
   // a token is at least one character: short code fits without being tokenized
   const fits = (lines: string[]) =>
     lines.reduce((k, line) => k + line.length, 0) <= maxTokens || size(lines) <= maxTokens;
+  const wasm = opts.wasmEscapes;
   emit(`"use strict";
 const lo = R.lo, hi = R.hi, stack = R.stack, slow = R.slow;
-const frames = new Int32Array(${MAX_FRAMES * 11});
+const frames = ${wasm ? "R.frames" : `new Int32Array(${MAX_FRAMES * 11})`};
 let resumeAt = -1, resumeDepth = 0;`);
   const preciseStart = out.length;
   emitSwitchFunction(
@@ -884,6 +891,20 @@ let resumeAt = -1, resumeDepth = 0;`);
     "return n;",
   );
   const preciseFits = fits(out.slice(preciseStart));
+  if (wasm !== undefined) {
+    // the wasm tier's factory: precise (in chunks if need be), the escapes, and run through R.wasm
+    if (!preciseFits) {
+      out.length = preciseStart;
+      emitChunks();
+    }
+    emitEscapes(wasm);
+    emit(`return function run(max) {
+  R.resumeAt = -1;
+  const n = R.wasm(max);
+  return R.resumeAt < 0 ? n : precise(max, n, R.resumeAt, R.resumeDepth);
+};`);
+    return out.join("\n");
+  }
   const fns = structured ? structuredFunctions(d, blocks) : null;
   if (fns !== null) {
     const fastStart = out.length;
@@ -918,6 +939,31 @@ return function run(max) {
   }
   emit("return (max) => precise(max, 0, 0, 0);");
   return out.join("\n");
+
+  /**
+   * The escapes of the wasm tier (see wasm_codegen.ts): for each instruction
+   * of `list`, a function `(depth) => status` running its code on the
+   * register file (0: go on; 1: the run stops, `R.msg` / `R.ret0` set as the
+   * other forms do; 2: return from the subprogram), dispatched by
+   * `R.escape(insn, depth)`.
+   */
+  function emitEscapes(list: number[]): void {
+    for (const i of list) {
+      emit(`function x${i}(depth) {
+  ${regDecl}
+  let t = 0, cHi = 0, cLen = 0, cB = 0, cDv = R.dv0, cR = stack[0], st = 0;
+  ${fixedRegions}
+  run: {
+${body(i, "st = 1; break run;", { depth: "depth", code: "st = 2; break run;" })}
+  }
+  ${writeBack}
+  return st;
+}`);
+    }
+    emit(`const escapes = [];
+${list.map((i) => `escapes[${i}] = x${i};`).join("\n")}
+R.escape = (i, depth) => escapes[i](depth);`);
+  }
 
   /**
    * `precise` split into chunk functions of at most about 70 % of

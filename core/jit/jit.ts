@@ -28,6 +28,8 @@ import { type Decoded, predecode } from "../vm/decode.ts";
 import { HelperFault, HelperRuntime, TAIL_CALL } from "../vm/runtime.ts";
 import { ctxConvertedFields } from "../vm/context.ts";
 import { generate } from "./codegen.ts";
+import { generateWasm } from "./wasm_codegen.ts";
+import { WasmTier } from "./wasm_tier.ts";
 
 function mulhiu(a: number, b: number): number {
   // int32-only arithmetic (Math.imul of 16-bit halves, read back unsigned): no float64 products
@@ -77,7 +79,23 @@ export interface JitOptions extends InterpreterOptions {
    * stays below V8's limit. Tests set it low to exercise the split form.
    */
   maxFunctionTokens?: number;
+  /**
+   * The WebAssembly tier (wasm_codegen.ts): `auto` (default) compiles it
+   * once the engine has run {@link WASM_AFTER_INSNS} instructions in all
+   * its runs, `always` before the first run, `never` keeps the JavaScript
+   * code. Either way it is used only where the control flow nests (else,
+   * or when `WebAssembly` is missing or refuses the module, the JavaScript
+   * forms run).
+   */
+  wasm?: "auto" | "always" | "never";
 }
+
+/**
+ * Instructions run, over all runs of one engine, after which the `auto`
+ * choice compiles the wasm tier (its compile time is paid once per engine;
+ * short and first runs keep the JavaScript code, which starts faster).
+ */
+export const WASM_AFTER_INSNS = 200_000;
 
 /** The state the generated code reads and writes (internal; exported for the JSDoc of {@link Jit.source}). */
 export interface JitRuntime {
@@ -134,6 +152,16 @@ export interface JitRuntime {
   udiv64(ah: number, al: number, bh: number, bl: number, isDiv: boolean): void;
   /** Signed 64-bit div/mod through BigInt (sets ol/oh). */
   sdiv64(ah: number, al: number, bh: number, bl: number, isDiv: boolean): void;
+  /** The saved registers and return blocks of the calls in progress when the wasm tier hands over to `precise`. */
+  frames: Int32Array;
+  /** The block `precise` resumes at after the wasm tier (-1: it does not). */
+  resumeAt: number;
+  /** The call depth it resumes at. */
+  resumeDepth: number;
+  /** The wasm tier's `fast` (see wasm_tier.ts). */
+  wasm(max: number): number;
+  /** The JavaScript code of one instruction for the wasm tier: 0 go on, 1 stop, 2 return from the subprogram. */
+  escape(insn: number, depth: number): number;
 }
 
 /**
@@ -155,12 +183,17 @@ export class Jit {
   readonly compileMs: number;
   readonly #d: Decoded;
   readonly #R: JitRuntime;
-  readonly #fn: (max: number) => number;
+  #fn: (max: number) => number;
+  readonly #wasmMode: "auto" | "always" | "never";
+  #tier: WasmTier | null = null;
+  /** Instructions run so far (the `auto` choice of the wasm tier; -1 once it has been made). */
+  #insnsRun = 0;
   readonly #space = new AddressSpace();
   readonly #rg: ProgramRegions;
   #max = 1e9;
   readonly #rt: HelperRuntime;
   readonly #env: HelperEnv;
+  readonly #maxTokens: number | undefined;
 
   /** Decode and compile `prog`. Never throws for a bad program: bad instructions fault when executed. */
   constructor(prog: Program, opts: JitOptions = {}) {
@@ -179,9 +212,40 @@ export class Jit {
     this.#R = this.#makeRuntime();
     this.#rt = new HelperRuntime(this.#R.lo, this.#R.hi, this.#space, this.maps);
     this.#env = this.#rt.env;
+    this.#maxTokens = opts.maxFunctionTokens;
     this.source = generate(d, { legacy: this.profile === "linux-3.18", maxFunctionTokens: opts.maxFunctionTokens });
     this.#fn = factoryFor(this.source)(this.#R, mulhiu, bswap32);
+    this.#wasmMode = opts.wasm ?? "auto";
+    if (this.#wasmMode === "always") this.#enableWasm();
     this.compileMs = performance.now() - t0;
+  }
+
+  /** Whether runs go through the wasm tier. */
+  get wasm(): boolean {
+    return this.#tier !== null;
+  }
+
+  /**
+   * Compile and instantiate the wasm tier and the JavaScript factory that
+   * goes with it (its `precise` and escapes); false, with nothing changed,
+   * when the control flow does not nest or the runtime refuses the module.
+   */
+  #enableWasm(): boolean {
+    this.#insnsRun = -1;
+    if (typeof WebAssembly !== "object") return false;
+    const legacy = this.profile === "linux-3.18";
+    const w = generateWasm(this.#d, { legacy });
+    if (w === null) return false;
+    let module: WebAssembly.Module;
+    try {
+      module = new WebAssembly.Module(w.bytes);
+    } catch {
+      return false;
+    }
+    const src = generate(this.#d, { legacy, maxFunctionTokens: this.#maxTokens, wasmEscapes: w.escapes });
+    this.#tier = new WasmTier(module, w, this.#R, this.#rg, this.#space);
+    this.#fn = factoryFor(src)(this.#R, mulhiu, bswap32);
+    return true;
   }
 
   #makeRuntime(): JitRuntime {
@@ -249,6 +313,11 @@ export class Jit {
         R.ol = Number(r & 0xffffffffn) | 0;
         R.oh = Number(r >> 32n) | 0;
       },
+      frames: new Int32Array(0),
+      resumeAt: -1,
+      resumeDepth: 0,
+      wasm: () => 0,
+      escape: () => 1,
       sdiv64(ah, al, bh, bl, isDiv) {
         const a = BigInt.asIntN(64, u64Of(ah, al)), b = BigInt.asIntN(64, u64Of(bh, bl));
         const r = BigInt.asUintN(64, isDiv ? a / b : a % b);
@@ -275,7 +344,8 @@ export class Jit {
     R.pc = 0;
     R.ret0 = false;
     R.hit = null;
-    const bound = this.#rt.beginRun(this.#rg, input, opts);
+    const tier = this.#tier;
+    const bound = this.#rt.beginRun(this.#rg, input, opts, tier === null ? undefined : tier.prepare(input));
     R.pkt = this.#rg.ldabs;
     // the run is one RCU read-side critical section over its maps: freed map values are not reused until it ends
     this.#rt.rcuReadLock();
@@ -286,6 +356,13 @@ export class Jit {
       this.#rt.rcuReadUnlock();
     }
     const fault = R.msg === null ? null : { message: R.msg, pc: R.pc };
-    return this.#rt.runResult(count, fault, R.ret0, this.profile === "linux-3.18", opts.regs ?? false, bound);
+    // the wasm tier's input copies live in its memory, which the next run reuses: the results get their own
+    const out = tier === null ? bound : { ctx: bound.ctx?.slice(), data: bound.data?.slice(), mem: bound.mem?.slice() };
+    const result = this.#rt.runResult(count, fault, R.ret0, this.profile === "linux-3.18", opts.regs ?? false, out);
+    if (this.#insnsRun >= 0 && this.#wasmMode === "auto") {
+      this.#insnsRun += count;
+      if (this.#insnsRun >= WASM_AFTER_INSNS) this.#enableWasm();
+    }
+    return result;
   }
 }
