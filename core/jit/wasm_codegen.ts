@@ -67,8 +67,8 @@ import {
   SMOD64,
 } from "../vm/decode.ts";
 import { FRAME_SIZE, MAX_FRAMES, REGION_HI_BASE } from "../vm/memory.ts";
-import { accessOf } from "./guards.ts";
-import { constHi, constLo, isConstSource, knownSources } from "./sources.ts";
+import { accessOf, planGuard } from "./guards.ts";
+import { constHi, constLo, isConstSource, knownSources, PTR_STACK } from "./sources.ts";
 import { basicBlocks, type Block, isJump, isTerminator, type StructuredFn, structuredFunctions } from "./structure.ts";
 import { FuncBody, I32, I64, Op, wasmModule } from "./wasm_encode.ts";
 
@@ -121,6 +121,9 @@ export function generateWasm(d: Decoded, opts: { legacy: boolean }): WasmProgram
   const BUDGET = 0;
   const reg = Array.from({ length: 11 }, () => f.local(I64));
   const left = f.local(I32), t = f.local(I64), ea = f.local(I32), id = f.local(I32), st = f.local(I32);
+  // the entry region (where r1 pointed at entry, when it is in wasm memory): its first address, length (-1: none)
+  // and base in wasm memory, for the block guards
+  const eStart = f.local(I64), eLen = f.local(I64), eBase = f.local(I32), t2 = f.local(I64);
   const escapes = new Set<number>();
   let maxDepth = 0, inlined = 0;
 
@@ -175,6 +178,7 @@ export function generateWasm(d: Decoded, opts: { legacy: boolean }): WasmProgram
     storeRegs();
     f.i32(i).i32(depth).call(IMPORT_EXEC).set(st);
     loadRegs();
+    entryRegion(); // a helper may have moved the packet's end
     f.get(st);
     open(Op.if);
     if (callee === null) stop(j, len, i);
@@ -260,23 +264,23 @@ export function generateWasm(d: Decoded, opts: { legacy: boolean }): WasmProgram
     end();
     f.tee(ea).i32(0).op(Op.i32_ge_s);
     open(Op.if);
-    memOp(i, () => f.get(ea));
+    memOp(i, () => f.get(ea), 0);
     f.op(Op.else);
     escape(i, j, len, depth, callee);
     end();
   };
 
-  /** The load or store of insn i at the wasm address `addr` pushes. */
-  const memOp = (i: number, addr: () => void) => {
+  /** The load or store of insn i at the wasm address `addr` pushes plus `offset` (≥ 0). */
+  const memOp = (i: number, addr: () => void, offset: number) => {
     const r = reg[d.dst[i]];
     const load = (op: number, align: number) => {
       addr();
-      f.mem(op, align, 0).set(r);
+      f.mem(op, align, offset).set(r);
     };
     const store = (op: number, align: number) => {
       addr();
       src64(i);
-      f.mem(op, align, 0);
+      f.mem(op, align, offset);
     };
     switch (d.op[i]) {
       case 0x79:
@@ -464,6 +468,64 @@ export function generateWasm(d: Decoded, opts: { legacy: boolean }): WasmProgram
     ret: number;
   }
 
+  /**
+   * The entry region's locals from the table: r1's region at entry (before
+   * r1 changes, the registers are loaded at entry), when it is the ctx,
+   * the packet or the memory buffer in wasm memory.
+   */
+  let entryReg = -1;
+  const entryRegion = () => {
+    if (entryReg < 0) return;
+    f.get(entryReg).i64(0, 32).op(Op.i64_shr_u, Op.i32_wrap_i64).i32(REGION_HI_BASE).op(Op.i32_sub).tee(id);
+    f.i32(MAX_FRAMES).op(Op.i32_sub).i32(3).op(Op.i32_lt_u);
+    open(Op.if);
+    f.get(entryReg).i64(-1, 0).op(Op.i64_and).set(eStart);
+    f.get(id).i32(3).op(Op.i32_shl).mem(Op.i64_load32_u, 2, L.TABLE + 4).set(eLen);
+    f.get(id).i32(3).op(Op.i32_shl).mem(Op.i32_load, 2, L.TABLE).set(eBase);
+    // length 0: not in wasm memory
+    f.get(eLen).op(Op.i64_eqz);
+    open(Op.if);
+    f.i64(-1, -1).set(eLen);
+    end();
+    f.op(Op.else).i64(-1, -1).set(eLen);
+    end();
+  };
+
+  /**
+   * The block guard of the first `count` instructions of `blk` (guards.ts):
+   * pushes its test (i32) and returns the covered accesses' regions, or
+   * null when the block has none.
+   */
+  const guard = (blk: Block, count: number): Map<number, number> | null => {
+    const p = planGuard(d, known, blk, count);
+    if (p === null) return null;
+    p.bases.forEach(({ reg: b, region, lo, end }, k) => {
+      if (region === PTR_STACK) {
+        // r_b - (frame 0 + lo) <= 512 - end - lo, unsigned: one subtraction and one comparison
+        f.get(reg[b]).i64(REGION_HI_BASE, lo).op(Op.i64_sub).i64(0, FRAME_SIZE - end - lo).op(Op.i64_le_u);
+      } else {
+        f.get(reg[b]).get(eStart).op(Op.i64_sub).i64(lo >> 31, lo).op(Op.i64_sub);
+        f.get(eLen).i64((end + lo) >> 31, end + lo).op(Op.i64_sub).tee(t2).op(Op.i64_le_u);
+        f.get(t2).i64(0, 0).op(Op.i64_ge_s, Op.i32_and);
+      }
+      if (k > 0) f.op(Op.i32_and);
+    });
+    const regionOf = new Map<number, number>();
+    for (const [i, b] of p.covered) regionOf.set(i, p.region[b]);
+    return regionOf;
+  };
+
+  /** A load or store the block guard covers: no check. */
+  const guardedAccess = (i: number, region: number) => {
+    const m = accessOf(d, i)!, off = d.off[i];
+    const base = region === PTR_STACK ? L.STACK : 0;
+    memOp(i, () => {
+      f.get(reg[m.a]).op(Op.i32_wrap_i64);
+      if (region !== PTR_STACK) f.get(eBase).op(Op.i32_add);
+      if (base + off < 0) f.i32(base + off).op(Op.i32_add);
+    }, base + off < 0 ? 0 : base + off);
+  };
+
   const blockBody = (blk: Block, ahead: number, chain: readonly Level[]) => {
     const len = blk.insns.length;
     const endsWithTerm = isTerminator(d.op[blk.insns[len - 1]]);
@@ -485,7 +547,18 @@ export function generateWasm(d: Decoded, opts: { legacy: boolean }): WasmProgram
     }
     const callee = chain.length === 0 ? null : chain[chain.length - 1].label;
     const count = endsWithTerm ? len - 1 : len;
+    const g = guard(blk, count);
+    if (g !== null) {
+      open(Op.if);
+      for (let j = 0; j < count; j++) {
+        const i = blk.insns[j], region = g.get(i);
+        if (region !== undefined) guardedAccess(i, region);
+        else body(i, j, len, chain.length, callee);
+      }
+      f.op(Op.else);
+    }
     for (let j = 0; j < count; j++) body(blk.insns[j], j, len, chain.length, callee);
+    if (g !== null) end();
   };
 
   const emitFunction = (start: number, suffix: string, chain: readonly Level[]) => {
@@ -559,6 +632,10 @@ export function generateWasm(d: Decoded, opts: { legacy: boolean }): WasmProgram
   };
 
   loadRegs();
+  entryReg = f.local(I64);
+  f.get(reg[1]).set(entryReg);
+  f.i64(-1, -1).set(eLen);
+  entryRegion();
   f.get(BUDGET).set(left);
   open(Op.block, "run");
   emitFunction(0, "", []);
