@@ -97,6 +97,13 @@ export interface JitOptions extends InterpreterOptions {
  */
 export const WASM_AFTER_INSNS = 200_000;
 
+/**
+ * Process-wide defaults of {@link JitOptions} (for engines created where no
+ * option reaches, such as the test-run commands and the fuzz targets; tests
+ * set `wasm` to `always` to compare the wasm tier).
+ */
+export const jitDefaults: { wasm: "auto" | "always" | "never" } = { wasm: "auto" };
+
 /** The state the generated code reads and writes (internal; exported for the JSDoc of {@link Jit.source}). */
 export interface JitRuntime {
   /** Register file, low words (helpers and entry/exit). */
@@ -215,7 +222,7 @@ export class Jit {
     this.#maxTokens = opts.maxFunctionTokens;
     this.source = generate(d, { legacy: this.profile === "linux-3.18", maxFunctionTokens: opts.maxFunctionTokens });
     this.#fn = factoryFor(this.source)(this.#R, mulhiu, bswap32);
-    this.#wasmMode = opts.wasm ?? "auto";
+    this.#wasmMode = opts.wasm ?? jitDefaults.wasm;
     if (this.#wasmMode === "always") this.#enableWasm();
     this.compileMs = performance.now() - t0;
   }
