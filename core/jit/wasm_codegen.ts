@@ -67,7 +67,7 @@ import {
   SMOD64,
 } from "../vm/decode.ts";
 import { FRAME_SIZE, MAX_FRAMES, REGION_HI_BASE } from "../vm/memory.ts";
-import { accessOf, planGuard } from "./guards.ts";
+import { accessOf, type GuardPlan, planGuard } from "./guards.ts";
 import { constHi, constLo, isConstSource, knownSources, PTR_STACK } from "./sources.ts";
 import { basicBlocks, type Block, isJump, isTerminator, type StructuredFn, structuredFunctions } from "./structure.ts";
 import { FuncBody, I32, I64, Op, wasmModule } from "./wasm_encode.ts";
@@ -496,7 +496,7 @@ export function generateWasm(d: Decoded, opts: { legacy: boolean }): WasmProgram
    * pushes its test (i32) and returns the covered accesses' regions, or
    * null when the block has none.
    */
-  const guard = (blk: Block, count: number): Map<number, number> | null => {
+  const guard = (blk: Block, count: number): GuardPlan | null => {
     const p = planGuard(d, known, blk, count);
     if (p === null) return null;
     p.bases.forEach(({ reg: b, region, lo, end }, k) => {
@@ -510,20 +510,116 @@ export function generateWasm(d: Decoded, opts: { legacy: boolean }): WasmProgram
       }
       if (k > 0) f.op(Op.i32_and);
     });
-    const regionOf = new Map<number, number>();
-    for (const [i, b] of p.covered) regionOf.set(i, p.region[b]);
-    return regionOf;
+    return p;
   };
 
-  /** A load or store the block guard covers: no check. */
-  const guardedAccess = (i: number, region: number) => {
-    const m = accessOf(d, i)!, off = d.off[i];
+  /** Whether insn i may end the run or touch memory (anything but the arithmetic the tier compiles itself). */
+  const barrier = (i: number): boolean => {
+    const op = d.op[i];
+    if (op === 0x3c || op === 0x9c || op === 0x3f || op === 0x9f) return opts.legacy;
+    const alu = op < 0x100 && accessOf(d, i) === null && ((op & 7) === 4 || (op & 7) === 7);
+    return !(alu || op === 0x18 || (op >= SDIV32 && op <= BE64));
+  };
+
+  /**
+   * Store forwarding and dead stores among the accesses the guard `p`
+   * covers (as the JavaScript form's, by bytes): a covered load whose bytes
+   * one covered store through the same base wrote earlier in the block,
+   * with nothing in between that may write them, takes them from that
+   * store's value (`fwd`: load → [store, byte shift]); a covered store whose
+   * bytes covered stores through the same base overwrite later in the
+   * block, with nothing in between that may read them or end the run, is
+   * not made (`dead`: store → bit mask of its bytes not written).
+   */
+  const forwarding = (blk: Block, count: number, p: GuardPlan) => {
+    const fwd = new Map<number, [number, number]>(), dead = new Map<number, number>(), temps = new Set<number>();
+    const bytes: Array<Map<number, [number, number]>> = Array.from({ length: 11 }, () => new Map());
+    const clear = (rg: number, except: number) => {
+      for (let b = 0; b < 11; b++) if (b !== except && (rg < 0 || p.region[b] === rg)) bytes[b].clear();
+    };
+    for (let j = 0; j < count; j++) {
+      const i = blk.insns[j], b = p.covered.get(i), m = accessOf(d, i);
+      if (b === undefined) {
+        if (barrier(i) && (m === null || m.write)) clear(-1, -1);
+        continue;
+      }
+      const at = p.disp.get(i)!, map = bytes[b];
+      if (m!.write) {
+        clear(p.region[b], b);
+        for (let q = 0; q < m!.size; q++) map.set(at + q, [i, q]);
+        continue;
+      }
+      const first = map.get(at);
+      if (first === undefined) continue;
+      let ok = true;
+      for (let q = 1; q < m!.size && ok; q++) {
+        const x = map.get(at + q);
+        ok = x !== undefined && x[0] === first[0] && x[1] === first[1] + q;
+      }
+      if (!ok) continue;
+      fwd.set(i, [first[0], first[1] * 8]);
+      temps.add(first[0]);
+    }
+    const over: Array<Set<number>> = Array.from({ length: 11 }, () => new Set());
+    for (let j = count - 1; j >= 0; j--) {
+      const i = blk.insns[j], b = p.covered.get(i);
+      if (b === undefined) {
+        if (barrier(i)) { for (const o of over) o.clear(); }
+        continue;
+      }
+      const m = accessOf(d, i)!, at = p.disp.get(i)!;
+      if (!m.write) {
+        if (fwd.has(i)) continue;
+        for (let q = 0; q < m.size; q++) over[b].delete(at + q);
+        for (let c = 0; c < 11; c++) if (c !== b && p.region[c] === p.region[b]) over[c].clear();
+        continue;
+      }
+      let mask = 0;
+      for (let q = 0; q < m.size; q++) if (over[b].has(at + q)) mask |= 1 << q;
+      if (mask !== 0) dead.set(i, mask);
+      for (let q = 0; q < m.size; q++) over[b].add(at + q);
+    }
+    return { fwd, dead, temps };
+  };
+
+  /** A load or store the block guard covers: no check; forwarded, dead or partly dead per `fw`. */
+  const guardedAccess = (i: number, region: number, fw: ReturnType<typeof forwarding>, temp: Map<number, number>) => {
+    const m = accessOf(d, i)!, off = d.off[i], op = d.op[i], r = reg[d.dst[i]];
+    const from = fw.fwd.get(i);
+    if (from !== undefined) {
+      // the stored value's bytes, shifted down, zero- or sign-extended
+      f.get(temp.get(from[0])!);
+      if (from[1] > 0) f.i64(0, from[1]).op(Op.i64_shr_u);
+      if (m.size < 8) {
+        const ext: Record<number, number> = { 0x81: Op.i64_extend32_s, 0x89: Op.i64_extend16_s, 0x91: Op.i64_extend8_s };
+        if (ext[op] !== undefined) f.op(ext[op]);
+        else f.i64(0, m.size === 4 ? -1 : m.size === 2 ? 0xffff : 0xff).op(Op.i64_and);
+      }
+      f.set(r);
+      return;
+    }
     const base = region === PTR_STACK ? L.STACK : 0;
-    memOp(i, () => {
+    const addr = () => {
       f.get(reg[m.a]).op(Op.i32_wrap_i64);
       if (region !== PTR_STACK) f.get(eBase).op(Op.i32_add);
       if (base + off < 0) f.i32(base + off).op(Op.i32_add);
-    }, base + off < 0 ? 0 : base + off);
+    };
+    const offset = base + off < 0 ? 0 : base + off;
+    if (!m.write) return memOp(i, addr, offset);
+    const full = (1 << m.size) - 1, mask = fw.dead.get(i) ?? 0;
+    const tmp = temp.get(i);
+    if (tmp !== undefined) src64(i), f.set(tmp);
+    const value = () => (tmp !== undefined ? f.get(tmp) : src64(i));
+    if (mask === full) return;
+    if (m.size === 8 && mask === 0xf0) {
+      addr();
+      value();
+      f.mem(Op.i64_store32, 0, offset);
+    } else if (m.size === 8 && mask === 0x0f) {
+      addr();
+      value();
+      f.i64(0, 32).op(Op.i64_shr_u).mem(Op.i64_store32, 0, offset + 4);
+    } else memOp(i, addr, offset);
   };
 
   const blockBody = (blk: Block, ahead: number, chain: readonly Level[]) => {
@@ -550,9 +646,11 @@ export function generateWasm(d: Decoded, opts: { legacy: boolean }): WasmProgram
     const g = guard(blk, count);
     if (g !== null) {
       open(Op.if);
+      const fw = forwarding(blk, count, g);
+      const temp = new Map([...fw.temps].map((i) => [i, f.local(I64)]));
       for (let j = 0; j < count; j++) {
-        const i = blk.insns[j], region = g.get(i);
-        if (region !== undefined) guardedAccess(i, region);
+        const i = blk.insns[j], b = g.covered.get(i);
+        if (b !== undefined) guardedAccess(i, g.region[b], fw, temp);
         else body(i, j, len, chain.length, callee);
       }
       f.op(Op.else);
