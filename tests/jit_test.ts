@@ -1063,3 +1063,52 @@ Deno.test("jit and interpreter: limits that are not integers, NaN, negative, 0 a
     assert.ok(Number.isInteger(r.insns));
   }
 });
+
+Deno.test("jit: the default choice of the wasm tier (long runs tier up, short runs never, escapes drop back)", () => {
+  const mem = benchInput();
+  const interp = (p: Program, input: RunInput, opts: RunOptions = {}) =>
+    new Interpreter(p).run(input, { ...opts, regs: true });
+  // a long run: the next runs go through the tier, with the same results, also under a budget
+  const b = benchPrograms()[0];
+  const j = new Jit(b.prog);
+  assert.equal(j.wasm, false);
+  assert.equal(j.run({ mem }).r0, b.r0);
+  assert.equal(j.wasm, true);
+  for (const maxInsns of [undefined, 5, 1000, 999_999]) {
+    const r = j.run({ mem }, { maxInsns, regs: true }), e = interp(b.prog, { mem }, { maxInsns });
+    assert.deepEqual([r.r0, r.regs, r.insnsExecuted, r.fault, hex(r.memOut)], [
+      e.r0,
+      e.regs,
+      e.insnsExecuted,
+      e.fault,
+      hex(e.memOut),
+    ]);
+  }
+  assert.equal(j.wasm, true);
+  // short runs, however many: the JavaScript code
+  const short = new Jit(Program.fromInsns([I(0xb7, 0, 0, 0, 7), EXIT]));
+  for (let k = 0; k < 200_000; k++) short.run();
+  assert.equal(short.wasm, false);
+  // a loop calling a helper in every iteration: tiers up after the first run, the second shows the escapes: back
+  const helperLoop = Program.fromInsns([
+    I(0xb7, 6, 0, 0, 400_000),
+    I(0x85, 0, 0, 0, 7),
+    I(0x17, 6, 0, 0, 1),
+    I(0x55, 6, 0, -3, 0),
+    EXIT,
+  ]);
+  const h = new Jit(helperLoop);
+  const seen: boolean[] = [];
+  for (let k = 0; k < 4; k++) {
+    const r = h.run({}, { seed: k, regs: true }), e = interp(helperLoop, {}, { seed: k });
+    assert.deepEqual([r.r0, r.regs, r.insnsExecuted], [e.r0, e.regs, e.insnsExecuted]);
+    seen.push(h.wasm);
+  }
+  assert.deepEqual(seen, [true, false, false, false]);
+  // forced on, it stays
+  const w = new Jit(helperLoop, { wasm: "always" });
+  assert.equal(w.wasm, true);
+  w.run();
+  assert.equal(w.wasm, true);
+  assert.equal(new Jit(helperLoop, { wasm: "never" }).wasm, false);
+});

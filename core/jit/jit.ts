@@ -81,21 +81,36 @@ export interface JitOptions extends InterpreterOptions {
   maxFunctionTokens?: number;
   /**
    * The WebAssembly tier (wasm_codegen.ts): `auto` (default) compiles it
-   * once the engine has run {@link WASM_AFTER_INSNS} instructions in all
-   * its runs, `always` before the first run, `never` keeps the JavaScript
-   * code. Either way it is used only where the control flow nests (else,
-   * or when `WebAssembly` is missing or refuses the module, the JavaScript
-   * forms run).
+   * once the engine's runs of at least {@link WASM_MIN_RUN_INSNS}
+   * instructions have run {@link WASM_AFTER_INSNS} in all, and goes back to
+   * the JavaScript code for good when a run through it takes more than one
+   * escape per {@link WASM_MAX_ESCAPE_RATE} instructions (helper calls, map
+   * values: each costs a call into JavaScript); `always` compiles it before
+   * the first run and keeps it; `never` keeps the JavaScript code. Either
+   * way it is used only where the control flow nests (else, or when
+   * `WebAssembly` is missing or refuses the module, the JavaScript forms
+   * run).
    */
   wasm?: "auto" | "always" | "never";
 }
 
 /**
- * Instructions run, over all runs of one engine, after which the `auto`
- * choice compiles the wasm tier (its compile time is paid once per engine;
- * short and first runs keep the JavaScript code, which starts faster).
+ * Instructions run in long runs (see {@link WASM_MIN_RUN_INSNS}), over all
+ * runs of one engine, after which the `auto` choice compiles the wasm tier:
+ * it costs about as much as the JavaScript compile again, paid once per
+ * engine (see BENCHMARKS.md).
  */
-export const WASM_AFTER_INSNS = 200_000;
+export const WASM_AFTER_INSNS = 1_000_000;
+
+/**
+ * Runs shorter than this do not count towards {@link WASM_AFTER_INSNS}: a
+ * run through the wasm tier has a fixed cost about 0.2 µs higher (registers
+ * and the region table exchanged), more than the tier saves on a short run.
+ */
+export const WASM_MIN_RUN_INSNS = 10_000;
+
+/** The `auto` choice leaves the wasm tier after a run with more than one escape per this many instructions. */
+export const WASM_MAX_ESCAPE_RATE = 64;
 
 /**
  * Process-wide defaults of {@link JitOptions} (for engines created where no
@@ -191,6 +206,8 @@ export class Jit {
   readonly #d: Decoded;
   readonly #R: JitRuntime;
   #fn: (max: number) => number;
+  /** The JavaScript code's entry (the `auto` choice goes back to it). */
+  readonly #jsFn: (max: number) => number;
   readonly #wasmMode: "auto" | "always" | "never";
   #tier: WasmTier | null = null;
   /** Instructions run so far (the `auto` choice of the wasm tier; -1 once it has been made). */
@@ -221,7 +238,7 @@ export class Jit {
     this.#env = this.#rt.env;
     this.#maxTokens = opts.maxFunctionTokens;
     this.source = generate(d, { legacy: this.profile === "linux-3.18", maxFunctionTokens: opts.maxFunctionTokens });
-    this.#fn = factoryFor(this.source)(this.#R, mulhiu, bswap32);
+    this.#fn = this.#jsFn = factoryFor(this.source)(this.#R, mulhiu, bswap32);
     this.#wasmMode = opts.wasm ?? jitDefaults.wasm;
     if (this.#wasmMode === "always") this.#enableWasm();
     this.compileMs = performance.now() - t0;
@@ -366,9 +383,17 @@ export class Jit {
     // the wasm tier's input copies live in its memory, which the next run reuses: the results get their own
     const out = tier === null ? bound : { ctx: bound.ctx?.slice(), data: bound.data?.slice(), mem: bound.mem?.slice() };
     const result = this.#rt.runResult(count, fault, R.ret0, this.profile === "linux-3.18", opts.regs ?? false, out);
-    if (this.#insnsRun >= 0 && this.#wasmMode === "auto") {
-      this.#insnsRun += count;
-      if (this.#insnsRun >= WASM_AFTER_INSNS) this.#enableWasm();
+    if (this.#wasmMode === "auto") {
+      if (this.#insnsRun >= 0 && count >= WASM_MIN_RUN_INSNS) {
+        this.#insnsRun += count;
+        if (this.#insnsRun >= WASM_AFTER_INSNS) this.#enableWasm();
+      } else if (tier !== null) {
+        if (tier.escapes * WASM_MAX_ESCAPE_RATE > count) {
+          this.#tier = null;
+          this.#fn = this.#jsFn;
+        }
+        tier.escapes = 0;
+      }
     }
     return result;
   }

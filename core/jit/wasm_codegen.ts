@@ -591,7 +591,11 @@ export function generateWasm(d: Decoded, opts: { legacy: boolean }): WasmProgram
       f.get(temp.get(from[0])!);
       if (from[1] > 0) f.i64(0, from[1]).op(Op.i64_shr_u);
       if (m.size < 8) {
-        const ext: Record<number, number> = { 0x81: Op.i64_extend32_s, 0x89: Op.i64_extend16_s, 0x91: Op.i64_extend8_s };
+        const ext: Record<number, number> = {
+          0x81: Op.i64_extend32_s,
+          0x89: Op.i64_extend16_s,
+          0x91: Op.i64_extend8_s,
+        };
         if (ext[op] !== undefined) f.op(ext[op]);
         else f.i64(0, m.size === 4 ? -1 : m.size === 2 ? 0xffff : 0xff).op(Op.i64_and);
       }

@@ -28,6 +28,19 @@ export class WasmTier {
   readonly #maxDepth: number;
   #i32: Int32Array = new Int32Array(0);
   #next = 0;
+  /** The views handed out by the allocator in the last run, in order (reused while lengths repeat: see `prepare`). */
+  #allocated: Uint8Array[] = [];
+  #k = 0;
+  readonly #alloc = (len: number): Uint8Array => {
+    const k = this.#k++, buf = this.#mem.buffer;
+    let v = this.#allocated[k];
+    // the same view again (its region then keeps its DataView: a new typed array costs about a microsecond)
+    if (v === undefined || v.buffer !== buf || v.byteOffset !== this.#next || v.length !== len) {
+      v = this.#allocated[k] = new Uint8Array(buf, this.#next, len);
+    }
+    this.#next += align8(len);
+    return v;
+  };
   /** Escapes taken (the engine's choice counts them). */
   escapes = 0;
 
@@ -75,11 +88,8 @@ export class WasmTier {
       this.#views();
     }
     this.#next = L.INPUT;
-    return (len) => {
-      const v = new Uint8Array(this.#mem.buffer, this.#next, len);
-      this.#next += align8(len);
-      return v;
-    };
+    this.#k = 0;
+    return this.#alloc;
   }
 
   /** The table of regions 0..10 as they are now (a region outside wasm memory, or too long, gets length 0). */
