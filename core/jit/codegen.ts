@@ -949,14 +949,17 @@ return function run(max) {
    */
   function emitEscapes(list: number[]): void {
     for (const i of list) {
+      // only the registers the code names; no fixed regions (every access through the cache and the lookup)
+      const code = body(i, "st = 1; break run;", { depth: "depth", code: "st = 2; break run;" });
+      const used = regs.filter((r) => new RegExp(`\\b[lh]${r}\\b`).test(code));
       emit(`function x${i}(depth) {
-  ${regDecl}
+  ${used.length ? `let ${used.map((r) => `l${r} = lo[${r}], h${r} = hi[${r}]`).join(", ")};` : ""}
   let t = 0, cHi = 0, cLen = 0, cB = 0, cDv = R.dv0, cR = stack[0], st = 0;
-  ${fixedRegions}
+  const eHi = -1, eLen = 0, eDv = R.dv0, sHi = -1, sLen = 0, sDv = R.dv0;
   run: {
-${body(i, "st = 1; break run;", { depth: "depth", code: "st = 2; break run;" })}
+${code}
   }
-  ${writeBack}
+  ${used.map((r) => `lo[${r}] = l${r}; hi[${r}] = h${r};`).join(" ")}
   return st;
 }`);
     }

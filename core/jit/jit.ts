@@ -71,6 +71,27 @@ function factoryFor(src: string): Factory {
   return f;
 }
 
+const moduleCache = new Map<string, WebAssembly.Module>();
+/** Most compiled wasm modules kept (a module is shared by every engine of its program; instances are per engine). */
+const MODULE_CACHE_MAX = 256;
+
+/** The compiled module of `bytes` (cached), or null when the runtime refuses it. */
+function compileModule(bytes: Uint8Array<ArrayBuffer>): WebAssembly.Module | null {
+  let key = "";
+  for (let k = 0; k < bytes.length; k += 8192) key += String.fromCharCode(...bytes.subarray(k, k + 8192));
+  let m = moduleCache.get(key);
+  if (m === undefined) {
+    try {
+      m = new WebAssembly.Module(bytes);
+    } catch {
+      return null;
+    }
+    if (moduleCache.size >= MODULE_CACHE_MAX) moduleCache.delete(moduleCache.keys().next().value!);
+    moduleCache.set(key, m);
+  }
+  return m;
+}
+
 /** Options of {@link Jit}: the interpreter's, and a code-size knob. */
 export interface JitOptions extends InterpreterOptions {
   /**
@@ -237,10 +258,12 @@ export class Jit {
     this.#rt = new HelperRuntime(this.#R.lo, this.#R.hi, this.#space, this.maps);
     this.#env = this.#rt.env;
     this.#maxTokens = opts.maxFunctionTokens;
-    this.source = generate(d, { legacy: this.profile === "linux-3.18", maxFunctionTokens: opts.maxFunctionTokens });
-    this.#fn = this.#jsFn = factoryFor(this.source)(this.#R, mulhiu, bswap32);
     this.#wasmMode = opts.wasm ?? jitDefaults.wasm;
-    if (this.#wasmMode === "always") this.#enableWasm();
+    // forced on, the tier's factory is the only one (it never goes back to the JavaScript `fast`)
+    const wasmSource = this.#wasmMode === "always" ? this.#wasmTier() : null;
+    this.source = wasmSource ??
+      generate(d, { legacy: this.profile === "linux-3.18", maxFunctionTokens: opts.maxFunctionTokens });
+    this.#fn = this.#jsFn = factoryFor(this.source)(this.#R, mulhiu, bswap32);
     this.compileMs = performance.now() - t0;
   }
 
@@ -254,22 +277,28 @@ export class Jit {
    * goes with it (its `precise` and escapes); false, with nothing changed,
    * when the control flow does not nest or the runtime refuses the module.
    */
-  #enableWasm(): boolean {
+  #enableWasm(): void {
+    const src = this.#wasmTier();
+    if (src !== null) this.#fn = factoryFor(src)(this.#R, mulhiu, bswap32);
+  }
+
+  /**
+   * Compile and instantiate the wasm tier: the source of the JavaScript
+   * factory that goes with it (its `precise` and escapes), or null, with
+   * nothing changed, when the control flow does not nest or the runtime
+   * refuses the module.
+   */
+  #wasmTier(): string | null {
     this.#insnsRun = -1;
-    if (typeof WebAssembly !== "object") return false;
+    if (typeof WebAssembly !== "object") return null;
     const legacy = this.profile === "linux-3.18";
     const w = generateWasm(this.#d, { legacy });
-    if (w === null) return false;
-    let module: WebAssembly.Module;
-    try {
-      module = new WebAssembly.Module(w.bytes);
-    } catch {
-      return false;
-    }
+    if (w === null) return null;
+    const module = compileModule(w.bytes);
+    if (module === null) return null;
     const src = generate(this.#d, { legacy, maxFunctionTokens: this.#maxTokens, wasmEscapes: w.escapes });
     this.#tier = new WasmTier(module, w, this.#R, this.#rg, this.#space);
-    this.#fn = factoryFor(src)(this.#R, mulhiu, bswap32);
-    return true;
+    return src;
   }
 
   #makeRuntime(): JitRuntime {
