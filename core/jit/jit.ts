@@ -106,7 +106,8 @@ export interface JitOptions extends InterpreterOptions {
    * instructions have run {@link WASM_AFTER_INSNS} in all, and goes back to
    * the JavaScript code for good when a run through it takes more than one
    * escape per {@link WASM_MAX_ESCAPE_RATE} instructions (helper calls, map
-   * values: each costs a call into JavaScript); `always` compiles it before
+   * values: each costs a call into JavaScript) or whose block guard failed
+   * (the rest of that run was JavaScript's `precise`); `always` compiles it before
    * the first run and keeps it; `never` keeps the JavaScript code. Either
    * way it is used only where the control flow nests (else, or when
    * `WebAssembly` is missing or refuses the module, the JavaScript forms
@@ -417,11 +418,12 @@ export class Jit {
         this.#insnsRun += count;
         if (this.#insnsRun >= WASM_AFTER_INSNS) this.#enableWasm();
       } else if (tier !== null) {
-        if (tier.escapes * WASM_MAX_ESCAPE_RATE > count) {
+        if (tier.escapes * WASM_MAX_ESCAPE_RATE > count || tier.guardMisses > 0) {
           this.#tier = null;
           this.#fn = this.#jsFn;
         }
         tier.escapes = 0;
+        tier.guardMisses = 0;
       }
     }
     return result;

@@ -43,6 +43,8 @@ export class WasmTier {
   };
   /** Escapes taken (the engine's choice counts them). */
   escapes = 0;
+  /** Hand-overs to `precise` because a block guard failed (the engine's choice counts them). */
+  guardMisses = 0;
 
   /** Instantiate `w` (compiled as `module`) for the runtime `R` over the regions `rg` of `space`. */
   constructor(module: WebAssembly.Module, w: WasmProgram, R: JitRuntime, rg: ProgramRegions, space: AddressSpace) {
@@ -138,6 +140,9 @@ export class WasmTier {
       case 1:
         R.pc = i32[L.PC >> 2];
         break;
+      case 4:
+        this.guardMisses++;
+      /* falls through */
       case 2:
         R.resumeAt = i32[L.RESUME_AT >> 2];
         R.resumeDepth = i32[L.RESUME_DEPTH >> 2];
