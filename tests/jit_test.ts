@@ -1112,3 +1112,39 @@ Deno.test("jit: the default choice of the wasm tier (long runs tier up, short ru
   assert.equal(w.wasm, true);
   assert.equal(new Jit(helperLoop, { wasm: "never" }).wasm, false);
 });
+
+Deno.test("jit: the wasm tier's memory grows for large inputs (views moved), packets without a ctx get the skb", () => {
+  // sum the memory buffer's bytes (r1 = buffer, r2 = length), store the sum at its start
+  const sum = Program.fromInsns([
+    I(0xb7, 0, 0, 0, 0),
+    I(0xbf, 3, 1, 0, 0),
+    I(0x0f, 3, 2, 0, 0),
+    I(0x3d, 1, 3, 4, 0), // if r1 >= r3 goto store
+    I(0x71, 4, 1, 0, 0),
+    I(0x0f, 0, 4, 0, 0),
+    I(0x07, 1, 0, 0, 1),
+    I(0x05, 0, 0, -5, 0),
+    I(0x7b, 10, 0, -8, 0),
+    I(0x79, 5, 10, -8, 0),
+    I(0xbf, 0, 5, 0, 0),
+    EXIT,
+  ]);
+  const w = new Jit(sum, { wasm: "always" });
+  assert.equal(w.wasm, true);
+  for (const n of [16, 100_000, 70_000, 300_000, 0, 5]) {
+    const mem = new Uint8Array(n).map((_, k) => (k * 7) & 0xff);
+    const r = w.run({ mem }, { regs: true }), e = new Interpreter(sum).run({ mem }, { regs: true });
+    assert.deepEqual([r.r0, r.regs, r.insnsExecuted, r.fault, hex(r.memOut)], [
+      e.r0,
+      e.regs,
+      e.insnsExecuted,
+      e.fault,
+      hex(e.memOut),
+    ], `${n} bytes`);
+  }
+  // a packet run reads the __sk_buff length from the ctx, after the memory grew
+  const len = Program.fromInsns([I(0x61, 0, 1, 0, 0), EXIT]);
+  const p = new Jit(len, { wasm: "always" });
+  p.run({ mem: new Uint8Array(200_000) });
+  assert.equal(p.run({ data: new Uint8Array(1234) }).r0, 1234n);
+});

@@ -26,6 +26,8 @@ export class WasmTier {
   readonly #space: AddressSpace;
   /** Deepest inlined call: frames 1..this are in the table (written by wasm code without `Region.low` marks). */
   readonly #maxDepth: number;
+  /** Bytes of the ctx of a packet run without one (a view of a detached buffer has length 0: kept from the start). */
+  readonly #skbLen: number;
   #i32: Int32Array = new Int32Array(0);
   #next = 0;
   /** The views handed out by the allocator in the last run, in order (reused while lengths repeat: see `prepare`). */
@@ -52,6 +54,7 @@ export class WasmTier {
     this.#rg = rg;
     this.#space = space;
     this.#maxDepth = w.maxDepth;
+    this.#skbLen = rg.skb.length;
     this.#mem = new WebAssembly.Memory({ initial: Math.ceil(L.INPUT / PAGE) });
     const instance = new WebAssembly.Instance(module, {
       env: {
@@ -71,9 +74,8 @@ export class WasmTier {
     const buf = this.#mem.buffer;
     this.#i32 = new Int32Array(buf);
     this.#rg.stack.forEach((r, f) => r.rebind(new Uint8Array(buf, L.STACK + f * FRAME_SIZE, FRAME_SIZE)));
-    const skb = new Uint8Array(buf, L.SKB, this.#rg.skb.length);
-    skb.set(this.#rg.skb);
-    this.#rg.skb = skb;
+    // refilled by every run that uses it (bindRunInput)
+    this.#rg.skb = new Uint8Array(buf, L.SKB, this.#skbLen);
   }
 
   /**
