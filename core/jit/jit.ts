@@ -2,7 +2,9 @@
  * The JIT engine: compiles an eBPF program to one JavaScript function
  * (`new Function`, once per distinct generated source, cached) and runs it
  * with the interpreter's semantics, address space, helpers and fault
- * messages. See `codegen.ts` for the generated code's shape.
+ * messages. See `codegen.ts` for the generated code's shape. Programs that
+ * run long go through its WebAssembly tier (`wasm_codegen.ts`,
+ * `wasm_tier.ts`; {@link JitOptions.wasm} chooses when).
  *
  * @module
  */
@@ -297,9 +299,15 @@ export class Jit {
     if (w === null) return null;
     const module = compileModule(w.bytes);
     if (module === null) return null;
-    const src = generate(this.#d, { legacy, maxFunctionTokens: this.#maxTokens, wasmEscapes: w.escapes });
-    this.#tier = new WasmTier(module, w, this.#R, this.#rg, this.#space);
-    return src;
+    let tier: WasmTier;
+    try {
+      // a runtime may refuse another wasm memory (each reserves address space) or the instance
+      tier = new WasmTier(module, w, this.#R, this.#rg, this.#space);
+    } catch {
+      return null;
+    }
+    this.#tier = tier;
+    return generate(this.#d, { legacy, maxFunctionTokens: this.#maxTokens, wasmEscapes: w.escapes });
   }
 
   #makeRuntime(): JitRuntime {
