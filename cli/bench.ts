@@ -92,8 +92,8 @@ export interface VerifierTiming {
 
 /**
  * The JSON record of `bpfscope bench --json` for one file: `file`,
- * `insns_executed`, `r0`, `engines`, `speedup`, `error`, and `verifier`
- * with `--verifier`. (With `--maps`, each map size adds a line
+ * `insns_executed`, `r0`, `engines`, `speedup`, `error`, `verifier`
+ * with `--verifier`, and `clock`. (With `--maps`, each map size adds a line
  * `{"maps": MapsBenchResult}`: `size`, `ops` (ns per operation by case name),
  * `program` (per engine: `lookup_loop`, `baseline_loop`, `helper_call`, ns per
  * iteration).)
@@ -113,6 +113,8 @@ export interface BenchRecord {
   error: string | null;
   /** With `--verifier` (also when the engines faulted). */
   verifier?: VerifierTiming;
+  /** What the samples were timed by (`--clock`; set by the CLI). */
+  clock?: "wall" | "cpu";
 }
 
 /**
@@ -259,17 +261,17 @@ function benchEngines(file: string, prog: Program, input: RunInput, opts: BenchP
   return rec;
 }
 
-function verifierLines(v: VerifierTiming, runs: number, profile: string): string[] {
+function verifierLines(v: VerifierTiming, runs: number, profile: string, cpu: boolean): string[] {
   return [
     `  verifier ${v.ms.toFixed(3).padStart(9)} ms/verification  ${v.insns_processed} insns processed  ${
       v.m_insns_per_s.toFixed(2)
-    } M insns/s  (median of ${runs} samples; ${profile}, log off)`,
+    } M insns/s  (median of ${runs} samples${cpu ? ", CPU time" : ""}; ${profile}, log off)`,
     `  verdict: ${v.verdict}`,
   ];
 }
 
 function textReport(rec: BenchRecord, runs: number, verifierProfile: string): string {
-  const extra = rec.verifier ? verifierLines(rec.verifier, runs, verifierProfile) : [];
+  const extra = rec.verifier ? verifierLines(rec.verifier, runs, verifierProfile, rec.clock === "cpu") : [];
   if (rec.error) return [`${rec.file}: error: ${rec.error}`, ...extra].join("\n");
   const lines = [
     `${rec.file}: ${rec.insns_executed} insns executed per run, r0 = 0x${
@@ -283,7 +285,7 @@ function textReport(rec: BenchRecord, runs: number, verifierProfile: string): st
     lines.push(
       `  ${name.padEnd(6)} ${t.ns_per_insn.toFixed(3).padStart(9)} ns/insn  ${
         t.ms_per_run.toFixed(3).padStart(9)
-      } ms/run  (median of ${t.runs} × ${t.batch} runs; ${extra})`,
+      } ms/run  (median of ${t.runs} × ${t.batch} runs${rec.clock === "cpu" ? ", CPU time" : ""}; ${extra})`,
     );
   }
   if (rec.speedup !== undefined) lines.push(`  jit is ${rec.speedup.toFixed(1)}x the interpreter`);
@@ -342,7 +344,7 @@ JSON lines (--json):
                 engine: ns_per_insn, ms_per_run, runs, batch, setup_ms,
                 first_run_ms), speedup (interp / jit), error (null or the fault),
                 with --verifier: verifier {verdict, insns_processed, ms,
-                m_insns_per_s}
+                m_insns_per_s}, clock (wall or cpu)
   per map size  {"maps": {size, ops: {"<case>": ns per op}, program: {"<engine>":
                 {lookup_loop, baseline_loop, helper_call}}}} (ns per iteration)
 
@@ -396,6 +398,7 @@ Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usag
           verifierProfile,
           clock,
         });
+        rec.clock = o.clock as "wall" | "cpu";
         if (rec.error) failed = true;
         writeStdout((o.json ? JSON.stringify(rec) : textReport(rec, runs, verifierProfile ?? "")) + "\n");
       }

@@ -33,6 +33,7 @@ Deno.test("bench: both engines on a bench program, text and --json", async () =>
   assert.ok(rec.engines.jit.ns_per_insn > 0 && rec.engines.jit.runs === 1 && rec.engines.jit.batch >= 1);
   assert.equal(rec.speedup, undefined);
   assert.equal(rec.error, null);
+  assert.equal(rec.clock, "cpu");
 });
 
 Deno.test("bench: short programs are batched; several files; faults exit 1", async () => {

@@ -10,6 +10,7 @@ import {
   fuzzVerifier,
 } from "./fuzz/targets.ts";
 import { fuzzTestRun } from "./fuzz/testrun_target.ts";
+import { fuzzJitOpt } from "./fuzz/jitopt_target.ts";
 import { generateProgram } from "./fuzz/gen.ts";
 import { Rng } from "./fuzz/rng.ts";
 import { verify } from "../core/verifier/mod.ts";
@@ -67,6 +68,15 @@ Deno.test("fuzz: testrun — valid test-run programs never fault, interp and JIT
   noFindings(s);
   assert.ok((s.counts.valid ?? 0) > 30 && (s.counts.mutated ?? 0) > 30, JSON.stringify(s.counts));
   assert.ok((s.counts.runs ?? 0) > 100 && (s.counts["faulted runs"] ?? 0) > 10, JSON.stringify(s.counts));
+});
+
+Deno.test("fuzz: jitopt — programs aimed at the JIT's value ranges, block guards and store forwarding agree with the interpreter (seed 1, 250 programs)", () => {
+  const s = fuzzJitOpt({ seed: 1, iterations: 250 });
+  noFindings(s);
+  // the programs reach what they are aimed at (marks in the generated code), and run to the end as well as fault
+  for (const k of ["block guards", "forwarded stores", "32-bit arithmetic from ranges", "clean", "faults"]) {
+    assert.ok((s.counts[k] ?? 0) > 40, JSON.stringify(s.counts));
+  }
 });
 
 Deno.test("fuzz: corpus — every file decodes or fails with a FormatError, and verifies without throwing", () => {

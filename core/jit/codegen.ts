@@ -422,6 +422,16 @@ export function generate(d: Decoded, opts: CodegenOptions): string {
     };
   };
 
+  // the guard of a block's first `count` instructions, computed once: the same instructions are emitted in `fast`,
+  // in `precise` and in its chunks (whose blocks start at the same instructions), some of them twice to measure them
+  const guards = new Map<number, Guard | null>();
+  const guardOf = (blk: Block, count: number): Guard | null => {
+    const key = blk.start * 2 ** 24 + count;
+    let g = guards.get(key);
+    if (g === undefined) guards.set(key, g = guardPlan(blk, count));
+    return g;
+  };
+
   /**
    * Whether instruction i can end the run in the middle of a block (a fault,
    * a helper, LD_ABS, a 3.18 division by zero), or touch memory the block
@@ -487,26 +497,26 @@ export function generate(d: Decoded, opts: CodegenOptions): string {
       }
       if (src.length < m!.size) continue;
       const L = `l${d.dst[i]}`, H = `h${d.dst[i]}`;
-      const word = (from: number, n: number): string | null => {
+      // the temporary holding bytes from..from+n-1 of the load and their bit position in it; null: not one word's
+      const word = (from: number, n: number): [string, number] | null => {
         const [w, k] = src[from];
         for (let q = 1; q < n; q++) if (src[from + q][0] !== w || src[from + q][1] !== k + q) return null;
-        return n === 4 && k !== 0 ? null : `${w}:${k * 8}`;
+        return n === 4 && k !== 0 ? null : [w, k * 8];
       };
       let code: string | null = null;
       const op = d.op[i];
-      const part = (x: string) => x.split(":") as [string, string];
       if (m!.size === 8) {
         const a = word(0, 4), c = word(4, 4);
-        if (a !== null && c !== null) code = `${L} = ${part(a)[0]}; ${H} = ${part(c)[0]};`;
+        if (a !== null && c !== null) code = `${L} = ${a[0]}; ${H} = ${c[0]};`;
       } else {
         const x = word(0, m!.size);
         if (x !== null) {
-          const [w, sh] = part(x);
+          const [w, sh] = x;
           if (m!.size === 4) code = op === 0x81 ? `${L} = ${w}; ${H} = ${L} >> 31;` : `${L} = ${w}; ${H} = 0;`;
           else {
             const bits = m!.size * 8;
             code = op === 0x89 || op === 0x91
-              ? `${L} = (${w} << ${32 - bits - +sh}) >> ${32 - bits}; ${H} = ${L} >> 31;`
+              ? `${L} = (${w} << ${32 - bits - sh}) >> ${32 - bits}; ${H} = ${L} >> 31;`
               : `${L} = (${w} >>> ${sh}) & ${bits === 8 ? "0xff" : "0xffff"}; ${H} = 0;`;
           }
         }
@@ -1114,7 +1124,7 @@ function precise(max, n, b, depth) {
     const give = (j: number) => (L - j - 1 ? `${giveBack} ${L - j - 1}; ` : "");
     const stop = (j: number) => `${give(j)}R.pc = ${blk.insns[j]}; break run;`;
     const retAt = (j: number) => ret?.(give(j));
-    const g = guardPlan(blk, count);
+    const g = guardOf(blk, count);
     if (g !== null) {
       emit(`if (${g.test}) {`);
       for (let j = 0; j < count; j++) emit(guardedBody(blk.insns[j], g, stop(j), retAt(j)));

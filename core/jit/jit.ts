@@ -49,6 +49,18 @@ type Factory = (R: JitRuntime, mulhiu: (a: number, b: number) => number, bswap32
   max: number,
 ) => number;
 
+/**
+ * Compiled factories by generated source, bounded (below). V8 itself keeps
+ * every distinct source given to `new Function` in its compilation cache
+ * (the eval cache) for the life of the process, garbage collection or not:
+ * about 2 bytes per character (the source and the function text made from
+ * it), ~100 KB per fuzz-sized program, so a process that JITs many distinct
+ * programs grows by that much per program (measured with V8 15.0 / Deno
+ * 2.9.6: 4,000 programs of the `jitopt` fuzz target left 420 MB of heap in
+ * use after full collections; with `--v8-flags=--no-compilation-cache`,
+ * 44 MB, this cache's bound). Long campaigns run with that flag
+ * (`deno task fuzz` does); nothing here can drop V8's entries.
+ */
 const factoryCache = new Map<string, Factory>();
 /** Most factories kept, and most characters of source in all of them (a 4000-instruction program is ~2.4 MB). */
 const FACTORY_CACHE_MAX = 256, FACTORY_CACHE_MAX_CHARS = 32 * 1024 * 1024;

@@ -51,9 +51,18 @@ if (import.meta.main) {
   const engine = opt("--engine", "jit"), runs = Number(opt("--runs", "21")), warmup = Number(opt("--warmup", "5"));
   const maxTokens = opt("--max-function-tokens", "");
   const [dirA, dirB, ...names] = args;
-  if (!dirA || !dirB || (engine !== "jit" && engine !== "interp")) {
+  const ok = (n: number) => Number.isInteger(n) && n >= 0;
+  if (!dirA || !dirB || (engine !== "jit" && engine !== "interp") || !ok(runs) || runs === 0 || !ok(warmup)) {
     console.error("usage: engine_ab.ts DIR_A DIR_B [--engine jit|interp] [--runs N] [--warmup N] [PROGRAM...]");
     Deno.exit(2);
+  }
+  for (const dir of [dirA, dirB]) {
+    try {
+      Deno.statSync(`${dir}/core/jit/mod.ts`);
+    } catch {
+      console.error(`engine_ab: ${dir} is not a bpfscope checkout (no core/jit/mod.ts)`);
+      Deno.exit(2);
+    }
   }
   const maker = async (dir: string): Promise<Maker> => {
     const abs = dir.startsWith("/") ? dir : `${Deno.cwd()}/${dir}`;

@@ -133,6 +133,10 @@ function report(name: string, p: Program, prune: boolean, samples: number, ms: n
 
 if (import.meta.main) {
   const samples = Number(Deno.args[0] ?? 7), ms = Number(Deno.args[1] ?? 300);
+  if (!Number.isInteger(samples) || samples < 1 || !(ms > 0)) {
+    console.error("usage: verifier_bench.ts [SAMPLES (default 7)] [MS of CPU time per sample (default 300)]");
+    Deno.exit(2);
+  }
   console.log(
     `Deno ${Deno.version.deno}; median of ${samples} samples of ${ms} ms of CPU time each, index and list walk in turns`,
   );

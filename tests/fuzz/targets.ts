@@ -4,7 +4,7 @@
  * is a bug: a crash, a hang, a fault of a verified program, an engine
  * disagreement). Findings carry the seed and the program so they replay.
  *
- * Targets: `soundness`, `soundness618`, `verifier`, `parsers`, `limits`.
+ * Targets: `soundness`, `soundness618`, `verifier`, `parsers`, `limits`, `testrun`, `jitopt`.
  *
  * @module
  */
@@ -22,6 +22,7 @@ import { generate6 } from "../gen6/gen.ts";
 import { helperProgram } from "../kernel_diff6/helper_gen.ts";
 import { Rng } from "./rng.ts";
 import { fuzzTestRun } from "./testrun_target.ts";
+import { fuzzJitOpt } from "./jitopt_target.ts";
 
 /** One bug found by a target. */
 export interface Finding {
@@ -624,4 +625,5 @@ export const TARGETS: Readonly<Record<string, (opts: FuzzOptions) => FuzzStats>>
   parsers: fuzzParsers,
   limits: fuzzLimits,
   testrun: fuzzTestRun,
+  jitopt: fuzzJitOpt,
 };

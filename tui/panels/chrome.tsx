@@ -9,39 +9,18 @@ import type { ReactNode } from "react";
 import type { GalleryEntry } from "../gallery.ts";
 import { KEYS } from "../keys.ts";
 import { fit, type Frame, MIN_COLS, MIN_ROWS } from "../model.ts";
-import { col, Panel, SP } from "./common.tsx";
-import { footerHints, headerParts, wrap } from "./text.ts";
+import { col, Panel, Segs, SP } from "./common.tsx";
+import { footerLine, headerLine } from "./lines.ts";
+import { wrap } from "./text.ts";
 
 /** The top line: program, step, event, profile, pruning, play state. */
 export function Header(props: { frame: Frame }): ReactNode {
-  const f = props.frame;
-  const { left, ev, evColor, rest } = headerParts(f);
-  return (
-    <Text wrap="truncate" inverse>
-      <Text bold>{left}</Text>
-      <Text bold color={col(f.color, evColor)}>{ev}</Text>
-      <Text>{rest}</Text>
-    </Text>
-  );
+  return <Segs line={headerLine(props.frame)} />;
 }
 
 /** The bottom line: the go-to prompt, a message, or key hints. */
 export function Footer(props: { frame: Frame }): ReactNode {
-  const f = props.frame;
-  const w = f.layout.cols;
-  if (f.ui.prompt !== null) {
-    return <Text wrap="truncate" bold>{fit(`go to instruction: ${f.ui.prompt}▏  (Enter: go, Esc: cancel)`, w)}</Text>;
-  }
-  const hints = footerHints(f);
-  if (f.ui.message) {
-    return (
-      <Text wrap="truncate">
-        <Text bold color={col(f.color, "yellow")}>{f.ui.message}</Text>
-        <Text dimColor>{fit("  " + hints, Math.max(0, w - f.ui.message.length))}</Text>
-      </Text>
-    );
-  }
-  return <Text wrap="truncate" dimColor>{fit(hints, w)}</Text>;
+  return <Segs line={footerLine(props.frame)} />;
 }
 
 /** The help overlay: every key, in two columns, and what the marks mean. */

@@ -6,7 +6,8 @@
  */
 import { Box, Text } from "ink";
 import type { ReactNode } from "react";
-import { fit } from "../model.ts";
+import { fit, type Frame } from "../model.ts";
+import { type Line as SegLine, type PanelLines, titleLine } from "./lines.ts";
 
 /** One space, for blank lines and gaps (a JSX literal would be trimmed). */
 export const SP = " ";
@@ -37,18 +38,41 @@ export interface PanelProps {
 /** A panel: a title rule and a fixed number of content lines. */
 export function Panel(props: PanelProps): ReactNode {
   const { title, note, width, height, color, accent } = props;
-  const head = `─ ${title} `;
-  const tail = note ? ` ${note} ─` : "";
-  const rule = "─".repeat(Math.max(0, width - head.length - tail.length));
   return (
     <Box flexDirection="column" width={width} height={height + 1} overflow="hidden">
-      <Text wrap="truncate">
-        <Text dimColor={!accent} bold color={accent ? col(color, accent) : undefined}>{head}</Text>
-        <Text dimColor>{rule}</Text>
-        <Text dimColor>{tail}</Text>
-      </Text>
+      <Segs line={titleLine({ title, note, accent, lines: [] }, width, color)} />
       {props.children}
     </Box>
+  );
+}
+
+/** One line of styled runs (`panels/lines.ts`), cut to the width. */
+export function Segs(props: { line: SegLine }): ReactNode {
+  return (
+    <Text wrap="truncate">
+      {props.line.map((s, k) => (
+        <Text key={k} bold={s.bold} dimColor={s.dim} inverse={s.inverse} color={s.color}>{s.t}</Text>
+      ))}
+    </Text>
+  );
+}
+
+/** A panel of `height` content lines drawn from its description in `panels/lines.ts` (padded with blank lines). */
+export function LinesPanel(props: { frame: Frame; panel: PanelLines; width: number; height: number }): ReactNode {
+  const { frame, panel, width, height } = props;
+  const lines = panel.lines.slice(0, height).map((l, k) => <Segs key={k} line={l} />);
+  for (let k = lines.length; k < height; k++) lines.push(<Text key={`pad${k}`}>{SP}</Text>);
+  return (
+    <Panel
+      title={panel.title}
+      note={panel.note}
+      width={width}
+      height={height}
+      color={frame.color}
+      accent={panel.accent}
+    >
+      {lines}
+    </Panel>
   );
 }
 
