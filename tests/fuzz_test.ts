@@ -11,6 +11,7 @@ import {
 } from "./fuzz/targets.ts";
 import { fuzzTestRun } from "./fuzz/testrun_target.ts";
 import { fuzzJitOpt } from "./fuzz/jitopt_target.ts";
+import { jitDefaults } from "../core/jit/mod.ts";
 import { generateProgram } from "./fuzz/gen.ts";
 import { Rng } from "./fuzz/rng.ts";
 import { verify } from "../core/verifier/mod.ts";
@@ -76,6 +77,17 @@ Deno.test("fuzz: jitopt — programs aimed at the JIT's value ranges, block guar
   // the programs reach what they are aimed at (marks in the generated code), and run to the end as well as fault
   for (const k of ["block guards", "forwarded stores", "32-bit arithmetic from ranges", "clean", "faults"]) {
     assert.ok((s.counts[k] ?? 0) > 40, JSON.stringify(s.counts));
+  }
+});
+
+Deno.test("fuzz: jitopt with the JIT's wasm tier forced on agrees with the interpreter (seed 2, 250 programs)", () => {
+  jitDefaults.wasm = "always";
+  try {
+    const s = fuzzJitOpt({ seed: 2, iterations: 250 });
+    noFindings(s);
+    assert.ok((s.counts.faults ?? 0) > 40 && (s.counts.clean ?? 0) > 40, JSON.stringify(s.counts));
+  } finally {
+    jitDefaults.wasm = "auto";
   }
 });
 

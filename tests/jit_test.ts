@@ -10,7 +10,7 @@ import { defaultHelpers, type HelperTable } from "../core/vm/mod.ts";
 import { ArrayMap, type BpfMap, HashMap } from "../core/maps/mod.ts";
 import { type Insn, mapDef, Program } from "../core/isa/mod.ts";
 import { benchInput, benchPrograms, progFromSlots, TESTS_DIR } from "./vm_util.ts";
-import { basicBlocks, structure } from "../core/jit/codegen.ts";
+import { basicBlocks, structure } from "../core/jit/structure.ts";
 import { predecode } from "../core/vm/decode.ts";
 
 const hex = (
@@ -40,15 +40,17 @@ let compared = 0;
 
 /** Run `c` on both engines and assert identical observable results. Returns the interpreter's result. */
 function same(c: Case, label: string) {
-  const results = (["interp", "jit"] as const).map((engine) => {
+  // the JIT as the default choice makes it (JavaScript for a first run), and with the wasm tier forced on
+  const results = (["interp", "jit", "wasm"] as const).map((engine) => {
     const maps = (c.maps ?? freshMaps)();
     const opts: JitOptions = {
       profile: c.profile,
       resolveMap: (fd) => maps.get(fd),
       maxFunctionTokens: c.maxFunctionTokens,
+      wasm: engine === "wasm" ? "always" : undefined,
     };
     if (c.helpers) opts.helpers = c.helpers();
-    const e = createVm(c.prog, opts, engine);
+    const e = createVm(c.prog, opts, engine === "interp" ? "interp" : "jit");
     const r = e.run(c.input ?? {}, { clock: () => 123456789n, ...c.run, regs: true });
     return {
       r0: r.r0,
@@ -64,6 +66,7 @@ function same(c: Case, label: string) {
   });
   compared++;
   assert.deepEqual(results[1], results[0], label);
+  assert.deepEqual(results[2], results[0], `${label} (wasm tier)`);
   return results[0];
 }
 
@@ -1059,4 +1062,89 @@ Deno.test("jit and interpreter: limits that are not integers, NaN, negative, 0 a
     const r = same({ prog: big.prog, input: { mem: benchInput() }, run: { maxInsns } }, `fib32, max ${maxInsns}`);
     assert.ok(Number.isInteger(r.insns));
   }
+});
+
+Deno.test("jit: the default choice of the wasm tier (long runs tier up, short runs never, escapes drop back)", () => {
+  const mem = benchInput();
+  const interp = (p: Program, input: RunInput, opts: RunOptions = {}) =>
+    new Interpreter(p).run(input, { ...opts, regs: true });
+  // a long run: the next runs go through the tier, with the same results, also under a budget
+  const b = benchPrograms()[0];
+  const j = new Jit(b.prog);
+  assert.equal(j.wasm, false);
+  assert.equal(j.run({ mem }).r0, b.r0);
+  assert.equal(j.wasm, true);
+  for (const maxInsns of [undefined, 5, 1000, 999_999]) {
+    const r = j.run({ mem }, { maxInsns, regs: true }), e = interp(b.prog, { mem }, { maxInsns });
+    assert.deepEqual([r.r0, r.regs, r.insnsExecuted, r.fault, hex(r.memOut)], [
+      e.r0,
+      e.regs,
+      e.insnsExecuted,
+      e.fault,
+      hex(e.memOut),
+    ]);
+  }
+  assert.equal(j.wasm, true);
+  // short runs, however many: the JavaScript code
+  const short = new Jit(Program.fromInsns([I(0xb7, 0, 0, 0, 7), EXIT]));
+  for (let k = 0; k < 200_000; k++) short.run();
+  assert.equal(short.wasm, false);
+  // a loop calling a helper in every iteration: tiers up after the first run, the second shows the escapes: back
+  const helperLoop = Program.fromInsns([
+    I(0xb7, 6, 0, 0, 400_000),
+    I(0x85, 0, 0, 0, 7),
+    I(0x17, 6, 0, 0, 1),
+    I(0x55, 6, 0, -3, 0),
+    EXIT,
+  ]);
+  const h = new Jit(helperLoop);
+  const seen: boolean[] = [];
+  for (let k = 0; k < 4; k++) {
+    const r = h.run({}, { seed: k, regs: true }), e = interp(helperLoop, {}, { seed: k });
+    assert.deepEqual([r.r0, r.regs, r.insnsExecuted], [e.r0, e.regs, e.insnsExecuted]);
+    seen.push(h.wasm);
+  }
+  assert.deepEqual(seen, [true, false, false, false]);
+  // forced on, it stays
+  const w = new Jit(helperLoop, { wasm: "always" });
+  assert.equal(w.wasm, true);
+  w.run();
+  assert.equal(w.wasm, true);
+  assert.equal(new Jit(helperLoop, { wasm: "never" }).wasm, false);
+});
+
+Deno.test("jit: the wasm tier's memory grows for large inputs (views moved), packets without a ctx get the skb", () => {
+  // sum the memory buffer's bytes (r1 = buffer, r2 = length), store the sum at its start
+  const sum = Program.fromInsns([
+    I(0xb7, 0, 0, 0, 0),
+    I(0xbf, 3, 1, 0, 0),
+    I(0x0f, 3, 2, 0, 0),
+    I(0x3d, 1, 3, 4, 0), // if r1 >= r3 goto store
+    I(0x71, 4, 1, 0, 0),
+    I(0x0f, 0, 4, 0, 0),
+    I(0x07, 1, 0, 0, 1),
+    I(0x05, 0, 0, -5, 0),
+    I(0x7b, 10, 0, -8, 0),
+    I(0x79, 5, 10, -8, 0),
+    I(0xbf, 0, 5, 0, 0),
+    EXIT,
+  ]);
+  const w = new Jit(sum, { wasm: "always" });
+  assert.equal(w.wasm, true);
+  for (const n of [16, 100_000, 70_000, 300_000, 0, 5]) {
+    const mem = new Uint8Array(n).map((_, k) => (k * 7) & 0xff);
+    const r = w.run({ mem }, { regs: true }), e = new Interpreter(sum).run({ mem }, { regs: true });
+    assert.deepEqual([r.r0, r.regs, r.insnsExecuted, r.fault, hex(r.memOut)], [
+      e.r0,
+      e.regs,
+      e.insnsExecuted,
+      e.fault,
+      hex(e.memOut),
+    ], `${n} bytes`);
+  }
+  // a packet run reads the __sk_buff length from the ctx, after the memory grew
+  const len = Program.fromInsns([I(0x61, 0, 1, 0, 0), EXIT]);
+  const p = new Jit(len, { wasm: "always" });
+  p.run({ mem: new Uint8Array(200_000) });
+  assert.equal(p.run({ data: new Uint8Array(1234) }).r0, 1234n);
 });

@@ -13,6 +13,7 @@ import {
   createMap,
   createVm,
   type Jit,
+  jitDefaults,
   type ProgArrayMap,
   runTestRun,
   toBytes,
@@ -28,6 +29,13 @@ import { fuzzTestRun } from "./fuzz/testrun_target.ts";
 function same(c: Parameters<typeof runCase>[0]): void {
   const a = runCase(c, "interp", 2, true), b = runCase(c, "jit", 2, true);
   assert.equal(firstDiff(a, b), null, c.id);
+  // the JIT with its wasm tier forced on
+  jitDefaults.wasm = "always";
+  try {
+    assert.equal(firstDiff(a, runCase(c, "jit", 2, true)), null, `${c.id} (wasm tier)`);
+  } finally {
+    jitDefaults.wasm = "auto";
+  }
 }
 
 Deno.test("testrun jit: the semantic cases (contexts, helpers, maps, tail calls) on both engines", () => {
@@ -61,6 +69,13 @@ Deno.test("testrun jit: 100 generated cases with tail calls from subprograms nev
 });
 
 Deno.test("testrun jit: mutated cases fault or are refused identically on both engines (seed 1, 200 cases)", () => {
+  jitDefaults.wasm = "always";
+  try {
+    const w = fuzzTestRun({ seed: 1, iterations: 200 });
+    assert.deepEqual(w.findings, [], `wasm tier: ${JSON.stringify(w.findings.slice(0, 2), null, 1).slice(0, 3000)}`);
+  } finally {
+    jitDefaults.wasm = "auto";
+  }
   const s = fuzzTestRun({ seed: 1, iterations: 200 });
   assert.deepEqual(s.findings, [], JSON.stringify(s.findings.slice(0, 2), null, 1).slice(0, 3000));
   assert.ok((s.counts["faulted runs"] ?? 0) > 50, JSON.stringify(s.counts));
@@ -86,11 +101,18 @@ Deno.test("testrun jit: tail calls from subprograms in every JIT form and under 
     // slot 1
     `${say("s1")}\nr0 = 400\nexit`,
   ];
-  type Form = { name: string; engine: "interp" | "jit"; maxFunctionTokens?: number; source?: RegExp };
+  type Form = {
+    name: string;
+    engine: "interp" | "jit";
+    maxFunctionTokens?: number;
+    source?: RegExp;
+    wasm?: "always";
+  };
   const forms: Form[] = [
     { name: "interp", engine: "interp" },
     { name: "jit fast", engine: "jit", source: /function fast\(max\)/ },
     { name: "jit chunks", engine: "jit", maxFunctionTokens: 200, source: /function chunk1\(max\)/ },
+    { name: "jit wasm", engine: "jit", wasm: "always" },
   ];
   const results = forms.map((form) => {
     const progs = texts.map((t, id): ChainProgram => {
@@ -99,6 +121,7 @@ Deno.test("testrun jit: tail calls from subprograms in every JIT form and under 
         progType: 6,
         resolveMap: (fd: number) => (fd === 1 ? out : jmp),
         maxFunctionTokens: form.maxFunctionTokens,
+        wasm: form.wasm,
       };
       const made: VmEngine[] = [];
       return {
@@ -108,6 +131,7 @@ Deno.test("testrun jit: tail calls from subprograms in every JIT form and under 
           let e = made.find((x) => !busy?.has(x));
           if (e === undefined) made.push(e = createVm(prog, opts, form.engine));
           if (form.source && id < 2) assert.match((e as Jit).source, form.source, form.name);
+          if (form.wasm) assert.ok((e as Jit).wasm, form.name);
           return e;
         },
       };

@@ -123,7 +123,6 @@ import {
   BE32,
   BE64,
   CALL_LOCAL,
-  CONST_BASE,
   CTX_LDXW,
   type Decoded,
   LE16,
@@ -142,6 +141,17 @@ import {
 } from "../vm/decode.ts";
 import { FRAME_SIZE, MAX_FRAMES } from "../vm/memory.ts";
 import { knownRanges } from "./ranges.ts";
+import {
+  basicBlocks,
+  type Block,
+  type CodeRegion,
+  isJump,
+  isTerminator,
+  type StructuredFn,
+  structuredFunctions,
+} from "./structure.ts";
+import { constHi, constLo, isConstSource, knownSources, PTR_NONE, PTR_STACK } from "./sources.ts";
+import { accessOf, planGuard } from "./guards.ts";
 
 /** Code generation options. */
 export interface CodegenOptions {
@@ -156,45 +166,12 @@ export interface CodegenOptions {
    * chunk functions. Tests set it low to exercise the chunks.
    */
   maxFunctionTokens?: number;
-}
-
-/** One basic block. */
-export interface Block {
-  /** Leader instruction index (the block id). */
-  start: number;
-  /** Instruction indices executed in order (an LD_IMM64 appears once). */
-  insns: number[];
-  /** The instruction after the last one when the block falls through (-1: it never does). */
-  next: number;
-}
-
-const JCOND = new Set([
-  0x1d,
-  0x5d,
-  0x4d,
-  0x2d,
-  0x3d,
-  0xad,
-  0xbd,
-  0x6d,
-  0x7d,
-  0xcd,
-  0xdd,
-  0x1e,
-  0x5e,
-  0x4e,
-  0x2e,
-  0x3e,
-  0xae,
-  0xbe,
-  0x6e,
-  0x7e,
-  0xce,
-  0xde,
-]);
-
-function isJump(op: number): boolean {
-  return op === 0x05 || JCOND.has(op);
+  /**
+   * Generate the factory of the wasm tier (wasm_codegen.ts) instead: no
+   * `fast`; `run` calls `R.wasm` and continues in `precise` when it hands
+   * over; the code of these instructions as escapes (`R.escape`).
+   */
+  wasmEscapes?: number[];
 }
 
 /**
@@ -206,86 +183,6 @@ function isJump(op: number): boolean {
  */
 function zeroFrame(frame: string): string {
   return `{ const fr = ${frame}; if (fr.low < fr.len) { fr.u8.fill(0, fr.low); fr.low = fr.len; } }`;
-}
-
-/**
- * The instructions control can go to from the end of `blk`: its jump target
- * and its fall-through; a local call's target too when `intoCalls` (else a
- * call block only falls through to its return site).
- */
-function successors(d: Decoded, blk: Block, intoCalls: boolean): number[] {
-  const last = blk.insns[blk.insns.length - 1], op = d.op[last];
-  const out: number[] = [];
-  if (isJump(op) || (intoCalls && op === CALL_LOCAL)) out.push(d.tgt[last]);
-  if (blk.next !== -1) out.push(blk.next);
-  return out;
-}
-
-function isTerminator(op: number): boolean {
-  return isJump(op) || op === 0x95 || op === CALL_LOCAL || op === BAD || op === OOB;
-}
-
-/** Split a decoded program into basic blocks, in program order. */
-export function basicBlocks(d: Decoded, maxLen = Infinity): Block[] {
-  const leader = new Uint8Array(d.total);
-  leader[0] = 1;
-  for (let i = d.n; i < d.total; i++) leader[i] = 1;
-  for (let i = 0; i < d.n; i++) {
-    const op = d.op[i];
-    if (isJump(op) || op === CALL_LOCAL) leader[d.tgt[i]] = 1;
-    if (isTerminator(op) && i + 1 < d.total) leader[i + 1] = 1;
-    if (op === 0x18) i++;
-  }
-  // second slots of LD_IMM64s that are jump targets: their successor starts a block too
-  for (let i = 0; i < d.n; i++) if (leader[i] && d.op[i] === BAD && i + 1 < d.total) leader[i + 1] = 1;
-  const blocks: Block[] = [];
-  for (let s = 0; s < d.total; s++) {
-    if (!leader[s]) continue;
-    const insns: number[] = [];
-    let pc = s, next = -1;
-    for (;;) {
-      insns.push(pc);
-      const op = d.op[pc];
-      if (isTerminator(op)) {
-        next = op === CALL_LOCAL || (isJump(op) && op !== 0x05) ? pc + 1 : -1;
-        break;
-      }
-      pc += op === 0x18 ? 2 : 1;
-      if (leader[pc] || insns.length >= maxLen) {
-        leader[pc] = 1; // a block cut at maxLen falls through into the next
-        next = pc;
-        break;
-      }
-    }
-    blocks.push({ start: s, insns, next });
-  }
-  return blocks;
-}
-
-/** A labeled region of the structured emission: `[start, end)` in block positions. */
-interface Region {
-  /** First block position inside. */
-  start: number;
-  /** Position after the last block inside (a forward region's jump target). */
-  end: number;
-  /** A loop (`L<header>: for (;;)`, entered at `start`) or a forward block (`F<end>: { }`). */
-  loop: boolean;
-}
-
-/** A function of the program for the structured form (see `functions` in {@link generate}). */
-interface Fn {
-  /** Its blocks, in program order. */
-  blocks: Block[];
-  /** Block start → position in `blocks`. */
-  pos: Map<number, number>;
-  /** Its loops and forward blocks. */
-  regions: Region[];
-  /** Budget look-ahead per block position (-1: not a check point). */
-  ahead: Int32Array;
-  /** Targets of its local calls. */
-  calls: number[];
-  /** Instructions in it. */
-  size: number;
 }
 
 /** A call in progress in the structured form: the names of the caller's saved r6..r10 and the return block. */
@@ -313,9 +210,6 @@ interface Guard {
   /** Stores overwritten later in the block: insn → 1 (first 4 bytes of 8), 2 (last 4), 3 (all) not made. */
   dead: Map<number, number>;
 }
-
-/** Inlined size above which a program with local calls keeps the `switch` form (a bound on the call-tree walk). */
-const INLINE_MAX_INSNS = 16384;
 
 /**
  * Tokens of source (see {@link tokens}) above which V8 may not optimise a
@@ -354,65 +248,6 @@ function tokens(s: string): number {
 /** Most instructions of a block in the chunks of a split `precise` (longer blocks are cut, falling through). */
 const CHUNK_BLOCK_INSNS = 64;
 
-/** Limit of blocks for the structured emitter (its nesting fixpoint is quadratic). */
-const STRUCTURE_MAX_BLOCKS = 400;
-
-/**
- * Structured control flow for `blocks` (program order): a loop region per
- * back-edge target (header to the last back edge), a forward region per
- * forward jump target (ending just before it, starting at or before every
- * source), starts widened until all regions nest. Null when that is
- * impossible (a jump into a loop past its header, overlapping loops), when
- * the blocks have local calls and `allowCalls` is false (the generator
- * passes true: it structures each function and inlines the calls), or when
- * it is large; the caller then uses the `switch` dispatch for the whole
- * program.
- */
-export function structure(
-  d: Decoded,
-  blocks: Block[],
-  allowCalls = false,
-): { regions: Region[]; pos: Map<number, number> } | null {
-  const k = blocks.length;
-  if (k > STRUCTURE_MAX_BLOCKS) return null;
-  const pos = new Map<number, number>();
-  blocks.forEach((b, i) => pos.set(b.start, i));
-  const loops = new Map<number, Region>(), fwds = new Map<number, Region>();
-  const edge = (s: number, t: number) => {
-    if (t <= s) {
-      const r = loops.get(t);
-      if (r === undefined) loops.set(t, { start: t, end: s + 1, loop: true });
-      else r.end = Math.max(r.end, s + 1);
-    } else if (t > s + 1) {
-      const r = fwds.get(t);
-      if (r === undefined) fwds.set(t, { start: s, end: t, loop: false });
-      else r.start = Math.min(r.start, s);
-    }
-  };
-  for (let i = 0; i < k; i++) {
-    const blk = blocks[i], last = blk.insns[blk.insns.length - 1], op = d.op[last];
-    if (op === CALL_LOCAL && !allowCalls) return null;
-    for (const to of successors(d, blk, false)) {
-      const t = pos.get(to);
-      if (t === undefined) return null; // a jump or fall-through out of these blocks (another function)
-      edge(i, t);
-    }
-  }
-  const regions = [...loops.values(), ...fwds.values()];
-  for (let changed = true; changed;) {
-    changed = false;
-    for (const a of regions) {
-      for (const b of regions) {
-        if (!(a.start < b.start && b.start < a.end && a.end < b.end)) continue;
-        if (b.loop) return null; // a crosses into loop b past its header
-        b.start = a.start;
-        changed = true;
-      }
-    }
-  }
-  return { regions, pos };
-}
-
 const lit = (v: number): string => (v < 0 ? `(${v})` : `${v}`);
 
 /**
@@ -423,110 +258,6 @@ const lit = (v: number): string => (v < 0 ? `(${v})` : `${v}`);
 function mulhiuSmall(a: string, b: number): string {
   if (b === 0) return "0";
   return `((Math.imul(${a} >>> 16, ${b}) + (Math.imul(${a} & 0xffff, ${b}) >>> 16)) >>> 16)`;
-}
-
-/** Where a register points, as far as the JIT can tell (a hint for the order of the memory fast paths). */
-const PTR_NONE = 0, PTR_STACK = 1, PTR_ENTRY = 2;
-
-/**
- * Forward dataflow over the basic blocks to a fixpoint, two facts per
- * register before each instruction:
- * - constant propagation: for an instruction whose source operand is a
- *   register, whether that register holds the same known constant on every
- *   path reaching it (set by a `mov` or `lddw` of an immediate, or copied
- *   from such a register; anything else that writes a register makes it
- *   unknown; helper and local calls make every register unknown, since
- *   helpers may change any of them);
- * - pointer provenance, only a hint: for a load or store, whether its
- *   address register is derived (by copies, additions and subtractions) from
- *   r10 or from r1 at entry on every path, so the generated code tries stack
- *   frame 0 or the entry region first.
- */
-export function knownSources(
-  d: Decoded,
-  blocks: Block[],
-): { known: Uint8Array; lo: Int32Array; hi: Int32Array; ptr: Uint8Array } {
-  const known = new Uint8Array(d.total), lo = new Int32Array(d.total), hi = new Int32Array(d.total);
-  const ptr = new Uint8Array(d.total);
-  const k = blocks.length;
-  const pos = new Map<number, number>();
-  blocks.forEach((b, i) => pos.set(b.start, i));
-  const inKn = new Int32Array(k).fill(-1); // -1: not reached yet; else a bit mask of known registers
-  const inLo = new Int32Array(k * 11), inHi = new Int32Array(k * 11), inPv = new Uint8Array(k * 11);
-  const vl = new Int32Array(11), vh = new Int32Array(11), pv = new Uint8Array(11);
-  let kn = 0;
-  const merge = (p: number): boolean => {
-    if (inKn[p] === -1) {
-      inKn[p] = kn;
-      for (let r = 0; r < 11; r++) inLo[p * 11 + r] = vl[r], inHi[p * 11 + r] = vh[r], inPv[p * 11 + r] = pv[r];
-      return true;
-    }
-    let m = inKn[p] & kn, changed = false;
-    for (let r = 0; r < 11; r++) {
-      if ((m >> r) & 1 && (inLo[p * 11 + r] !== vl[r] || inHi[p * 11 + r] !== vh[r])) m &= ~(1 << r);
-      if (inPv[p * 11 + r] !== PTR_NONE && inPv[p * 11 + r] !== pv[r]) inPv[p * 11 + r] = PTR_NONE, changed = true;
-    }
-    if (m === inKn[p]) return changed;
-    inKn[p] = m;
-    return true;
-  };
-  const set = (r: number, l: number, h: number) => {
-    kn |= 1 << r;
-    vl[r] = l;
-    vh[r] = h;
-  };
-  inKn[0] = 0;
-  inPv[1] = PTR_ENTRY;
-  inPv[10] = PTR_STACK;
-  const work = [0];
-  const queued = new Uint8Array(k);
-  queued[0] = 1;
-  while (work.length > 0) {
-    const p = work.pop()!;
-    queued[p] = 0;
-    kn = inKn[p];
-    for (let r = 0; r < 11; r++) vl[r] = inLo[p * 11 + r], vh[r] = inHi[p * 11 + r], pv[r] = inPv[p * 11 + r];
-    const blk = blocks[p];
-    for (const i of blk.insns) {
-      const op = d.op[i], r = d.dst[i], s = d.src[i];
-      const sKnown = s < 11 && ((kn >> s) & 1) === 1;
-      known[i] = sKnown ? 1 : 0;
-      if (sKnown) lo[i] = vl[s], hi[i] = vh[s];
-      const store = op === 0x7b || op === 0x63 || op === 0x6b || op === 0x73;
-      ptr[i] = store ? pv[r] : s < 11 ? pv[s] : PTR_NONE;
-      if (op === 0xbf || op === 0x18) {
-        if (s >= CONST_BASE) set(r, d.clo[i], d.chi[i]);
-        else if (sKnown) set(r, vl[s], vh[s]);
-        else kn &= ~(1 << r);
-        pv[r] = s < 11 ? pv[s] : PTR_NONE;
-      } else if (op === 0xbc) {
-        if (s >= CONST_BASE) set(r, d.clo[i], 0);
-        else if (sKnown) set(r, vl[s], 0);
-        else kn &= ~(1 << r);
-        pv[r] = PTR_NONE;
-      } else if (op === 0x85 || op === CALL_LOCAL) {
-        kn = 0;
-        pv.fill(PTR_NONE, 0, 6);
-      } else if (op >= ATOMIC32 && op < ATOMIC64 + 16) {
-        kn &= ~((1 << (s & 15)) | 1);
-        pv[s & 15] = pv[0] = PTR_NONE;
-      } else if (op === 0x40 || op === 0x48 || op === 0x50) {
-        kn &= ~1;
-        pv[0] = PTR_NONE;
-      } else if (!(store || isTerminator(op))) {
-        kn &= ~(1 << r);
-        if (op !== 0x0f && op !== 0x1f) pv[r] = PTR_NONE; // a pointer plus or minus a scalar stays a pointer
-      }
-    }
-    for (const to of successors(d, blk, true)) {
-      const q = pos.get(to)!;
-      if (merge(q) && !queued[q]) {
-        queued[q] = 1;
-        work.push(q);
-      }
-    }
-  }
-  return { known, lo, hi, ptr };
 }
 
 /**
@@ -541,9 +272,9 @@ export function generate(d: Decoded, opts: CodegenOptions): string {
   const emit = (s: string) => out.push(s);
   // a source operand is a constant when it is the instruction's immediate or a register known to hold one
   const known = knownSources(d, blocks);
-  const isConst = (i: number) => d.src[i] >= CONST_BASE || known.known[i] === 1;
-  const CL = (i: number) => (d.src[i] >= CONST_BASE ? d.clo[i] : known.lo[i]);
-  const CH = (i: number) => (d.src[i] >= CONST_BASE ? d.chi[i] : known.hi[i]);
+  const isConst = (i: number) => isConstSource(d, known, i);
+  const CL = (i: number) => constLo(d, known, i);
+  const CH = (i: number) => constHi(d, known, i);
   const SL = (i: number) => (isConst(i) ? lit(CL(i)) : `l${d.src[i]}`);
   const SH = (i: number) => (isConst(i) ? lit(CH(i)) : `h${d.src[i]}`);
   const SLU = (i: number) => (isConst(i) ? `${CL(i) >>> 0}` : `(l${d.src[i]} >>> 0)`);
@@ -635,119 +366,60 @@ export function generate(d: Decoded, opts: CodegenOptions): string {
    * generated code); null for any other instruction.
    */
   const memOp = (i: number): { a: number; size: number; write: boolean; access: (dv: string) => string } | null => {
-    const op = d.op[i], L = `l${d.dst[i]}`, H = `h${d.dst[i]}`, z = `${H} = 0;`;
-    const load = (size: number, access: (dv: string) => string) => ({ a: d.src[i], size, write: false, access });
-    const store = (size: number, access: (dv: string) => string) => ({ a: d.dst[i], size, write: true, access });
-    switch (op) {
+    const m = accessOf(d, i);
+    return m === null ? null : { ...m, access: (dv) => accessCode(i, dv) };
+  };
+  /** The load or store at i through DataView `dv` at offset `t` (a local of the generated code). */
+  const accessCode = (i: number, dv: string): string => {
+    const L = `l${d.dst[i]}`, H = `h${d.dst[i]}`, z = `${H} = 0;`;
+    switch (d.op[i]) {
       case 0x79:
-        return load(8, (dv) => `{ ${L} = ${dv}.getInt32(t, true); ${H} = ${dv}.getInt32((t + 4) | 0, true); }`);
+        return `{ ${L} = ${dv}.getInt32(t, true); ${H} = ${dv}.getInt32((t + 4) | 0, true); }`;
       case 0x61:
-        return load(4, (dv) => `{ ${L} = ${dv}.getInt32(t, true); ${z} }`);
+        return `{ ${L} = ${dv}.getInt32(t, true); ${z} }`;
       case 0x81:
-        return load(4, (dv) => `{ ${L} = ${dv}.getInt32(t, true); ${H} = ${L} >> 31; }`);
+        return `{ ${L} = ${dv}.getInt32(t, true); ${H} = ${L} >> 31; }`;
       case 0x69:
-        return load(2, (dv) => `{ ${L} = ${dv}.getUint16(t, true); ${z} }`);
+        return `{ ${L} = ${dv}.getUint16(t, true); ${z} }`;
       case 0x89:
-        return load(2, (dv) => `{ ${L} = ${dv}.getInt16(t, true); ${H} = ${L} >> 31; }`);
+        return `{ ${L} = ${dv}.getInt16(t, true); ${H} = ${L} >> 31; }`;
       case 0x71:
-        return load(1, (dv) => `{ ${L} = ${dv}.getUint8(t); ${z} }`);
+        return `{ ${L} = ${dv}.getUint8(t); ${z} }`;
       case 0x91:
-        return load(1, (dv) => `{ ${L} = ${dv}.getInt8(t); ${H} = ${L} >> 31; }`);
+        return `{ ${L} = ${dv}.getInt8(t); ${H} = ${L} >> 31; }`;
       // stores (ST imm: constant operand)
       case 0x7b:
-        return store(8, (dv) => `{ ${dv}.setInt32(t, ${SL(i)}, true); ${dv}.setInt32((t + 4) | 0, ${SH(i)}, true); }`);
+        return `{ ${dv}.setInt32(t, ${SL(i)}, true); ${dv}.setInt32((t + 4) | 0, ${SH(i)}, true); }`;
       case 0x63:
-        return store(4, (dv) => `${dv}.setInt32(t, ${SL(i)}, true);`);
+        return `${dv}.setInt32(t, ${SL(i)}, true);`;
       case 0x6b:
-        return store(2, (dv) => `${dv}.setInt16(t, ${SL(i)}, true);`);
-      case 0x73:
-        return store(1, (dv) => `${dv}.setInt8(t, ${SL(i)});`);
+        return `${dv}.setInt16(t, ${SL(i)}, true);`;
+      default:
+        return `${dv}.setInt8(t, ${SL(i)});`;
     }
-    return null;
   };
 
   /**
    * The block guard of the first `count` instructions of `blk` (see
-   * "Memory" in the module doc): every load and store in them whose address
-   * is a register's value at the block's start plus a constant (through
-   * copies and additions of constants), with that register's provenance
-   * pointing at stack frame 0 or the entry region, is in bounds when the
-   * register's low word lies in a range; one test of each such register at
-   * the block's start then covers all of them. Returns the test, the covered
-   * accesses (insn → DataView) and the additions of a constant to such a
-   * pointer that provably do not carry into the high word; null when the
-   * block has no access to cover.
+   * "Memory" in the module doc and {@link planGuard}): the test of its base
+   * registers, the covered accesses (insn → DataView), the additions of a
+   * constant that cannot carry, and the store forwarding inside the block.
    */
   const guardPlan = (blk: Block, count: number): Guard | null => {
-    const base = new Int8Array(11), delta = new Float64Array(11);
-    // a tested base is at least 0: a negative low word (2^31 or more) plus a displacement carries into the next region
-    const lo = new Float64Array(11), end = new Float64Array(11).fill(-Infinity);
-    const region = new Uint8Array(11);
-    const covered = new Map<number, number>(), disp = new Map<number, number>(), carryFree = new Map<number, number>();
-    // a constant operand that is a sign-extended int32 (a pointer plus or minus it keeps its high word, unless it carries)
-    const small = (i: number): number | null => {
-      if (!isConst(i) || CH(i) !== CL(i) >> 31) return null;
-      const c = d.op[i] === 0x0f ? CL(i) : -CL(i);
-      return Math.abs(c) < 0x20000000 ? c : null;
-    };
-    // pass 0 collects the bounds each base must satisfy; pass 1, with them fixed, the covered accesses and the
-    // additions that cannot carry (an addition that might makes its register unknown: accesses through it are then
-    // left to the per-access checks; their bounds only make the test stricter)
-    for (let pass = 0; pass < 2; pass++) {
-      for (let r = 0; r < 11; r++) base[r] = r, delta[r] = 0;
-      for (let j = 0; j < count; j++) {
-        const i = blk.insns[j], op = d.op[i], r = d.dst[i];
-        const m = memOp(i);
-        if (m !== null) {
-          const b = base[m.a], rg = known.ptr[i];
-          if (b >= 0 && rg !== PTR_NONE) {
-            const at = delta[m.a] + d.off[i];
-            if (pass === 0) {
-              if (region[b] === PTR_NONE) region[b] = rg;
-              if (region[b] === rg) lo[b] = Math.max(lo[b], -at), end[b] = Math.max(end[b], at + m.size);
-            } else if (region[b] === rg) covered.set(i, b), disp.set(i, at);
-          }
-          if (!m.write) base[r] = -1;
-          continue;
-        }
-        if ((op === 0x0f || op === 0x1f) && base[r] >= 0 && small(i) !== null) {
-          const b = base[r], c = small(i)!;
-          // carry-free when the sum stays in [0, 2^32) for every low word the test admits (below 2^30)
-          const sum = delta[r] + c;
-          if (pass === 1 && (region[b] === PTR_NONE || lo[b] + sum < 0 || sum > 0x7fffffff)) base[r] = -1;
-          else {
-            delta[r] += c;
-            if (pass === 1) carryFree.set(i, b);
-          }
-        } else if (op === 0xbf && !isConst(i)) {
-          base[r] = base[d.src[i]];
-          delta[r] = delta[d.src[i]];
-        } else if (op === 0x85 || op === 0x40 || op === 0x48 || op === 0x50) base.fill(-1);
-        else if (op >= ATOMIC32 && op < ATOMIC64 + 16) base[0] = base[d.src[i] & 15] = -1;
-        else if (!isJump(op) && op !== 0x95) base[r] = -1;
-      }
-      if (pass === 0) {
-        // a base whose accesses cannot all fit in its region at once is not tested
-        for (let b = 0; b < 11; b++) {
-          if (region[b] !== PTR_NONE && (lo[b] + end[b] > (region[b] === PTR_STACK ? FRAME_SIZE : 0x40000000))) {
-            region[b] = PTR_NONE;
-          }
-        }
-      }
-    }
-    if (covered.size === 0) return null;
-    const tests: string[] = [];
+    const p = planGuard(d, known, blk, count);
+    if (p === null) return null;
+    const tests = p.bases.map(({ reg: b, region, lo, end }) => {
+      const [hiName, len] = region === PTR_STACK ? ["sHi", `${FRAME_SIZE}`] : ["eHi", "eLen"];
+      return `h${b} === ${hiName} && l${b} >= ${lit(lo)} && l${b} <= ${len} - ${lit(end)}`;
+    });
     const dv = new Map<number, string>();
-    const tested = new Set(covered.values());
-    // an addition is known not to carry only when its base is tested (a base without covered accesses is not)
-    const noCarry = new Set([...carryFree].filter(([_, b]) => tested.has(b)).map(([i]) => i));
-    for (const b of tested) {
-      const stackFrame = region[b] === PTR_STACK;
-      const [hiName, len] = stackFrame ? ["sHi", `${FRAME_SIZE}`] : ["eHi", "eLen"];
-      tests.push(`h${b} === ${hiName} && l${b} >= ${lit(lo[b])} && l${b} <= ${len} - ${lit(end[b])}`);
-    }
-    for (const [i, b] of covered) dv.set(i, region[b] === PTR_STACK ? "sDv" : "eDv");
-    return { test: tests.join(" && "), dv, noCarry, ...forwarding(blk, count, covered, disp, region) };
+    for (const [i, b] of p.covered) dv.set(i, p.region[b] === PTR_STACK ? "sDv" : "eDv");
+    return {
+      test: tests.join(" && "),
+      dv,
+      noCarry: p.noCarry,
+      ...forwarding(blk, count, p.covered, p.disp, p.region),
+    };
   };
 
   // the guard of a block's first `count` instructions, computed once: the same instructions are emitted in `fast`,
@@ -1214,9 +886,10 @@ b = ${d.tgt[i]}; continue run;`;
   // a token is at least one character: short code fits without being tokenized
   const fits = (lines: string[]) =>
     lines.reduce((k, line) => k + line.length, 0) <= maxTokens || size(lines) <= maxTokens;
+  const wasm = opts.wasmEscapes;
   emit(`"use strict";
 const lo = R.lo, hi = R.hi, stack = R.stack, slow = R.slow;
-const frames = new Int32Array(${MAX_FRAMES * 11});
+const frames = ${wasm ? "R.frames" : `new Int32Array(${MAX_FRAMES * 11})`};
 let resumeAt = -1, resumeDepth = 0;`);
   const preciseStart = out.length;
   emitSwitchFunction(
@@ -1228,7 +901,21 @@ let resumeAt = -1, resumeDepth = 0;`);
     "return n;",
   );
   const preciseFits = fits(out.slice(preciseStart));
-  const fns = structured ? functions() : null;
+  if (wasm !== undefined) {
+    // the wasm tier's factory: precise (in chunks if need be), the escapes, and run through R.wasm
+    if (!preciseFits) {
+      out.length = preciseStart;
+      emitChunks();
+    }
+    emitEscapes(wasm);
+    emit(`return function run(max) {
+  R.resumeAt = -1;
+  const n = R.wasm(max);
+  return R.resumeAt < 0 ? n : precise(max, n, R.resumeAt, R.resumeDepth);
+};`);
+    return out.join("\n");
+  }
+  const fns = structured ? structuredFunctions(d, blocks) : null;
   if (fns !== null) {
     const fastStart = out.length;
     // the budget counts down in an int32 (one live value instead of a count and its limit); a budget over 2^31 - 1
@@ -1262,6 +949,34 @@ return function run(max) {
   }
   emit("return (max) => precise(max, 0, 0, 0);");
   return out.join("\n");
+
+  /**
+   * The escapes of the wasm tier (see wasm_codegen.ts): for each instruction
+   * of `list`, a function `(depth) => status` running its code on the
+   * register file (0: go on; 1: the run stops, `R.msg` / `R.ret0` set as the
+   * other forms do; 2: return from the subprogram), dispatched by
+   * `R.escape(insn, depth)`.
+   */
+  function emitEscapes(list: number[]): void {
+    for (const i of list) {
+      // only the registers the code names; no fixed regions (every access through the cache and the lookup)
+      const code = body(i, "st = 1; break run;", { depth: "depth", code: "st = 2; break run;" });
+      const used = regs.filter((r) => new RegExp(`\\b[lh]${r}\\b`).test(code));
+      emit(`function x${i}(depth) {
+  ${used.length ? `let ${used.map((r) => `l${r} = lo[${r}], h${r} = hi[${r}]`).join(", ")};` : ""}
+  let t = 0, cHi = 0, cLen = 0, cB = 0, cDv = R.dv0, cR = stack[0], st = 0;
+  const eHi = -1, eLen = 0, eDv = R.dv0, sHi = -1, sLen = 0, sDv = R.dv0;
+  run: {
+${code}
+  }
+  ${used.map((r) => `lo[${r}] = l${r}; hi[${r}] = h${r};`).join(" ")}
+  return st;
+}`);
+    }
+    emit(`const escapes = [];
+${list.map((i) => `escapes[${i}] = x${i};`).join("\n")}
+R.escape = (i, depth) => escapes[i](depth);`);
+  }
 
   /**
    * `precise` split into chunk functions of at most about 70 % of
@@ -1420,73 +1135,28 @@ function precise(max, n, b, depth) {
   }
 
   /**
-   * The functions of the program for the structured form: the main program
-   * (from insn 0) and every target of a local call, each its own run of
-   * blocks with its structure and budget look-ahead. Null (switch form only)
-   * when a function does not nest, jumps or falls into another, calls itself
-   * (directly or not), nests calls 8 deep, or would inline to more than
-   * {@link INLINE_MAX_INSNS} instructions.
-   */
-  function functions(): Map<number, Fn> | null {
-    const starts = new Set<number>([0]), leaders = new Set(blocks.map((b) => b.start));
-    for (let i = 0; i < d.n; i++) {
-      if (d.op[i] !== CALL_LOCAL) continue;
-      const t = d.tgt[i];
-      if (t >= d.n || !leaders.has(t)) return null;
-      starts.add(t);
-    }
-    const sorted = [...starts].sort((a, b) => a - b);
-    const fns = new Map<number, Fn>();
-    for (let f = 0; f < sorted.length; f++) {
-      const from = sorted[f], to = f + 1 < sorted.length ? sorted[f + 1] : Infinity;
-      const own = blocks.filter((b) => b.start >= from && b.start < to);
-      const st = structure(d, own, true);
-      if (st === null) return null;
-      const calls: number[] = [];
-      let size = 0;
-      for (const b of own) {
-        size += b.insns.length;
-        const last = b.insns[b.insns.length - 1];
-        if (d.op[last] === CALL_LOCAL) calls.push(d.tgt[last]);
-      }
-      fns.set(from, { blocks: own, pos: st.pos, regions: st.regions, ahead: new Int32Array(0), calls, size });
-    }
-    // no recursion, at most 7 nested calls, a bounded inlined size (counted as the call tree is walked, which stops
-    // at the bound: a wide call tree costs at most INLINE_MAX_INSNS steps, never its full exponential size)
-    let inlinedSize = 0;
-    const inlinable = (f: number, depth: number, path: Set<number>): boolean => {
-      if (path.has(f) || depth >= MAX_FRAMES) return false;
-      const fn = fns.get(f)!;
-      inlinedSize += fn.size;
-      if (inlinedSize > INLINE_MAX_INSNS) return false;
-      path.add(f);
-      for (const c of fn.calls) if (!inlinable(c, depth + 1, path)) return false;
-      path.delete(f);
-      return true;
-    };
-    if (!inlinable(0, 0, new Set())) return null;
-    for (const fn of fns.values()) fn.ahead = lookahead(fn);
-    return fns;
-  }
-
-  /**
    * Emit function `start` with labeled loops and blocks (see
    * {@link structure}); local calls are inlined: the callee's body in a
    * labeled block `C<suffix>` whose exits break out of it, between a save of
    * r6..r10 (then a fresh stack frame) and their restore, as the `switch`
    * form's call and exit do.
    */
-  function emitFunction(fns: Map<number, Fn>, start: number, suffix: string, chain: readonly CallLevel[]): void {
+  function emitFunction(
+    fns: Map<number, StructuredFn>,
+    start: number,
+    suffix: string,
+    chain: readonly CallLevel[],
+  ): void {
     const fn = fns.get(start)!, fb = fn.blocks, pos = fn.pos, k = fb.length;
-    const opening = new Map<number, Region[]>();
+    const opening = new Map<number, CodeRegion[]>();
     for (const r of fn.regions) {
       const list = opening.get(r.start) ?? [];
       list.push(r);
       opening.set(r.start, list);
     }
     for (const list of opening.values()) list.sort((a, b) => b.end - a.end || (a.loop ? -1 : 1));
-    const label = (r: Region) => (r.loop ? `L${fb[r.start].start}${suffix}` : `F${fb[r.end].start}${suffix}`);
-    const open: Region[] = [];
+    const label = (r: CodeRegion) => (r.loop ? `L${fb[r.start].start}${suffix}` : `F${fb[r.end].start}${suffix}`);
+    const open: CodeRegion[] = [];
     const close = (p: number) => {
       while (open.length > 0 && open[open.length - 1].end === p) {
         const r = open.pop()!;
@@ -1531,41 +1201,6 @@ function precise(max, n, b, depth) {
     }
     close(k);
     if (open.length !== 0) throw new Error("jit: structured regions left open");
-  }
-
-  /**
-   * The budget check points of a function and how far each looks ahead: its
-   * first block, every loop header (every cycle passes through one) and
-   * every return site of a call (the callee's first block is a check point
-   * of its own), each with the largest number of instructions that can run
-   * from its start before control reaches a check point again or leaves
-   * (the longest path through the acyclic blocks in between). -1: no check.
-   */
-  function lookahead(fn: Fn): Int32Array {
-    const fb = fn.blocks, pos = fn.pos, k = fb.length;
-    const check = new Uint8Array(k);
-    check[0] = 1;
-    for (const r of fn.regions) if (r.loop) check[r.start] = 1;
-    for (let p = 0; p < k; p++) {
-      const last = fb[p].insns[fb[p].insns.length - 1];
-      if (d.op[last] === CALL_LOCAL) check[pos.get(fb[p].next)!] = 1;
-    }
-    // longest[p]: instructions from the start of block p to the next check point or exit (not counting that check point)
-    const longest = new Float64Array(k).fill(-1);
-    // every edge to a non-check-point block goes forward, so positions in reverse order see successors first
-    for (let p = k - 1; p >= 0; p--) {
-      let m = 0;
-      for (const to of successors(d, fb[p], false)) {
-        const s = pos.get(to)!;
-        if (check[s]) continue;
-        if (s <= p) throw new Error("jit: a backward edge to a block that is not a loop header");
-        m = Math.max(m, longest[s]);
-      }
-      longest[p] = fb[p].insns.length + m;
-    }
-    const ahead = new Int32Array(k).fill(-1);
-    for (let p = 0; p < k; p++) if (check[p]) ahead[p] = Math.min(longest[p], 0x7fffffff);
-    return ahead;
   }
 
   /**

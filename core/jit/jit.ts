@@ -2,7 +2,9 @@
  * The JIT engine: compiles an eBPF program to one JavaScript function
  * (`new Function`, once per distinct generated source, cached) and runs it
  * with the interpreter's semantics, address space, helpers and fault
- * messages. See `codegen.ts` for the generated code's shape.
+ * messages. See `codegen.ts` for the generated code's shape. Programs that
+ * run long go through its WebAssembly tier (`wasm_codegen.ts`,
+ * `wasm_tier.ts`; {@link JitOptions.wasm} chooses when).
  *
  * @module
  */
@@ -28,6 +30,8 @@ import { type Decoded, predecode } from "../vm/decode.ts";
 import { HelperFault, HelperRuntime, TAIL_CALL } from "../vm/runtime.ts";
 import { ctxConvertedFields } from "../vm/context.ts";
 import { generate } from "./codegen.ts";
+import { generateWasm } from "./wasm_codegen.ts";
+import { WasmTier } from "./wasm_tier.ts";
 
 function mulhiu(a: number, b: number): number {
   // int32-only arithmetic (Math.imul of 16-bit halves, read back unsigned): no float64 products
@@ -81,6 +85,27 @@ function factoryFor(src: string): Factory {
   return f;
 }
 
+const moduleCache = new Map<string, WebAssembly.Module>();
+/** Most compiled wasm modules kept (a module is shared by every engine of its program; instances are per engine). */
+const MODULE_CACHE_MAX = 256;
+
+/** The compiled module of `bytes` (cached), or null when the runtime refuses it. */
+function compileModule(bytes: Uint8Array<ArrayBuffer>): WebAssembly.Module | null {
+  let key = "";
+  for (let k = 0; k < bytes.length; k += 8192) key += String.fromCharCode(...bytes.subarray(k, k + 8192));
+  let m = moduleCache.get(key);
+  if (m === undefined) {
+    try {
+      m = new WebAssembly.Module(bytes);
+    } catch {
+      return null;
+    }
+    if (moduleCache.size >= MODULE_CACHE_MAX) moduleCache.delete(moduleCache.keys().next().value!);
+    moduleCache.set(key, m);
+  }
+  return m;
+}
+
 /** Options of {@link Jit}: the interpreter's, and a code-size knob. */
 export interface JitOptions extends InterpreterOptions {
   /**
@@ -89,7 +114,46 @@ export interface JitOptions extends InterpreterOptions {
    * stays below V8's limit. Tests set it low to exercise the split form.
    */
   maxFunctionTokens?: number;
+  /**
+   * The WebAssembly tier (wasm_codegen.ts): `auto` (default) compiles it
+   * once the engine's runs of at least {@link WASM_MIN_RUN_INSNS}
+   * instructions have run {@link WASM_AFTER_INSNS} in all, and goes back to
+   * the JavaScript code for good when a run through it takes more than one
+   * escape per {@link WASM_MAX_ESCAPE_RATE} instructions (helper calls, map
+   * values: each costs a call into JavaScript) or whose block guard failed
+   * (the rest of that run was JavaScript's `precise`); `always` compiles it before
+   * the first run and keeps it; `never` keeps the JavaScript code. Either
+   * way it is used only where the control flow nests (else, or when
+   * `WebAssembly` is missing or refuses the module, the JavaScript forms
+   * run).
+   */
+  wasm?: "auto" | "always" | "never";
 }
+
+/**
+ * Instructions run in long runs (see {@link WASM_MIN_RUN_INSNS}), over all
+ * runs of one engine, after which the `auto` choice compiles the wasm tier:
+ * it costs about as much as the JavaScript compile again, paid once per
+ * engine (see BENCHMARKS.md).
+ */
+export const WASM_AFTER_INSNS = 1_000_000;
+
+/**
+ * Runs shorter than this do not count towards {@link WASM_AFTER_INSNS}: a
+ * run through the wasm tier has a fixed cost about 0.2 µs higher (registers
+ * and the region table exchanged), more than the tier saves on a short run.
+ */
+export const WASM_MIN_RUN_INSNS = 10_000;
+
+/** The `auto` choice leaves the wasm tier after a run with more than one escape per this many instructions. */
+export const WASM_MAX_ESCAPE_RATE = 64;
+
+/**
+ * Process-wide defaults of {@link JitOptions} (for engines created where no
+ * option reaches, such as the test-run commands and the fuzz targets; tests
+ * set `wasm` to `always` to compare the wasm tier).
+ */
+export const jitDefaults: { wasm: "auto" | "always" | "never" } = { wasm: "auto" };
 
 /** The state the generated code reads and writes (internal; exported for the JSDoc of {@link Jit.source}). */
 export interface JitRuntime {
@@ -146,6 +210,16 @@ export interface JitRuntime {
   udiv64(ah: number, al: number, bh: number, bl: number, isDiv: boolean): void;
   /** Signed 64-bit div/mod through BigInt (sets ol/oh). */
   sdiv64(ah: number, al: number, bh: number, bl: number, isDiv: boolean): void;
+  /** The saved registers and return blocks of the calls in progress when the wasm tier hands over to `precise`. */
+  frames: Int32Array;
+  /** The block `precise` resumes at after the wasm tier (-1: it does not). */
+  resumeAt: number;
+  /** The call depth it resumes at. */
+  resumeDepth: number;
+  /** The wasm tier's `fast` (see wasm_tier.ts). */
+  wasm(max: number): number;
+  /** The JavaScript code of one instruction for the wasm tier: 0 go on, 1 stop, 2 return from the subprogram. */
+  escape(insn: number, depth: number): number;
 }
 
 /**
@@ -167,12 +241,19 @@ export class Jit {
   readonly compileMs: number;
   readonly #d: Decoded;
   readonly #R: JitRuntime;
-  readonly #fn: (max: number) => number;
+  #fn: (max: number) => number;
+  /** The JavaScript code's entry (the `auto` choice goes back to it). */
+  readonly #jsFn: (max: number) => number;
+  readonly #wasmMode: "auto" | "always" | "never";
+  #tier: WasmTier | null = null;
+  /** Instructions run so far (the `auto` choice of the wasm tier; -1 once it has been made). */
+  #insnsRun = 0;
   readonly #space = new AddressSpace();
   readonly #rg: ProgramRegions;
   #max = 1e9;
   readonly #rt: HelperRuntime;
   readonly #env: HelperEnv;
+  readonly #maxTokens: number | undefined;
 
   /** Decode and compile `prog`. Never throws for a bad program: bad instructions fault when executed. */
   constructor(prog: Program, opts: JitOptions = {}) {
@@ -191,9 +272,54 @@ export class Jit {
     this.#R = this.#makeRuntime();
     this.#rt = new HelperRuntime(this.#R.lo, this.#R.hi, this.#space, this.maps);
     this.#env = this.#rt.env;
-    this.source = generate(d, { legacy: this.profile === "linux-3.18", maxFunctionTokens: opts.maxFunctionTokens });
-    this.#fn = factoryFor(this.source)(this.#R, mulhiu, bswap32);
+    this.#maxTokens = opts.maxFunctionTokens;
+    this.#wasmMode = opts.wasm ?? jitDefaults.wasm;
+    // forced on, the tier's factory is the only one (it never goes back to the JavaScript `fast`)
+    const wasmSource = this.#wasmMode === "always" ? this.#wasmTier() : null;
+    this.source = wasmSource ??
+      generate(d, { legacy: this.profile === "linux-3.18", maxFunctionTokens: opts.maxFunctionTokens });
+    this.#fn = this.#jsFn = factoryFor(this.source)(this.#R, mulhiu, bswap32);
     this.compileMs = performance.now() - t0;
+  }
+
+  /** Whether runs go through the wasm tier. */
+  get wasm(): boolean {
+    return this.#tier !== null;
+  }
+
+  /**
+   * Compile and instantiate the wasm tier and the JavaScript factory that
+   * goes with it (its `precise` and escapes); false, with nothing changed,
+   * when the control flow does not nest or the runtime refuses the module.
+   */
+  #enableWasm(): void {
+    const src = this.#wasmTier();
+    if (src !== null) this.#fn = factoryFor(src)(this.#R, mulhiu, bswap32);
+  }
+
+  /**
+   * Compile and instantiate the wasm tier: the source of the JavaScript
+   * factory that goes with it (its `precise` and escapes), or null, with
+   * nothing changed, when the control flow does not nest or the runtime
+   * refuses the module.
+   */
+  #wasmTier(): string | null {
+    this.#insnsRun = -1;
+    if (typeof WebAssembly !== "object") return null;
+    const legacy = this.profile === "linux-3.18";
+    const w = generateWasm(this.#d, { legacy });
+    if (w === null) return null;
+    const module = compileModule(w.bytes);
+    if (module === null) return null;
+    let tier: WasmTier;
+    try {
+      // a runtime may refuse another wasm memory (each reserves address space) or the instance
+      tier = new WasmTier(module, w, this.#R, this.#rg, this.#space);
+    } catch {
+      return null;
+    }
+    this.#tier = tier;
+    return generate(this.#d, { legacy, maxFunctionTokens: this.#maxTokens, wasmEscapes: w.escapes });
   }
 
   #makeRuntime(): JitRuntime {
@@ -261,6 +387,11 @@ export class Jit {
         R.ol = Number(r & 0xffffffffn) | 0;
         R.oh = Number(r >> 32n) | 0;
       },
+      frames: new Int32Array(0),
+      resumeAt: -1,
+      resumeDepth: 0,
+      wasm: () => 0,
+      escape: () => 1,
       sdiv64(ah, al, bh, bl, isDiv) {
         const a = BigInt.asIntN(64, u64Of(ah, al)), b = BigInt.asIntN(64, u64Of(bh, bl));
         const r = BigInt.asUintN(64, isDiv ? a / b : a % b);
@@ -287,7 +418,8 @@ export class Jit {
     R.pc = 0;
     R.ret0 = false;
     R.hit = null;
-    const bound = this.#rt.beginRun(this.#rg, input, opts);
+    const tier = this.#tier;
+    const bound = this.#rt.beginRun(this.#rg, input, opts, tier === null ? undefined : tier.prepare(input));
     R.pkt = this.#rg.ldabs;
     // the run is one RCU read-side critical section over its maps: freed map values are not reused until it ends
     this.#rt.rcuReadLock();
@@ -298,6 +430,22 @@ export class Jit {
       this.#rt.rcuReadUnlock();
     }
     const fault = R.msg === null ? null : { message: R.msg, pc: R.pc };
-    return this.#rt.runResult(count, fault, R.ret0, this.profile === "linux-3.18", opts.regs ?? false, bound);
+    // the wasm tier's input copies live in its memory, which the next run reuses: the results get their own
+    const out = tier === null ? bound : { ctx: bound.ctx?.slice(), data: bound.data?.slice(), mem: bound.mem?.slice() };
+    const result = this.#rt.runResult(count, fault, R.ret0, this.profile === "linux-3.18", opts.regs ?? false, out);
+    if (this.#wasmMode === "auto") {
+      if (this.#insnsRun >= 0 && count >= WASM_MIN_RUN_INSNS) {
+        this.#insnsRun += count;
+        if (this.#insnsRun >= WASM_AFTER_INSNS) this.#enableWasm();
+      } else if (tier !== null) {
+        if (tier.escapes * WASM_MAX_ESCAPE_RATE > count || tier.guardMisses > 0) {
+          this.#tier = null;
+          this.#fn = this.#jsFn;
+        }
+        tier.escapes = 0;
+        tier.guardMisses = 0;
+      }
+    }
+    return result;
   }
 }

@@ -6,5 +6,13 @@
  *
  * @module
  */
-export { Jit, type JitOptions, type JitRuntime } from "./jit.ts";
+export {
+  Jit,
+  jitDefaults,
+  type JitOptions,
+  type JitRuntime,
+  WASM_AFTER_INSNS,
+  WASM_MAX_ESCAPE_RATE,
+  WASM_MIN_RUN_INSNS,
+} from "./jit.ts";
 export { createVm, type VmEngine, type VmEngineName } from "./engine.ts";

@@ -38,7 +38,7 @@ import {
   SDIV32,
   SMOD32,
 } from "../vm/decode.ts";
-import type { Block } from "./codegen.ts";
+import type { Block } from "./structure.ts";
 
 const U32 = 0xffffffff;
 

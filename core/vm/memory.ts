@@ -328,14 +328,24 @@ export function bindContext(rg: ProgramRegions, c: ProgContext): void {
  * r10 (top of stack frame 0) in the register halves. A `context` is mapped
  * as it is, without a copy: its ctx image as the ctx region, its packet
  * buffer as the packet region up to `data_end` (kept up to date when a
- * helper moves it), its `skb->data` window for LD_ABS.
+ * helper moves it), its `skb->data` window for LD_ABS. `alloc` gives the
+ * bytes of each copy (default: a new array).
  */
 export function bindRunInput(
   rg: ProgramRegions,
   input: { ctx?: Uint8Array; data?: Uint8Array; mem?: Uint8Array; context?: ProgContext },
   lo: Int32Array,
   hi: Int32Array,
+  alloc?: (len: number) => Uint8Array,
 ): BoundInput {
+  // the copies: fresh arrays, or (the JIT's wasm tier) bytes of its memory
+  const copy = (a: Uint8Array | undefined): Uint8Array | undefined => {
+    if (a === undefined) return undefined;
+    if (alloc === undefined) return a.slice();
+    const c = alloc(a.length);
+    c.set(a);
+    return c;
+  };
   const c = input.context;
   if (c !== undefined) {
     bindContext(rg, c);
@@ -345,7 +355,7 @@ export function bindRunInput(
     lo[10] = FRAME_SIZE;
     return {};
   }
-  const ctx = input.ctx ? input.ctx.slice() : undefined;
+  const ctx = copy(input.ctx);
   if (ctx) rg.ctx.rebind(ctx);
   else if (input.data) {
     const skb = rg.skb.fill(0); // __sk_buff.len (offset 0, little-endian) = the packet's length
@@ -356,11 +366,11 @@ export function bindRunInput(
     skb[3] = len >>> 24;
     rg.ctx.rebind(skb);
   } else rg.ctx.rebind(NO_BYTES);
-  const data = input.data ? input.data.slice() : undefined;
+  const data = copy(input.data);
   rg.packet.rebind(data ?? NO_BYTES);
   rg.packet.len = rg.packet.u8.length;
   rg.ldabs = rg.packet.u8;
-  const mem = input.mem ? input.mem.slice() : undefined;
+  const mem = copy(input.mem);
   rg.mem.rebind(mem ?? NO_BYTES);
   if (mem) {
     hi[1] = rg.mem.hi;

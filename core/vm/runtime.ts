@@ -219,9 +219,15 @@ export class HelperRuntime {
   /**
    * Begin a run of either engine: {@link HelperRuntime.reset}, unmap the
    * value regions of the last run, zero r0..r10 and bind the input (r1, r2,
-   * r10). The engine zeroes its stack frames itself.
+   * r10; the input copies in `alloc`'s bytes when given). The engine zeroes
+   * its stack frames itself.
    */
-  beginRun(rg: ProgramRegions, input: RunInput, opts: RunOptions): BoundInput {
+  beginRun(
+    rg: ProgramRegions,
+    input: RunInput,
+    opts: RunOptions,
+    alloc?: (len: number) => Uint8Array,
+  ): BoundInput {
     this.reset(opts.seed, opts.clock);
     const env = this.env as { context: ProgContext | null; cpu: number; tailCalls: number };
     env.context = input.context ?? null;
@@ -234,7 +240,7 @@ export class HelperRuntime {
     this.#lo.fill(0, 0, 11);
     this.#hi.fill(0, 0, 11);
     this.#rg = rg;
-    return this.#bound = bindRunInput(rg, input, this.#lo, this.#hi);
+    return this.#bound = bindRunInput(rg, input, this.#lo, this.#hi, alloc);
   }
 
   /** Whether the run can return from a tail call made in a subprogram ({@link HelperRuntime.subprogTailCall}). */

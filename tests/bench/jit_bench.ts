@@ -20,7 +20,7 @@
  */
 import { Interpreter } from "../../core/vm/mod.ts";
 import { Jit } from "../../core/jit/mod.ts";
-import { basicBlocks } from "../../core/jit/codegen.ts";
+import { basicBlocks } from "../../core/jit/structure.ts";
 import { CONST_BASE, predecode } from "../../core/vm/decode.ts";
 import { defaultHelpers } from "../../core/vm/mod.ts";
 import type { Program } from "../../core/isa/mod.ts";

@@ -1,5 +1,6 @@
 /**
- * The fixed cost of one run: `r0 = 0; exit` on both engines, with no input,
+ * The fixed cost of one run: `r0 = 0; exit` on both engines (the JIT with and
+ * without its wasm tier), with no input,
  * a 256-byte memory buffer and a 64-byte packet (what a harness feeding many
  * short runs pays per run: binding the input, zeroing the stack, the result).
  *
@@ -21,7 +22,12 @@ const prog = Program.fromInsns([{ code: 0xb7, dst: 0, src: 0, off: 0, imm: 0 }, 
   off: 0,
   imm: 0,
 }]);
-const engines = { interp: new Interpreter(prog), jit: new Jit(prog) };
+// jit: the JavaScript code (the default choice keeps it for a program this short); wasm: the wasm tier forced on
+const engines = {
+  interp: new Interpreter(prog),
+  jit: new Jit(prog, { wasm: "never" }),
+  wasm: new Jit(prog, { wasm: "always" }),
+};
 const inputs: Record<string, RunInput> = {
   none: {},
   mem256: { mem: new Uint8Array(256) },

@@ -1,14 +1,28 @@
 /**
- * `deno task fuzz TARGET [SECONDS] [SEED]`: run one fuzz target (or `all`)
- * for a while and print its statistics and findings as JSON lines.
- * Exit code 1 when there are findings.
+ * `deno task fuzz TARGET [SECONDS] [SEED] [--wasm auto|always|never]`: run
+ * one fuzz target (or `all`) for a while and print its statistics and
+ * findings as JSON lines. Exit code 1 when there are findings. `--wasm`
+ * sets the JIT's wasm tier for every engine the targets create
+ * (`jitDefaults.wasm`; `always` compares the tier on every program).
  *
  * @module
  */
+import { jitDefaults } from "../../core/jit/mod.ts";
 import { type FuzzStats, TARGETS } from "./targets.ts";
 
 /** Run the CLI with `args`; returns the exit code. */
-export function main(args: string[]): number {
+export function main(argv: string[]): number {
+  const args = [...argv];
+  const w = args.indexOf("--wasm");
+  if (w >= 0) {
+    const mode = args[w + 1];
+    if (mode !== "auto" && mode !== "always" && mode !== "never") {
+      console.error(`--wasm: expected auto, always or never, got '${mode ?? ""}'`);
+      return 2;
+    }
+    jitDefaults.wasm = mode;
+    args.splice(w, 2);
+  }
   const [name = "all", secs = "10", seedArg] = args;
   const names = name === "all" ? Object.keys(TARGETS) : [name];
   for (const n of names) {
