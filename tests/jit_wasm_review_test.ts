@@ -14,7 +14,9 @@ const lddw = (r: number, v: bigint): Insn[] => [
   I(0x18, r, 0, 0, Number(BigInt.asIntN(32, v))),
   I(0, 0, 0, 0, Number(BigInt.asIntN(32, v >> 32n))),
 ];
-const hex = (b: Uint8Array | undefined) => (b === undefined ? undefined : Array.from(b, (x) => x.toString(16)).join(","));
+const hex = (
+  b: Uint8Array | undefined,
+) => (b === undefined ? undefined : Array.from(b, (x) => x.toString(16)).join(","));
 
 interface Run {
   input?: RunInput;
@@ -66,7 +68,13 @@ Deno.test("wasm review: division and modulo edge cases (64/32 bit, signed/unsign
     for (const signed of [0, 1]) {
       for (const a of values) {
         for (const b of values) {
-          const p = Program.fromInsns([...lddw(1, a), ...lddw(2, b), I(op, 1, 2, signed, 0), I(0xbf, 0, 1, 0, 0), EXIT]);
+          const p = Program.fromInsns([
+            ...lddw(1, a),
+            ...lddw(2, b),
+            I(op, 1, 2, signed, 0),
+            I(0xbf, 0, 1, 0, 0),
+            EXIT,
+          ]);
           agree(p, [{}], `op ${op.toString(16)} s${signed} ${a} ${b}`);
           n++;
         }
@@ -290,4 +298,40 @@ Deno.test("wasm review: an engine stays right after faults, growth, hand-overs (
     { input: { mem: new Uint8Array(200_000) }, run: { maxInsns: 5 } },
     m(4, 3, 7),
   ], "sequence");
+});
+
+Deno.test("wasm review: guarded stack accesses in a subprogram (its own frame, its caller's) keep the tier", () => {
+  // a loop calling a subprogram that stores to and loads from its own frame and its caller's (through r1)
+  const prog = Program.fromInsns([
+    I(0xb7, 6, 0, 0, 20_000),
+    I(0xb7, 7, 0, 0, 0),
+    I(0xbf, 1, 10, 0, 0), // loop
+    I(0x07, 1, 0, 0, -8),
+    I(0x85, 0, 1, 0, 5), // call sub (insn 10)
+    I(0x0f, 7, 0, 0, 0),
+    I(0x17, 6, 0, 0, 1),
+    I(0x55, 6, 0, -6, 0),
+    I(0x79, 0, 10, -8, 0),
+    EXIT,
+    // sub: its frame's -8 and -512 (zero on entry), the caller's slot at r1
+    I(0x79, 2, 10, -8, 0),
+    I(0x07, 2, 0, 0, 5),
+    I(0x7b, 10, 2, -512, 0),
+    I(0x79, 0, 10, -512, 0),
+    I(0x79, 3, 1, 0, 0),
+    I(0x0f, 3, 0, 0, 0),
+    I(0x7b, 1, 3, 0, 0),
+    EXIT,
+  ]);
+  agree(prog, [{}, { run: { maxInsns: 777 } }, {}], "subprogram frames");
+  // the default choice: the tier after the first long run, kept (no guard fails in the subprogram)
+  const j = new Jit(prog);
+  const e = new Interpreter(prog).run({}, { regs: true });
+  const seen: boolean[] = [];
+  for (let k = 0; k < 8; k++) {
+    const r = j.run({}, { regs: true });
+    assert.deepEqual([r.r0, r.regs, r.insnsExecuted], [e.r0, e.regs, e.insnsExecuted]);
+    seen.push(j.wasm);
+  }
+  assert.deepEqual(seen, [false, false, false, true, true, true, true, true]);
 });
