@@ -7,6 +7,10 @@ import assert from "node:assert/strict";
 import { Jit, type JitOptions } from "../core/jit/mod.ts";
 import { defaultHelpers, type HelperTable, Interpreter, type RunInput, type RunOptions } from "../core/vm/mod.ts";
 import { type Insn, Program } from "../core/isa/mod.ts";
+import { AddressSpace, mapProgramRegions } from "../core/vm/memory.ts";
+import type { JitRuntime } from "../core/jit/jit.ts";
+import { WasmTier } from "../core/jit/wasm_tier.ts";
+import { FuncBody, I32, Op, wasmModule } from "../core/jit/wasm_encode.ts";
 
 const I = (code: number, dst: number, src: number, off: number, imm: number): Insn => ({ code, dst, src, off, imm });
 const EXIT = I(0x95, 0, 0, 0, 0);
@@ -334,4 +338,79 @@ Deno.test("wasm review: guarded stack accesses in a subprogram (its own frame, i
     seen.push(j.wasm);
   }
   assert.deepEqual(seen, [false, false, false, true, true, true, true, true]);
+});
+
+Deno.test("wasm review: immediate stores, atomics and converted ctx loads between guarded accesses", () => {
+  const mem = new Uint8Array(32).map((_, k) => 0x10 + k);
+  for (const st of [0x7a, 0x62, 0x6a, 0x72]) {
+    for (const imm of [-1, 0x7fffffff, -0x80000000, 0x1234]) {
+      // a store, an atomic on the same bytes (an escape), a store forwarded to the load after it, a dead store
+      for (const atomic of [0x00, 0x01, 0xa1, 0xe1, 0xf1]) {
+        const p = Program.fromInsns([
+          I(0xb7, 0, 0, 0, 3),
+          I(0xb7, 5, 0, 0, 0x55),
+          I(st, 1, 0, 8, imm),
+          I(st, 10, 0, -16, imm),
+          I(0xdb, 1, 5, 8, atomic),
+          I(0xdb, 10, 5, -16, atomic),
+          I(0x79, 2, 1, 8, 0),
+          I(0x79, 3, 10, -16, 0),
+          I(st, 1, 0, 16, imm),
+          I(0x71, 4, 1, 17, 0),
+          I(0x7a, 1, 0, 24, 7),
+          I(st, 1, 0, 24, imm),
+          I(0x0f, 0, 2, 0, 0),
+          I(0x0f, 0, 3, 0, 0),
+          I(0x0f, 0, 4, 0, 0),
+          I(0x0f, 0, 5, 0, 0),
+          EXIT,
+        ]);
+        agree(p, [{ input: { mem } }, { input: { mem: mem.subarray(0, 20) } }], `st ${st} ${imm} atomic ${atomic}`);
+      }
+    }
+  }
+  // a socket filter's converted __sk_buff loads (data, data_end) between stores to the ctx and the packet
+  const skb = Program.fromInsns([
+    I(0x62, 1, 0, 76, 0x777),
+    I(0x61, 2, 1, 76, 0),
+    I(0x61, 3, 1, 80, 0),
+    I(0x79, 4, 1, 76, 0),
+    I(0xbf, 5, 2, 0, 0),
+    I(0x07, 5, 0, 0, 4),
+    I(0x2d, 5, 3, 2, 0),
+    I(0x61, 0, 2, 0, 0),
+    I(0x63, 2, 4, 0, 0),
+    I(0x0f, 0, 4, 0, 0),
+    EXIT,
+  ]);
+  agree(skb, [{ input: { data: new Uint8Array(16).fill(9) } }, { input: { data: new Uint8Array(2) } }], "skb", {
+    progType: 1,
+  });
+});
+
+Deno.test("wasm review: a trap in the tier's code ends the run as a fault, not an exception", () => {
+  // a module whose `fast` traps at once, run through the tier's entry as a Jit would
+  const body = new FuncBody(1);
+  body.op(Op.unreachable);
+  const bytes = wasmModule({
+    imports: [
+      { name: "exec", type: { params: [I32, I32], results: [I32] } },
+      { name: "bad", type: { params: [I32], results: [] } },
+    ],
+    memPages: 1,
+    globals: [],
+    funcs: [{ type: { params: [I32], results: [I32] }, body, export: "fast" }],
+  });
+  const space = new AddressSpace();
+  const R = { lo: new Int32Array(11), hi: new Int32Array(11), msg: null, pc: 7 } as unknown as JitRuntime;
+  new WasmTier(
+    new WebAssembly.Module(bytes),
+    { bytes, escapes: [], maxDepth: 0 },
+    R,
+    mapProgramRegions(space, []),
+    space,
+  );
+  assert.equal(R.wasm(100), 0);
+  assert.match(R.msg!, /^jit: the wasm tier trapped: /);
+  assert.equal(R.pc, 0);
 });
