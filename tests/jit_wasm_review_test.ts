@@ -10,7 +10,8 @@ import { type Insn, Program } from "../core/isa/mod.ts";
 import { AddressSpace, mapProgramRegions } from "../core/vm/memory.ts";
 import type { JitRuntime } from "../core/jit/jit.ts";
 import { WasmTier } from "../core/jit/wasm_tier.ts";
-import { FuncBody, I32, Op, wasmModule } from "../core/jit/wasm_encode.ts";
+import { FuncBody, Op } from "../core/jit/wasm_encode.ts";
+import { tierModule } from "../core/jit/wasm_codegen.ts";
 
 const I = (code: number, dst: number, src: number, off: number, imm: number): Insn => ({ code, dst, src, off, imm });
 const EXIT = I(0x95, 0, 0, 0, 0);
@@ -392,15 +393,7 @@ Deno.test("wasm review: a trap in the tier's code ends the run as a fault, not a
   // a module whose `fast` traps at once, run through the tier's entry as a Jit would
   const body = new FuncBody(1);
   body.op(Op.unreachable);
-  const bytes = wasmModule({
-    imports: [
-      { name: "exec", type: { params: [I32, I32], results: [I32] } },
-      { name: "bad", type: { params: [I32], results: [] } },
-    ],
-    memPages: 1,
-    globals: [],
-    funcs: [{ type: { params: [I32], results: [I32] }, body, export: "fast" }],
-  });
+  const bytes = tierModule(body);
   const space = new AddressSpace();
   const R = { lo: new Int32Array(11), hi: new Int32Array(11), msg: null, pc: 7 } as unknown as JitRuntime;
   new WasmTier(

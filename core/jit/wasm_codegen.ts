@@ -780,14 +780,18 @@ export function generateWasm(d: Decoded, opts: { legacy: boolean }): WasmProgram
   storeRegs();
   f.get(BUDGET).get(left).op(Op.i32_sub);
 
-  const bytes = wasmModule({
+  return { bytes: tierModule(f), escapes: [...escapes].sort((a, b) => a - b), maxDepth };
+}
+
+/** The tier's module around `fast(budget) → executed` (imports `env.mem`, `env.exec(insn, depth)`, `env.bad(insn)`). */
+export function tierModule(fast: FuncBody): Uint8Array<ArrayBuffer> {
+  return wasmModule({
     imports: [
       { name: "exec", type: { params: [I32, I32], results: [I32] } },
       { name: "bad", type: { params: [I32], results: [] } },
     ],
     memPages: 1,
     globals: [],
-    funcs: [{ type: { params: [I32], results: [I32] }, body: f, export: "fast" }],
+    funcs: [{ type: { params: [I32], results: [I32] }, body: fast, export: "fast" }],
   });
-  return { bytes, escapes: [...escapes].sort((a, b) => a - b), maxDepth };
 }
