@@ -224,6 +224,9 @@ Deno.test("wasm review: local calls (fresh frames, pointers into the caller's fr
   const faulty = prog.insns().slice();
   faulty[21] = I(0x79, 3, 1, 4096, 0);
   agree(Program.fromInsns(faulty), budgets(30), "a fault in a subprogram");
+  // the same 16 bytes past it: the block guard at depth 2 fails, precise runs on from there and faults
+  faulty[21] = I(0x79, 3, 1, 16, 0);
+  agree(Program.fromInsns(faulty), budgets(30), "a failed guard in a subprogram");
 });
 
 Deno.test("wasm review: helpers writing the stack and the memory buffer inside blocks with guarded accesses", () => {
