@@ -131,6 +131,8 @@ export function generateWasm(d: Decoded, opts: { legacy: boolean }): WasmProgram
   // the entry region (where r1 pointed at entry, when it is in wasm memory): its first address, length (-1: none)
   // and base in wasm memory, for the block guards
   const eStart = f.local(I64), eLen = f.local(I64), eBase = f.local(I32), t2 = f.local(I64);
+  // in a subprogram's block guard: the wasm address of the frame each tested stack base points into (i32 locals)
+  const frameOf = new Map<number, number>(), frameLocal: number[] = [];
   const escapes = new Set<number>();
   let maxDepth = 0, inlined = 0;
 
@@ -503,13 +505,22 @@ export function generateWasm(d: Decoded, opts: { legacy: boolean }): WasmProgram
    * pushes its test (i32) and returns the covered accesses' regions, or
    * null when the block has none.
    */
-  const guard = (blk: Block, count: number): GuardPlan | null => {
+  const guard = (blk: Block, count: number, depth: number): GuardPlan | null => {
     const p = planGuard(d, known, blk, count);
+    frameOf.clear();
     if (p === null) return null;
     p.bases.forEach(({ reg: b, region, lo, end }, k) => {
-      if (region === PTR_STACK) {
+      if (region === PTR_STACK && depth === 0) {
         // r_b - (frame 0 + lo) <= 512 - end - lo, unsigned: one subtraction and one comparison
         f.get(reg[b]).i64(REGION_HI_BASE, lo).op(Op.i64_sub).i64(0, FRAME_SIZE - end - lo).op(Op.i64_le_u);
+      } else if (region === PTR_STACK) {
+        // in a subprogram r10 is its own frame, a pointer passed in its caller's: any frame 0..depth, its bytes at
+        // L.STACK + frame * 512 (x = r_b - (frame 0 + lo): the frame in its high word, at most 512 - end - lo in its low)
+        const fb = frameOf.set(b, frameLocal[b] ??= f.local(I32)).get(b)!;
+        f.get(reg[b]).i64(REGION_HI_BASE, lo).op(Op.i64_sub).tee(t2);
+        f.i64(0, 32).op(Op.i64_shr_u, Op.i32_wrap_i64).tee(fb).i32(depth).op(Op.i32_le_u);
+        f.get(t2).i64(0, -1).op(Op.i64_and).i64(0, FRAME_SIZE - end - lo).op(Op.i64_le_u, Op.i32_and);
+        f.get(fb).i32(9).op(Op.i32_shl).i32(L.STACK).op(Op.i32_add).set(fb);
       } else {
         f.get(reg[b]).get(eStart).op(Op.i64_sub).i64(lo >> 31, lo).op(Op.i64_sub);
         f.get(eLen).i64((end + lo) >> 31, end + lo).op(Op.i64_sub).tee(t2).op(Op.i64_le_u);
@@ -590,7 +601,13 @@ export function generateWasm(d: Decoded, opts: { legacy: boolean }): WasmProgram
   };
 
   /** A load or store the block guard covers: no check; forwarded, dead or partly dead per `fw`. */
-  const guardedAccess = (i: number, region: number, fw: ReturnType<typeof forwarding>, temp: Map<number, number>) => {
+  const guardedAccess = (
+    i: number,
+    b: number,
+    region: number,
+    fw: ReturnType<typeof forwarding>,
+    temp: Map<number, number>,
+  ) => {
     const m = accessOf(d, i)!, off = d.off[i], op = d.op[i], r = reg[d.dst[i]];
     const from = fw.fwd.get(i);
     if (from !== undefined) {
@@ -609,10 +626,12 @@ export function generateWasm(d: Decoded, opts: { legacy: boolean }): WasmProgram
       f.set(r);
       return;
     }
-    const base = region === PTR_STACK ? L.STACK : 0;
+    const frame = region === PTR_STACK ? frameOf.get(b) : undefined;
+    const base = region === PTR_STACK && frame === undefined ? L.STACK : 0;
     const addr = () => {
       f.get(reg[m.a]).op(Op.i32_wrap_i64);
       if (region !== PTR_STACK) f.get(eBase).op(Op.i32_add);
+      else if (frame !== undefined) f.get(frame).op(Op.i32_add);
       if (base + off < 0) f.i32(base + off).op(Op.i32_add);
     };
     const offset = base + off < 0 ? 0 : base + off;
@@ -657,7 +676,7 @@ export function generateWasm(d: Decoded, opts: { legacy: boolean }): WasmProgram
     }
     const callee = chain.length === 0 ? null : chain[chain.length - 1].label;
     const count = endsWithTerm ? len - 1 : len;
-    const g = guard(blk, count);
+    const g = guard(blk, count, chain.length);
     if (g === null) {
       for (let j = 0; j < count; j++) body(blk.insns[j], j, len, chain.length, callee);
       return;
@@ -673,7 +692,7 @@ export function generateWasm(d: Decoded, opts: { legacy: boolean }): WasmProgram
     const temp = new Map([...fw.temps].map((i) => [i, f.local(I64)]));
     for (let j = 0; j < count; j++) {
       const i = blk.insns[j], b = g.covered.get(i);
-      if (b !== undefined) guardedAccess(i, g.region[b], fw, temp);
+      if (b !== undefined) guardedAccess(i, b, g.region[b], fw, temp);
       else body(i, j, len, chain.length, callee);
     }
   };
@@ -761,14 +780,18 @@ export function generateWasm(d: Decoded, opts: { legacy: boolean }): WasmProgram
   storeRegs();
   f.get(BUDGET).get(left).op(Op.i32_sub);
 
-  const bytes = wasmModule({
+  return { bytes: tierModule(f), escapes: [...escapes].sort((a, b) => a - b), maxDepth };
+}
+
+/** The tier's module around `fast(budget) → executed` (imports `env.mem`, `env.exec(insn, depth)`, `env.bad(insn)`). */
+export function tierModule(fast: FuncBody): Uint8Array<ArrayBuffer> {
+  return wasmModule({
     imports: [
       { name: "exec", type: { params: [I32, I32], results: [I32] } },
       { name: "bad", type: { params: [I32], results: [] } },
     ],
     memPages: 1,
     globals: [],
-    funcs: [{ type: { params: [I32], results: [I32] }, body: f, export: "fast" }],
+    funcs: [{ type: { params: [I32], results: [I32] }, body: fast, export: "fast" }],
   });
-  return { bytes, escapes: [...escapes].sort((a, b) => a - b), maxDepth };
 }

@@ -134,7 +134,18 @@ export class WasmTier {
     this.#regsIn();
     this.#table();
     i32[L.STATUS >> 2] = 0;
-    const n = this.#fast(budget);
+    let n: number;
+    try {
+      n = this.#fast(budget);
+    } catch (e) {
+      // a trap (none is known to be reachable: it would be a bug of the tier) or an exception thrown through an
+      // escape ends the run as a fault, never as an exception to the caller; the engine's choice drops the tier
+      for (let f = 1; f <= this.#maxDepth; f++) this.#rg.stack[f].low = 0;
+      this.guardMisses++;
+      R.msg = `jit: the wasm tier trapped: ${e instanceof Error ? e.message : String(e)}`;
+      R.pc = 0;
+      return 0;
+    }
     this.#regsOut();
     // frames the wasm code wrote are zeroed whole by the next call into them
     for (let f = 1; f <= this.#maxDepth; f++) this.#rg.stack[f].low = 0;
