@@ -416,3 +416,31 @@ Deno.test("wasm review: a trap in the tier's code ends the run as a fault, not a
   assert.match(R.msg!, /^jit: the wasm tier trapped: /);
   assert.equal(R.pc, 0);
 });
+
+Deno.test("wasm review: an input the wasm memory cannot grow to stays outside it and runs on the checked path", () => {
+  // r0 = the byte at mem[mem[0] * 1000] (faults past the end): the inputs are larger than the tier's first memory
+  const prog = Program.fromInsns([
+    I(0x71, 2, 1, 0, 0),
+    I(0x27, 2, 0, 0, 1000),
+    I(0x0f, 1, 2, 0, 0),
+    I(0x71, 0, 1, 0, 0),
+    EXIT,
+  ]);
+  const m = (n: number, a: number) => {
+    const u8 = new Uint8Array(n).map((_, k) => (k * 7) & 0xff);
+    u8[0] = a;
+    return { input: { mem: u8 } };
+  };
+  const grow = WebAssembly.Memory.prototype.grow;
+  let refused = 0;
+  WebAssembly.Memory.prototype.grow = function () {
+    refused++;
+    throw new RangeError("WebAssembly.Memory.grow(): Maximum memory size exceeded");
+  };
+  try {
+    agree(prog, [m(300_000, 200), m(300_000, 255), m(4, 0), m(400_000, 255)], "grow refused");
+  } finally {
+    WebAssembly.Memory.prototype.grow = grow;
+  }
+  assert.ok(refused >= 3, `the memory was asked to grow (${refused})`);
+});

@@ -81,14 +81,21 @@ export class WasmTier {
   /**
    * Make room for the copies of `input` (growing the memory, which moves
    * every view onto the new buffer) and return the allocator that hands out
-   * their bytes for this run.
+   * their bytes for this run; `undefined` when the memory cannot grow that
+   * far (wasm32's 4 GiB, or the host refuses): the copies are then ordinary
+   * arrays outside it, which the region table marks as such, so their
+   * accesses take the checked JavaScript path.
    */
-  prepare(input: RunInput): (len: number) => Uint8Array {
+  prepare(input: RunInput): ((len: number) => Uint8Array) | undefined {
     const need = L.INPUT + align8(input.ctx?.length ?? 0) + align8(input.data?.length ?? 0) +
       align8(input.mem?.length ?? 0);
     const have = this.#mem.buffer.byteLength;
     if (need > have) {
-      this.#mem.grow(Math.ceil((need - have) / PAGE));
+      try {
+        this.#mem.grow(Math.ceil((need - have) / PAGE));
+      } catch {
+        return undefined;
+      }
       this.#views();
     }
     this.#next = L.INPUT;
