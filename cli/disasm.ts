@@ -20,7 +20,7 @@ export function registerDisasm(program: Command): void {
   program
     .command("disasm")
     .description("disassemble a program file (JSON, raw .bin, or assembly)")
-    .argument("<file>", "program file (.json, .bin/.raw, .s/.asm, ELF .o; other names by content)")
+    .argument("<file>", "program file (.json, .bin/.raw, .s/.asm, ELF .o; other names and - (stdin) by content)")
     .option("-s, --style <style>", "llvm (llvm-objdump style) or kernel (the 3.18 verifier log)", "llvm")
     .option("--section <name>", "ELF objects: the section of the program (needed when there are several)")
     .addHelpText(

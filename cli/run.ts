@@ -160,7 +160,7 @@ export function registerRun(program: Command): void {
   program
     .command("run")
     .description("run programs (JIT by default, or the interpreter; unverified unless --verify)")
-    .argument("<files...>", "program files (JSON, raw, asm or ELF)")
+    .argument("<files...>", "program files (JSON, raw, asm or ELF; - reads one from stdin)")
     .option("--engine <name>", "execution engine: jit (compiled to JavaScript) | interp; identical results", "jit")
     .option("--ctx <hex>", "ctx bytes (r1 points at a copy)")
     .option("--data <hex>", "packet bytes (socket filter: LD_ABS/LD_IND read them)")

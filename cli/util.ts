@@ -46,12 +46,15 @@ export function readFileOrDie(path: string, exitCode = 1): Uint8Array {
 
 /**
  * Read and decode a program file (format chosen by content and extension;
- * `section` picks the program of an ELF object).
+ * `section` picks the program of an ELF object). `-` reads the program from
+ * stdin (its format by content), named `stdin` in messages.
  */
 export function loadProgramFile(path: string, exitCode = 1, section?: string): Program {
-  const bytes = readFileOrDie(path, exitCode);
+  const fromStdin = path === "-";
+  const bytes = fromStdin ? readStdinOrDie("a program", exitCode) : readFileOrDie(path, exitCode);
+  if (fromStdin && bytes.length === 0) throw new CliError("stdin: empty input, no program", exitCode);
   try {
-    return decodeProgram(bytes, path, { section });
+    return decodeProgram(bytes, fromStdin ? "stdin" : path, { section });
   } catch (e) {
     if (e instanceof FormatError) throw new CliError(e.message, exitCode);
     throw e;

@@ -98,7 +98,7 @@ export function registerVerify(program: Command): void {
   program
     .command("verify")
     .description("verify programs as the Linux 3.18/3.19 or 6.18 verifier does (verdict, errno, log byte for byte)")
-    .argument("<files...>", "program files (JSON, raw, asm, ELF)")
+    .argument("<files...>", "program files (JSON, raw, asm, ELF; - reads one from stdin)")
     .option("--profile <name>", "kernel profile: linux-3.18 | linux-3.19 | linux-6.18", "linux-3.19")
     .option(
       "--prog-type <type>",
@@ -131,6 +131,7 @@ Examples:
   bpfscope verify --explain bad.json                 why: the failing path and the culprit insn
   bpfscope verify a.json b.json c.json               veristat-style table
   bpfscope verify --json *.json                      one JSON object per file
+  clang -O2 -target bpf -c x.c -o - | bpfscope verify --profile linux-6.18 -   from a pipe
 
 Exit status: 0 when every program is accepted, 1 when any is rejected, 2 on bad input.`,
     )

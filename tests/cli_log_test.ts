@@ -4,24 +4,9 @@
  * tool's output, a log cut short) as one line and exit status 2.
  */
 import assert from "node:assert/strict";
-import { ROOT, runCli } from "./cli_util.ts";
+import { pipeCli, ROOT, runCli } from "./cli_util.ts";
 
 const SAMPLES = `${ROOT}tests/data/kernlog/samples/`;
-
-async function pipeCli(input: Uint8Array | string, ...args: string[]) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}cli/main.ts`, ...args],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(typeof input === "string" ? new TextEncoder().encode(input) : input);
-  await w.close();
-  const p = await child.output();
-  return { code: p.code, out: new TextDecoder().decode(p.stdout), err: new TextDecoder().decode(p.stderr) };
-}
 
 Deno.test("cli log: a rejected bpftool run explained, exit 1", async () => {
   const r = await runCli("log", `${SAMPLES}bad_null.bpftool.txt`);

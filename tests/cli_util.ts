@@ -24,6 +24,22 @@ export async function runCli(...args: string[]): Promise<CliOutput> {
   return { code: p.code, out: new TextDecoder().decode(p.stdout), err: new TextDecoder().decode(p.stderr) };
 }
 
+/** Run `bpfscope ...args` from source with NO_COLOR set, `input` written to its stdin (a pipe). */
+export async function pipeCli(input: Uint8Array | string, ...args: string[]): Promise<CliOutput> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}cli/main.ts`, ...args],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const w = child.stdin.getWriter();
+  await w.write(typeof input === "string" ? new TextEncoder().encode(input) : input);
+  await w.close();
+  const p = await child.output();
+  return { code: p.code, out: new TextDecoder().decode(p.stdout), err: new TextDecoder().decode(p.stderr) };
+}
+
 let tmpDir: string | undefined;
 
 /** Write `obj` as JSON to a temporary file (removed when the test module unloads). */

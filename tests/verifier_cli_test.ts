@@ -1,6 +1,6 @@
 // `bpfscope verify` end to end (spawns `deno run -A cli/main.ts verify ...`).
 import assert from "node:assert/strict";
-import { runCli, tmpJson } from "./cli_util.ts";
+import { pipeCli, ROOT, runCli, tmpJson } from "./cli_util.ts";
 
 const cli = (...args: string[]) => runCli("verify", ...args);
 
@@ -126,4 +126,24 @@ Deno.test("cli verify --section: one program of a multi-program ELF object; a mi
   assert.equal(bad.code, 2);
   assert.match(bad.err, /no program in section 'nope' \(programs: xdp\/ipv4, xdp\)/);
   assert.doesNotMatch(bad.err, /\n\s+at /);
+});
+
+Deno.test("cli verify - / disasm -: a program from a pipe (format by content), as from its file; bad pipes are one line", async () => {
+  const files = [`${ROOT}tests/data/examples/lookup_null_write.s`, `${ROOT}tests/fixtures/kernlog/bad_null.o`];
+  for (const f of files) {
+    const bytes = Deno.readFileSync(f);
+    for (const args of [["verify", "--profile", "linux-6.18"], ["verify", "--json"], ["disasm"]]) {
+      const viaFile = await runCli(...args, f);
+      const viaPipe = await pipeCli(bytes, ...args, "-");
+      assert.equal(viaPipe.code, viaFile.code, `${args.join(" ")} ${f}: ${viaPipe.err}`);
+      const norm = (t: string) => t.replace(/"duration_us":\d+/g, "").replace(JSON.stringify(f), '"-"');
+      assert.equal(norm(viaPipe.out), norm(viaFile.out));
+    }
+  }
+  const empty = await pipeCli("", "verify", "-");
+  assert.equal(empty.code, 2);
+  assert.equal(empty.err, "bpfscope: stdin: empty input, no program\n");
+  const garbage = await pipeCli(new Uint8Array([1, 2, 3, 0xff, 0xfe]), "verify", "-");
+  assert.equal(garbage.code, 2);
+  assert.match(garbage.err, /^bpfscope: stdin: [^\n]+\n$/);
 });
