@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { BoundedCache } from "./cache.ts";
 import type { Program } from "../isa/mod.ts";
 import type { BpfMap } from "../maps/mod.ts";
 import {
@@ -61,49 +62,26 @@ type Factory = (R: JitRuntime, mulhiu: (a: number, b: number) => number, bswap32
  * 44 MB, this cache's bound). Long campaigns run with that flag
  * (`deno task fuzz` does); nothing here can drop V8's entries.
  */
-const factoryCache = new Map<string, Factory>();
-/** Most factories kept, and most characters of source in all of them (a 4000-instruction program is ~2.4 MB). */
-const FACTORY_CACHE_MAX = 256, FACTORY_CACHE_MAX_CHARS = 32 * 1024 * 1024;
-let factoryCacheChars = 0;
+const factoryCache = new BoundedCache<Factory>(256, 32 * 1024 * 1024); // a 4000-instruction program is ~2.4 MB
 
 function factoryFor(src: string): Factory {
-  let f = factoryCache.get(src);
-  if (f === undefined) {
-    f = new Function("R", "mulhiu", "bswap32", src) as Factory;
-    // the oldest entries go first
-    while (
-      factoryCache.size > 0 &&
-      (factoryCache.size >= FACTORY_CACHE_MAX || factoryCacheChars + src.length > FACTORY_CACHE_MAX_CHARS)
-    ) {
-      const oldest = factoryCache.keys().next().value!;
-      factoryCacheChars -= oldest.length;
-      factoryCache.delete(oldest);
-    }
-    factoryCache.set(src, f);
-    factoryCacheChars += src.length;
-  }
-  return f;
+  return factoryCache.getOrMake(src, () => new Function("R", "mulhiu", "bswap32", src) as Factory);
 }
 
-const moduleCache = new Map<string, WebAssembly.Module>();
-/** Most compiled wasm modules kept (a module is shared by every engine of its program; instances are per engine). */
-const MODULE_CACHE_MAX = 256;
+/** Compiled wasm modules by their bytes (a module is shared by every engine of its program; instances are per engine). */
+const moduleCache = new BoundedCache<WebAssembly.Module>(256, 32 * 1024 * 1024);
 
 /** The compiled module of `bytes` (cached), or null when the runtime refuses it. */
 function compileModule(bytes: Uint8Array<ArrayBuffer>): WebAssembly.Module | null {
   let key = "";
   for (let k = 0; k < bytes.length; k += 8192) key += String.fromCharCode(...bytes.subarray(k, k + 8192));
-  let m = moduleCache.get(key);
-  if (m === undefined) {
+  return moduleCache.getOrMake(key, () => {
     try {
-      m = new WebAssembly.Module(bytes);
+      return new WebAssembly.Module(bytes);
     } catch {
       return null;
     }
-    if (moduleCache.size >= MODULE_CACHE_MAX) moduleCache.delete(moduleCache.keys().next().value!);
-    moduleCache.set(key, m);
-  }
-  return m;
+  });
 }
 
 /** Options of {@link Jit}: the interpreter's, and a code-size knob. */
