@@ -16,10 +16,20 @@ import { DEFAULT_PROFILE, verify } from "../core/verifier/mod.ts";
 import { loadWithMaps } from "../core/bpf.ts";
 import { benchMaps, type MapsBenchResult, mapsTable, median, OPS } from "./bench_maps.ts";
 import { checkVerifierProfile, rejectionText } from "./verify.ts";
-import { CliError, loadProgramFile, parseIntOption, readFileOrDie, writeStdout } from "./util.ts";
+import {
+  applyWasmOption,
+  CliError,
+  loadProgramFile,
+  parseIntOption,
+  readFileOrDie,
+  WASM_OPTION,
+  writeStdout,
+} from "./util.ts";
 
 /** Options of `bpfscope bench`. */
 export interface BenchCliOptions {
+  /** The JIT's WebAssembly tier: `auto`, `always` or `never`. */
+  wasm: string;
   /** `interp`, `jit` or `both` (default). */
   engine: string;
   /** Timed samples per engine. */
@@ -301,6 +311,7 @@ export function registerBench(program: Command): void {
     )
     .argument("[files...]", "program files (JSON, raw, asm or ELF); optional with --maps")
     .option("--engine <name>", "interp | jit | both", "both")
+    .option(...WASM_OPTION)
     .option("--runs <n>", "timed samples per engine, verifier or map case (median reported)", "7")
     .option(
       "--warmup <n>",
@@ -354,12 +365,14 @@ Examples:
   bpfscope bench --json --mem input256.mem *.json        machine-readable
   bpfscope bench --verifier --engine jit prog.json       and the verifier: ms, M insns/s
   bpfscope bench --clock cpu --mem input256.mem *.json   CPU time instead of wall time
+  bpfscope bench --engine jit --wasm never a.json      the JIT's JavaScript code alone (no WebAssembly tier)
   bpfscope bench --maps                                  map ns/op at 1000 and 100000 elements
   bpfscope bench --maps --map-size 4096 --engine jit     one size; the program case on the JIT
 
 Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usage.`,
     )
     .action(async (files: string[], o: BenchCliOptions) => {
+      applyWasmOption(o.wasm);
       if (o.engine !== "interp" && o.engine !== "jit" && o.engine !== "both") {
         throw new CliError(`--engine: unknown engine '${o.engine}' (available: interp, jit, both)`, 2);
       }

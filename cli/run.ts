@@ -10,10 +10,21 @@ import type { Program } from "../core/isa/mod.ts";
 import type { RunResult, VmProfile } from "../core/vm/mod.ts";
 import { ArrayMap, type BpfMap } from "../core/maps/mod.ts";
 import { verifyHook } from "../core/verifier/mod.ts";
-import { CliError, hex, loadProgramFile, parseHexOption, parseIntOption, readFileOrDie } from "./util.ts";
+import {
+  applyWasmOption,
+  CliError,
+  hex,
+  loadProgramFile,
+  parseHexOption,
+  parseIntOption,
+  readFileOrDie,
+  WASM_OPTION,
+} from "./util.ts";
 
 /** Options of `bpfscope run`. */
 export interface RunCliOptions {
+  /** The JIT's WebAssembly tier: `auto`, `always` or `never`. */
+  wasm: string;
   /** Execution engine: `jit` (default) or `interp`. */
   engine: string;
   /** ctx bytes as hex. */
@@ -162,6 +173,7 @@ export function registerRun(program: Command): void {
     .description("run programs (JIT by default, or the interpreter; unverified unless --verify)")
     .argument("<files...>", "program files (JSON, raw, asm or ELF; - reads one from stdin)")
     .option("--engine <name>", "execution engine: jit (compiled to JavaScript) | interp; identical results", "jit")
+    .option(...WASM_OPTION)
     .option("--ctx <hex>", "ctx bytes (r1 points at a copy)")
     .option("--data <hex>", "packet bytes (socket filter: LD_ABS/LD_IND read them)")
     .option("--mem <file>", "memory buffer: r1 = its address, r2 = its length")
@@ -180,11 +192,13 @@ Examples:
   bpfscope run --mem input256.mem bench.json      r1 = copy of the file, r2 = its length
   bpfscope run --data 45000054 --regs filter.json packet program, all registers
   bpfscope run --json --profile linux-3.18 a.json b.json
+  bpfscope run --wasm always --regs prog.json       the JIT through its WebAssembly tier from the first run
 
 Maps are listed after the run (array maps over 1024 elements: only non-zero elements).
 Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usage.`,
     )
     .action((files: string[], o: RunCliOptions) => {
+      applyWasmOption(o.wasm);
       if (o.engine !== "interp" && o.engine !== "jit") {
         throw new CliError(`--engine: unknown engine '${o.engine}' (available: jit, interp)`, 2);
       }

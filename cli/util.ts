@@ -7,6 +7,7 @@
 import { FormatError } from "../core/errors.ts";
 import type { Program } from "../core/isa/mod.ts";
 import { decodeProgram } from "../core/formats/mod.ts";
+import { jitDefaults } from "../core/jit/mod.ts";
 
 /** An error the CLI reports as one line on stderr before exiting with `exitCode`. */
 export class CliError extends Error {
@@ -127,4 +128,19 @@ export function parseHexOption(name: string, text: string): Uint8Array {
   const out = new Uint8Array(t.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(t.slice(2 * i, 2 * i + 2), 16);
   return out;
+}
+
+/** The `--wasm <mode>` option of the commands that run the JIT: flag, description, default. */
+export const WASM_OPTION: readonly [string, string, string] = [
+  "--wasm <mode>",
+  "the JIT's WebAssembly tier: auto (once a program has run long) | always | never; identical results",
+  "auto",
+];
+
+/** Set the JIT's WebAssembly tier for this process from `--wasm`, or fail with a usage error (exit 2). */
+export function applyWasmOption(mode: string): void {
+  if (mode !== "auto" && mode !== "always" && mode !== "never") {
+    throw new CliError(`--wasm: expected auto, always or never, got '${mode}'`, 2);
+  }
+  jitDefaults.wasm = mode;
 }

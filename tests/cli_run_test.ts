@@ -99,3 +99,21 @@ Deno.test("run: the JIT loads a program as the interpreter does (its program typ
   assert.equal(jit.out, interp.out);
   assert.match(JSON.parse(jit.out).error, /insn 1: helper 26: skb_load_bytes needs the __sk_buff of a test run/);
 });
+
+Deno.test("cli run --wasm: the JIT's WebAssembly tier forced on or off gives the same output; a bad mode is one line", async () => {
+  const mem = `${DATA}/bench/input256.mem`;
+  for (const f of ["fib32", "memory", "branchy"]) {
+    const file = `${DATA}/bench/${f}.json`;
+    const outs = [];
+    for (const mode of ["always", "never", "auto"]) {
+      const r = await runCli("run", "--wasm", mode, "--regs", "--json", "--mem", mem, file);
+      assert.equal(r.code, 0, `${f} --wasm ${mode}: ${r.err}`);
+      outs.push(r.out);
+    }
+    assert.equal(outs[0], outs[1], `${f}: always vs never`);
+    assert.equal(outs[2], outs[1], `${f}: auto vs never`);
+  }
+  const bad = await runCli("run", "--wasm", "sometimes", `${DATA}/bench/fib32.json`);
+  assert.equal(bad.code, 2);
+  assert.equal(bad.err, "bpfscope: --wasm: expected auto, always or never, got 'sometimes'\n");
+});
