@@ -23,7 +23,7 @@
  *
  * @module
  */
-import type { Program } from "../isa/program.ts";
+import type { MapDef, Program } from "../isa/program.ts";
 import { progTypeName } from "../isa/opcodes.ts";
 import {
   EV_ACCEPTED,
@@ -180,9 +180,40 @@ const PROG_TYPE_NAMES: Record<string, number> = {
 /** The profile names: `linux-3.18`, `linux-3.19`, `linux-6.18`. */
 export const PROFILE_NAMES: readonly string[] = [...Object.keys(PROFILES), "linux-6.18"];
 
-/** Resolve a program type name or number (`undefined` for an unknown name). */
-export function progTypeNumber(t: number | string): number | undefined {
-  return typeof t === "number" ? t : /^\d+$/.test(t) ? Number(t) : PROG_TYPE_NAMES[t];
+/**
+ * Resolve a program type name or number (`undefined` for an unknown name);
+ * `names` is the profile's table (the 3.18/3.19 names by default).
+ */
+export function progTypeNumber(
+  t: number | string,
+  names: Readonly<Record<string, number>> = PROG_TYPE_NAMES,
+): number | undefined {
+  return typeof t === "number" ? t : /^\d+$/.test(t) ? Number(t) : names[t];
+}
+
+/** `program`'s type, or `opts.progType` resolved in `names`. @throws RangeError for an unknown name */
+function progTypeOf(program: Program, opts: VerifyOptions, names?: Readonly<Record<string, number>>): number {
+  if (opts.progType === undefined) return program.progType;
+  const t = progTypeNumber(opts.progType, names);
+  if (t === undefined) throw new RangeError(`unknown program type '${opts.progType}'`);
+  return t;
+}
+
+/**
+ * The program's own maps as a loader hands them out: fds 3, 4, ... in
+ * order (`prog` has them patched into its map loads); fds 0-2 are not maps
+ * (EINVAL) and any other fd is closed (EBADF). `view` is what the verifier
+ * sees of each map, made once, so one fd is one map.
+ */
+function ownMapFds<M>(
+  program: Program,
+  view: (m: MapDef) => M,
+): { prog: Program; resolve: (fd: number) => M | "EBADF" | "EINVAL" } {
+  const own = program.maps.map(view);
+  return {
+    prog: program.fixups.length > 0 ? program.withMapFds(own.map((_, i) => 3 + i)) : program,
+    resolve: (fd) => own[fd - 3] ?? (fd >= 0 && fd <= 2 ? "EINVAL" : "EBADF"),
+  };
 }
 
 /**
@@ -195,22 +226,16 @@ export function createEngine(program: Program, opts: VerifyOptions = {}): Walk {
   if (!profile) {
     throw new RangeError(`unknown verifier profile '${opts.profile}' (linux-3.18, linux-3.19, linux-6.18)`);
   }
-  let progType = program.progType;
-  if (opts.progType !== undefined) {
-    const t = progTypeNumber(opts.progType);
-    if (t === undefined) throw new RangeError(`unknown program type '${opts.progType}'`);
-    progType = t;
-  }
+  const progType = progTypeOf(program, opts);
   let prog = program;
   let resolve = opts.resolveMapFd;
   if (!resolve) {
-    const maps = program.maps;
-    if (program.fixups.length > 0) prog = program.withMapFds(maps.map((_, i) => 3 + i));
-    resolve = (fd: number): VerifierMap | "EBADF" | "EINVAL" => {
-      const m = maps[fd - 3];
-      if (m) return { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries };
-      return fd >= 0 && fd <= 2 ? "EINVAL" : "EBADF";
-    };
+    ({ prog, resolve } = ownMapFds(program, (m): VerifierMap => ({
+      type: m.type,
+      keySize: m.keySize,
+      valueSize: m.valueSize,
+      maxEntries: m.maxEntries,
+    })));
   }
   return new VerifierEngine(prog, {
     profile,
@@ -227,34 +252,11 @@ export function createEngine(program: Program, opts: VerifyOptions = {}): Walk {
 
 /** The linux-6.18 engine for `program` (see {@link createEngine}). */
 function createEngine618(program: Program, opts: VerifyOptions): Engine618 {
-  let progType = program.progType;
-  if (opts.progType !== undefined) {
-    const t = typeof opts.progType === "number"
-      ? opts.progType
-      : /^\d+$/.test(opts.progType)
-      ? Number(opts.progType)
-      : PROG_TYPE_NUMBERS_618[opts.progType];
-    if (t === undefined) throw new RangeError(`unknown program type '${opts.progType}'`);
-    progType = t;
-  }
+  const progType = progTypeOf(program, opts, PROG_TYPE_NUMBERS_618);
   let prog = program;
-  const maps = program.maps;
-  const own = maps.map((m): Map618 => ({
-    type: m.type,
-    keySize: m.keySize,
-    valueSize: m.valueSize,
-    maxEntries: m.maxEntries,
-    flags: m.flags,
-    name: m.name.slice(0, 15),
-  }));
-  let resolve = (fd: number): Map618 | "EBADF" | "EINVAL" => {
-    const m = own[fd - 3];
-    if (m) return m;
-    return fd >= 0 && fd <= 2 ? "EINVAL" : "EBADF";
-  };
-  // the program's own maps get fds 3, 4, ...; a caller's resolver sees the fds the program holds
-  if (program.fixups.length > 0 && !opts.resolveMapFd) prog = program.withMapFds(maps.map((_, i) => 3 + i));
+  let resolve: (fd: number) => Map618 | "EBADF" | "EINVAL";
   if (opts.resolveMapFd) {
+    // a caller's resolver sees the fds the program holds; one VerifierMap is one map
     const r = opts.resolveMapFd;
     const seen = new Map<VerifierMap, Map618>();
     resolve = (fd) => {
@@ -264,6 +266,15 @@ function createEngine618(program: Program, opts: VerifyOptions): Engine618 {
       if (!v) seen.set(m, v = { ...m, flags: 0, name: "" });
       return v;
     };
+  } else {
+    ({ prog, resolve } = ownMapFds(program, (m): Map618 => ({
+      type: m.type,
+      keySize: m.keySize,
+      valueSize: m.valueSize,
+      maxEntries: m.maxEntries,
+      flags: m.flags,
+      name: m.name.slice(0, 15),
+    })));
   }
   return new Engine618(prog, {
     progType,
