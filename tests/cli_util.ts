@@ -21,7 +21,7 @@ export async function runCli(...args: string[]): Promise<CliOutput> {
     stderr: "piped",
     env: { NO_COLOR: "1" },
   }).output();
-  return { code: p.code, out: new TextDecoder().decode(p.stdout), err: new TextDecoder().decode(p.stderr) };
+  return { code: p.code, out: new TextDecoder().decode(p.stdout), err: stderrOf(p.stderr) };
 }
 
 /** Run `bpfscope ...args` from source with NO_COLOR set, `input` written to its stdin (a pipe). */
@@ -37,7 +37,7 @@ export async function pipeCli(input: Uint8Array | string, ...args: string[]): Pr
   await w.write(typeof input === "string" ? new TextEncoder().encode(input) : input);
   await w.close();
   const p = await child.output();
-  return { code: p.code, out: new TextDecoder().decode(p.stdout), err: new TextDecoder().decode(p.stderr) };
+  return { code: p.code, out: new TextDecoder().decode(p.stdout), err: stderrOf(p.stderr) };
 }
 
 let tmpDir: string | undefined;
@@ -52,4 +52,12 @@ export async function tmpJson(obj: unknown): Promise<string> {
   const f = await Deno.makeTempFile({ dir: tmpDir, suffix: ".json" });
   await Deno.writeTextFile(f, JSON.stringify(obj));
   return f;
+}
+
+/**
+ * Standard error without Deno's own "Download https://..." lines: a run on an empty Deno cache fetches the
+ * npm packages its module graph reaches first (`deno task ci` installs them up front, `deno task test` alone may not).
+ */
+function stderrOf(bytes: Uint8Array): string {
+  return new TextDecoder().decode(bytes).replace(/^Download https:\/\/\S+\n/gm, "");
 }

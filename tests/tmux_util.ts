@@ -9,9 +9,16 @@ export const hasTmux: boolean = (() => {
   }
 })();
 
-/** Run tmux with arguments; its standard output. */
+/**
+ * This test module's own tmux server (`tmux -L`): the sessions of test files running in parallel, or of
+ * anybody else's tmux on the machine, can neither be reached by a target here nor end this server.
+ */
+const SOCKET = `bpfscope-test-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+
+/** Run tmux on this module's server with arguments; its standard output. */
 export function tmux(...args: string[]): string {
-  const r = new Deno.Command("tmux", { args, stdout: "piped", stderr: "piped" }).outputSync();
+  const r = new Deno.Command("tmux", { args: ["-L", SOCKET, ...args], stdout: "piped", stderr: "piped" })
+    .outputSync();
   return new TextDecoder().decode(r.stdout);
 }
 
@@ -20,8 +27,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * Wait until the pane shows `re` (every one of them, when an array: parts of
  * the screen may arrive in different frames) or time out; return the screen.
+ * The time-out only bounds how long a broken test hangs (a loaded CI machine
+ * may take seconds to start Deno), it measures nothing.
  */
-export async function waitFor(s: string, re: RegExp | RegExp[], ms = 8000): Promise<string> {
+export async function waitFor(s: string, re: RegExp | RegExp[], ms = 30_000): Promise<string> {
   const all = Array.isArray(re) ? re : [re];
   const end = Date.now() + ms;
   let screen = "";
