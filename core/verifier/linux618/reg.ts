@@ -26,6 +26,7 @@ import {
   tnumSubregIsConst,
   tnumUnknown,
 } from "./tnum.ts";
+import { regBoundsSync64 } from "./sync64.ts";
 import { W64, type Width } from "./width.ts";
 
 // ---- enum bpf_reg_type (base types) ----
@@ -485,8 +486,18 @@ export function regBoundOffset(w: Width, reg: RegState): void {
   reg.varOff = tnumOr(tnumClearSubreg(w, var64), var32);
 }
 
-/** `reg_bounds_sync(reg)`. */
+/**
+ * `reg_bounds_sync(reg)`. At the kernel's width this runs on 32-bit halves
+ * (sync64.ts, no bigint per step); other widths (the small analogues of the
+ * tests) run {@link regBoundsSyncBigint}, the reference it is checked against.
+ */
 export function regBoundsSync(w: Width, reg: RegState): void {
+  if (w === W64) regBoundsSync64(reg);
+  else regBoundsSyncBigint(w, reg);
+}
+
+/** `reg_bounds_sync(reg)` in bigints, at any width. */
+export function regBoundsSyncBigint(w: Width, reg: RegState): void {
   // A constant whose eight bounds already say so is a fixed point: skip the work.
   if (reg.varOff.mask === 0n) {
     const v = reg.varOff.value;
