@@ -252,6 +252,38 @@ export function markRegKnown(w: Width, reg: RegState, imm: bigint): void {
   markRegKnownValue(w, reg, imm);
 }
 
+/** Known registers of recent immediates (direct-mapped by the low bits; a hit copies, a miss converts once). */
+const immCache: (RegState | null)[] = new Array(64).fill(null);
+
+/**
+ * `__mark_reg_known(reg, imm)` for an instruction's immediate (a safe
+ * integer: the sign-extended or the zero-extended 32-bit field), without
+ * new bigints for a recent one.
+ */
+export function markRegKnownImm(reg: RegState, imm: number): void {
+  const k = imm & 63;
+  let t = immCache[k];
+  if (t === null || t.off !== imm) {
+    t = new RegState();
+    markRegKnown(W64, t, BigInt(imm));
+    t.off = imm; // the cache key (off of a known register is 0 otherwise; never copied below)
+    immCache[k] = t;
+  }
+  reg.off = 0;
+  clearUnion(reg);
+  reg.id = 0;
+  reg.refObjId = 0;
+  reg.varOff = t.varOff;
+  reg.smin = t.smin;
+  reg.smax = t.smax;
+  reg.umin = t.umin;
+  reg.umax = t.umax;
+  reg.s32min = t.s32min;
+  reg.s32max = t.s32max;
+  reg.u32min = t.u32min;
+  reg.u32max = t.u32max;
+}
+
 /** `__mark_reg32_known(reg, imm)`. */
 export function markReg32Known(w: Width, reg: RegState, imm: bigint): void {
   reg.varOff = tnumConstSubreg(w, reg.varOff, BigInt.asUintN(w.half, imm));

@@ -241,7 +241,12 @@ export class VerifierState {
 
 /** `copy_verifier_state(dst, src)`. */
 export function copyVerifierState(d: VerifierState, s: VerifierState): void {
-  d.jmpHistory = s.jmpHistory.map((e) => ({ ...e }));
+  const h = s.jmpHistory, n = h.length, dh: JmpHistoryEntry[] = new Array(n);
+  for (let k = 0; k < n; k++) {
+    const e = h[k];
+    dh[k] = { idx: e.idx, prevIdx: e.prevIdx, flags: e.flags, linkedRegs: e.linkedRegs };
+  }
+  d.jmpHistory = dh;
   for (let i = s.curframe + 1; i <= d.curframe; i++) d.frame[i] = null;
   d.refs = s.refs.map((r) => ({ ...r }));
   d.activeLocks = s.activeLocks;

@@ -516,12 +516,16 @@ function statesMaybeLooping(old: VerifierState, cur: VerifierState): boolean {
 /** Result of {@link isStateVisited}. */
 export interface Visit {
   /** 1: pruned, 0: go on, < 0: error. */
-  ret: number;
+  readonly ret: number;
   /** On a prune: the state matched. */
-  matched: VerifierState | null;
+  readonly matched: VerifierState | null;
   /** Whether a new explored state was stored. */
-  stored: boolean;
+  readonly stored: boolean;
 }
+
+/** The two common answers of {@link isStateVisited}, shared (no object per visit). */
+const VISIT_NONE: Visit = Object.freeze({ ret: 0, matched: null, stored: false });
+const VISIT_STORED: Visit = Object.freeze({ ret: 0, matched: null, stored: true });
 
 /** `is_state_visited(env, insn_idx)`. */
 export function isStateVisited(env: Env, insnIdx: number): Visit {
@@ -602,7 +606,7 @@ export function isStateVisited(env: Env, insnIdx: number): Visit {
     evictMaybe(env, sl, insnIdx);
   }
   if (env.maxStatesPerInsn < statesCnt) env.maxStatesPerInsn = statesCnt;
-  if (!addNewState) return { ret: 0, matched: null, stored: false };
+  if (!addNewState) return VISIT_NONE;
 
   env.totalStates++;
   env.exploredStatesSize++;
@@ -629,7 +633,7 @@ export function isStateVisited(env: Env, insnIdx: number): Visit {
   cur.dfsDepth = nw.dfsDepth + 1;
   cur.jmpHistory = [];
   listAddHead(env, bucket, sl);
-  return { ret: 0, matched: null, stored: true };
+  return VISIT_STORED;
 }
 
 function evictMaybe(env: Env, sl: StateList, insnIdx: number): void {
