@@ -51,9 +51,9 @@ export function insnStackAccessFlags(frameno: number, spi: number): number {
 /** `push_jmp_history(env, cur, insn_flags, linked_regs)`. */
 export function pushJmpHistory(env: Env, cur: VerifierState, flags: number, linkedRegs: bigint): number {
   if (env.curHistEnt >= 0 && env.curHistEnt < cur.jmpHistory.length) {
+    // entries are shared by the copies of a state (copyVerifierState): replace, never change one
     const e = cur.jmpHistory[env.curHistEnt];
-    e.flags |= flags;
-    e.linkedRegs = linkedRegs;
+    cur.jmpHistory[env.curHistEnt] = { idx: e.idx, prevIdx: e.prevIdx, flags: e.flags | flags, linkedRegs };
     return 0;
   }
   cur.jmpHistory.push({ idx: env.insnIdx, prevIdx: env.prevInsnIdx, flags, linkedRegs });

@@ -85,8 +85,9 @@ export class FuncState {
   stack: StackSlot[] = [];
 
   constructor() {
-    this.regs = [];
-    for (let i = 0; i < MAX_BPF_REG; i++) this.regs.push(new RegState());
+    // MAX_BPF_REG registers, as a literal: a packed array of its final size
+    const R = RegState;
+    this.regs = [new R(), new R(), new R(), new R(), new R(), new R(), new R(), new R(), new R(), new R(), new R()];
   }
 }
 
@@ -162,28 +163,28 @@ export function initFuncState(state: FuncState, callsite: number, frameno: numbe
   initRegState(state);
 }
 
-/** `struct bpf_jmp_history_entry`. */
+/** `struct bpf_jmp_history_entry` (immutable: copies of a state share their entries). */
 export interface JmpHistoryEntry {
   /** The instruction. */
-  idx: number;
+  readonly idx: number;
   /** The instruction executed before it. */
-  prevIdx: number;
+  readonly prevIdx: number;
   /** `INSN_F_*` flags (stack access, frame and slot). */
-  flags: number;
+  readonly flags: number;
   /** Linked registers that gained a range here (packed as the kernel does; 0n: none). */
-  linkedRegs: bigint;
+  readonly linkedRegs: bigint;
 }
 
 /** `struct bpf_reference_state`. */
 export interface ReferenceState {
   /** `REF_TYPE_*`. */
-  type: number;
+  readonly type: number;
   /** Reference id. */
-  id: number;
+  readonly id: number;
   /** The insn that acquired it. */
-  insnIdx: number;
+  readonly insnIdx: number;
   /** Lock object (for lock types). */
-  ptr: number;
+  readonly ptr: number;
 }
 
 /** `struct bpf_verifier_state`. */
@@ -241,14 +242,9 @@ export class VerifierState {
 
 /** `copy_verifier_state(dst, src)`. */
 export function copyVerifierState(d: VerifierState, s: VerifierState): void {
-  const h = s.jmpHistory, n = h.length, dh: JmpHistoryEntry[] = new Array(n);
-  for (let k = 0; k < n; k++) {
-    const e = h[k];
-    dh[k] = { idx: e.idx, prevIdx: e.prevIdx, flags: e.flags, linkedRegs: e.linkedRegs };
-  }
-  d.jmpHistory = dh;
+  d.jmpHistory = s.jmpHistory.slice(); // the entries are immutable (pushJmpHistory replaces one it updates)
   for (let i = s.curframe + 1; i <= d.curframe; i++) d.frame[i] = null;
-  d.refs = s.refs.map((r) => ({ ...r }));
+  d.refs = s.refs.slice(); // entries are never changed, only added and removed
   d.activeLocks = s.activeLocks;
   d.activePreemptLocks = s.activePreemptLocks;
   d.activeRcuLock = s.activeRcuLock;
