@@ -1,14 +1,33 @@
-// The linux-6.18 profile's reg_bounds_sync on 32-bit halves (sync64.ts)
+// The linux-6.18 profile's 64-bit fast paths against their general code:
+// reg_bounds_sync on 32-bit halves (sync64.ts)
 // against the bigint reference (regBoundsSyncBigint): the same nine fields
 // (var_off and the eight bounds) on random raw registers, consistent or not
 // (the kernel syncs a register before its sanity check rejects it), with
 // bounds drawn from values at the edges of the number representations
 // (2^31, 2^32, 2^53, 2^63, 2^64-1, negative signed bounds), from anchors
-// inside the tnum, and at random.
+// inside the tnum, and at random; and ADD/SUB of two constants
+// (adjust_scalar_min_max_vals) against the bound functions, zext and the
+// bigint sync.
 import assert from "node:assert/strict";
 import { Rng } from "./fuzz/rng.ts";
-import { regBoundsSync, regBoundsSyncBigint, RegState, SCALAR_VALUE } from "../core/verifier/linux618/reg.ts";
-import { type Tnum, tnum } from "../core/verifier/linux618/tnum.ts";
+import {
+  markRegKnown,
+  regBoundsSync,
+  regBoundsSyncBigint,
+  regBoundsViolation,
+  regBoundsViolationBigint,
+  RegState,
+  SCALAR_VALUE,
+} from "../core/verifier/linux618/reg.ts";
+import {
+  adjustScalarMinMaxVals,
+  scalar32MinMaxAdd,
+  scalar32MinMaxSub,
+  scalarMinMaxAdd,
+  scalarMinMaxSub,
+  zext32To64,
+} from "../core/verifier/linux618/scalar_alu.ts";
+import { type Tnum, tnum, tnumAdd, tnumSub } from "../core/verifier/linux618/tnum.ts";
 import { W64 } from "../core/verifier/linux618/width.ts";
 
 const EDGES: bigint[] = [];
@@ -86,20 +105,24 @@ function fields(r: RegState): string {
   );
 }
 
-Deno.test("linux-6.18 reg_bounds_sync on 32-bit halves equals the bigint reference (random and edge registers)", () => {
+Deno.test("linux-6.18 reg_bounds_sync and the sanity check on 32-bit halves equal the bigint reference (random and edge registers)", () => {
   const rng = new Rng(20261205);
-  let changed = 0;
+  let changed = 0, violations = 0;
   for (let i = 0; i < 60000; i++) {
     const a = rawReg(rng), b = a.clone();
     const before = fields(a);
+    assert.equal(regBoundsViolation(W64, a), regBoundsViolationBigint(W64, b), `case ${i}: check of ${before}`);
+    if (regBoundsViolationBigint(W64, b)) violations++;
     regBoundsSync(W64, a);
     regBoundsSyncBigint(W64, b);
+    assert.equal(regBoundsViolation(W64, a), regBoundsViolationBigint(W64, b), `case ${i}: check after sync`);
     const got = fields(a), want = fields(b);
     if (got !== want) assert.fail(`case ${i}: from ${before}\n  got  ${got}\n  want ${want}`);
     if (want !== before) changed++;
   }
   // most cases must move some bound, else the comparison says little
   assert.ok(changed > 40000, `only ${changed} cases changed a field`);
+  assert.ok(violations > 5000 && violations < 55000, `${violations} raw registers failed the sanity check`);
 });
 
 Deno.test("linux-6.18 reg_bounds_sync on halves: constants, unknowns and values at 2^53 / 2^63 / 2^64-1", () => {
@@ -123,4 +146,57 @@ Deno.test("linux-6.18 reg_bounds_sync on halves: constants, unknowns and values 
       }
     }
   }
+});
+
+/** The general path of adjust_scalar_min_max_vals for ADD/SUB (bigint sync), the reference of the constant fast path. */
+function addSubGeneral(alu64: boolean, sub: boolean, dst: RegState, src: RegState): void {
+  if (sub) {
+    scalar32MinMaxSub(W64, dst, src);
+    scalarMinMaxSub(W64, dst, src);
+    dst.varOff = tnumSub(W64, dst.varOff, src.varOff);
+  } else {
+    scalar32MinMaxAdd(W64, dst, src);
+    scalarMinMaxAdd(W64, dst, src);
+    dst.varOff = tnumAdd(W64, dst.varOff, src.varOff);
+  }
+  if (!alu64) zext32To64(W64, dst);
+  regBoundsSyncBigint(W64, dst);
+}
+
+function known(x: bigint): RegState {
+  const r = new RegState();
+  r.type = SCALAR_VALUE;
+  markRegKnown(W64, r, x);
+  return r;
+}
+
+Deno.test("linux-6.18 ADD/SUB of two constants: the fast path equals the general path (edges, overflow, alu32)", () => {
+  const rng = new Rng(618);
+  const vals = [...EDGES];
+  for (let i = 0; i < 150; i++) vals.push(rand64(rng));
+  let n = 0;
+  for (const x of vals) {
+    for (let j = 0; j < 40; j++) {
+      const y = j < 20 ? EDGES[(j * 7 + n) % EDGES.length] : vals[rng.int(vals.length)];
+      for (const alu64 of [true, false]) {
+        for (const sub of [false, true]) {
+          const a = known(x), b = known(y);
+          adjustScalarMinMaxVals(W64, alu64, sub ? 0x10 : 0x00, a, b);
+          const c = known(x), d = known(y);
+          addSubGeneral(alu64, sub, c, d);
+          assert.equal(fields(a), fields(c), `${x} ${sub ? "-" : "+"} ${y} alu64=${alu64}`);
+          n++;
+        }
+      }
+    }
+  }
+  // a constant whose bounds disagree with its tnum takes the general path
+  const odd = known(5n), one = known(1n);
+  odd.umax = 9n;
+  const ref = known(5n);
+  ref.umax = 9n;
+  adjustScalarMinMaxVals(W64, true, 0x00, odd, one);
+  addSubGeneral(true, false, ref, known(1n));
+  assert.equal(fields(odd), fields(ref));
+  assert.ok(n > 10000);
 });

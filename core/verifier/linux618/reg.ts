@@ -26,7 +26,7 @@ import {
   tnumSubregIsConst,
   tnumUnknown,
 } from "./tnum.ts";
-import { regBoundsSync64 } from "./sync64.ts";
+import { constViolation64, regBoundsSync64 } from "./sync64.ts";
 import { W64, type Width } from "./width.ts";
 
 // ---- enum bpf_reg_type (base types) ----
@@ -547,14 +547,24 @@ export function regBoundsSyncBigint(w: Width, reg: RegState): void {
   updateRegBounds(w, reg);
 }
 
+/** Whether a min is above its max. */
+function rangesCross(reg: RegState): boolean {
+  return reg.umin > reg.umax || reg.smin > reg.smax || reg.u32min > reg.u32max || reg.s32min > reg.s32max;
+}
+
 /**
  * The check of `reg_bounds_sanity_check`: null when the bounds are
  * consistent, else the kernel's message part (`range bounds violation`, ...).
  */
 export function regBoundsViolation(w: Width, reg: RegState): string | null {
-  if (reg.umin > reg.umax || reg.smin > reg.smax || reg.u32min > reg.u32max || reg.s32min > reg.s32max) {
-    return "range bounds violation";
-  }
+  if (w !== W64) return regBoundsViolationBigint(w, reg);
+  if (rangesCross(reg)) return "range bounds violation";
+  return constViolation64(reg);
+}
+
+/** {@link regBoundsViolation} in bigints, at any width (the reference of the 64-bit checks in sync64.ts). */
+export function regBoundsViolationBigint(w: Width, reg: RegState): string | null {
+  if (rangesCross(reg)) return "range bounds violation";
   if (tnumIsConst(reg.varOff)) {
     const u = reg.varOff.value, s = BigInt.asIntN(w.bits, u);
     if (reg.umin !== u || reg.umax !== u || reg.smin !== s || reg.smax !== s) {

@@ -16,6 +16,7 @@ import {
   markReg32Unbounded,
   markReg64Unbounded,
   markRegKnown,
+  markRegKnownValue,
   markRegUnknown,
   regAssign32Into64,
   regBoundsSync,
@@ -43,6 +44,7 @@ import {
   tnumUnknown,
   tnumXor,
 } from "./tnum.ts";
+import { isConstReg64 } from "./sync64.ts";
 import { W64, type Width } from "./width.ts";
 
 // ALU op codes (BPF_OP)
@@ -498,6 +500,15 @@ const negSrc = new RegState();
  * Sanitation (`sanitize_val_alu`) is a no-op for privileged loads.
  */
 export function adjustScalarMinMaxVals(w: Width, alu64: boolean, op: number, dst: RegState, src: RegState): void {
+  if ((op === ADD || op === SUB) && w === W64 && isConstReg64(dst) && isConstReg64(src)) {
+    // Two constants: the bound functions below, then zext and reg_bounds_sync, end in the
+    // constant result with every bound on it (their ranges contain it and the tnum is exact);
+    // reach that directly, without the bigints of the general path (tests/linux618_sync64_test.ts).
+    const a = dst.varOff.value, b = src.varOff.value;
+    const r = op === ADD ? a + b : a - b;
+    markRegKnownValue(W64, dst, alu64 ? BigInt.asUintN(64, r) : BigInt.asUintN(32, r));
+    return;
+  }
   if (!isSafeToComputeDstRegRange(w, alu64, op, src)) {
     markRegUnknownW(w, dst);
     return;

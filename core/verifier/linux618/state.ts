@@ -163,17 +163,12 @@ export function initFuncState(state: FuncState, callsite: number, frameno: numbe
   initRegState(state);
 }
 
-/** `struct bpf_jmp_history_entry` (immutable: copies of a state share their entries). */
-export interface JmpHistoryEntry {
-  /** The instruction. */
-  readonly idx: number;
-  /** The instruction executed before it. */
-  readonly prevIdx: number;
-  /** `INSN_F_*` flags (stack access, frame and slot). */
-  readonly flags: number;
-  /** Linked registers that gained a range here (packed as the kernel does; 0n: none). */
-  readonly linkedRegs: bigint;
-}
+/**
+ * Numbers per entry of {@link VerifierState.jmpHistory} (`struct
+ * bpf_jmp_history_entry`): idx, prev_idx, flags, and the packed linked
+ * registers as their low and high 32 bits.
+ */
+export const JMP_HIST_STRIDE = 5;
 
 /** `struct bpf_reference_state`. */
 export interface ReferenceState {
@@ -223,8 +218,8 @@ export class VerifierState {
   firstInsnIdx = 0;
   /** Last insn before this state was checkpointed or pushed. */
   lastInsnIdx = 0;
-  /** `jmp_history`. */
-  jmpHistory: JmpHistoryEntry[] = [];
+  /** `jmp_history`, flat: {@link JMP_HIST_STRIDE} numbers an entry (no object per entry). */
+  jmpHistory: number[] = [];
   /** `dfs_depth`. */
   dfsDepth = 0;
   /** `callback_unroll_depth`. */
@@ -242,7 +237,7 @@ export class VerifierState {
 
 /** `copy_verifier_state(dst, src)`. */
 export function copyVerifierState(d: VerifierState, s: VerifierState): void {
-  d.jmpHistory = s.jmpHistory.slice(); // the entries are immutable (pushJmpHistory replaces one it updates)
+  d.jmpHistory = s.jmpHistory.slice();
   for (let i = s.curframe + 1; i <= d.curframe; i++) d.frame[i] = null;
   d.refs = s.refs.slice(); // entries are never changed, only added and removed
   d.activeLocks = s.activeLocks;

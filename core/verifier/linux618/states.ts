@@ -56,6 +56,7 @@ import {
   cloneVerifierState,
   copyVerifierState,
   type FuncState,
+  JMP_HIST_STRIDE,
   MAX_BPF_REG,
   STACK_INVALID,
   STACK_MISC,
@@ -530,7 +531,7 @@ const VISIT_STORED: Visit = Object.freeze({ ret: 0, matched: null, stored: true 
 /** `is_state_visited(env, insn_idx)`. */
 export function isStateVisited(env: Env, insnIdx: number): Visit {
   const cur = env.cur;
-  const forceNewState = env.forceCheckpoint[insnIdx] === 1 || cur.jmpHistory.length > 40;
+  const forceNewState = env.forceCheckpoint[insnIdx] === 1 || cur.jmpHistory.length > 40 * JMP_HIST_STRIDE;
   let addNewState = forceNewState;
   if (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.insnProcessed - env.prevInsnProcessed >= 8) {
     addNewState = true;

@@ -376,3 +376,46 @@ export function regBoundsSync64(reg: RegState): void {
   if (u32min !== ou32min) reg.u32min = BigInt(u32min);
   if (u32max !== ou32max) reg.u32max = BigInt(u32max);
 }
+
+/**
+ * Whether `reg` is a constant at 64 bits that all eight bounds agree on
+ * (what `reg_bounds_sync` leaves for a constant `var_off`); no allocation.
+ */
+export function isConstReg64(reg: RegState): boolean {
+  const t = reg.varOff;
+  if (t.mask !== 0n || reg.umin !== t.value || reg.umax !== t.value || reg.smin !== reg.smax) return false;
+  load64(reg.smin);
+  const h = U32[HI], l = U32[LO];
+  load64(t.value);
+  if (h !== U32[HI] || l !== U32[LO]) return false;
+  return reg.s32min === reg.s32max && reg.u32min === reg.u32max && Number(reg.s32min) === (l | 0) &&
+    Number(reg.u32min) === l;
+}
+
+/**
+ * The constant checks of `reg_bounds_sanity_check` at 64 bits, without
+ * allocation: null when they hold, else the kernel's message part (reg.ts:
+ * `regBoundsViolation` checks the ranges first).
+ */
+export function constViolation64(reg: RegState): string | null {
+  load64(reg.varOff.mask);
+  const mH = U32[HI], mL = U32[LO];
+  load64(reg.varOff.value);
+  const vH = U32[HI], vL = U32[LO];
+  if (mH === 0 && mL === 0) {
+    const u = reg.varOff.value;
+    let ok = reg.umin === u && reg.umax === u && reg.smin === reg.smax;
+    if (ok) {
+      load64(reg.smin);
+      ok = U32[HI] === vH && U32[LO] === vL;
+    }
+    if (!ok) return "const tnum out of sync with range bounds";
+  }
+  if (mL === 0) {
+    if (
+      Number(reg.u32min) !== vL || Number(reg.u32max) !== vL || Number(reg.s32min) !== (vL | 0) ||
+      Number(reg.s32max) !== (vL | 0)
+    ) return "const subreg tnum out of sync with range bounds";
+  }
+  return null;
+}
