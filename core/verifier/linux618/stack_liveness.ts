@@ -163,12 +163,13 @@ function commitWriteMarks(env: Env, inst: FuncInstance | null): void {
     if (mask === 0n && !inst.mustWriteSet[idx]) continue;
     const m = allocFrameMasks(inst, frame, l.writeInsnIdx);
     const old = m.mustWrite;
-    if (inst.mustWriteSet[idx]) mask &= old;
+    // (no bigint made when nothing changes: x & x is x, 0 & x is 0)
+    if (inst.mustWriteSet[idx] && mask !== old && mask !== 0n) mask &= old;
     if (old !== mask) {
       m.mustWrite = mask;
       inst.updated = true;
+      if (old & ~mask) inst.mustWriteDropped = true;
     }
-    if (old & ~mask) inst.mustWriteDropped = true;
   }
   inst.mustWriteSet[idx] = 1;
   l.writeInsnIdx = 0;

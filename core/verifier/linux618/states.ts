@@ -632,7 +632,7 @@ export function isStateVisited(env: Env, insnIdx: number): Visit {
   cur.parent = nw;
   cur.firstInsnIdx = insnIdx;
   cur.dfsDepth = nw.dfsDepth + 1;
-  cur.jmpHistory = [];
+  cur.jmpHistory.length = 0; // (the stored copy has its own array; this one keeps its room)
   listAddHead(env, bucket, sl);
   return VISIT_STORED;
 }
