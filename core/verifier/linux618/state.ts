@@ -10,6 +10,7 @@
  *
  * @module
  */
+import type { StateList } from "./env.ts";
 import { copyReg, markRegKnownZero, markRegNotInit, PTR_TO_STACK, RegState } from "./reg.ts";
 
 // ---- enum bpf_stack_slot_type ----
@@ -228,6 +229,8 @@ export class VerifierState {
   mayGotoDepth = 0;
   /** For a backedge state: the explored state it was found equal to. */
   equalState: VerifierState | null = null;
+  /** An explored state's node in the explored lists (null for other states); never copied. */
+  stateList: StateList | null = null;
 
   /** The current frame. */
   get cur(): FuncState {

@@ -132,8 +132,6 @@ export function updatePeakStates(env: Env): void {
   if (cur > env.peakStates) env.peakStates = cur;
 }
 
-/** The list node of an explored state. */
-const listOf = new WeakMap<VerifierState, StateList>();
 
 /** `maybe_free_verifier_state(env, sl)`. */
 function maybeFreeVerifierState(env: Env, sl: StateList): void {
@@ -151,7 +149,7 @@ export function updateBranchCounts(env: Env, st: VerifierState | null): number {
     const err = maybeExitScc(env, st);
     if (err) return err;
     const parent: VerifierState | null = st.parent;
-    const parentSl = parent ? listOf.get(parent) ?? null : null;
+    const parentSl = parent ? parent.stateList : null;
     if (sl) maybeFreeVerifierState(env, sl);
     st = parent;
     sl = parentSl;
@@ -627,7 +625,7 @@ export function isStateVisited(env: Env, insnIdx: number): Visit {
     bucket,
     serial: env.stateSerial++,
   };
-  listOf.set(nw, sl);
+  nw.stateList = sl;
   maybeEnterScc(env, nw);
   cur.parent = nw;
   cur.firstInsnIdx = insnIdx;
