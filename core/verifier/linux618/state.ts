@@ -53,10 +53,13 @@ export class StackSlot {
 /** `struct bpf_retval_range`. */
 export interface RetvalRange {
   /** Smallest value. */
-  min: number;
+  readonly min: number;
   /** Largest value. */
-  max: number;
+  readonly max: number;
 }
+
+/** The zero `bpf_retval_range` every frame starts with (shared: ranges are replaced, never changed). */
+const RETVAL_ZERO: RetvalRange = Object.freeze({ min: 0, max: 0 });
 
 /** `struct bpf_func_state`. */
 export class FuncState {
@@ -71,7 +74,7 @@ export class FuncState {
   /** `async_entry_cnt`. */
   asyncEntryCnt = 0;
   /** `callback_ret_range`. */
-  callbackRetRange: RetvalRange = { min: 0, max: 0 };
+  callbackRetRange: RetvalRange = RETVAL_ZERO;
   /** `in_callback_fn`. */
   inCallbackFn = false;
   /** `in_async_callback_fn`. */
@@ -160,7 +163,7 @@ export function initFuncState(state: FuncState, callsite: number, frameno: numbe
   state.callsite = callsite;
   state.frameno = frameno;
   state.subprogno = subprogno;
-  state.callbackRetRange = { min: 0, max: 0 };
+  state.callbackRetRange = RETVAL_ZERO;
   initRegState(state);
 }
 
