@@ -92,7 +92,11 @@ function lookupCallchain(env: Env, cc: Callchain): FuncInstance {
 }
 
 function lookupInstance(env: Env, st: VerifierState, frameno: number): FuncInstance {
-  return lookupCallchain(env, computeCallchain(env, st, frameno));
+  // the key of computeCallchain's chain, without building the chain for an instance that exists
+  let k = "";
+  for (let i = 0; i < frameno; i++) k += st.frame[i + 1]!.callsite + ",";
+  k += env.subprogs[st.frame[frameno]!.subprogno].start;
+  return env.liveness.instances.get(k) ?? lookupCallchain(env, computeCallchain(env, st, frameno));
 }
 
 function relIdx(inst: FuncInstance, idx: number): number {
