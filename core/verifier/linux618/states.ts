@@ -132,7 +132,6 @@ export function updatePeakStates(env: Env): void {
   if (cur > env.peakStates) env.peakStates = cur;
 }
 
-
 /** `maybe_free_verifier_state(env, sl)`. */
 function maybeFreeVerifierState(env: Env, sl: StateList): void {
   if (!sl.inFreeList || sl.state.branches !== 0 || incompleteReadMarks(env, sl.state)) return;
