@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { Rng } from "./fuzz/rng.ts";
 import {
   markRegKnown,
+  markRegKnownImm,
   regBoundsSync,
   regBoundsSyncBigint,
   regBoundsViolation,
@@ -199,4 +200,21 @@ Deno.test("linux-6.18 ADD/SUB of two constants: the fast path equals the general
   addSubGeneral(true, false, ref, known(1n));
   assert.equal(fields(odd), fields(ref));
   assert.ok(n > 10000);
+});
+
+Deno.test("linux-6.18 known registers of immediates from the cache equal __mark_reg_known (collisions, signs, u32)", () => {
+  const imms = [0, 1, -1, 64, -64, 63, 127, 0x7fffffff, -0x80000000, 0xffffffff, 0x80000000, 65, 1, 0, 64, -1];
+  for (let round = 0; round < 3; round++) {
+    for (const imm of round === 1 ? [...imms].reverse() : imms) {
+      const a = new RegState(), b = new RegState();
+      a.id = b.id = 7;
+      a.off = b.off = 3;
+      a.type = b.type = SCALAR_VALUE;
+      markRegKnownImm(a, imm);
+      markRegKnown(W64, b, BigInt(imm));
+      assert.equal(fields(a), fields(b), `imm ${imm}`);
+      assert.equal(a.off, 0);
+      assert.equal(a.id, 0);
+    }
+  }
 });

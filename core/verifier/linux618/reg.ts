@@ -264,10 +264,9 @@ export function markRegKnownImm(reg: RegState, imm: number): void {
   const k = imm & 63;
   let t = immCache[k];
   if (t === null || t.off !== imm) {
-    t = new RegState();
+    if (t === null) t = immCache[k] = new RegState(); // a miss overwrites the entry in place
     markRegKnown(W64, t, BigInt(imm));
     t.off = imm; // the cache key (off of a known register is 0 otherwise; never copied below)
-    immCache[k] = t;
   }
   reg.off = 0;
   clearUnion(reg);
