@@ -2,8 +2,8 @@
  * The kernlog corpus (tests/data/kernlog): logs the running Linux 6.18 kernel
  * wrote for 400 generated programs at log levels 1 and 2 (gen6.jsonl.gz), for
  * 8 hand-written rejections whose cause crosses calls and spills (hand.jsonl.gz), for
- * 32 clang-built C programs loaded with bpftool (clang.jsonl.gz), for 400
- * programs full of linked scalars (linked.jsonl.gz, tests/kernlog/record_linked.py), and
+ * 32 clang-built C programs loaded with bpftool (clang.jsonl.gz), for 480
+ * programs full of linked scalars or packet pointer copies (linked.jsonl.gz, tests/kernlog/record_linked.py), and
  * excerpts of older kernels' logs from GitHub threads (older/*.txt); plus
  * the table of known-cause rejections the slice is measured on.
  *

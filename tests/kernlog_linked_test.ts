@@ -1,7 +1,9 @@
 /**
- * Linked scalars in kernlog's rebuilt state. The kernel prints only the
- * compared registers after a conditional jump; the registers and spilled
- * slots linked with them change silently (`sync_linked_regs`). The log
+ * Linked scalars and packet ranges in kernlog's rebuilt state. The kernel
+ * prints only the compared registers after a conditional jump; the
+ * registers and spilled slots linked with them change silently
+ * (`sync_linked_regs`), and so do the copies of a packet pointer a check
+ * proved a range for (`find_good_pkt_pointers`). The log
  * shows what they became at their next use: a copy `rX = rY` prints rY, a
  * spill prints the slot, a fill prints the register filled. Every such use
  * in the corpus (tests/data/kernlog, with 400 programs built for this by
@@ -10,6 +12,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  findGoodPktPointers,
   LineKind,
   LINKED_REGS_MAX,
   parseLog,
@@ -30,17 +33,21 @@ function bounds(text: string, withId: boolean): string | null {
   } catch {
     return null;
   }
+  if (v.kind === "pkt" || v.kind === "pkt_meta") {
+    // a packet pointer: its range too (find_good_pkt_pointers gives it to the copies of a checked one)
+    return [v.type, v.id, v.off, v.range, v.smin, v.smax, v.umin, v.umax, v.varOff.value, v.varOff.mask].join(",");
+  }
   if (v.kind !== "scalar") return null;
   const id = withId ? `id=${v.id}${v.addConst ?? ""}` : "";
   return [id, v.smin, v.smax, v.umin, v.umax, v.s32min, v.s32max, v.u32min, v.u32max, v.varOff.value, v.varOff.mask]
     .join(",");
 }
 
-/** Uses of scalars that had an id, at least (6,080 in the corpus when this was written). */
+/** Uses of scalars that had an id, at least (6,055 in the corpus when this was written). */
 const LINKED_USES_MIN = 5_000;
 
 Deno.test("kernlog: linked scalars in the rebuilt state are what the kernel shows at their next use", async () => {
-  let uses = 0, linkedUses = 0;
+  let uses = 0, linkedUses = 0, pktUses = 0;
   const differ: string[] = [];
   for (const c of await corpusLogs()) {
     if (c.level !== 2) continue;
@@ -70,13 +77,15 @@ Deno.test("kernlog: linked scalars in the rebuilt state are what the kernel show
         if (a === null || b === null) continue;
         uses++;
         if (/id=/.test(mine)) linkedUses++;
+        if (/^pkt/.test(mine)) pktUses++;
         if (a !== b && differ.length < 5) differ.push(`${c.name} line ${i}: rebuilt ${mine}, kernel ${printed}`);
       }
     }
   }
   assert.deepEqual(differ, []);
   // the corpus has what this needs: thousands of uses, many of scalars that had an id
-  assert.ok(uses > 8_000, `${uses} uses`);
+  assert.ok(uses > 9_000, `${uses} uses`);
+  assert.ok(pktUses > 2_000, `${pktUses} uses of packet pointers`);
   assert.ok(linkedUses > LINKED_USES_MIN, `${linkedUses} uses of linked scalars`);
 });
 
@@ -140,4 +149,38 @@ Deno.test("kernlog: syncLinkedScalars copies across frames, skips dead registers
     "scalar()",
   ]);
   assert.equal(LINKED_REGS_MAX, 6);
+});
+
+Deno.test("kernlog: findGoodPktPointers gives a checked pointer's range to its copies, in this branch only", () => {
+  const frame = () => ({ regs: new Array<string | null>(11).fill(null), slots: new Map<number, string>() });
+  const setup = () => {
+    const f = [frame(), frame()];
+    f[0].regs[7] = "pkt(r=0)"; // a caller's copy
+    f[1].regs[2] = "pkt(r=0)";
+    f[1].regs[4] = "pkt(r=0)";
+    f[1].regs[6] = "pkt(id=3,r=0)"; // another id: not the checked pointer's
+    f[1].slots.set(-8, "pkt(r=0)");
+    f[1].regs[3] = "pkt_end()";
+    f[1].regs[5] = "pkt(off=8,r=8)"; // r5 = r2 + 8, printed after the check
+    return f;
+  };
+  // if r5 > r3 (JGT, X): the fall-through has [pkt, pkt + 8) in bounds
+  let f = setup();
+  findGoodPktPointers(f, 1, 0x2d, 5, 3, true);
+  assert.deepEqual([f[0].regs[7], f[1].regs[2], f[1].regs[4], f[1].slots.get(-8)], new Array(4).fill("pkt(r=8)"));
+  assert.equal(f[1].regs[6], "pkt(id=3,r=0)");
+  // if r5 >= r3: the fall-through has r5 < end, so one byte more (range_right_open: off + 1)
+  f = setup();
+  findGoodPktPointers(f, 1, 0x3d, 5, 3, true);
+  assert.equal(f[1].regs[2], "pkt(r=9)");
+  // if r5 < r3 proves the range in the jumped-to branch, not here; a JMP32 compares no pointers; a decided jump nothing
+  for (const [code, changed] of [[0xad, true], [0x2e, true], [0x2d, false]] as const) {
+    f = setup();
+    findGoodPktPointers(f, 1, code, 5, 3, changed);
+    assert.equal(f[1].regs[2], "pkt(r=0)", `code ${code.toString(16)}`);
+  }
+  // if r3 < r5 (the end as the destination): the fall-through has the range
+  f = setup();
+  findGoodPktPointers(f, 1, 0xad, 3, 5, true);
+  assert.equal(f[1].regs[4], "pkt(r=8)");
 });

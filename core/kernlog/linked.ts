@@ -125,7 +125,8 @@ export function syncLinkedScalars(
   const reset = new Set<number>();
   const before = new Map(compared.map((c) => [c.reg, c.before]));
   for (const c of compared) {
-    const was = scalarOf(c.before);
+    // a compared register the first collection went past the limit on has no id left to collect by
+    const was = reset.has(c.reg) ? null : scalarOf(c.before);
     if (was !== null) collect(frames, cur, was.id, before, liveOf, linked, reset);
   }
   const known: Array<{ reg: number; id: number; addConst: number | null }> = [];

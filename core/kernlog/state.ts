@@ -8,9 +8,9 @@
  * state, a partial one updates the entries it prints, and a helper call
  * forgets r1..r5 (the kernel marks them not initialised without printing
  * them). The scalars linked with a register a conditional jump narrowed are
- * narrowed with it, as the kernel does without printing them (linked.ts).
- * Other registers the kernel changed without printing them (a packet pointer
- * whose range a bounds check extended) keep their last printed value.
+ * narrowed with it (linked.ts), and the packet pointers that share the id
+ * of one a packet check proved get its range (pkt.ts), as the kernel does
+ * without printing them.
  *
  * Entries are kept as their text (`map_value(id=1,ks=8,vs=8)`) and parsed
  * only when asked for ({@link parseRegValue}).
@@ -22,6 +22,7 @@ import { type KernLog, StepKind } from "./parser.ts";
 import { parseLogInsn } from "./insn.ts";
 import { forEachEntry } from "./value.ts";
 import { syncLinkedScalars } from "./linked.ts";
+import { findGoodPktPointers } from "./pkt.ts";
 
 /** One frame's registers and stack slots, as text. */
 export interface FrameText {
@@ -219,6 +220,11 @@ export class StateTracker {
               const where = frame === st.cur ? at : cs ? cs[frame] : -1;
               return this.#live.get(where) ?? 0x3ff;
             }, pushed);
+            if (x.src >= 0) {
+              const cf = st.frames[st.cur];
+              const changed = pushed || compared.some((c) => cf.regs[c.reg] !== c.before);
+              findGoodPktPointers(st.frames, st.cur, x.code, x.dst, x.src, changed);
+            }
           }
         }
         if (x.op === "call_sub") this.#callsites.push(insnIndex(log.lines.get(i)));

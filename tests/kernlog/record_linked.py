@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Have the running kernel write level-2 logs of programs full of linked
-scalars, for the check of kernlog's rebuilt state (tests/data/kernlog/linked.jsonl.gz).
+scalars and of packet pointer copies, for the check of kernlog's rebuilt
+state (tests/data/kernlog/linked.jsonl.gz).
 
 usage: record_linked.py OUT.jsonl.gz [COUNT] [SEED]
 
@@ -11,7 +12,10 @@ constant or another linked register; sometimes inside a bpf-to-bpf call, so
 the caller's copies are linked across frames), then, on both paths, copies
 every one of them into r0 or fills it from its slot. The kernel prints r0
 after each copy, so the log itself says what every linked scalar became,
-which the jump's own line does not. Needs root and bpf().
+which the jump's own line does not. Every fourth program is an xdp one that
+copies the packet pointer (registers, spills), moves one copy and checks it
+against the end of the packet (or a meta pointer against the packet's start),
+for the ranges the other copies get. Needs root and bpf().
 """
 import gzip
 import json
@@ -22,7 +26,7 @@ import sys
 sys.path.insert(0, os.environ.get("KBPF_DIR", "/work/shared/oracle"))
 import kbpf  # noqa: E402
 from kbpf import (  # noqa: E402
-    alu64_imm, call, exit_insn, jmp_imm, jmp_reg, jmp32_imm, ldx_mem, mov64_imm, mov64_reg, slot, stx_mem,
+    alu64_imm, alu64_reg, call, exit_insn, jmp_imm, jmp_reg, jmp32_imm, ldx_mem, mov64_imm, mov64_reg, slot, stx_mem,
 )
 
 BPF_DW = 0x18
@@ -93,6 +97,48 @@ def program(rng):
     return insns + c + a + expose()
 
 
+BPF_W = 0x00
+
+
+def pkt_program(rng):
+    """An xdp program: copies of the packet pointer (registers, spills, a callee's arguments), one of them moved and
+    checked against data_end (or a meta pointer against data), then every copy read back: the log prints the range
+    each got from the check."""
+    meta = rng.random() < 0.2
+    insns = ldx_mem(BPF_W, 2, 1, 8 if meta else 0)  # r2 = data_meta or data
+    insns += ldx_mem(BPF_W, 3, 1, 0 if meta else 4)  # r3 = data or data_end
+    if rng.random() < 0.3:
+        # a variable offset: the moved pointer gets an id of its own, its copies share it
+        insns += mov64_reg(6, 1) + call(7) + mov64_reg(1, 6)
+        insns += ldx_mem(BPF_W, 2, 1, 8 if meta else 0) + ldx_mem(BPF_W, 3, 1, 0 if meta else 4)
+        insns += alu64_imm(0x50, 0, rng.choice([0x7, 0xff])) + alu64_reg(0x00, 2, 0)
+    copies = []
+    for r in rng.sample([4, 6, 7, 8, 9], rng.randint(1, 4)):
+        insns += mov64_reg(r, 2)
+        copies.append(r)
+    slots = []
+    for k in range(rng.randint(0, 2)):
+        off = -8 * (k + 1)
+        insns += stx_mem(BPF_DW, 10, 2, off)
+        slots.append(off)
+    k = rng.choice([0, 1, 8, 14, 34, 60, 100])
+    insns += mov64_reg(5, 2) + alu64_imm(0x00, 5, k)  # r5 = r2 + k
+    op = rng.choice([0x20, 0x30, 0xa0, 0xb0])  # jgt jge jlt jle
+    swap = rng.random() < 0.5  # the end (or the packet start) as the destination
+
+    def expose():
+        out = []
+        for r in copies + [2, 5]:
+            out += mov64_reg(0, r)
+        for off in slots:
+            out += ldx_mem(BPF_DW, 0, 10, off)
+        return out + mov64_imm(0, 2) + exit_insn()
+
+    a = expose()
+    j = jmp_reg(op, 3, 5, len(a)) if swap else jmp_reg(op, 5, 3, len(a))
+    return insns + j + a + expose()
+
+
 def main():
     out = sys.argv[1]
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 300
@@ -100,10 +146,13 @@ def main():
     rng = random.Random(seed)
     recs = []
     for i in range(count):
-        spec = {"insns": program(rng), "prog_type": "socket_filter", "license": "GPL"}
+        # one in four: packet pointers (find_good_pkt_pointers), the others linked scalars
+        pkt = i % 4 == 3
+        spec = {"insns": pkt_program(rng) if pkt else program(rng), "prog_type": "xdp" if pkt else "socket_filter",
+                "license": "GPL"}
         r = kbpf.verify_spec(spec, log_level=2)
         recs.append({
-            "name": f"linked {seed}/{i}",
+            "name": f"{'pkt' if pkt else 'linked'} {seed}/{i}",
             "program": spec,
             "kernel": {"2": {"accepted": r["accepted"], "processed_insns": r.get("processed_insns"), "log": r["log"]}},
         })
