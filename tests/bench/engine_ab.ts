@@ -20,7 +20,7 @@
  *
  * @module
  */
-import process from "node:process";
+import { cpu, median, takeOption } from "./ab_util.ts";
 import { benchInput, benchPrograms } from "../vm_util.ts";
 
 interface Engine {
@@ -29,25 +29,9 @@ interface Engine {
 }
 type Maker = (prog: unknown) => Engine;
 
-const cpu = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
 if (import.meta.main) {
   const args = [...Deno.args];
-  const opt = (name: string, dflt: string): string => {
-    const k = args.indexOf(name);
-    if (k < 0) return dflt;
-    const v = args[k + 1];
-    args.splice(k, 2);
-    return v;
-  };
+  const opt = (name: string, dflt: string): string => takeOption(args, name, dflt);
   const engine = opt("--engine", "jit"), runs = Number(opt("--runs", "21")), warmup = Number(opt("--warmup", "5"));
   const maxTokens = opt("--max-function-tokens", "");
   const [dirA, dirB, ...names] = args;

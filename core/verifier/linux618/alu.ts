@@ -20,6 +20,7 @@ import {
   isRegConst,
   markReg32Known,
   markRegKnown,
+  markRegKnownImm,
   markRegUnbounded,
   markRegUnknown,
   NOT_INIT,
@@ -207,7 +208,7 @@ function adjustRegMinMaxVals(env: Env, i: number): number {
     src.frameno = 0;
     src.subregDef = 0;
     src.precise = false;
-    markRegKnown(W64, src, BigInt(env.imm[i]));
+    markRegKnownImm(src, env.imm[i]);
     if (ptrReg) return adjustPtrMinMaxVals(env, i, ptrReg, src);
   }
   // The 6.18.y kernel forks a scalar in [-1, 0] on AND/OR with a constant
@@ -341,7 +342,7 @@ export function checkAluOp(env: Env, i: number): number {
     } else {
       markRegUnknown(regs[d]);
       regs[d].type = SCALAR_VALUE;
-      markRegKnown(W64, regs[d], cls === 7 ? BigInt(imm) : BigInt(imm >>> 0));
+      markRegKnownImm(regs[d], cls === 7 ? imm : imm >>> 0);
     }
   } else if (op > 0xd0) {
     verbose(env, `invalid BPF_ALU opcode ${op.toString(16)}\n`);

@@ -28,6 +28,7 @@ import {
   copyReg,
   isRegConst,
   markRegKnown,
+  markRegKnownImm,
   PTR_MAYBE_NULL,
   PTR_TO_BTF_ID,
   PTR_TO_MAP_KEY,
@@ -352,7 +353,7 @@ export function checkCondJmpOp(env: Env, i: number, pathLen: number): number {
     src = env.fakeReg[0];
     zeroRegLike(src);
     src.type = SCALAR_VALUE;
-    markRegKnown(W64, src, BigInt(env.imm[i]));
+    markRegKnownImm(src, env.imm[i]);
     if (dst.type === PTR_TO_STACK) flags |= INSN_F_DST_REG_STACK;
   }
   if (flags && (err = pushJmpHistory(env, thisBranch, flags, 0n))) return err;

@@ -21,7 +21,7 @@ import { RegState, SCALAR_VALUE } from "./reg.ts";
 import {
   BPF_REG_FP,
   BPF_REG_SIZE,
-  type JmpHistoryEntry,
+  JMP_HIST_STRIDE,
   MAX_CALL_FRAMES,
   STACK_SPILL,
   type VerifierState,
@@ -50,21 +50,32 @@ export function insnStackAccessFlags(frameno: number, spi: number): number {
 
 /** `push_jmp_history(env, cur, insn_flags, linked_regs)`. */
 export function pushJmpHistory(env: Env, cur: VerifierState, flags: number, linkedRegs: bigint): number {
-  if (env.curHistEnt >= 0 && env.curHistEnt < cur.jmpHistory.length) {
-    const e = cur.jmpHistory[env.curHistEnt];
-    e.flags |= flags;
-    e.linkedRegs = linkedRegs;
+  const h = cur.jmpHistory;
+  const lo = linkedRegs === 0n ? 0 : Number(linkedRegs & 0xffffffffn);
+  const hi = linkedRegs === 0n ? 0 : Number(linkedRegs >> 32n);
+  if (env.curHistEnt >= 0 && env.curHistEnt < h.length / JMP_HIST_STRIDE) {
+    const b = env.curHistEnt * JMP_HIST_STRIDE;
+    h[b + 2] |= flags;
+    h[b + 3] = lo;
+    h[b + 4] = hi;
     return 0;
   }
-  cur.jmpHistory.push({ idx: env.insnIdx, prevIdx: env.prevInsnIdx, flags, linkedRegs });
-  env.curHistEnt = cur.jmpHistory.length - 1;
+  h.push(env.insnIdx, env.prevInsnIdx, flags, lo, hi);
+  env.curHistEnt = h.length / JMP_HIST_STRIDE - 1;
   return 0;
 }
 
-/** `get_jmp_hist_entry(st, hist_end, insn_idx)`. */
-function getJmpHistEntry(st: VerifierState, end: number, idx: number): JmpHistoryEntry | null {
-  if (end > 0 && st.jmpHistory[end - 1].idx === idx) return st.jmpHistory[end - 1];
-  return null;
+/** `get_jmp_hist_entry(st, hist_end, insn_idx)`: the entry's offset in `st.jmpHistory`, -1 for none. */
+function getJmpHistEntry(st: VerifierState, end: number, idx: number): number {
+  const b = (end - 1) * JMP_HIST_STRIDE;
+  if (end > 0 && st.jmpHistory[b] === idx) return b;
+  return -1;
+}
+
+/** The packed linked registers of the history entry at offset `b` (0n: none). */
+function histLinkedRegs(h: number[], b: number): bigint {
+  const lo = h[b + 3], hi = h[b + 4];
+  return lo === 0 && hi === 0 ? 0n : (BigInt(hi) << 32n) | BigInt(lo);
 }
 
 /** The remaining history after {@link getPrevInsnIdx} (a module variable: no array per step). */
@@ -75,11 +86,12 @@ function getPrevInsnIdx(st: VerifierState, i: number, cnt: number): number {
   prevHistory = cnt;
   if (i === st.firstInsnIdx) {
     if (cnt === 0) return ENOENT;
-    if (cnt === 1 && st.jmpHistory[0].idx === i) return ENOENT;
+    if (cnt === 1 && st.jmpHistory[0] === i) return ENOENT;
   }
-  if (cnt && st.jmpHistory[cnt - 1].idx === i) {
+  const b = (cnt - 1) * JMP_HIST_STRIDE;
+  if (cnt && st.jmpHistory[b] === i) {
     prevHistory = cnt - 1;
-    return st.jmpHistory[cnt - 1].prevIdx;
+    return st.jmpHistory[b + 1];
   }
   return i - 1;
 }
@@ -172,10 +184,10 @@ export function linkedRegsUnpack(v: bigint): LinkedReg[] {
   return out;
 }
 
-/** `bt_sync_linked_regs(bt, hist)`. */
-function btSyncLinkedRegs(env: Env, hist: JmpHistoryEntry | null): void {
-  if (!hist || hist.linkedRegs === 0n) return;
-  const lr = linkedRegsUnpack(hist.linkedRegs);
+/** `bt_sync_linked_regs(bt, hist)` with the entry's packed linked registers (0n: none or no entry). */
+function btSyncLinkedRegs(env: Env, linkedRegs: bigint): void {
+  if (linkedRegs === 0n) return;
+  const lr = linkedRegsUnpack(linkedRegs);
   let some = false;
   for (const e of lr) {
     if (
@@ -205,8 +217,11 @@ function insnText(env: Env, i: number): string {
   );
 }
 
-/** `backtrack_insn(env, idx, subseq_idx, hist, bt)`. */
-function backtrackInsn(env: Env, idx: number, subseqIdx: number, hist: JmpHistoryEntry | null): number {
+/**
+ * `backtrack_insn(env, idx, subseq_idx, hist, bt)`, with the history
+ * entry's flags and linked registers (0 and 0n when there is no entry).
+ */
+function backtrackInsn(env: Env, idx: number, subseqIdx: number, histFlags: number, linked: bigint): number {
   const code = env.code[idx], cls = code & 7, op = code & 0xf0, mode = code & 0xe0;
   const dreg = env.dst[idx], sreg = env.src[idx];
   if (code === 0) return 0;
@@ -215,7 +230,7 @@ function backtrackInsn(env: Env, idx: number, subseqIdx: number, hist: JmpHistor
     verbose(env, `stack=${fmtStackMask(env.bt.stackMasks[env.bt.frame])} before `);
     verbose(env, `${idx}: ${insnText(env, idx)}\n`);
   }
-  btSyncLinkedRegs(env, hist);
+  btSyncLinkedRegs(env, linked);
   const atomicLoad = cls === 3 && mode === 0xc0 && env.imm[idx] === 0x100;
   if (cls === 4 || cls === 7) {
     if (!btIsRegSet(env, dreg)) return 0;
@@ -231,13 +246,13 @@ function backtrackInsn(env: Env, idx: number, subseqIdx: number, hist: JmpHistor
   } else if (cls === 1 || atomicLoad) {
     if (!btIsRegSet(env, dreg)) return 0;
     btClearReg(env, dreg);
-    if (!hist || !(hist.flags & INSN_F_STACK_ACCESS)) return 0;
-    const spi = (hist.flags >> INSN_F_SPI_SHIFT) & INSN_F_SPI_MASK, fr = hist.flags & INSN_F_FRAMENO_MASK;
+    if (!(histFlags & INSN_F_STACK_ACCESS)) return 0;
+    const spi = (histFlags >> INSN_F_SPI_SHIFT) & INSN_F_SPI_MASK, fr = histFlags & INSN_F_FRAMENO_MASK;
     btSetFrameSlot(env, fr, spi);
   } else if (cls === 3 || cls === 2) {
     if (btIsRegSet(env, dreg)) return ENOTSUPP;
-    if (!hist || !(hist.flags & INSN_F_STACK_ACCESS)) return 0;
-    const spi = (hist.flags >> INSN_F_SPI_SHIFT) & INSN_F_SPI_MASK, fr = hist.flags & INSN_F_FRAMENO_MASK;
+    if (!(histFlags & INSN_F_STACK_ACCESS)) return 0;
+    const spi = (histFlags >> INSN_F_SPI_SHIFT) & INSN_F_SPI_MASK, fr = histFlags & INSN_F_FRAMENO_MASK;
     if (!btIsFrameSlotSet(env, fr, spi)) return 0;
     btClearFrameSlot(env, fr, spi);
     if (cls === 3) btSetReg(env, sreg);
@@ -300,15 +315,15 @@ function backtrackInsn(env: Env, idx: number, subseqIdx: number, hist: JmpHistor
       return 0;
     } else if (code & 8) {
       if (!btIsRegSet(env, dreg) && !btIsRegSet(env, sreg)) return 0;
-      if (!hist || !(hist.flags & INSN_F_SRC_REG_STACK)) btSetReg(env, sreg);
-      if (!hist || !(hist.flags & INSN_F_DST_REG_STACK)) btSetReg(env, dreg);
+      if (!(histFlags & INSN_F_SRC_REG_STACK)) btSetReg(env, sreg);
+      if (!(histFlags & INSN_F_DST_REG_STACK)) btSetReg(env, dreg);
     }
   } else if (cls === 0) {
     if (!btIsRegSet(env, dreg)) return 0;
     btClearReg(env, dreg);
     if (mode === 0x40 || mode === 0x20) return ENOTSUPP;
   }
-  btSyncLinkedRegs(env, hist);
+  btSyncLinkedRegs(env, linked);
   return 0;
 }
 
@@ -390,7 +405,7 @@ export function markChainPrecisionFrom(
   }
   if (btEmpty(env)) return 0;
   for (;;) {
-    let history = st!.jmpHistory.length;
+    let history = st!.jmpHistory.length / JMP_HIST_STRIDE;
     if (env.log.level & BPF_LOG_LEVEL2) {
       verbose(
         env,
@@ -423,8 +438,10 @@ export function markChainPrecisionFrom(
         err = 0;
         skipFirst = false;
       } else {
-        const hist = getJmpHistEntry(st!, history, i);
-        err = backtrackInsn(env, i, subseqIdx, hist);
+        const h = st!.jmpHistory, e = getJmpHistEntry(st!, history, i);
+        err = e < 0
+          ? backtrackInsn(env, i, subseqIdx, 0, 0n)
+          : backtrackInsn(env, i, subseqIdx, h[e + 2], histLinkedRegs(h, e));
       }
       if (err === ENOTSUPP) {
         markAllScalarsPrecise(env, starting);

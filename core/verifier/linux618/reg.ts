@@ -26,6 +26,7 @@ import {
   tnumSubregIsConst,
   tnumUnknown,
 } from "./tnum.ts";
+import { constViolation64, regBoundsSync64 } from "./sync64.ts";
 import { W64, type Width } from "./width.ts";
 
 // ---- enum bpf_reg_type (base types) ----
@@ -249,6 +250,37 @@ export function markRegKnown(w: Width, reg: RegState, imm: bigint): void {
   reg.id = 0;
   reg.refObjId = 0;
   markRegKnownValue(w, reg, imm);
+}
+
+/** Known registers of recent immediates (direct-mapped by the low bits; a hit copies, a miss converts once). */
+const immCache: (RegState | null)[] = new Array(64).fill(null);
+
+/**
+ * `__mark_reg_known(reg, imm)` for an instruction's immediate (a safe
+ * integer: the sign-extended or the zero-extended 32-bit field), without
+ * new bigints for a recent one.
+ */
+export function markRegKnownImm(reg: RegState, imm: number): void {
+  const k = imm & 63;
+  let t = immCache[k];
+  if (t === null || t.off !== imm) {
+    if (t === null) t = immCache[k] = new RegState(); // a miss overwrites the entry in place
+    markRegKnown(W64, t, BigInt(imm));
+    t.off = imm; // the cache key (off of a known register is 0 otherwise; never copied below)
+  }
+  reg.off = 0;
+  clearUnion(reg);
+  reg.id = 0;
+  reg.refObjId = 0;
+  reg.varOff = t.varOff;
+  reg.smin = t.smin;
+  reg.smax = t.smax;
+  reg.umin = t.umin;
+  reg.umax = t.umax;
+  reg.s32min = t.s32min;
+  reg.s32max = t.s32max;
+  reg.u32min = t.u32min;
+  reg.u32max = t.u32max;
 }
 
 /** `__mark_reg32_known(reg, imm)`. */
@@ -485,8 +517,18 @@ export function regBoundOffset(w: Width, reg: RegState): void {
   reg.varOff = tnumOr(tnumClearSubreg(w, var64), var32);
 }
 
-/** `reg_bounds_sync(reg)`. */
+/**
+ * `reg_bounds_sync(reg)`. At the kernel's width this runs on 32-bit halves
+ * (sync64.ts, no bigint per step); other widths (the small analogues of the
+ * tests) run {@link regBoundsSyncBigint}, the reference it is checked against.
+ */
 export function regBoundsSync(w: Width, reg: RegState): void {
+  if (w === W64) regBoundsSync64(reg);
+  else regBoundsSyncBigint(w, reg);
+}
+
+/** `reg_bounds_sync(reg)` in bigints, at any width. */
+export function regBoundsSyncBigint(w: Width, reg: RegState): void {
   // A constant whose eight bounds already say so is a fixed point: skip the work.
   if (reg.varOff.mask === 0n) {
     const v = reg.varOff.value;
@@ -504,14 +546,24 @@ export function regBoundsSync(w: Width, reg: RegState): void {
   updateRegBounds(w, reg);
 }
 
+/** Whether a min is above its max. */
+function rangesCross(reg: RegState): boolean {
+  return reg.umin > reg.umax || reg.smin > reg.smax || reg.u32min > reg.u32max || reg.s32min > reg.s32max;
+}
+
 /**
  * The check of `reg_bounds_sanity_check`: null when the bounds are
  * consistent, else the kernel's message part (`range bounds violation`, ...).
  */
 export function regBoundsViolation(w: Width, reg: RegState): string | null {
-  if (reg.umin > reg.umax || reg.smin > reg.smax || reg.u32min > reg.u32max || reg.s32min > reg.s32max) {
-    return "range bounds violation";
-  }
+  if (w !== W64) return regBoundsViolationBigint(w, reg);
+  if (rangesCross(reg)) return "range bounds violation";
+  return constViolation64(reg);
+}
+
+/** {@link regBoundsViolation} in bigints, at any width (the reference of the 64-bit checks in sync64.ts). */
+export function regBoundsViolationBigint(w: Width, reg: RegState): string | null {
+  if (rangesCross(reg)) return "range bounds violation";
   if (tnumIsConst(reg.varOff)) {
     const u = reg.varOff.value, s = BigInt.asIntN(w.bits, u);
     if (reg.umin !== u || reg.umax !== u || reg.smin !== s || reg.smax !== s) {

@@ -16,6 +16,7 @@ import {
   markReg32Unbounded,
   markReg64Unbounded,
   markRegKnown,
+  markRegKnownValue,
   markRegUnknown,
   regAssign32Into64,
   regBoundsSync,
@@ -43,6 +44,7 @@ import {
   tnumUnknown,
   tnumXor,
 } from "./tnum.ts";
+import { isConstReg64 } from "./sync64.ts";
 import { W64, type Width } from "./width.ts";
 
 // ALU op codes (BPF_OP)
@@ -56,37 +58,54 @@ const XOR = 0xa0, ARSH = 0xc0;
  */
 let wrapped = false;
 
-/** Signed add in `bits` (sets {@link wrapped}). */
-function sadd(bits: number, a: bigint, b: bigint): bigint {
-  const r = a + b, w = BigInt.asIntN(bits, r);
+const S64_MIN = -(1n << 63n), S64_MAX = (1n << 63n) - 1n, U64_MAX = (1n << 64n) - 1n;
+const S32_MIN = -(1n << 31n), S32_MAX = (1n << 31n) - 1n, U32_MAX = (1n << 32n) - 1n;
+
+/**
+ * `r` wrapped to a signed `bits`-bit value; sets {@link wrapped}. A result
+ * in range is returned as it is (no second bigint for the common case).
+ */
+function swrap(bits: number, r: bigint): bigint {
+  const fits = bits === 64 ? r >= S64_MIN && r <= S64_MAX : bits === 32 ? r >= S32_MIN && r <= S32_MAX : false;
+  if (fits) {
+    wrapped = false;
+    return r;
+  }
+  const w = BigInt.asIntN(bits, r);
   wrapped = w !== r;
   return w;
+}
+/** `r` wrapped to an unsigned `bits`-bit value; sets {@link wrapped}. */
+function uwrap(bits: number, r: bigint): bigint {
+  const fits = r >= 0n && (bits === 64 ? r <= U64_MAX : bits === 32 ? r <= U32_MAX : false);
+  if (fits) {
+    wrapped = false;
+    return r;
+  }
+  const w = BigInt.asUintN(bits, r);
+  wrapped = w !== r;
+  return w;
+}
+
+/** Signed add in `bits` (sets {@link wrapped}). */
+function sadd(bits: number, a: bigint, b: bigint): bigint {
+  return swrap(bits, a + b);
 }
 /** Unsigned add in `bits`. */
 function uadd(bits: number, a: bigint, b: bigint): bigint {
-  const r = a + b, w = BigInt.asUintN(bits, r);
-  wrapped = w !== r;
-  return w;
+  return uwrap(bits, a + b);
 }
 function ssub(bits: number, a: bigint, b: bigint): bigint {
-  const r = a - b, w = BigInt.asIntN(bits, r);
-  wrapped = w !== r;
-  return w;
+  return swrap(bits, a - b);
 }
 function usub(bits: number, a: bigint, b: bigint): bigint {
-  const r = a - b, w = BigInt.asUintN(bits, r);
-  wrapped = w !== r;
-  return w;
+  return uwrap(bits, a - b);
 }
 function smul(bits: number, a: bigint, b: bigint): bigint {
-  const r = a * b, w = BigInt.asIntN(bits, r);
-  wrapped = w !== r;
-  return w;
+  return swrap(bits, a * b);
 }
 function umul(bits: number, a: bigint, b: bigint): bigint {
-  const r = a * b, w = BigInt.asUintN(bits, r);
-  wrapped = w !== r;
-  return w;
+  return uwrap(bits, a * b);
 }
 
 /** `scalar32_min_max_add`. */
@@ -481,6 +500,15 @@ const negSrc = new RegState();
  * Sanitation (`sanitize_val_alu`) is a no-op for privileged loads.
  */
 export function adjustScalarMinMaxVals(w: Width, alu64: boolean, op: number, dst: RegState, src: RegState): void {
+  if ((op === ADD || op === SUB) && w === W64 && isConstReg64(dst) && isConstReg64(src)) {
+    // Two constants: the bound functions below, then zext and reg_bounds_sync, end in the
+    // constant result with every bound on it (their ranges contain it and the tnum is exact);
+    // reach that directly, without the bigints of the general path (tests/linux618_sync64_test.ts).
+    const a = dst.varOff.value, b = src.varOff.value;
+    const r = op === ADD ? a + b : a - b;
+    markRegKnownValue(W64, dst, alu64 ? BigInt.asUintN(64, r) : BigInt.asUintN(32, r));
+    return;
+  }
   if (!isSafeToComputeDstRegRange(w, alu64, op, src)) {
     markRegUnknownW(w, dst);
     return;

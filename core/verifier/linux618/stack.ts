@@ -22,7 +22,7 @@ import {
   CONST_PTR_TO_MAP,
   copyReg,
   markRegConstZero,
-  markRegKnown,
+  markRegKnownImm,
   markRegUnknown,
   NOT_INIT,
   PTR_TO_CTX,
@@ -55,7 +55,6 @@ import {
 } from "./state.ts";
 import { markStackRead, markStackWrite } from "./stack_liveness.ts";
 import { tnumEqualsConst, tnumIsConst } from "./tnum.ts";
-import { W64 } from "./width.ts";
 
 /** `BPF_MAX_VAR_OFF`. */
 export const BPF_MAX_VAR_OFF = 1 << 29;
@@ -208,7 +207,7 @@ function checkStackWriteFixedOff(
     if (!fits) st.spilled.id = 0;
   } else if (!reg && !(off % BPF_REG_SIZE) && isSt) {
     const tmp = env.fakeReg[0];
-    markRegKnown(W64, tmp, BigInt(env.imm[insnIdx]));
+    markRegKnownImm(tmp, env.imm[insnIdx]);
     tmp.type = SCALAR_VALUE;
     tmp.frameno = 0;
     tmp.subregDef = 0;

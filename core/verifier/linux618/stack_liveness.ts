@@ -92,7 +92,11 @@ function lookupCallchain(env: Env, cc: Callchain): FuncInstance {
 }
 
 function lookupInstance(env: Env, st: VerifierState, frameno: number): FuncInstance {
-  return lookupCallchain(env, computeCallchain(env, st, frameno));
+  // the key of computeCallchain's chain, without building the chain for an instance that exists
+  let k = "";
+  for (let i = 0; i < frameno; i++) k += st.frame[i + 1]!.callsite + ",";
+  k += env.subprogs[st.frame[frameno]!.subprogno].start;
+  return env.liveness.instances.get(k) ?? lookupCallchain(env, computeCallchain(env, st, frameno));
 }
 
 function relIdx(inst: FuncInstance, idx: number): number {
@@ -163,12 +167,13 @@ function commitWriteMarks(env: Env, inst: FuncInstance | null): void {
     if (mask === 0n && !inst.mustWriteSet[idx]) continue;
     const m = allocFrameMasks(inst, frame, l.writeInsnIdx);
     const old = m.mustWrite;
-    if (inst.mustWriteSet[idx]) mask &= old;
+    // (no bigint made when nothing changes: x & x is x, 0 & x is 0)
+    if (inst.mustWriteSet[idx] && mask !== old && mask !== 0n) mask &= old;
     if (old !== mask) {
       m.mustWrite = mask;
       inst.updated = true;
+      if (old & ~mask) inst.mustWriteDropped = true;
     }
-    if (old & ~mask) inst.mustWriteDropped = true;
   }
   inst.mustWriteSet[idx] = 1;
   l.writeInsnIdx = 0;

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import type { StateList } from "./env.ts";
 import { copyReg, markRegKnownZero, markRegNotInit, PTR_TO_STACK, RegState } from "./reg.ts";
 
 // ---- enum bpf_stack_slot_type ----
@@ -52,10 +53,13 @@ export class StackSlot {
 /** `struct bpf_retval_range`. */
 export interface RetvalRange {
   /** Smallest value. */
-  min: number;
+  readonly min: number;
   /** Largest value. */
-  max: number;
+  readonly max: number;
 }
+
+/** The zero `bpf_retval_range` every frame starts with (shared: ranges are replaced, never changed). */
+const RETVAL_ZERO: RetvalRange = Object.freeze({ min: 0, max: 0 });
 
 /** `struct bpf_func_state`. */
 export class FuncState {
@@ -70,7 +74,7 @@ export class FuncState {
   /** `async_entry_cnt`. */
   asyncEntryCnt = 0;
   /** `callback_ret_range`. */
-  callbackRetRange: RetvalRange = { min: 0, max: 0 };
+  callbackRetRange: RetvalRange = RETVAL_ZERO;
   /** `in_callback_fn`. */
   inCallbackFn = false;
   /** `in_async_callback_fn`. */
@@ -85,8 +89,9 @@ export class FuncState {
   stack: StackSlot[] = [];
 
   constructor() {
-    this.regs = [];
-    for (let i = 0; i < MAX_BPF_REG; i++) this.regs.push(new RegState());
+    // MAX_BPF_REG registers, as a literal: a packed array of its final size
+    const R = RegState;
+    this.regs = [new R(), new R(), new R(), new R(), new R(), new R(), new R(), new R(), new R(), new R(), new R()];
   }
 }
 
@@ -158,32 +163,27 @@ export function initFuncState(state: FuncState, callsite: number, frameno: numbe
   state.callsite = callsite;
   state.frameno = frameno;
   state.subprogno = subprogno;
-  state.callbackRetRange = { min: 0, max: 0 };
+  state.callbackRetRange = RETVAL_ZERO;
   initRegState(state);
 }
 
-/** `struct bpf_jmp_history_entry`. */
-export interface JmpHistoryEntry {
-  /** The instruction. */
-  idx: number;
-  /** The instruction executed before it. */
-  prevIdx: number;
-  /** `INSN_F_*` flags (stack access, frame and slot). */
-  flags: number;
-  /** Linked registers that gained a range here (packed as the kernel does; 0n: none). */
-  linkedRegs: bigint;
-}
+/**
+ * Numbers per entry of {@link VerifierState.jmpHistory} (`struct
+ * bpf_jmp_history_entry`): idx, prev_idx, flags, and the packed linked
+ * registers as their low and high 32 bits.
+ */
+export const JMP_HIST_STRIDE = 5;
 
 /** `struct bpf_reference_state`. */
 export interface ReferenceState {
   /** `REF_TYPE_*`. */
-  type: number;
+  readonly type: number;
   /** Reference id. */
-  id: number;
+  readonly id: number;
   /** The insn that acquired it. */
-  insnIdx: number;
+  readonly insnIdx: number;
   /** Lock object (for lock types). */
-  ptr: number;
+  readonly ptr: number;
 }
 
 /** `struct bpf_verifier_state`. */
@@ -222,8 +222,8 @@ export class VerifierState {
   firstInsnIdx = 0;
   /** Last insn before this state was checkpointed or pushed. */
   lastInsnIdx = 0;
-  /** `jmp_history`. */
-  jmpHistory: JmpHistoryEntry[] = [];
+  /** `jmp_history`, flat: {@link JMP_HIST_STRIDE} numbers an entry (no object per entry). */
+  jmpHistory: number[] = [];
   /** `dfs_depth`. */
   dfsDepth = 0;
   /** `callback_unroll_depth`. */
@@ -232,6 +232,8 @@ export class VerifierState {
   mayGotoDepth = 0;
   /** For a backedge state: the explored state it was found equal to. */
   equalState: VerifierState | null = null;
+  /** An explored state's node in the explored lists (null for other states); never copied. */
+  stateList: StateList | null = null;
 
   /** The current frame. */
   get cur(): FuncState {
@@ -241,9 +243,9 @@ export class VerifierState {
 
 /** `copy_verifier_state(dst, src)`. */
 export function copyVerifierState(d: VerifierState, s: VerifierState): void {
-  d.jmpHistory = s.jmpHistory.map((e) => ({ ...e }));
+  d.jmpHistory = s.jmpHistory.slice();
   for (let i = s.curframe + 1; i <= d.curframe; i++) d.frame[i] = null;
-  d.refs = s.refs.map((r) => ({ ...r }));
+  d.refs = s.refs.slice(); // entries are never changed, only added and removed
   d.activeLocks = s.activeLocks;
   d.activePreemptLocks = s.activePreemptLocks;
   d.activeRcuLock = s.activeRcuLock;

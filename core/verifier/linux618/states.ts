@@ -56,6 +56,7 @@ import {
   cloneVerifierState,
   copyVerifierState,
   type FuncState,
+  JMP_HIST_STRIDE,
   MAX_BPF_REG,
   STACK_INVALID,
   STACK_MISC,
@@ -131,9 +132,6 @@ export function updatePeakStates(env: Env): void {
   if (cur > env.peakStates) env.peakStates = cur;
 }
 
-/** The list node of an explored state. */
-const listOf = new WeakMap<VerifierState, StateList>();
-
 /** `maybe_free_verifier_state(env, sl)`. */
 function maybeFreeVerifierState(env: Env, sl: StateList): void {
   if (!sl.inFreeList || sl.state.branches !== 0 || incompleteReadMarks(env, sl.state)) return;
@@ -150,7 +148,7 @@ export function updateBranchCounts(env: Env, st: VerifierState | null): number {
     const err = maybeExitScc(env, st);
     if (err) return err;
     const parent: VerifierState | null = st.parent;
-    const parentSl = parent ? listOf.get(parent) ?? null : null;
+    const parentSl = parent ? parent.stateList : null;
     if (sl) maybeFreeVerifierState(env, sl);
     st = parent;
     sl = parentSl;
@@ -516,17 +514,21 @@ function statesMaybeLooping(old: VerifierState, cur: VerifierState): boolean {
 /** Result of {@link isStateVisited}. */
 export interface Visit {
   /** 1: pruned, 0: go on, < 0: error. */
-  ret: number;
+  readonly ret: number;
   /** On a prune: the state matched. */
-  matched: VerifierState | null;
+  readonly matched: VerifierState | null;
   /** Whether a new explored state was stored. */
-  stored: boolean;
+  readonly stored: boolean;
 }
+
+/** The two common answers of {@link isStateVisited}, shared (no object per visit). */
+const VISIT_NONE: Visit = Object.freeze({ ret: 0, matched: null, stored: false });
+const VISIT_STORED: Visit = Object.freeze({ ret: 0, matched: null, stored: true });
 
 /** `is_state_visited(env, insn_idx)`. */
 export function isStateVisited(env: Env, insnIdx: number): Visit {
   const cur = env.cur;
-  const forceNewState = env.forceCheckpoint[insnIdx] === 1 || cur.jmpHistory.length > 40;
+  const forceNewState = env.forceCheckpoint[insnIdx] === 1 || cur.jmpHistory.length > 40 * JMP_HIST_STRIDE;
   let addNewState = forceNewState;
   if (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.insnProcessed - env.prevInsnProcessed >= 8) {
     addNewState = true;
@@ -602,7 +604,7 @@ export function isStateVisited(env: Env, insnIdx: number): Visit {
     evictMaybe(env, sl, insnIdx);
   }
   if (env.maxStatesPerInsn < statesCnt) env.maxStatesPerInsn = statesCnt;
-  if (!addNewState) return { ret: 0, matched: null, stored: false };
+  if (!addNewState) return VISIT_NONE;
 
   env.totalStates++;
   env.exploredStatesSize++;
@@ -622,14 +624,14 @@ export function isStateVisited(env: Env, insnIdx: number): Visit {
     bucket,
     serial: env.stateSerial++,
   };
-  listOf.set(nw, sl);
+  nw.stateList = sl;
   maybeEnterScc(env, nw);
   cur.parent = nw;
   cur.firstInsnIdx = insnIdx;
   cur.dfsDepth = nw.dfsDepth + 1;
-  cur.jmpHistory = [];
+  cur.jmpHistory.length = 0; // (the stored copy has its own array; this one keeps its room)
   listAddHead(env, bucket, sl);
-  return { ret: 0, matched: null, stored: true };
+  return VISIT_STORED;
 }
 
 function evictMaybe(env: Env, sl: StateList, insnIdx: number): void {
