@@ -9,7 +9,8 @@
 import { FormatError } from "../errors.ts";
 import { BPF_PSEUDO_CALL, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, MAP_TYPES, PROG_TYPES } from "../isa/opcodes.ts";
 import { type MapDef, Program } from "../isa/program.ts";
-import { btfMapDefs, parseBtf } from "./btf.ts";
+import { type Btf, btfMapDefs, parseBtf } from "./btf.ts";
+import { type BtfExt, parseBtfExt, programBtf } from "./btf_ext.ts";
 import {
   type ElfFile,
   type ElfRel,
@@ -98,12 +99,24 @@ export interface ElfObject {
   relocations: ElfRelocation[];
   /** The `license` section's string ("" when there is none). */
   license: string;
+  /**
+   * Why the object's BTF func/line info is not passed with its programs
+   * when it has some but it is malformed (libbpf too ignores a bad
+   * `.BTF.ext`, or a bad `.BTF` without BTF-defined maps, and goes on).
+   */
+  btfIgnored?: string;
 }
 
 /** Options of {@link parseElf} and {@link loadElfProgram}. */
 export interface ElfLoadOptions {
   /** Program type (number or `PROG_TYPES` name) instead of the one the section name implies. */
   progType?: number | string;
+  /**
+   * Pass the object's BTF func_info/line_info with each program (default
+   * true, as libbpf and `bpftool prog load` do when the object has
+   * `.BTF.ext`); false loads without BTF, as `kbpf.py` does.
+   */
+  btf?: boolean;
 }
 
 /** Options of {@link loadElfProgram}. */
@@ -205,6 +218,8 @@ interface Ctx {
   dataMap: Map<number, number>;
   /** validated code relocations by section index, then byte offset. */
   rels: Map<number, Map<number, { rel: ElfRel; sym: ElfSymbol; info: ElfRelocation }>>;
+  /** The object's BTF and `.BTF.ext`, when both are there, well-formed and wanted. */
+  btf?: { btf: Btf; ext: BtfExt };
 }
 
 function locAt(f: ElfFile, sec: string, off: number): string {
@@ -247,6 +262,7 @@ function parseElfInner(bytes: Uint8Array, name: string, opts: ElfLoadOptions): E
 
   readLegacyMaps(ctx, byName.get("maps"));
   readBtfMaps(ctx, byName.get(".maps"), byName.get(".BTF"));
+  const btfIgnored = opts.btf === false ? undefined : readBtfExt(ctx, byName.get(".BTF"), byName.get(".BTF.ext"));
   for (const s of f.sections) {
     if (s.index > 0 && isDataSection(s) && s.size > 0) {
       ctx.dataMap.set(s.index, ctx.maps.length);
@@ -314,7 +330,28 @@ function parseElfInner(bytes: Uint8Array, name: string, opts: ElfLoadOptions): E
     sectionInsns: s.size / 8,
     program: link(ctx, s, license, progTypeOpt(opts.progType, name) ?? progTypeOfSection(s.name)),
   }));
-  return { name, programs, maps: ctx.maps, relocations, license };
+  const obj: ElfObject = { name, programs, maps: ctx.maps, relocations, license };
+  if (btfIgnored) obj.btfIgnored = btfIgnored;
+  return obj;
+}
+
+/**
+ * Read `.BTF` and `.BTF.ext` for func/line info. A malformed one is
+ * ignored, as libbpf ignores it: the reason is returned (and the programs
+ * load without BTF).
+ */
+function readBtfExt(ctx: Ctx, btfSec: ElfSection | undefined, extSec: ElfSection | undefined): string | undefined {
+  if (!btfSec || !extSec) return undefined;
+  const { f } = ctx;
+  try {
+    const btf = parseBtf(sectionBytes(f, btfSec), f.name);
+    const ext = parseBtfExt(sectionBytes(f, extSec), btf, f.name);
+    ctx.btf = { btf, ext };
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof FormatError)) throw e;
+    return `${e.message}; loading without BTF func/line info`;
+  }
 }
 
 function progTypeOpt(t: number | string | undefined, name: string): number | undefined {
@@ -599,7 +636,14 @@ function link(ctx: Ctx, main: ElfSection, license: string, progType: number): Pr
   }
   const all = new Uint8Array(total * 8);
   for (const { u, bytes } of out) all.set(bytes, u.base * 8);
+  const btf = ctx.btf &&
+    programBtf(
+      ctx.btf.btf,
+      ctx.btf.ext,
+      units.map((u) => ({ section: u.sec.name, start: u.start, end: u.end, base: u.base })),
+    );
   return new Program(all, {
+    btf: btf && (btf.funcInfo.length || btf.lineInfo.length) ? btf : undefined,
     maps: usedMaps.map((i) => ({
       ...ctx.maps[i].def,
       init: ctx.maps[i].def.init.map(([k, v]) => [k.slice(), v.slice()]),

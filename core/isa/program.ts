@@ -53,6 +53,48 @@ export interface Origin {
   lines?: number[];
 }
 
+/** A BTF func_info record of a loaded program (`struct bpf_func_info`, resolved against its BTF). */
+export interface FuncInfo {
+  /** First slot of the function in the program. */
+  insnOff: number;
+  /** BTF type id. */
+  typeId: number;
+  /** Whether the id names a FUNC whose type is a FUNC_PROTO (the kernel rejects the record otherwise). */
+  isFunc: boolean;
+  /** The FUNC's name ("" when not a FUNC). */
+  name: string;
+  /** The FUNC's linkage: 0 static, 1 global, 2 extern. */
+  linkage: number;
+  /** Whether the function returns a small int or an enum (`scalar_return` of `check_btf_func`). */
+  scalarReturn: boolean;
+}
+
+/** A BTF line_info record of a loaded program (`struct bpf_line_info`, strings resolved). */
+export interface LineInfo {
+  /** Slot the record starts at. */
+  insnOff: number;
+  /** String offset of the file name (records are the same file when these are equal). */
+  fileNameOff: number;
+  /** String offset of the source line. */
+  lineOff: number;
+  /** The source line as stored (undefined when `lineOff` is not a string of the BTF). */
+  line: string | undefined;
+  /** The file name as stored (undefined when `fileNameOff` is not a string of the BTF). */
+  file: string | undefined;
+  /** Line number (`line_col >> 10`). */
+  lineNum: number;
+  /** Column (`line_col & 0x3ff`). */
+  col: number;
+}
+
+/** What a loader passes with the program when it loads it with BTF (libbpf's `func_info`/`line_info`). */
+export interface ProgramBtf {
+  /** func_info records, by slot. */
+  funcInfo: FuncInfo[];
+  /** line_info records, by slot. */
+  lineInfo: LineInfo[];
+}
+
 /** Options for {@link Program} construction. */
 export interface ProgramInit {
   /** Map definitions, by index. */
@@ -65,6 +107,8 @@ export interface ProgramInit {
   license?: string;
   /** Origin of the program. */
   origin?: Origin;
+  /** BTF func_info/line_info passed at load (ELF objects built with `-g`). */
+  btf?: ProgramBtf;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -85,6 +129,8 @@ export class Program {
   readonly license: string;
   /** Where the program came from. */
   readonly origin: Origin;
+  /** BTF func_info/line_info passed at load, if any. */
+  readonly btf: ProgramBtf | undefined;
   readonly #i16: Int16Array;
   readonly #i32: Int32Array;
 
@@ -108,6 +154,7 @@ export class Program {
     this.progType = init.progType ?? PROG_TYPES.unspec;
     this.license = init.license ?? "GPL";
     this.origin = init.origin ?? {};
+    this.btf = init.btf;
   }
 
   /** Build a program from decoded slots. */
@@ -182,6 +229,7 @@ export class Program {
       progType: init.progType ?? this.progType,
       license: init.license ?? this.license,
       origin: init.origin ?? this.origin,
+      btf: "btf" in init ? init.btf : this.btf,
     });
   }
 

@@ -113,6 +113,12 @@ export interface VerifyOptions {
   exploredIndex?: boolean | number;
   /** Resolve LD_IMM64 map fds (see the module doc for the default). */
   resolveMapFd?: MapFdResolver;
+  /**
+   * linux-6.18: pass the program's BTF func/line info (`program.btf`, from
+   * an ELF object built with `-g`) as libbpf does (true, the default), or
+   * load without it as `kbpf.py` does (false). 3.18/3.19 have no BTF.
+   */
+  btf?: boolean;
 }
 
 /** Statistics of a walk, named as veristat does. */
@@ -287,6 +293,7 @@ function createEngine618(program: Program, opts: VerifyOptions): Engine618 {
       program.license,
     ),
     resolveMapFd: resolve,
+    btf: opts.btf === false ? undefined : program.btf,
   });
 }
 
