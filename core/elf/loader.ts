@@ -220,6 +220,8 @@ interface Ctx {
   rels: Map<number, Map<number, { rel: ElfRel; sym: ElfSymbol; info: ElfRelocation }>>;
   /** The object's BTF and `.BTF.ext`, when both are there, well-formed and wanted. */
   btf?: { btf: Btf; ext: BtfExt };
+  /** Why they are ignored (malformed). */
+  btfIgnored?: string;
 }
 
 function locAt(f: ElfFile, sec: string, off: number): string {
@@ -263,6 +265,7 @@ function parseElfInner(bytes: Uint8Array, name: string, opts: ElfLoadOptions): E
   readLegacyMaps(ctx, byName.get("maps"));
   readBtfMaps(ctx, byName.get(".maps"), byName.get(".BTF"));
   const btfIgnored = opts.btf === false ? undefined : readBtfExt(ctx, byName.get(".BTF"), byName.get(".BTF.ext"));
+  if (btfIgnored) ctx.btfIgnored = btfIgnored;
   for (const s of f.sections) {
     if (s.index > 0 && isDataSection(s) && s.size > 0) {
       ctx.dataMap.set(s.index, ctx.maps.length);
@@ -651,7 +654,9 @@ function link(ctx: Ctx, main: ElfSection, license: string, progType: number): Pr
     fixups,
     progType,
     license,
-    origin: { file: f.name, section: main.name },
+    origin: ctx.btfIgnored
+      ? { file: f.name, section: main.name, btfIgnored: ctx.btfIgnored }
+      : { file: f.name, section: main.name },
   });
 }
 

@@ -51,6 +51,8 @@ export interface Origin {
   section?: string;
   /** For assembly: the 1-based source line of each slot. */
   lines?: number[];
+  /** ELF objects: why the object's BTF func/line info was not attached (it is malformed; libbpf ignores it too). */
+  btfIgnored?: string;
 }
 
 /** A BTF func_info record of a loaded program (`struct bpf_func_info`, resolved against its BTF). */
