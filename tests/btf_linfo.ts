@@ -79,45 +79,63 @@ async function computeCases(btf: boolean): Promise<LinfoCase[]> {
   const out: LinfoCase[] = [];
   for (const line of text.trim().split("\n")) {
     const rec = JSON.parse(line) as { object: string; command: string; output: string };
-    const level = rec.command.includes("-d") ? 7 : 1;
-    let obj: ReturnType<typeof parseElf> | null = null, err: string | null = null;
-    try {
-      obj = parseElf(Deno.readFileSync(new URL(rec.object, OBJS)), rec.object, { btf });
-    } catch (e) {
-      if (!(e instanceof FormatError)) throw e;
-      err = e.message;
-    }
-    for (const log of parseLog(rec.output)) {
-      if (!log.name) continue;
-      const kernel = normaliseLog(kernelPart(log));
-      const name = `${rec.object} ${rec.command} ${log.name}`;
-      const p = obj?.programs.find((x) => x.program.btf?.funcInfo[0]?.name === log.name) ??
-        (obj?.programs.length === 1 ? obj.programs[0] : undefined);
-      if (!p) {
-        out.push({
-          name,
-          object: rec.object,
-          level,
-          kernel,
-          ours: null,
-          note: err ?? "no such program",
-          result: null,
-          funcStarts: [],
-        });
-        continue;
-      }
-      const r = verify(p.program, { profile: "linux-6.18", logLevel: level, logSize: 16 << 20, btf });
+    const bytes = Deno.readFileSync(new URL(rec.object, OBJS));
+    out.push(...bpftoolCases(bytes, rec.object, rec.command, rec.output, btf));
+  }
+  return out;
+}
+
+/**
+ * The kernel logs of one bpftool run on `object` (`command`: `bpftool -d
+ * prog load` for level 1|2|4, else level 1), each with the profile's log of
+ * the same program (`btf`: loaded with the object's BTF func/line info).
+ */
+export function bpftoolCases(
+  bytes: Uint8Array,
+  object: string,
+  command: string,
+  output: string,
+  btf = true,
+): LinfoCase[] {
+  const out: LinfoCase[] = [];
+  const level = command.includes("-d") ? 7 : 1;
+  let obj: ReturnType<typeof parseElf> | null = null, err: string | null = null;
+  try {
+    obj = parseElf(bytes, object, { btf });
+  } catch (e) {
+    if (!(e instanceof FormatError)) throw e;
+    err = e.message;
+  }
+  for (const log of parseLog(output)) {
+    if (!log.name) continue;
+    const kernel = normaliseLog(kernelPart(log));
+    const name = `${object} ${command} ${log.name}`;
+    const p = obj?.programs.find((x) => x.program.btf?.funcInfo[0]?.name === log.name) ??
+      (obj?.programs.length === 1 ? obj.programs[0] : undefined);
+    if (!p) {
       out.push({
         name,
-        object: rec.object,
+        object,
         level,
         kernel,
-        ours: normaliseLog(r.log),
-        note: r.note ?? null,
-        result: r,
-        funcStarts: p.program.btf?.funcInfo.map((f) => f.insnOff) ?? [],
+        ours: null,
+        note: err ?? "no such program",
+        result: null,
+        funcStarts: [],
       });
+      continue;
     }
+    const r = verify(p.program, { profile: "linux-6.18", logLevel: level, logSize: 16 << 20, btf });
+    out.push({
+      name,
+      object,
+      level,
+      kernel,
+      ours: normaliseLog(r.log),
+      note: r.note ?? null,
+      result: r,
+      funcStarts: p.program.btf?.funcInfo.map((f) => f.insnOff) ?? [],
+    });
   }
   return out;
 }

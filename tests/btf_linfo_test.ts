@@ -12,7 +12,7 @@ import { parseElf } from "../core/elf/mod.ts";
 import { FormatError } from "../core/errors.ts";
 import { type FuncInfo, type Insn, type LineInfo, Program } from "../core/isa/mod.ts";
 import { verify } from "../core/verifier/mod.ts";
-import { linfoCases, normaliseLog } from "./btf_linfo.ts";
+import { bpftoolCases, linfoCases, normaliseLog } from "./btf_linfo.ts";
 import { runCli } from "./cli_util.ts";
 
 const OBJS = new URL("./fixtures/kernlog/", import.meta.url);
@@ -84,6 +84,17 @@ Deno.test("btf: func_info lands where the kernel's func#N @M lines put the subpr
     if (starts.length > 1) checked++;
   }
   assert.ok(checked >= 4, `${checked} logs with subprograms`);
+});
+
+Deno.test("btf: nested calls are appended depth first, as libbpf does (main, first, deep, second)", () => {
+  const bytes = Deno.readFileSync(new URL("./fixtures/btf/nested_calls.o", import.meta.url));
+  const output = Deno.readTextFileSync(new URL("./data/btf/nested_calls.txt", import.meta.url));
+  const [c, ...more] = bpftoolCases(bytes, "nested_calls.o", "bpftool -d prog load", output);
+  assert.equal(more.length, 0);
+  assert.deepEqual(c.funcStarts, [0, 9, 13, 16]);
+  assert.equal(c.result?.accepted, true);
+  assert.equal(c.ours, c.kernel);
+  assert.ok(c.kernel.includes("; return x ^ 0x55; @ nested_calls.c:7\n14: (a7) r0 ^= 85"));
 });
 
 function extOf(name: string): { bytes: Uint8Array; off: number; size: number; btf: ReturnType<typeof parseBtf> } {

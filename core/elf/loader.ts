@@ -572,17 +572,23 @@ function link(ctx: Ctx, main: ElfSection, license: string, progType: number): Pr
     }
     return k;
   };
+  const out: Array<{ u: Unit; bytes: Uint8Array }> = [];
+  /**
+   * The slot of section slot `t` in the linked program: a function not yet
+   * placed is appended and relocated at once, before the caller's remaining
+   * instructions (libbpf's recursive `bpf_object__reloc_code`: depth first).
+   */
   const place = (sec: ElfSection, t: number): number => {
     for (const u of units) if (u.sec === sec && u.start <= t && t < u.end) return u.base + t - u.start;
     const [a, b] = funcRange(f, sec, t);
-    units.push({ sec, start: a, end: b, base: total });
+    const u = { sec, start: a, end: b, base: total };
+    units.push(u);
     total += b - a;
-    return total - (b - a) + t - a;
+    relocate(u);
+    return u.base + t - a;
   };
-  // place every unit (the list grows while we walk it), applying relocations
-  const out: Array<{ u: Unit; bytes: Uint8Array }> = [];
-  for (let ui = 0; ui < units.length; ui++) {
-    const u = units[ui];
+  // relocate one unit: map and data references, calls (placing their callees)
+  const relocate = (u: Unit): void => {
     const bytes = sectionBytes(f, u.sec).slice(u.start * 8, u.end * 8);
     out.push({ u, bytes });
     const dv = new DataView(bytes.buffer);
@@ -636,7 +642,8 @@ function link(ctx: Ctx, main: ElfSection, license: string, progType: number): Pr
         }
       }
     }
-  }
+  };
+  relocate(units[0]);
   const all = new Uint8Array(total * 8);
   for (const { u, bytes } of out) all.set(bytes, u.base * 8);
   const btf = ctx.btf &&
