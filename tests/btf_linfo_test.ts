@@ -14,6 +14,10 @@ import { type FuncInfo, type Insn, type LineInfo, Program } from "../core/isa/mo
 import { verify } from "../core/verifier/mod.ts";
 import { bpftoolCases, linfoCases, normaliseLog } from "./btf_linfo.ts";
 import { runCli } from "./cli_util.ts";
+import { buildFrame, computeLayout, initialUi } from "../tui/model.ts";
+import { plainLines } from "../tui/plain.ts";
+import { Timeline } from "../tui/timeline.ts";
+import { verifierMaker } from "../tui/verifier_engine.ts";
 
 const OBJS = new URL("./fixtures/kernlog/", import.meta.url);
 const SOURCE_LINE = /^; .* @ [^ ]+:\d+$/;
@@ -268,4 +272,36 @@ Deno.test("btf: verify --profile linux-6.18 passes BTF by default, --no-btf does
   } finally {
     await Deno.remove(tmp);
   }
+});
+
+Deno.test("btf: the TUI shows the source line of the current instruction of an ELF program with line info", () => {
+  const prog = parseElf(Deno.readFileSync(new URL("bad_pkt_short.o", OBJS)), "bad_pkt_short.o").programs[0].program;
+  const tl = new Timeline(verifierMaker(prog), { profile: "linux-6.18", pruning: true });
+  const layout = computeLayout(120, 30, false);
+  const frame = () => plainLines(buildFrame(tl, initialUi(), layout, "bad_pkt_short.o", false), false)!;
+  assert.ok(frame().includes("; (no source line)".padEnd(70)) || frame().some((l) => l.startsWith("; (no source")));
+  tl.step();
+  const first = frame();
+  assert.ok(
+    first.some((l) => l.startsWith("; int bad_pkt_short(struct xdp_md *ctx) {  (bad_pkt_short.c:7)")),
+    first.join("\n"),
+  );
+  tl.runToEnd();
+  assert.ok(frame().some((l) => l.startsWith("; return ip->protocol == 6 ? XDP_DROP : XDP_PASS;")), frame().join("\n"));
+  const e = verifierMaker(prog)({ profile: "linux-6.18", pruning: true });
+  assert.equal(e.sourceAt?.(6), "return ip->protocol == 6 ? XDP_DROP : XDP_PASS; /* ERROR */  (bad_pkt_short.c:13)");
+  // without line info: no source row
+  const bare = verifierMaker(prog.clone({ btf: undefined }))({ profile: "linux-6.18", pruning: true });
+  assert.equal(bare.sourceAt, undefined);
+});
+
+Deno.test("btf: --explain names the source line of the failing instruction", () => {
+  const prog = parseElf(Deno.readFileSync(new URL("bad_pkt_short.o", OBJS)), "bad_pkt_short.o").programs[0].program;
+  const r = verify(prog, { profile: "linux-6.18", explain: true });
+  const src = "return ip->protocol == 6 ? XDP_DROP : XDP_PASS; /* ERROR */ @ bad_pkt_short.c:13";
+  assert.equal(r.explain?.source, src);
+  assert.ok(r.explain?.text.includes(`source of insn 6: ${src}`));
+  const bare = verify(prog, { profile: "linux-6.18", explain: true, btf: false });
+  assert.equal(bare.explain?.source, undefined);
+  assert.ok(!bare.explain?.text.some((l) => l.startsWith("source of")));
 });

@@ -89,6 +89,29 @@ export interface LineInfo {
   col: number;
 }
 
+/**
+ * The line_info record covering slot `insn` (the kernel's `find_linfo`: the
+ * last record starting at or before it), as an index into `lines` (sorted by
+ * `insnOff`), or -1 when there is none.
+ */
+export function findLineInfo(lines: ReadonlyArray<LineInfo>, insn: number): number {
+  const n = lines.length;
+  if (n === 0 || insn < lines[0].insnOff) return -1;
+  let l = 0, r = n - 1;
+  while (l < r) {
+    const m = l + ((r - l + 1) >> 1);
+    if (lines[m].insnOff <= insn) l = m;
+    else r = m - 1;
+  }
+  return l;
+}
+
+/** A line_info record as the 6.18 log prints it: `<source, left-trimmed> @ <file's base name>:<line>`. */
+export function lineInfoText(li: LineInfo): string {
+  const s = li.file ?? "";
+  return `${(li.line ?? "").replace(/^[ \t\n\v\f\r]+/, "")} @ ${s.slice(s.lastIndexOf("/") + 1)}:${li.lineNum}`;
+}
+
 /** What a loader passes with the program when it loads it with BTF (libbpf's `func_info`/`line_info`). */
 export interface ProgramBtf {
   /** func_info records, by slot. */

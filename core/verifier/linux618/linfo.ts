@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { FuncInfo, LineInfo } from "../../isa/program.ts";
+import { findLineInfo, type FuncInfo, type LineInfo, lineInfoText } from "../../isa/program.ts";
 import { checkAbnormalReturn } from "./cfg.ts";
 import { EINVAL, type Env, verbose } from "./env.ts";
 
@@ -17,26 +17,7 @@ export const BTF_FUNC_GLOBAL = 1;
 
 /** `find_linfo(env, insn_off)`: the last record starting at or before `insnOff` (-1: none). */
 export function findLinfo(env: Env, insnOff: number): number {
-  const linfo = env.linfo, n = linfo.length;
-  if (n === 0 || insnOff >= env.len) return -1;
-  let l = 0, r = n - 1;
-  while (l < r) {
-    const m = l + ((r - l + 1) >> 1);
-    if (linfo[m].insnOff <= insnOff) l = m;
-    else r = m - 1;
-  }
-  return l;
-}
-
-/** The kernel's `isspace` (C locale): space, \t \n \v \f \r. */
-function ltrim(s: string): string {
-  let i = 0;
-  while (i < s.length) {
-    const c = s.charCodeAt(i);
-    if (c !== 0x20 && (c < 0x09 || c > 0x0d)) break;
-    i++;
-  }
-  return i ? s.slice(i) : s;
+  return insnOff >= env.len ? -1 : findLineInfo(env.linfo, insnOff);
 }
 
 /**
@@ -55,10 +36,7 @@ export function verboseLinfo(env: Env, insnOff: number, prefix: string): void {
     if (li.fileNameOff === p.fileNameOff && li.lineNum === p.lineNum) return;
   }
   if (prefix) verbose(env, prefix);
-  verbose(env, ltrim(li.line ?? ""));
-  const s = li.file ?? "";
-  const slash = s.lastIndexOf("/");
-  verbose(env, ` @ ${slash >= 0 ? s.slice(slash + 1) : s}:${li.lineNum}\n`);
+  verbose(env, lineInfoText(li) + "\n");
   env.prevLinfo = k;
 }
 
