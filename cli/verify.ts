@@ -25,6 +25,8 @@ export interface VerifyCliOptions {
   json?: boolean;
   /** ELF objects: the section of the program. */
   section?: string;
+  /** false with --no-btf: linux-6.18 loads ELF programs without their BTF func/line info. */
+  btf: boolean;
 }
 
 /** The JSON record of one file. */
@@ -109,6 +111,10 @@ export function registerVerify(program: Command): void {
       "log level (0 = off; 1 and 2 print the same in 3.18/3.19; 6.18: 1, 2 = every state, +4 = stats; default 1, 0 for several files)",
     )
     .option("--section <name>", "ELF objects: the section of the program (needed when there are several)")
+    .option(
+      "--no-btf",
+      "linux-6.18, ELF objects: load without the object's BTF func/line info (no '; source @ file:line' lines), as kbpf.py does; by default it is passed, as bpftool prog load does",
+    )
     .option("--no-prune", "disable state pruning (watch the insn budget drain)")
     .option("--insn-limit <n>", "processed-instruction budget (default 32768; linux-6.18: 1000000)")
     .option(
@@ -127,6 +133,8 @@ Examples:
   bpfscope verify --profile linux-3.18 prog.json     as Linux 3.18 (test stub helper 0)
   bpfscope verify --profile linux-6.18 --log-level 6 prog.json   as Linux 6.18, every state and the stats
   bpfscope verify --profile linux-6.18 --section xdp/ipv4 prog.o  one program of an ELF object
+                                                     (with '; source @ file:line' lines from its BTF, as bpftool prog load)
+  bpfscope verify --profile linux-6.18 --no-btf prog.o   the same without BTF, as kbpf.py loads it
   bpfscope verify --no-prune --log-level 0 big.json  the budget without pruning
   bpfscope verify --explain bad.json                 why: the failing path and the culprit insn
   bpfscope verify a.json b.json c.json               veristat-style table
@@ -164,7 +172,11 @@ Exit status: 0 when every program is accepted, 1 when any is rejected, 2 on bad 
           prune: o.prune,
           insnLimit,
           explain: o.explain,
+          btf: o.btf,
         });
+        if (o.btf && o.profile === "linux-6.18" && prog.origin.btfIgnored) {
+          console.error(`warning: ${prog.origin.btfIgnored}`);
+        }
         const rec: VerifyRecord = {
           file,
           accepted: r.accepted,

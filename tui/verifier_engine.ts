@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Program } from "../core/isa/mod.ts";
+import { findLineInfo, type LineInfo, type Program } from "../core/isa/mod.ts";
 import {
   createEngine,
   type EngineSnapshot,
@@ -76,9 +76,25 @@ export class VerifierStepEngine implements StepEngine {
   #starts: number[] = [0]; // #starts[i]: where line i begins (one more entry than #lines)
   #verdict: VerdictView | null = null;
 
-  /** Wrap an engine (created with logging and explain on). */
-  constructor(engine: Walk) {
+  readonly #lineInfo: ReadonlyArray<LineInfo> | undefined;
+  /** The C source line of instruction `i` (`text  (file:line)`), or null; only with BTF line info. */
+  readonly sourceAt?: (i: number) => string | null;
+
+  /**
+   * Wrap an engine (created with logging and explain on); `lineInfo`: the
+   * program's BTF line info, for the source line of the cursor's instruction.
+   */
+  constructor(engine: Walk, lineInfo?: ReadonlyArray<LineInfo>) {
     this.#e = engine;
+    if (lineInfo?.length) {
+      this.#lineInfo = lineInfo;
+      this.sourceAt = (i) => {
+        const k = findLineInfo(lineInfo, i);
+        if (k < 0) return null;
+        const li = lineInfo[k], f = li.file ?? "";
+        return `${(li.line ?? "").trim()}  (${f.slice(f.lastIndexOf("/") + 1)}:${li.lineNum})`;
+      };
+    }
   }
   /** Number of instruction slots. */
   get len(): number {
@@ -185,7 +201,7 @@ export class VerifierStepEngine implements StepEngine {
       errno: e.errno ?? undefined,
       message: e.errorMessage ?? e.errno ?? undefined,
       insn: e.errorInsn >= 0 ? e.errorInsn : undefined,
-      explain: explainEngine(e).text,
+      explain: explainEngine(e, this.#lineInfo).text,
     };
     return this.#verdict;
   }
@@ -208,13 +224,14 @@ export class VerifierStepEngine implements StepEngine {
 /** A maker of engine factories backed by core/verifier. */
 export function verifierMaker(src: ProgramSource): EngineFactory {
   return (opts: WalkOptions): StepEngine => {
-    const engine = createEngine(programFor(src, opts.profile), {
+    const prog = programFor(src, opts.profile);
+    const engine = createEngine(prog, {
       profile: opts.profile,
       logLevel: 1,
       prune: opts.pruning,
       explain: true,
     });
-    return new VerifierStepEngine(engine);
+    return new VerifierStepEngine(engine, prog.btf?.lineInfo);
   };
 }
 

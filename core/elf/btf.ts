@@ -43,12 +43,29 @@ export interface BtfType {
   members: Array<{ name: string; type: number; offset: number; size: number }>;
   /** ARRAY: element type and element count. */
   array?: { type: number; nelems: number };
+  /** `vlen` of the info word (FUNC: the linkage, 0 static, 1 global, 2 extern). */
+  vlen: number;
 }
 
 /** Parsed BTF. */
 export interface Btf {
   /** Types by id; index 0 is void (undefined). */
   types: Array<BtfType | undefined>;
+  /** The string section's bytes (names are NUL-terminated, offset 0 is ""). */
+  strings: Uint8Array;
+}
+
+/**
+ * The string at `off` of the BTF string section (`btf_name_by_offset`),
+ * or undefined when the offset is out of range or the string has no NUL.
+ */
+export function btfStringAt(btf: Btf, off: number): string | undefined {
+  const b = btf.strings;
+  if (!Number.isInteger(off) || off < 0 || off >= b.length) return undefined;
+  let e = off;
+  while (e < b.length && b[e] !== 0) e++;
+  if (e >= b.length) return undefined;
+  return new TextDecoder().decode(b.subarray(off, e));
 }
 
 /** A map definition read from a `.maps` DATASEC variable. */
@@ -115,7 +132,7 @@ export function parseBtf(b: Uint8Array, file: string): Btf {
     if (o + 12 > tEnd) throw new FormatError(loc, `type ${id}: truncated at offset ${o}`);
     const nameOff = dv.getUint32(o, true), info = dv.getUint32(o + 4, true), st = dv.getUint32(o + 8, true);
     const vlen = info & 0xffff, kind = (info >>> 24) & 0x1f;
-    const t: BtfType = { id, kind, name: str(nameOff, `type ${id} name`), sizeOrType: st, members: [] };
+    const t: BtfType = { id, kind, name: str(nameOff, `type ${id} name`), sizeOrType: st, members: [], vlen };
     o += 12;
     let extra = 0;
     switch (kind) {
@@ -177,7 +194,7 @@ export function parseBtf(b: Uint8Array, file: string): Btf {
     o += extra;
     types.push(t);
   }
-  return { types };
+  return { types, strings: b.subarray(sStart, sEnd) };
 }
 
 function typeOf(btf: Btf, id: number, loc: string, what: string): BtfType {

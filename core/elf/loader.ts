@@ -9,7 +9,8 @@
 import { FormatError } from "../errors.ts";
 import { BPF_PSEUDO_CALL, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, MAP_TYPES, PROG_TYPES } from "../isa/opcodes.ts";
 import { type MapDef, Program } from "../isa/program.ts";
-import { btfMapDefs, parseBtf } from "./btf.ts";
+import { type Btf, btfMapDefs, parseBtf } from "./btf.ts";
+import { type BtfExt, parseBtfExt, programBtf } from "./btf_ext.ts";
 import {
   type ElfFile,
   type ElfRel,
@@ -98,12 +99,24 @@ export interface ElfObject {
   relocations: ElfRelocation[];
   /** The `license` section's string ("" when there is none). */
   license: string;
+  /**
+   * Why the object's BTF func/line info is not passed with its programs
+   * when it has some but it is malformed (libbpf too ignores a bad
+   * `.BTF.ext`, or a bad `.BTF` without BTF-defined maps, and goes on).
+   */
+  btfIgnored?: string;
 }
 
 /** Options of {@link parseElf} and {@link loadElfProgram}. */
 export interface ElfLoadOptions {
   /** Program type (number or `PROG_TYPES` name) instead of the one the section name implies. */
   progType?: number | string;
+  /**
+   * Pass the object's BTF func_info/line_info with each program (default
+   * true, as libbpf and `bpftool prog load` do when the object has
+   * `.BTF.ext`); false loads without BTF, as `kbpf.py` does.
+   */
+  btf?: boolean;
 }
 
 /** Options of {@link loadElfProgram}. */
@@ -205,6 +218,10 @@ interface Ctx {
   dataMap: Map<number, number>;
   /** validated code relocations by section index, then byte offset. */
   rels: Map<number, Map<number, { rel: ElfRel; sym: ElfSymbol; info: ElfRelocation }>>;
+  /** The object's BTF and `.BTF.ext`, when both are there, well-formed and wanted. */
+  btf?: { btf: Btf; ext: BtfExt };
+  /** Why they are ignored (malformed). */
+  btfIgnored?: string;
 }
 
 function locAt(f: ElfFile, sec: string, off: number): string {
@@ -247,6 +264,8 @@ function parseElfInner(bytes: Uint8Array, name: string, opts: ElfLoadOptions): E
 
   readLegacyMaps(ctx, byName.get("maps"));
   readBtfMaps(ctx, byName.get(".maps"), byName.get(".BTF"));
+  const btfIgnored = opts.btf === false ? undefined : readBtfExt(ctx, byName.get(".BTF"), byName.get(".BTF.ext"));
+  if (btfIgnored) ctx.btfIgnored = btfIgnored;
   for (const s of f.sections) {
     if (s.index > 0 && isDataSection(s) && s.size > 0) {
       ctx.dataMap.set(s.index, ctx.maps.length);
@@ -314,7 +333,28 @@ function parseElfInner(bytes: Uint8Array, name: string, opts: ElfLoadOptions): E
     sectionInsns: s.size / 8,
     program: link(ctx, s, license, progTypeOpt(opts.progType, name) ?? progTypeOfSection(s.name)),
   }));
-  return { name, programs, maps: ctx.maps, relocations, license };
+  const obj: ElfObject = { name, programs, maps: ctx.maps, relocations, license };
+  if (btfIgnored) obj.btfIgnored = btfIgnored;
+  return obj;
+}
+
+/**
+ * Read `.BTF` and `.BTF.ext` for func/line info. A malformed one is
+ * ignored, as libbpf ignores it: the reason is returned (and the programs
+ * load without BTF).
+ */
+function readBtfExt(ctx: Ctx, btfSec: ElfSection | undefined, extSec: ElfSection | undefined): string | undefined {
+  if (!btfSec || !extSec) return undefined;
+  const { f } = ctx;
+  try {
+    const btf = parseBtf(sectionBytes(f, btfSec), f.name);
+    const ext = parseBtfExt(sectionBytes(f, extSec), btf, f.name);
+    ctx.btf = { btf, ext };
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof FormatError)) throw e;
+    return `${e.message}; loading without BTF func/line info`;
+  }
 }
 
 function progTypeOpt(t: number | string | undefined, name: string): number | undefined {
@@ -532,17 +572,23 @@ function link(ctx: Ctx, main: ElfSection, license: string, progType: number): Pr
     }
     return k;
   };
+  const out: Array<{ u: Unit; bytes: Uint8Array }> = [];
+  /**
+   * The slot of section slot `t` in the linked program: a function not yet
+   * placed is appended and relocated at once, before the caller's remaining
+   * instructions (libbpf's recursive `bpf_object__reloc_code`: depth first).
+   */
   const place = (sec: ElfSection, t: number): number => {
     for (const u of units) if (u.sec === sec && u.start <= t && t < u.end) return u.base + t - u.start;
     const [a, b] = funcRange(f, sec, t);
-    units.push({ sec, start: a, end: b, base: total });
+    const u = { sec, start: a, end: b, base: total };
+    units.push(u);
     total += b - a;
-    return total - (b - a) + t - a;
+    relocate(u);
+    return u.base + t - a;
   };
-  // place every unit (the list grows while we walk it), applying relocations
-  const out: Array<{ u: Unit; bytes: Uint8Array }> = [];
-  for (let ui = 0; ui < units.length; ui++) {
-    const u = units[ui];
+  // relocate one unit: map and data references, calls (placing their callees)
+  const relocate = (u: Unit): void => {
     const bytes = sectionBytes(f, u.sec).slice(u.start * 8, u.end * 8);
     out.push({ u, bytes });
     const dv = new DataView(bytes.buffer);
@@ -596,10 +642,18 @@ function link(ctx: Ctx, main: ElfSection, license: string, progType: number): Pr
         }
       }
     }
-  }
+  };
+  relocate(units[0]);
   const all = new Uint8Array(total * 8);
   for (const { u, bytes } of out) all.set(bytes, u.base * 8);
+  const btf = ctx.btf &&
+    programBtf(
+      ctx.btf.btf,
+      ctx.btf.ext,
+      units.map((u) => ({ section: u.sec.name, start: u.start, end: u.end, base: u.base })),
+    );
   return new Program(all, {
+    btf: btf && (btf.funcInfo.length || btf.lineInfo.length) ? btf : undefined,
     maps: usedMaps.map((i) => ({
       ...ctx.maps[i].def,
       init: ctx.maps[i].def.init.map(([k, v]) => [k.slice(), v.slice()]),
@@ -607,7 +661,9 @@ function link(ctx: Ctx, main: ElfSection, license: string, progType: number): Pr
     fixups,
     progType,
     license,
-    origin: { file: f.name, section: main.name },
+    origin: ctx.btfIgnored
+      ? { file: f.name, section: main.name, btfIgnored: ctx.btfIgnored }
+      : { file: f.name, section: main.name },
   });
 }
 

@@ -51,6 +51,73 @@ export interface Origin {
   section?: string;
   /** For assembly: the 1-based source line of each slot. */
   lines?: number[];
+  /** ELF objects: why the object's BTF func/line info was not attached (it is malformed; libbpf ignores it too). */
+  btfIgnored?: string;
+}
+
+/** A BTF func_info record of a loaded program (`struct bpf_func_info`, resolved against its BTF). */
+export interface FuncInfo {
+  /** First slot of the function in the program. */
+  insnOff: number;
+  /** BTF type id. */
+  typeId: number;
+  /** Whether the id names a FUNC whose type is a FUNC_PROTO (the kernel rejects the record otherwise). */
+  isFunc: boolean;
+  /** The FUNC's name ("" when not a FUNC). */
+  name: string;
+  /** The FUNC's linkage: 0 static, 1 global, 2 extern. */
+  linkage: number;
+  /** Whether the function returns a small int or an enum (`scalar_return` of `check_btf_func`). */
+  scalarReturn: boolean;
+}
+
+/** A BTF line_info record of a loaded program (`struct bpf_line_info`, strings resolved). */
+export interface LineInfo {
+  /** Slot the record starts at. */
+  insnOff: number;
+  /** String offset of the file name (records are the same file when these are equal). */
+  fileNameOff: number;
+  /** String offset of the source line. */
+  lineOff: number;
+  /** The source line as stored (undefined when `lineOff` is not a string of the BTF). */
+  line: string | undefined;
+  /** The file name as stored (undefined when `fileNameOff` is not a string of the BTF). */
+  file: string | undefined;
+  /** Line number (`line_col >> 10`). */
+  lineNum: number;
+  /** Column (`line_col & 0x3ff`). */
+  col: number;
+}
+
+/**
+ * The line_info record covering slot `insn` (the kernel's `find_linfo`: the
+ * last record starting at or before it), as an index into `lines` (sorted by
+ * `insnOff`), or -1 when there is none.
+ */
+export function findLineInfo(lines: ReadonlyArray<LineInfo>, insn: number): number {
+  const n = lines.length;
+  if (n === 0 || insn < lines[0].insnOff) return -1;
+  let l = 0, r = n - 1;
+  while (l < r) {
+    const m = l + ((r - l + 1) >> 1);
+    if (lines[m].insnOff <= insn) l = m;
+    else r = m - 1;
+  }
+  return l;
+}
+
+/** A line_info record as the 6.18 log prints it: `<source, left-trimmed> @ <file's base name>:<line>`. */
+export function lineInfoText(li: LineInfo): string {
+  const s = li.file ?? "";
+  return `${(li.line ?? "").replace(/^[ \t\n\v\f\r]+/, "")} @ ${s.slice(s.lastIndexOf("/") + 1)}:${li.lineNum}`;
+}
+
+/** What a loader passes with the program when it loads it with BTF (libbpf's `func_info`/`line_info`). */
+export interface ProgramBtf {
+  /** func_info records, by slot. */
+  funcInfo: FuncInfo[];
+  /** line_info records, by slot. */
+  lineInfo: LineInfo[];
 }
 
 /** Options for {@link Program} construction. */
@@ -65,6 +132,8 @@ export interface ProgramInit {
   license?: string;
   /** Origin of the program. */
   origin?: Origin;
+  /** BTF func_info/line_info passed at load (ELF objects built with `-g`). */
+  btf?: ProgramBtf;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -85,6 +154,8 @@ export class Program {
   readonly license: string;
   /** Where the program came from. */
   readonly origin: Origin;
+  /** BTF func_info/line_info passed at load, if any. */
+  readonly btf: ProgramBtf | undefined;
   readonly #i16: Int16Array;
   readonly #i32: Int32Array;
 
@@ -108,6 +179,7 @@ export class Program {
     this.progType = init.progType ?? PROG_TYPES.unspec;
     this.license = init.license ?? "GPL";
     this.origin = init.origin ?? {};
+    this.btf = init.btf;
   }
 
   /** Build a program from decoded slots. */
@@ -182,6 +254,7 @@ export class Program {
       progType: init.progType ?? this.progType,
       license: init.license ?? this.license,
       origin: init.origin ?? this.origin,
+      btf: "btf" in init ? init.btf : this.btf,
     });
   }
 

@@ -23,7 +23,7 @@
  *
  * @module
  */
-import type { MapDef, Program } from "../isa/program.ts";
+import { findLineInfo, type LineInfo, lineInfoText, type MapDef, type Program } from "../isa/program.ts";
 import { progTypeName } from "../isa/opcodes.ts";
 import {
   EV_ACCEPTED,
@@ -113,6 +113,12 @@ export interface VerifyOptions {
   exploredIndex?: boolean | number;
   /** Resolve LD_IMM64 map fds (see the module doc for the default). */
   resolveMapFd?: MapFdResolver;
+  /**
+   * linux-6.18: pass the program's BTF func/line info (`program.btf`, from
+   * an ELF object built with `-g`) as libbpf does (true, the default), or
+   * load without it as `kbpf.py` does (false). 3.18/3.19 have no BTF.
+   */
+  btf?: boolean;
 }
 
 /** Statistics of a walk, named as veristat does. */
@@ -145,6 +151,8 @@ export interface Explanation {
   origin: number;
   /** The same as readable lines. */
   text: string[];
+  /** The C source line of the failing insn (`<source> @ <file>:<line>`), when the program has BTF line info. */
+  source?: string;
 }
 
 /** The verdict of {@link verify}. */
@@ -287,6 +295,7 @@ function createEngine618(program: Program, opts: VerifyOptions): Engine618 {
       program.license,
     ),
     resolveMapFd: resolve,
+    btf: opts.btf === false ? undefined : program.btf,
   });
 }
 
@@ -303,15 +312,25 @@ export function engineStats(e: Walk, durationUs = 0): VerifyStats {
   };
 }
 
-/** The explanation of a rejected walk (the engine must have run with `explain`). */
-export function explainEngine(e: Walk): Explanation {
+/**
+ * The explanation of a rejected walk (the engine must have run with `explain`);
+ * `lines`: the program's BTF line info, to name the failing insn's source line.
+ */
+export function explainEngine(e: Walk, lines?: ReadonlyArray<LineInfo>): Explanation {
   const path = e.path();
   const text: string[] = [];
   for (const p of path) {
     text.push(`insn ${p.insn}: ${e.insnText(p.insn)} -> ${p.taken ? "jump taken" : "fall-through"}`);
   }
-  if (e.errorInsn >= 0) text.push(`insn ${e.errorInsn}: ${e.insnText(e.errorInsn)}: ${e.errorMessage ?? e.errno}`);
-  else if (e.errno) text.push(`rejected before the walk: ${e.errorMessage ?? e.errno}`);
+  let source: string | undefined;
+  if (e.errorInsn >= 0) {
+    text.push(`insn ${e.errorInsn}: ${e.insnText(e.errorInsn)}: ${e.errorMessage ?? e.errno}`);
+    const k = lines ? findLineInfo(lines, e.errorInsn) : -1;
+    if (k >= 0) {
+      source = lineInfoText(lines![k]);
+      text.push(`source of insn ${e.errorInsn}: ${source}`);
+    }
+  } else if (e.errno) text.push(`rejected before the walk: ${e.errorMessage ?? e.errno}`);
   const reg = e.errorReg, origin = e.errorRegOrigin;
   if (reg >= 0) {
     const r = e.register(reg);
@@ -319,7 +338,9 @@ export function explainEngine(e: Walk): Explanation {
     if (origin >= 0) text.push(`R${reg} ${what}; it got that at insn ${origin}: ${e.insnText(origin)}`);
     else text.push(`R${reg} ${what} since the program entry`);
   }
-  return { path, insn: e.errorInsn, register: reg, origin, text };
+  const out: Explanation = { path, insn: e.errorInsn, register: reg, origin, text };
+  if (source !== undefined) out.source = source;
+  return out;
 }
 
 /**
@@ -339,7 +360,9 @@ export function verify(program: Program, opts: VerifyOptions = {}): VerifyResult
     error: e.errorMessage,
     stats: engineStats(e, dt),
   };
-  if (opts.explain && !e.accepted) res.explain = explainEngine(e);
+  if (opts.explain && !e.accepted) {
+    res.explain = explainEngine(e, opts.btf !== false ? program.btf?.lineInfo : undefined);
+  }
   if (!e.accepted && res.error === null) {
     res.note = e instanceof Engine618 && e.note ? e.note : silentRejectionNote(program, opts, e.errno);
   }

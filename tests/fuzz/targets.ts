@@ -549,6 +549,11 @@ export function fuzzParsers(opts: FuzzOptions & { slowMs?: number } = {}): FuzzS
       rec.count("decoded");
       // a decoded program must survive the rest of the pipeline
       verify(p, { profile: "linux-3.19", progType: r.chance(0.5) ? 1 : 0 });
+      // an ELF program with (mutated) BTF line info: the 6.18 load-time checks and source lines
+      if (p.btf) {
+        rec.count("with btf");
+        verify(p, { profile: "linux-6.18", progType: r.chance(0.5) ? 1 : p.progType, logLevel: 1 });
+      }
     } catch (e) {
       if (e instanceof FormatError) rec.count("format-error");
       else if (e instanceof RangeError && /fixup/.test(e.message)) rec.count("range-error");

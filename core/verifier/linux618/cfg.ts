@@ -24,6 +24,7 @@ import {
   verbose,
 } from "./env.ts";
 import { BPF_LOG_LEVEL2 } from "./log.ts";
+import { verboseLinfo } from "./linfo.ts";
 import { isSyncCallbackCallingHelper } from "./helpers.ts";
 
 /** `bpf_jmp_offset(insn)`: `imm` for `gotol`, else `off`. */
@@ -182,6 +183,7 @@ function pushInsn(env: Env, c: CfgWalk, t: number, w: number, e: number): number
   if (e === FALLTHROUGH && c.state[t] >= (DISCOVERED | FALLTHROUGH)) return DONE_EXPLORING;
   if (e === BRANCH && c.state[t] >= (DISCOVERED | BRANCH)) return DONE_EXPLORING;
   if (w < 0 || w >= env.len) {
+    verboseLinfo(env, t, `${t}: `);
     verbose(env, `jump out of range from insn ${t} to ${w}\n`);
     return EINVAL;
   }

@@ -24,6 +24,7 @@ import {
 } from "../engine.ts";
 import type { BranchDecision, EngineSnapshot, RegisterView, StackSlotView, StateView } from "../engine.ts";
 import type { Walk } from "../walk.ts";
+import type { ProgramBtf } from "../../isa/program.ts";
 import { checkAluOp, checkRegArg, SRC_OP } from "./alu.ts";
 import { checkHelperCall } from "./helper_call.ts";
 import {
@@ -51,6 +52,7 @@ import {
 } from "./env.ts";
 import { checkCondJmpOp } from "./jmp.ts";
 import { computeLiveRegisters } from "./live_regs.ts";
+import { BTF_FUNC_GLOBAL, checkBtfFunc, checkBtfFuncEarly, checkBtfLine, verboseLinfo } from "./linfo.ts";
 import { BPF_LOG_LEVEL, BPF_LOG_LEVEL2, BPF_LOG_MASK, BPF_LOG_STATS, VerifierLog618 } from "./log.ts";
 import { checkLdAbs, checkLdImm, checkMemInsn, resolvePseudoLdimm64 } from "./mem.ts";
 import { markChainPrecision, pushJmpHistory } from "./precision.ts";
@@ -97,6 +99,8 @@ export interface Engine618Options {
   resolveMapFd: (fd: number) => Map618 | "EBADF" | "EINVAL";
   /** Measured verification time to print with `BPF_LOG_STATS` (default: the wall time). */
   clock?: () => number;
+  /** BTF func_info/line_info passed with the program (as libbpf does for objects built with `-g`). */
+  btf?: ProgramBtf;
 }
 
 /** A program as the engine reads it. */
@@ -237,6 +241,8 @@ export class Engine618 implements Walk {
       scratchedStack: 0n,
       prevLogPos: 0,
       prevInsnPrintPos: 0,
+      linfo: [],
+      prevLinfo: -1,
       stateSerial: 0,
     };
     this.#env = env;
@@ -281,9 +287,25 @@ export class Engine618 implements Walk {
       // a buffer this small still works in 6.18; keep going
     }
     markVerifierStateClean(env);
-    let err = addSubprogAndKfunc(env);
+    const fi = opts.btf?.funcInfo ?? [], li = opts.btf?.lineInfo ?? [];
+    // check_btf_info_early (check_abnormal_return there sees no subprogs yet)
+    let err = fi.length ? checkBtfFuncEarly(env, fi) : 0;
+    if (!err) err = addSubprogAndKfunc(env);
     if (!err) err = checkSubprogs(env);
-    if (!err) err = checkAbnormalReturn(env);
+    // check_btf_info
+    if (!err) err = fi.length || li.length ? checkBtfFunc(env, fi) || checkBtfLine(env, li) : checkAbnormalReturn(env);
+    if (!err && fi.length) {
+      const g = fi.findIndex((f, i) => i > 0 && f.linkage === BTF_FUNC_GLOBAL);
+      if (g > 0) {
+        this.#failLoad(
+          ENOTMODELLED,
+          `func#${g} '${
+            fi[g].name
+          }' is a global function (BTF linkage global), which 6.18 verifies on its own; the linux-6.18 profile does not model that: load without BTF (--no-btf) to verify it as a static one`,
+        );
+        return;
+      }
+    }
     if (!err) err = resolvePseudoLdimm64(env, opts.resolveMapFd);
     if (!err) err = checkCfg(env);
     if (err) {
@@ -455,6 +477,7 @@ export class Engine618 implements Walk {
     }
     if (env.log.level & BPF_LOG_LEVEL) {
       if (verifierStateScratched(env)) printInsnState(env, state, state.curframe);
+      verboseLinfo(env, idx, "; ");
       env.prevLogPos = env.log.endPos;
       verbose(env, `${idx}: ${this.insnText(idx)}\n`);
       env.prevInsnPrintPos = env.log.endPos - env.prevLogPos;

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import type { LineInfo } from "../../isa/program.ts";
 import type { VerifierLog618 } from "./log.ts";
 import type { ProgTypeInfo } from "./prog_types.ts";
 import type { RegState } from "./reg.ts";
@@ -270,6 +271,10 @@ export interface Env {
   prevLogPos: number;
   /** `prev_insn_print_pos`. */
   prevInsnPrintPos: number;
+  /** `prog->aux->linfo` (empty until `check_btf_line` accepts the records, and without line info). */
+  linfo: ReadonlyArray<LineInfo>;
+  /** `env->prev_linfo`: index into `linfo` of the last source line printed (-1: none). */
+  prevLinfo: number;
   /** Serial numbers of stored states. */
   stateSerial: number;
 }

@@ -9,6 +9,7 @@
  * @module
  */
 import { checkRegArg, DST_OP, DST_OP_NO_MARK, regBoundsSanityCheck, SRC_OP } from "./alu.ts";
+import { verboseLinfo } from "./linfo.ts";
 import { curRegs, EACCES, EBADF_, EINVAL, ENOTMODELLED, type Env, type Map618, verbose } from "./env.ts";
 import { checkResourceLeak } from "./refs.ts";
 import { fakeMapAddress } from "./engine.ts";
@@ -424,6 +425,7 @@ export function checkMemAccess(
     const info = env.progType.isValidAccess(off, size, write, isLdsx);
     if (!info) {
       verbose(env, `invalid bpf_context access off=${off} size=${size}\n`);
+      verboseLinfo(env, insnIdx, "; ");
       return EACCES;
     }
     if (!write && valueRegno >= 0) {

@@ -14,6 +14,7 @@
  * @module
  */
 import { assignScalarIdBeforeMov } from "./alu.ts";
+import { verboseLinfo } from "./linfo.ts";
 import { curRegs, EACCES, EFAULT, EINVAL, type Env, markStackSlotScratched, verbose } from "./env.ts";
 import { insnStackAccessFlags, markChainPrecision, pushJmpHistory } from "./precision.ts";
 import { tnumStr } from "../../kernlog/value.ts";
@@ -215,6 +216,7 @@ function checkStackWriteFixedOff(
     saveRegisterState(state, spi, tmp, size);
   } else if (reg && isSpillableRegtype(reg.type)) {
     if (size !== BPF_REG_SIZE) {
+      verboseLinfo(env, insnIdx, "; ");
       verbose(env, "invalid size of register spill\n");
       return EACCES;
     }
@@ -320,6 +322,7 @@ function checkStackReadFixedOff(env: Env, regState: FuncState, off: number, size
     for (let i = BPF_REG_SIZE - 1; i > 0 && stype[i - 1] === STACK_SPILL; i--) spillSize++;
     if (size !== BPF_REG_SIZE || spillSize !== BPF_REG_SIZE) {
       if (reg.type !== SCALAR_VALUE) {
+        verboseLinfo(env, env.insnIdx, "; ");
         verbose(env, "invalid size of register fill\n");
         return EACCES;
       }

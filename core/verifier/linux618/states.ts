@@ -66,6 +66,7 @@ import {
 } from "./state.ts";
 import { tnumIn } from "./tnum.ts";
 import { W64 } from "./width.ts";
+import { verboseLinfo } from "./linfo.ts";
 
 /** `enum exact_level`. */
 export const NOT_EXACT = 0;
@@ -561,6 +562,7 @@ export function isStateVisited(env: Env, insnIdx: number): Visit {
           statesMaybeLooping(sl.state, cur) && statesEqual(env, sl.state, cur, EXACT) &&
           sl.state.mayGotoDepth === cur.mayGotoDepth && sl.state.callbackUnrollDepth === cur.callbackUnrollDepth
         ) {
+          verboseLinfo(env, insnIdx, "; ");
           verbose(env, `infinite loop detected at insn ${insnIdx}\n`);
           verbose(env, "cur state:");
           verbose(env, verifierStateText(cur, cur.curframe, true, { regs: 0, stack: 0n }, env.maps));
