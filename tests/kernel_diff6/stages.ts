@@ -15,7 +15,8 @@
  * - `clang`: the programs of the clang-built objects in tests/fixtures
  *   (clang.ts);
  * - `helpers`: calls of the modelled helpers with right and wrong
- *   arguments, ring buffer references, map types (helper_gen.ts).
+ *   arguments, ring buffer references, map types (helper_gen.ts);
+ * - `maygoto`: the loop-budget instruction may_goto (maygoto.ts).
  *
  * @module
  */
@@ -26,6 +27,7 @@ import { limitProgram } from "./limits.ts";
 import { clangProgram } from "./clang.ts";
 import { directedProgram } from "./directed.ts";
 import { helperProgram } from "./helper_gen.ts";
+import { mayGotoProgram } from "./maygoto.ts";
 
 function gen6(knobs: Partial<Gen6Knobs>): (seed: number) => Spec {
   return (seed) => JSON.parse(encodeJson(generate6(seed, knobs).prog));
@@ -56,4 +58,5 @@ export const GENERATORS: Readonly<Record<string, (seed: number) => Spec>> = {
   clang: clangProgram,
   helpers: helperProgram,
   directed: directedProgram,
+  maygoto: mayGotoProgram,
 };
