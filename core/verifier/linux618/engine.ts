@@ -371,7 +371,9 @@ export class Engine618 implements Walk {
         });
         verbose(
           env,
-          "stack depth " + subs.map((sp) => sp.stackDepth + (err === 0 ? mayGotoStackExtra(env, sp.start) : 0)).join("+") +
+          "stack depth " + subs.map((sp) =>
+            sp.stackDepth + (err === 0 ? mayGotoStackExtra(env, sp.start) : 0)
+          ).join("+") +
             "\n",
         );
       }
