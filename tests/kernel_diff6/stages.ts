@@ -16,7 +16,9 @@
  *   (clang.ts);
  * - `helpers`: calls of the modelled helpers with right and wrong
  *   arguments, ring buffer references, map types (helper_gen.ts);
- * - `maygoto`: the loop-budget instruction may_goto (maygoto.ts).
+ * - `maygoto`: the loop-budget instruction may_goto (maygoto.ts);
+ * - `gen_maygoto`: gen6 with may_goto loops (can_loop and cond_break) among
+ *   everything else.
  *
  * @module
  */
@@ -59,4 +61,5 @@ export const GENERATORS: Readonly<Record<string, (seed: number) => Spec>> = {
   helpers: helperProgram,
   directed: directedProgram,
   maygoto: mayGotoProgram,
+  gen_maygoto: gen6({ mayGoto: 3 }),
 };
