@@ -15,6 +15,7 @@ import type { Program } from "../core/isa/mod.ts";
 import { parseElf } from "../core/elf/loader.ts";
 import { verify } from "../core/verifier/mod.ts";
 import { testRun } from "../core/testrun/mod.ts";
+import { parseLog, summarize } from "../core/kernlog/mod.ts";
 
 const ENGINES: Array<[string, (p: Program) => { run(i: object, o?: RunOptions): RunResult }]> = [
   ["interp", (p) => new Interpreter(p)],
@@ -130,4 +131,16 @@ Deno.test("may_goto from C (clang 14, raw-byte can_loop / cond_break): the kerne
     // 2 + (trips & 1): 8,388,608 trips here; the kernel's timed budget gave an odd count (retval 3) in one 250 ms run
     assert.equal(testRun(prog("xdp/endless"), { data, engine }).retval, 2);
   }
+});
+
+Deno.test("may_goto in `bpfscope log`: the path shows its decisions (fall-through resumed, jump at the end)", () => {
+  // the 6.18 profile's level-2 log of a cond_break loop, as the kernel prints it (maygoto_30.jsonl.gz agrees)
+  const prog = assemble(
+    `.prog_type socket_filter\nr1 = 0\nloop:\nmay_goto done\nr1 += 3\nif r1 < 30 goto loop\ndone:\nr0 = r1\nexit`,
+  );
+  const log = verify(prog, { profile: "linux-6.18", logLevel: 2 }).log;
+  const [parsed] = parseLog(log);
+  const s = summarize(parsed, { decisions: 40 });
+  const mg = s.path.filter((d) => d.text.includes("may_goto"));
+  assert.ok(mg.some((d) => d.what === "not taken" && d.next === 2), JSON.stringify(s.path));
 });
