@@ -49,6 +49,44 @@ Deno.test({
   fn: () => session("bpfscope_e2e_fake", "deno run -A tests/tui_e2e_launch.ts misaligned", drive),
 });
 
+/** Write over the pane's terminal behind the UI's back: clear it and leave a mark. */
+function scribble(s: string): void {
+  const tty = tmux("display", "-p", "-t", s, "#{pane_tty}").trim();
+  Deno.writeTextFileSync(tty, "\x1b[2J\x1b[1;1HSCRIBBLED");
+}
+
+Deno.test({
+  name: "e2e (tmux): a screen written over is repaired: by itself after a change, and by Ctrl-L",
+  ignore: !hasTmux,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: () =>
+    session("bpfscope_e2e_repair", "deno run -A tests/tui_e2e_launch.ts misaligned", async (s) => {
+      const whole = [/bpfscope · misaligned map access/, /─ instructions /, /─ budget /, /s step {2}n next event/];
+      await waitFor(s, whole);
+      // the first frames are plain.ts's; Ink's first frame rewrites every row: wait for Ink (it alone draws overlays)
+      tmux("send-keys", "-t", s, "?");
+      await waitFor(s, /help: keys/);
+      tmux("send-keys", "-t", s, "Escape");
+      await waitFor(s, whole);
+      // a key redraws only the rows it changes; the settle repaint brings back the rest
+      scribble(s);
+      await waitFor(s, /SCRIBBLED/);
+      tmux("send-keys", "-t", s, "j");
+      let scr = await waitFor(s, [...whole, /› +1: \(bf\) r2 = r10/]);
+      assert.doesNotMatch(scr, /SCRIBBLED/);
+      // once still, nothing repaints on its own: Ctrl-L does
+      scribble(s);
+      await waitFor(s, /SCRIBBLED/);
+      tmux("send-keys", "-t", s, "C-l");
+      scr = await waitFor(s, whole);
+      assert.doesNotMatch(scr, /SCRIBBLED/);
+      assert.doesNotMatch(scr, /─ gallery /, "Ctrl-L is not l (the gallery)");
+      tmux("send-keys", "-t", s, "q");
+      await waitFor(s, /EXIT=0/);
+    }),
+});
+
 Deno.test({
   name: "e2e (tmux): Ctrl-C restores the terminal; resize redraws; too small is said",
   ignore: !hasTmux,

@@ -129,6 +129,8 @@ export class Controller {
       this.quit = true;
       return;
     }
+    // other Ctrl keys are not the letter's action (Ctrl-L, the terminal's redraw, is the driver's: tui/run.ts)
+    if (k.ctrl) return;
     if (u.prompt !== null) {
       if (k.name === "enter") {
         const n = Number(u.prompt);

@@ -206,6 +206,8 @@ export class Debugger {
       this.quit = true;
       return;
     }
+    // other Ctrl keys are not the letter's action (Ctrl-L, the terminal's redraw, is the driver's: tui/run.ts)
+    if (k.ctrl) return;
     switch (k.name) {
       case "s":
       case "right":

@@ -48,6 +48,7 @@ export const KEYS: ReadonlyArray<{ group: string; items: KeyHelp[] }> = [
       { keys: "l", what: "examples gallery" },
       { keys: "m", what: "run mode (interpreter)" },
       { keys: "?  h", what: "this help" },
+      { keys: "Ctrl-L", what: "redraw the screen" },
       { keys: "q  Ctrl-C", what: "quit" },
     ],
   },

@@ -21,6 +21,9 @@ import type { Debugger } from "./debugger.ts";
 import { mark } from "./startup.ts";
 import { plainLines } from "./plain.ts";
 
+/** How long the screen stays still before every row is written once more (see `settled` below). */
+const SETTLE_MS = 500;
+
 /** Options for {@link runInteractive}. */
 export interface InteractiveOptions {
   /** The first session. */
@@ -97,6 +100,10 @@ export async function runInteractive(opts: InteractiveOptions): Promise<void> {
   let size = Deno.consoleSize();
   let drawn = false;
   let prev: string[] = [];
+  // once the screen has been still for SETTLE_MS every row is written once more, whether or not it changed:
+  // whatever a terminal lost or another writer scribbled over (a busy machine, a stray line on stderr)
+  // is repaired without a key press
+  let lastDraw = 0, settled = true;
   const draw = (full = false) => {
     let lines: string[];
     if (mode === "run") lines = dbg!.lines(size.columns, size.rows, opts.color);
@@ -117,15 +124,20 @@ export async function runInteractive(opts: InteractiveOptions): Promise<void> {
       out += "\x1b[0m\x1b[2J";
       prev = [];
     }
+    let rows = 0;
     for (let i = 0; i < size.rows; i++) {
       const l = lines[i] ?? "";
       if (l === prev[i]) continue;
       const w = l.length <= size.columns && /^[\x20-\x7e]*$/.test(l) ? l.length : width(l);
       out += `\x1b[${i + 1};1H\x1b[0m${l}\x1b[0m${w < size.columns ? " ".repeat(size.columns - w) : ""}`;
+      rows++;
     }
+    if (rows === 0) return;
     out += "\x1b[?2026l";
     write(out);
     prev = lines;
+    lastDraw = performance.now();
+    settled = false;
     if (!drawn) mark(mode === "verify" ? "full frame" : "first frame");
     drawn = true;
   };
@@ -181,7 +193,14 @@ export async function runInteractive(opts: InteractiveOptions): Promise<void> {
       const more = opts.background ? opts.background() : false;
       const changed = (mode === "verify" && ctl.tick(performance.now())) || more || owed;
       const now = performance.now();
-      if (!changed) return;
+      if (!changed) {
+        if (!settled && now - lastDraw >= SETTLE_MS) {
+          prev = [];
+          draw();
+          settled = true;
+        }
+        return;
+      }
       if (more && now - lastTimerDraw < 150) {
         owed = true;
         return;
@@ -200,6 +219,11 @@ export async function runInteractive(opts: InteractiveOptions): Promise<void> {
       const layout = computeLayout(size.columns, size.rows, false);
       let full = false;
       for (const k of parseKeys(dec.decode(buf.subarray(0, n)))) {
+        if (k.ctrl && k.name === "l") {
+          // Ctrl-L: clear the terminal and draw every row again
+          full = true;
+          continue;
+        }
         if (mode === "run" && dbg) {
           dbg.key(k);
           if (dbg.quit) return finish();
