@@ -144,3 +144,13 @@ Deno.test("may_goto in `bpfscope log`: the path shows its decisions (fall-throug
   const mg = s.path.filter((d) => d.text.includes("may_goto"));
   assert.ok(mg.some((d) => d.what === "not taken" && d.next === 2), JSON.stringify(s.path));
 });
+
+Deno.test("may_goto under the 3.18/3.19 profiles: an unknown BPF_JMP opcode, as Linux 3.18 rejects it", () => {
+  const prog = assemble(`r0 = 0\nmay_goto +1\nr0 = 1\nexit`);
+  for (const profile of ["linux-3.18", "linux-3.19"] as const) {
+    const r = verify(prog, { profile });
+    assert.equal(r.accepted, false);
+    assert.equal(r.errno, "EINVAL");
+    assert.equal(r.error, "invalid BPF_JMP opcode e0");
+  }
+});
