@@ -154,3 +154,12 @@ Deno.test("may_goto under the 3.18/3.19 profiles: an unknown BPF_JMP opcode, as 
     assert.equal(r.error, "invalid BPF_JMP opcode e0");
   }
 });
+
+Deno.test("may_goto: RunOptions.mayGotoBudget sets the budget a call starts with (0 jumps at once)", () => {
+  const sub =
+    `r6 = 0\nr7 = 0\nloop:\nmay_goto done\ncall sub\nr7 += r0\nr6 += 1\nif r6 < 2 goto loop\ndone:\nr0 = r7\nexit\n` +
+    `sub:\nr0 = 0\nl:\nmay_goto d\nr0 += 1\ngoto l\nd:\nexit`;
+  for (const [budget, want] of [[0, 0n], [1, 1n], [3, 6n], [-5, 2n * BigInt(BPF_MAX_LOOPS)]] as const) {
+    assert.equal(runAll(sub, { mayGotoBudget: budget }).r0, want, `budget ${budget}`);
+  }
+});

@@ -122,7 +122,6 @@ import {
   BE16,
   BE32,
   BE64,
-  BPF_MAX_LOOPS,
   CALL_LOCAL,
   CTX_LDXW,
   type Decoded,
@@ -848,7 +847,7 @@ ${mem(a, 4, false, (dv) => `{ ${L} = ${dv}.getInt32(t, true); ${z} }`)}
 
   // a call starts the callee's may_goto budget (its prologue), when the program has a may_goto
   const hasMayGoto = d.op.includes(MAY_GOTO);
-  const mayGotoInit = (depth: string) => hasMayGoto ? ` mg[${depth}] = ${BPF_MAX_LOOPS};` : "";
+  const mayGotoInit = (depth: string) => hasMayGoto ? ` mg[${depth}] = R.mgBudget;` : "";
 
   /** `exit` in the `switch` form: the end of the run, or the return to the caller's block. */
   const exitCode = `if (depth === 0) break run;

@@ -19,6 +19,7 @@ import {
   type InterpreterOptions,
   mapProgramRegions,
   MAX_FRAMES,
+  mayGotoBudget,
   type ProgramRegions,
   type Region,
   type RunInput,
@@ -192,6 +193,8 @@ export interface JitRuntime {
   frames: Int32Array;
   /** The may_goto budget of each frame in progress (see `BPF_MAX_LOOPS` in core/vm/decode.ts). */
   mg: Int32Array;
+  /** The budget a call starts with this run ({@link RunOptions.mayGotoBudget}). */
+  mgBudget: number;
   /** The block `precise` resumes at after the wasm tier (-1: it does not). */
   resumeAt: number;
   /** The call depth it resumes at. */
@@ -369,6 +372,7 @@ export class Jit {
       },
       frames: new Int32Array(0),
       mg: new Int32Array(MAX_FRAMES),
+      mgBudget: BPF_MAX_LOOPS,
       resumeAt: -1,
       resumeDepth: 0,
       wasm: () => 0,
@@ -399,7 +403,7 @@ export class Jit {
     R.pc = 0;
     R.ret0 = false;
     R.hit = null;
-    R.mg[0] = BPF_MAX_LOOPS; // the main program's prologue starts its may_goto budget
+    R.mg[0] = R.mgBudget = mayGotoBudget(opts); // the main program's prologue starts its may_goto budget
     const tier = this.#tier;
     const bound = this.#rt.beginRun(this.#rg, input, opts, tier === null ? undefined : tier.prepare(input));
     R.pkt = this.#rg.ldabs;

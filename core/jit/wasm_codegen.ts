@@ -54,7 +54,6 @@ import {
   BE16,
   BE32,
   BE64,
-  BPF_MAX_LOOPS,
   CALL_LOCAL,
   type Decoded,
   LE16,
@@ -97,6 +96,8 @@ export const WASM_LAYOUT = {
   FRAMES: 128,
   /** i32 × 8: the may_goto budget of each frame in progress (copied from and back to `R.mg` around a run). */
   MAYGOTO: 480,
+  /** i32: the budget a call starts with (`R.mgBudget`). */
+  MAYGOTO_BUDGET: 112,
   /** Per region id 0..10: i32 base in wasm memory, i32 length (0: not in wasm memory). */
   TABLE: 512,
   /** Region ids in the table (stack frames 0..7, ctx, packet, memory buffer). */
@@ -768,7 +769,7 @@ export function generateWasm(d: Decoded, opts: { legacy: boolean }): WasmProgram
         // a fresh frame: r10 at its top, zeroed
         f.i64(REGION_HI_BASE + depth, FRAME_SIZE).set(reg[10]);
         f.i32(L.STACK + depth * FRAME_SIZE).i32(0).i32(FRAME_SIZE).fill();
-        if (hasMayGoto) i32store(L.MAYGOTO + 4 * depth, () => f.i32(BPF_MAX_LOOPS)); // the callee's budget
+        if (hasMayGoto) i32store(L.MAYGOTO + 4 * depth, () => f.i32(0).mem(Op.i32_load, 2, L.MAYGOTO_BUDGET));
         open(Op.block, `C${sfx}`);
         emitFunction(d.tgt[last], sfx, [...chain, { saved, label: `C${sfx}`, ret: blk.next }]);
         end();

@@ -145,7 +145,7 @@ export class WasmTier {
     this.#table();
     i32[L.STATUS >> 2] = 0;
     const mg = L.MAYGOTO >> 2;
-    if (this.#mayGoto) i32.set(R.mg, mg);
+    if (this.#mayGoto) i32.set(R.mg, mg), i32[L.MAYGOTO_BUDGET >> 2] = R.mgBudget;
     let n: number;
     try {
       n = this.#fast(budget);

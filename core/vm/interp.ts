@@ -42,6 +42,7 @@ import type { Program } from "../isa/mod.ts";
 import type { BpfMap, TailCallTarget } from "../maps/mod.ts";
 
 import { ATOMIC32, ATOMIC64, BPF_MAX_LOOPS, CONST_BASE, CTX_LDXW, predecode, SDIV32, SDIV64 } from "./decode.ts";
+export { BPF_MAX_LOOPS } from "./decode.ts";
 import { HelperFault, HelperRuntime, TAIL_CALL } from "./runtime.ts";
 import { ctxConvertedFields, type ProgContext } from "./context.ts";
 import { defaultHelpers, type HelperEnv, type HelperFn, type HelperTable } from "./helpers.ts";
@@ -108,6 +109,11 @@ export interface RunOptions {
   regs?: boolean;
   /** The simulated CPU the run is on (`get_smp_processor_id`, per-CPU map values, LRU lists; default 0). */
   cpu?: number;
+  /**
+   * The may_goto budget each call of a function starts with (default
+   * {@link BPF_MAX_LOOPS}, the kernel's); tests set it low to reach the jump.
+   */
+  mayGotoBudget?: number;
   /** Tail calls already made by the chain this run continues (the limit is 33 per chain; default 0). */
   tailCalls?: number;
   /**
@@ -120,6 +126,12 @@ export interface RunOptions {
    * ({@link RunResult.tailCall}). core/testrun's chains provide it.
    */
   subprogTailCall?: (target: TailCallTarget, input: RunInput, tailCalls: number) => RunResult;
+}
+
+/** The may_goto budget of a run: {@link RunOptions.mayGotoBudget} as an int32 in [0, 2^31 - 1], else BPF_MAX_LOOPS. */
+export function mayGotoBudget(opts: RunOptions): number {
+  const b = opts.mayGotoBudget;
+  return b === undefined || !(b >= 0) ? BPF_MAX_LOOPS : Math.min(Math.floor(b), 0x7fffffff);
 }
 
 /** A fault that stopped the program. */
@@ -258,7 +270,8 @@ export class Interpreter {
     this.#gen++;
     this.#rt.rcuReadUnlock(); // a paused run that this one supersedes ends here
     for (const r of this.#rg.stack) r.u8.fill(0);
-    this.#mayGoto[0] = BPF_MAX_LOOPS; // the main program's prologue
+    const budget = mayGotoBudget(opts);
+    this.#mayGoto[0] = budget; // the main program's prologue
     const bound = this.#rt.beginRun(this.#rg, input, opts);
     return {
       gen: this.#gen,
@@ -268,6 +281,7 @@ export class Interpreter {
       depth: 0,
       frames: this.#frames,
       mayGoto: this.#mayGoto,
+      mayGotoBudget: budget,
       done: false,
       closed: false,
       fault: null,
@@ -827,7 +841,7 @@ export class Interpreter {
           }
           frames[f + 10] = pc + 1;
           depth++;
-          mayGoto[depth] = BPF_MAX_LOOPS; // the callee's prologue
+          mayGoto[depth] = st.mayGotoBudget; // the callee's prologue
           lo[10] = FRAME_SIZE;
           hi[10] = this.#rg.stack[depth].hi;
           this.#rg.stack[depth].u8!.fill(0);
@@ -1087,6 +1101,7 @@ interface LoopState {
   depth: number;
   frames: Int32Array;
   mayGoto: Int32Array;
+  mayGotoBudget: number;
   done: boolean;
   closed: boolean;
   fault: Fault | null;

@@ -18,7 +18,8 @@
  *
  * Prints a JSON summary; `--save DIR` writes every disagreeing program with
  * both logs; `--record FILE N` writes the first N programs and the kernel's
- * results (a gzip'd JSONL corpus for tests/data/).
+ * results (a gzip'd JSONL corpus for tests/data/); `--record-max-processed M`
+ * leaves out of it the programs the kernel processed more than M insns of.
  *
  * @module
  */
@@ -227,7 +228,7 @@ export function rates(s: Summary): Record<string, string> {
 
 async function main() {
   const args = Deno.args.filter((a, i) =>
-    !a.startsWith("--") && !["--save", "--record", "--level"].includes(Deno.args[i - 1])
+    !a.startsWith("--") && !["--save", "--record", "--level", "--record-max-processed"].includes(Deno.args[i - 1])
   );
   const stage = args[0] ?? "alu";
   const count = Number(args[1] ?? 1000), seed0 = Number(args[2] ?? 1);
@@ -237,6 +238,9 @@ async function main() {
   const saveDir = si >= 0 ? Deno.args[si + 1] : null;
   const ri = Deno.args.indexOf("--record");
   const recordFile = ri >= 0 ? Deno.args[ri + 1] : null, recordN = ri >= 0 ? Number(Deno.args[ri + 2]) : 0;
+  // --record-max-processed N: leave out of the record the programs the kernel processed more than N insns of
+  const mi = Deno.args.indexOf("--record-max-processed");
+  const recordMax = mi >= 0 ? Number(Deno.args[mi + 1]) : Infinity;
   const gen = GENERATORS[stage];
   if (!gen) throw new Error(`unknown stage '${stage}' (${Object.keys(GENERATORS).join(", ")})`);
   if (saveDir) await Deno.mkdir(saveDir, { recursive: true });
@@ -266,7 +270,7 @@ async function main() {
           JSON.stringify({ seed, kinds: d, spec: specs[i], kernel: ks_, bpfscope_log: r.log }, null, 1),
         );
       }
-      if (recordFile && recorded.length < recordN) {
+      if (recordFile && recorded.length < recordN && ks_.processed <= recordMax) {
         recorded.push(JSON.stringify({
           seed,
           ...(LEVEL !== 2 ? { level: LEVEL } : {}),
