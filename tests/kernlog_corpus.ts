@@ -2,7 +2,8 @@
  * The kernlog corpus (tests/data/kernlog): logs the running Linux 6.18 kernel
  * wrote for 400 generated programs at log levels 1 and 2 (gen6.jsonl.gz), for
  * 8 hand-written rejections whose cause crosses calls and spills (hand.jsonl.gz), for
- * 32 clang-built C programs loaded with bpftool (clang.jsonl.gz), and
+ * 32 clang-built C programs loaded with bpftool (clang.jsonl.gz), for 480
+ * programs full of linked scalars or packet pointer copies (linked.jsonl.gz, tests/kernlog/record_linked.py), and
  * excerpts of older kernels' logs from GitHub threads (older/*.txt); plus
  * the table of known-cause rejections the slice is measured on.
  *
@@ -80,6 +81,11 @@ export async function corpusLogs(): Promise<CorpusLog[]> {
         bug: { kind: `hand:${r.name}` as Gen6Bug["kind"], insn: -1, reg: null, ...r.bug },
       });
     }
+  }
+  for (const line of (await gunzip("linked.jsonl.gz")).trim().split("\n")) {
+    const r = JSON.parse(line);
+    const k = r.kernel["2"];
+    out.push({ name: r.name, text: k.log, level: 2, processed: k.processed_insns, accepted: k.accepted });
   }
   // a bounded loop of 100 insns run 98 times (tests/kernlog/make_big_log.py OUT 98 100): the benchmark's seed
   out.push({

@@ -21,6 +21,8 @@ export * from "./insn.ts";
 export * from "./parser.ts";
 export * from "./paths.ts";
 export * from "./state.ts";
+export { LINKED_REGS_MAX, type LinkedFrame, syncLinkedScalars } from "./linked.ts";
+export { findGoodPktPointers } from "./pkt.ts";
 export * from "./slice.ts";
 export * from "./describe.ts";
 export * from "./summary.ts";

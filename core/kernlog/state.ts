@@ -7,9 +7,10 @@
  * tracker replays those lines in order: a whole state replaces the frame's
  * state, a partial one updates the entries it prints, and a helper call
  * forgets r1..r5 (the kernel marks them not initialised without printing
- * them). A register the kernel changed without printing it (a scalar
- * narrowed by a branch on a linked register, a packet pointer whose range a
- * bounds check extended) keeps its last printed value.
+ * them). The scalars linked with a register a conditional jump narrowed are
+ * narrowed with it (linked.ts), and the packet pointers that share the id
+ * of one a packet check proved get its range (pkt.ts), as the kernel does
+ * without printing them.
  *
  * Entries are kept as their text (`map_value(id=1,ks=8,vs=8)`) and parsed
  * only when asked for ({@link parseRegValue}).
@@ -20,6 +21,8 @@ import { LineKind } from "./lines.ts";
 import { type KernLog, StepKind } from "./parser.ts";
 import { parseLogInsn } from "./insn.ts";
 import { forEachEntry } from "./value.ts";
+import { syncLinkedScalars } from "./linked.ts";
+import { findGoodPktPointers } from "./pkt.ts";
 
 /** One frame's registers and stack slots, as text. */
 export interface FrameText {
@@ -99,6 +102,27 @@ export function applyStateText(st: TrackedState, text: string, full: boolean): n
   return frame;
 }
 
+/** A row of the live registers table: the insn and its ten marks (`0.2.......`). */
+const RE_LIVE_MASK = /^\s*(?:\d+\s+)?(\d+): ([0-9.]{10})/;
+
+/** The step of line `i`, -1 when no step is on it (steps are in line order). */
+function stepOfLine(log: KernLog, i: number): number {
+  let lo = 0, hi = log.steps - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const l = log.stepLine.get(mid);
+    if (l === i) return mid;
+    if (l < i) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** The index of an instruction line (`12: (bf) r1 = r2`). */
+function insnIndex(line: string): number {
+  return parseInt(line, 10);
+}
+
 /** Replays a log's lines to reconstruct the state at any line, with checkpoints for going back. */
 export class StateTracker {
   readonly #log: KernLog;
@@ -106,7 +130,13 @@ export class StateTracker {
   #line = 0; // lines applied: [0, #line)
   #nextFull = true; // the next state printed is a whole one
   #callBlock = 0;
-  readonly #checkpoints: Array<{ line: number; st: TrackedState; nextFull: boolean; callBlock: number }> = [];
+  /** The `Live regs before insn:` table: insn -> registers live before it (bit N: rN). */
+  readonly #live = new Map<number, number>();
+  /** The call sites of the current path's outer frames, outermost first, when the walk entered them in view. */
+  #callsites: number[] = [];
+  readonly #checkpoints: Array<
+    { line: number; st: TrackedState; nextFull: boolean; callBlock: number; callsites: number[] }
+  > = [];
   /** Lines between checkpoints. */
   static readonly EVERY: number = 512;
 
@@ -133,11 +163,13 @@ export class StateTracker {
         this.#line = cp.line;
         this.#nextFull = cp.nextFull;
         this.#callBlock = cp.callBlock;
+        this.#callsites = cp.callsites.slice();
       } else {
         this.#st = { frames: [emptyFrame()], cur: 0, refs: null };
         this.#line = 0;
         this.#nextFull = true;
         this.#callBlock = 0;
+        this.#callsites = [];
       }
     }
     const end = Math.min(line, this.#log.lines.length);
@@ -149,6 +181,7 @@ export class StateTracker {
             st: cloneState(this.#st),
             nextFull: this.#nextFull,
             callBlock: this.#callBlock,
+            callsites: this.#callsites.slice(),
           });
         }
       }
@@ -171,9 +204,30 @@ export class StateTracker {
         if (s !== null) {
           // a level-1 log can glue the first (whole) state of a resumed path to a branch line
           const glued = log.lines.get(i).charCodeAt(log.stateStart.get(i) - 1) === 58;
-          st.cur = applyStateText(st, s, glued || this.#nextFull);
+          const full = glued || this.#nextFull;
+          // a conditional jump narrows the scalars linked with the compared ones without printing them
+          const compared = x.op === "cond" && !full
+            ? (x.src >= 0 ? [x.src, x.dst] : [x.dst]).map((reg) => ({ reg, before: f.regs[reg] }))
+            : null;
+          st.cur = applyStateText(st, s, full);
           this.#nextFull = false;
+          if (compared) {
+            const at = insnIndex(log.lines.get(i));
+            const cs = this.#callsites.length === st.cur ? this.#callsites : null;
+            const step = stepOfLine(log, i);
+            const pushed = step >= 0 && step < log.paths.popOf.length && log.paths.popOf.get(step) >= 0;
+            syncLinkedScalars(st.frames, st.cur, compared, (frame) => {
+              const where = frame === st.cur ? at : cs ? cs[frame] : -1;
+              return this.#live.get(where) ?? 0x3ff;
+            }, pushed);
+            if (x.src >= 0) {
+              const cf = st.frames[st.cur];
+              const changed = pushed || compared.some((c) => cf.regs[c.reg] !== c.before);
+              findGoodPktPointers(st.frames, st.cur, x.code, x.dst, x.src, changed);
+            }
+          }
         }
+        if (x.op === "call_sub") this.#callsites.push(insnIndex(log.lines.get(i)));
         this.#callBlock = 0;
         break;
       }
@@ -182,18 +236,31 @@ export class StateTracker {
         this.#nextFull = false;
         break;
       }
+      case LineKind.LiveRow: {
+        const m = RE_LIVE_MASK.exec(log.lines.get(i));
+        if (m) {
+          let mask = 0;
+          for (let r = 0; r < 10; r++) if (m[2].charCodeAt(r) !== 46) mask |= 1 << r;
+          this.#live.set(Number(m[1]), mask);
+        }
+        break;
+      }
       case LineKind.StateCont: {
         const frame = applyStateText(st, log.lines.get(i), true);
         if (this.#callBlock === 4) {
           // to caller at N: the caller's frame is current again
           st.cur = frame;
           st.frames.length = frame + 1;
+          this.#callsites.length = Math.min(this.#callsites.length, frame);
         } else if (this.#callBlock === 2 || this.#callBlock === 0) st.cur = frame;
         break;
       }
       case LineKind.From: {
         st.cur = applyStateText(st, log.lineState(i)!, true);
         st.frames.length = st.cur + 1;
+        // a resumed path's call sites are not printed: those of the frames it shares with the last path
+        // are the best guess, and are used only when their number fits
+        this.#callsites.length = Math.min(this.#callsites.length, st.cur);
         this.#nextFull = true;
         break;
       }

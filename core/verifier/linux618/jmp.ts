@@ -288,21 +288,34 @@ function syncLinkedRegs(vs: VerifierState, known: RegState, linked: LinkedReg[])
       copyReg(reg, known);
       reg.subregDef = savedSubreg;
     } else {
-      const savedOff = reg.off, savedId = reg.id;
-      const fake = fakeLinkReg;
-      fake.type = SCALAR_VALUE;
-      markRegKnown(W64, fake, BigInt(reg.off | 0) - BigInt(known.off | 0));
-      copyReg(reg, known);
-      reg.off = savedOff;
-      reg.id = savedId;
+      syncLinkedDelta(reg, known);
       reg.subregDef = savedSubreg;
-      scalar32MinMaxAdd(W64, reg, fake);
-      scalarMinMaxAdd(W64, reg, fake);
-      reg.varOff = tnumAdd(W64, reg.varOff, fake.varOff);
-      if ((savedId | known.id) & BPF_ADD_CONST32) zext32To64(W64, reg);
-      regBoundsSync(W64, reg);
     }
   }
+}
+
+/**
+ * The other half of `sync_linked_regs` for one register: `reg` is linked
+ * with `known` through different added constants (`id=N+a`, `id=N+b`), so it
+ * becomes `known` moved by the difference of the two (`scalar_min_max_add`,
+ * `scalar32_min_max_add`, `tnum_add`, the 32-bit zero extension of an alu32
+ * link, `reg_bounds_sync`), keeping its own id, flag and offset (6.18.y).
+ * Also what the log reader uses to replay a jump (core/kernlog/linked.ts).
+ */
+export function syncLinkedDelta(reg: RegState, known: RegState): void {
+  const savedOff = reg.off, savedId = reg.id, savedSubreg = reg.subregDef;
+  const fake = fakeLinkReg;
+  fake.type = SCALAR_VALUE;
+  markRegKnown(W64, fake, BigInt(reg.off | 0) - BigInt(known.off | 0));
+  copyReg(reg, known);
+  reg.off = savedOff;
+  reg.id = savedId;
+  reg.subregDef = savedSubreg;
+  scalar32MinMaxAdd(W64, reg, fake);
+  scalarMinMaxAdd(W64, reg, fake);
+  reg.varOff = tnumAdd(W64, reg.varOff, fake.varOff);
+  if ((savedId | known.id) & BPF_ADD_CONST32) zext32To64(W64, reg);
+  regBoundsSync(W64, reg);
 }
 
 /** `check_cond_jmp_op(env, insn, &insn_idx)`. Returns 0 (and sets `env.insnIdx` to the next insn - 1) or an error. */
