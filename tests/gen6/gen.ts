@@ -708,17 +708,23 @@ class Gen {
     const head = this.e.fresh(), out = this.e.fresh();
     this.e.movImm(c, 0);
     this.set(c, { k: "scalar" });
-    this.e.label(head);
-    this.e.mayGoto(out);
-    const saved = this.st.regs[c];
-    this.st.regs[c] = { k: "ctx" }; // hide it from the ALU picks
-    const body = this.r.int(3);
-    if (body === 1) this.alu(this.r.range(1, 2));
-    else if (body === 2) this.helper();
-    const acc = this.r.pick([0, 2, 3]);
+    const acc = this.r.pick([0, 2, 3].filter((x) => x !== c));
     if (this.st.regs[acc].k !== "scalar") {
       this.e.movImm(acc, 1);
       this.set(acc, { k: "scalar" });
+    }
+    this.e.label(head);
+    this.e.mayGoto(out);
+    // the state when may_goto jumps at once: joined with the body's at the exit
+    const entry = this.st.clone();
+    const saved = this.st.regs[c], savedAcc = this.st.regs[acc];
+    this.st.regs[c] = this.st.regs[acc] = { k: "ctx" }; // hide them from the ALU picks
+    const body = this.r.int(3);
+    if (body === 1) this.alu(this.r.range(1, 2));
+    else if (body === 2) this.helper();
+    this.st.regs[acc] = savedAcc;
+    if (body === 2) { // the helper call clobbered r0..r5
+      this.e.movImm(acc, 1);
     }
     this.e.aluReg(BPF_ADD, acc, c);
     if (this.r.chance(0.3)) {
@@ -731,6 +737,7 @@ class Gen {
     if (endless) this.e.goto(head);
     else this.e.jmpImm(BPF_JLT, c, trips, head);
     this.e.label(out);
+    this.st.join(entry);
     this.set(c, { k: "scalar" });
     this.set(acc, { k: "scalar" });
   }
