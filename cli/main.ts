@@ -26,7 +26,9 @@ export const VERSION: string = denoJson.version;
 export function buildCli(): Command {
   const program = new Command()
     .name("bpfscope")
-    .description("An eBPF toolkit: verifier (Linux 3.18/3.19), interpreter, assembler and a terminal UI.")
+    .description(
+      "An eBPF toolkit: the Linux 3.18/3.19 and 6.18 verifiers, a reader of 5.x/6.x verifier logs, an interpreter and JIT, a BPF_PROG_TEST_RUN without a kernel, an assembler and a terminal UI.",
+    )
     .version(VERSION, "-V, --version", "print the version")
     .helpOption("-h, --help", "show help")
     .showHelpAfterError("(run with --help for usage)")
@@ -71,6 +73,8 @@ export async function main(args: string[]): Promise<number> {
       console.error(`bpfscope: ${e.message}`);
       return e.exitCode;
     }
+    // the reader of a pipe went away (`bpfscope --help | true`): stop quietly, as writeStdout does
+    if (e instanceof Deno.errors.BrokenPipe) return typeof Deno.exitCode === "number" ? Deno.exitCode : 0;
     console.error(`bpfscope: internal error: ${(e as Error)?.message ?? e}`);
     if (Deno.env.get("BPFSCOPE_DEBUG")) console.error((e as Error)?.stack);
     return 70;

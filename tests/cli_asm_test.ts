@@ -1,18 +1,9 @@
 // `bpfscope asm` and `bpfscope disasm` end to end (spawns `deno run -A cli/main.ts ...`).
 import assert from "node:assert/strict";
 
-const ROOT = new URL("..", import.meta.url).pathname;
-const DATA = `${ROOT}tests/data`;
+import { ROOT, runCli as cli } from "./cli_util.ts";
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const p = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}cli/main.ts`, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  return { code: p.code, out: new TextDecoder().decode(p.stdout), err: new TextDecoder().decode(p.stderr) };
-}
+const DATA = `${ROOT}tests/data`;
 
 const TMP = Deno.makeTempDirSync({ prefix: "bpfscope_cli_asm_" });
 
@@ -108,6 +99,17 @@ Deno.test("cli: malformed input exits 1 with one stderr line naming the location
   oneLineError(await cli("disasm", "/nonexistent/prog.json"), /^bpfscope: \/nonexistent\/prog\.json: no such file$/);
   const src = await tmp(".s", "exit\n");
   oneLineError(await cli("asm", src, "-o", "/nonexistent/dir/out.json"), /cannot write/);
+});
+
+Deno.test("cli: a reader that goes away (--help | true) ends the output quietly, exit 0", async () => {
+  // `true` exits before Deno has started, so every write of the help text meets a closed pipe
+  const script = `"${Deno.execPath()}" run -A "${ROOT}cli/main.ts" --help | true; echo "rc=\${PIPESTATUS[0]}"`;
+  for (const args of [["-c", script], ["-c", script.replace("--help", "disasm tests/data/bench/fib32.json")]]) {
+    const p = await new Deno.Command("bash", { args, cwd: ROOT, stdout: "piped", stderr: "piped" }).output();
+    const err = new TextDecoder().decode(p.stderr).replace(/^Download https:\/\/\S+\n/gm, "");
+    assert.equal(err, "", "nothing on stderr (it said 'internal error: Broken pipe')");
+    assert.equal(new TextDecoder().decode(p.stdout).trim(), "rc=0");
+  }
 });
 
 Deno.test("cli asm: remove temporary files", () => {
