@@ -115,6 +115,8 @@ export interface TestRunAttr {
   repeat?: number;
   /** Executed-instruction limit per run (default 1e9). */
   maxInsns?: number;
+  /** The may_goto budget each call of a function starts with (default BPF_MAX_LOOPS, the kernel's). */
+  mayGotoBudget?: number;
   /** get_prandom_u32 seed. */
   seed?: number;
   /** Return all registers at exit. */
@@ -387,7 +389,7 @@ export class Bpf {
   progTestRun(fd: number, attr: TestRunAttr = {}): TestRunResult {
     const entry = this.#progEntry(fd);
     const input = { ctx: attr.ctx, data: attr.data, mem: attr.mem };
-    const opts = { maxInsns: attr.maxInsns, seed: attr.seed, regs: attr.regs };
+    const opts = { maxInsns: attr.maxInsns, mayGotoBudget: attr.mayGotoBudget, seed: attr.seed, regs: attr.regs };
     let r!: RunResult;
     const { durationNs } = timeRuns(entry, this.engine, Math.max(1, attr.repeat ?? 1), () => {
       r = runChain(entry, input, opts, this.engine);

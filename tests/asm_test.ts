@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { FormatError } from "../core/errors.ts";
 import { type Insn, mapDef, Program } from "../core/isa/mod.ts";
 import { assemble, disassemble, kernelInsnText, llvmInsnText } from "../core/asm/mod.ts";
+import { kernel618InsnText } from "../core/asm/kernel618.ts";
 import { decodeProgram } from "../core/formats/mod.ts";
 
 /** mulberry32: a small seeded PRNG. */
@@ -63,6 +64,7 @@ function validOpcodes(): Map<number, Gen> {
   m.set(0x06, (r) => [ins(0x06, 0, 0, 0, s32(r))]);
   m.set(0x85, (r) => [ins(0x85, 0, pick(r, [0, 1, 2]), 0, s32(r))]);
   m.set(0x95, () => [ins(0x95)]);
+  m.set(0xe5, (r) => [ins(0xe5, 0, 0, s16(r), 0)]); // may_goto
   m.set(0x18, (r) => {
     const src = pick(r, [0, 1, 2, 3, 4, 5, 6]);
     const hi = src === 0 || src === 2 || src === 6 ? s32(r) : 0;
@@ -86,7 +88,7 @@ function validOpcodes(): Map<number, Gen> {
 Deno.test("asm: property: assemble(disassemble(p)) reproduces every valid opcode with random fields", () => {
   const r = rng(0x5eed);
   const ops = validOpcodes();
-  assert.ok(ops.size >= 125, `only ${ops.size} opcodes`);
+  assert.ok(ops.size >= 126, `only ${ops.size} opcodes`);
   let n = 0;
   for (const [code, gen] of ops) {
     for (let k = 0; k < 60; k++) {
@@ -271,6 +273,10 @@ Deno.test("asm: llvm style forms", () => {
     [[ins(0x20, 0, 0, 0, 4)], "r0 = *(u32 *)skb[4]"],
     [[ins(0x50, 0, 1, 0, 4)], "r0 = *(u8 *)skb[r1 + 4]"],
     [[ins(0x95)], "exit"],
+    [[ins(0xe5, 0, 0, 2)], "may_goto +2"],
+    [[ins(0xe5, 0, 0, -3)], "may_goto -3"],
+    [[ins(0xe5, 0, 1, 2)], ".insn 0xe510020000000000"],
+    [[ins(0xe5, 0, 0, 2, 1)], ".insn 0xe500020001000000"],
     [[ins(0x06, 1, 0, 0, 0)], ".insn 0x0601000000000000"],
     [[ins(0xe7, 1, 0, 0, 1)], ".insn 0xe701000001000000"],
     [[ins(0x07, 1, 0, 5, 1)], ".insn 0x0701050001000000"],
@@ -406,4 +412,16 @@ Deno.test("asm: prototype property names are not mnemonics, sizes or types", () 
   asmError(".prog_type toString\nexit", /^t\.s:1:12: unknown program type 'toString'/);
   asmError(".map m __proto__ key=1 value=1 max=1\nexit", /^t\.s:1:8: unknown map type '__proto__'/);
   asmError("r1 = *(hasOwnProperty *)(r2 +0)\n", /^t\.s:1:8: unknown size 'hasOwnProperty'/);
+});
+
+Deno.test("asm: may_goto as llvm-objdump and the 6.18 verifier log print it, and to a label", () => {
+  const p = assemble("loop:\nmay_goto done\nmay_goto pc+1\nmay_goto -2\ngoto loop\ndone:\nexit\n");
+  assert.deepEqual(
+    Array.from({ length: p.len }, (_, i) => [p.code(i), p.src(i), p.off(i), p.imm(i)]),
+    [[0xe5, 0, 3, 0], [0xe5, 0, 1, 0], [0xe5, 0, -2, 0], [0x05, 0, -4, 0], [0x95, 0, 0, 0]],
+  );
+  assert.equal(kernel618InsnText(0xe5, 0, 0, 3, 0, 0), "(e5) may_goto pc+3");
+  assert.equal(kernel618InsnText(0xe5, 0, 0, -2, 0, 0), "(e5) may_goto pc-2");
+  // the 3.18 log has no name for BPF_JCOND: its string table prints (null), as Linux 3.18 did
+  assert.equal(kernelInsnText(p, 0), "(e5) if r0 (null) 0x0 goto pc+3");
 });

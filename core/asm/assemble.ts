@@ -10,6 +10,8 @@
  *   a leading number `N:` is a slot index as printed by the disassembler and
  *   is ignored;
  * - jump targets are `+N`/`-N` (relative, as printed), `pc+N`, or a label;
+ *   `may_goto +N` (also `may_goto pc+N`, as the 6.18 verifier log prints it,
+ *   or a label) is the loop-budget jump `BPF_JMP | BPF_JCOND` (0xe5);
  *   `call LABEL` / `call pc+N` is a local (bpf-to-bpf) call;
  * - directives: `.map NAME TYPE key=N value=N max=N [flags=N]` declares a map
  *   (TYPE a name such as `hash` or a number), `.init NAME KEYHEX VALUEHEX`
@@ -411,6 +413,8 @@ class Assembler {
         return this.emit({ code: 0x05, dst: 0, src: 0, off: this.target(false), imm: 0 });
       case "gotol":
         return this.emit({ code: 0x06, dst: 0, src: 0, off: 0, imm: this.target(true) });
+      case "may_goto":
+        return this.emit({ code: 0xe5, dst: 0, src: 0, off: this.target(false), imm: 0 });
       case "if":
         return this.cond();
       case "lock":

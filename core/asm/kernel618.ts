@@ -42,7 +42,7 @@ const JMP: readonly string[] = [
   "<=",
   "s<",
   "s<=",
-  "cond",
+  "(null)", // BPF_JCOND other than may_goto: the 6.18 table has no string, printk prints (null) (measured)
   "",
 ];
 const LDST: readonly string[] = ["u32", "u16", "u8", "u64"];

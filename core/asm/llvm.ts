@@ -233,6 +233,7 @@ function text(
         return null;
       }
       if (op === 0x90) return cls !== 5 || x || dst || src || off || imm ? null : "exit";
+      if (op === 0xe0) return cls !== 5 || x || dst || src || imm ? null : `may_goto ${sgn(off)}`;
       const s = JMP_OPS[op >> 4];
       if (s === null) return null;
       const R = cls === 5 ? "r" : "w";

@@ -128,6 +128,7 @@ import {
   LE16,
   LE32,
   LE64,
+  MAY_GOTO,
   MOVSX32_16,
   MOVSX32_8,
   MOVSX64_16,
@@ -289,9 +290,11 @@ export function generate(d: Decoded, opts: CodegenOptions): string {
   const writeBack = regs.map((r) => `lo[${r}] = l${r}; hi[${r}] = h${r};`).join(" ");
   const reload = regs.map((r) => `l${r} = lo[${r}]; h${r} = hi[${r}];`).join(" ");
 
-  /** Jump condition of a conditional jump at i. */
-  const cond = (i: number): string => {
+  /** Jump condition of a conditional jump at i; `depth` is the call depth (may_goto's budget is the frame's). */
+  const cond = (i: number, depth = "depth"): string => {
     const op = d.op[i], r = d.dst[i];
+    // may_goto: jump once the budget is 0, else count it down and fall through
+    if (op === MAY_GOTO) return `(mg[${depth}] === 0 || (mg[${depth}]--, false))`;
     const L = `l${r}`, H = `h${r}`, LU = `(l${r} >>> 0)`, HU = `(h${r} >>> 0)`;
     const sl = SL(i), sh = SH(i), slu = SLU(i), shu = SHU(i);
     // both operands below 2^32 (high words 0): a 64-bit comparison is one of the low words, signed ones unsigned
@@ -842,6 +845,10 @@ ${mem(a, 4, false, (dv) => `{ ${L} = ${dv}.getInt32(t, true); ${z} }`)}
     return `R.msg = "insn ${i}: unknown internal opcode 0x${op.toString(16)}"; R.pc = ${i}; ${stop}`;
   };
 
+  // a call starts the callee's may_goto budget (its prologue), when the program has a may_goto
+  const hasMayGoto = d.op.includes(MAY_GOTO);
+  const mayGotoInit = (depth: string) => hasMayGoto ? ` mg[${depth}] = R.mgBudget;` : "";
+
   /** `exit` in the `switch` form: the end of the run, or the return to the caller's block. */
   const exitCode = `if (depth === 0) break run;
 depth--; { const f = depth * 11; ${
@@ -862,7 +869,7 @@ depth--; { const f = depth * 11; ${
         [6, 7, 8, 9, 10].map((r) => `frames[f + ${(r - 6) * 2}] = l${r}; frames[f + ${(r - 6) * 2 + 1}] = h${r};`)
           .join(" ")
       } frames[f + 10] = ${i + 1}; }
-depth++; l10 = ${FRAME_SIZE}; h10 = stack[depth].hi; ${zeroFrame("stack[depth]")}
+depth++;${mayGotoInit("depth")} l10 = ${FRAME_SIZE}; h10 = stack[depth].hi; ${zeroFrame("stack[depth]")}
 b = ${d.tgt[i]}; continue run;`;
     }
     const T = d.tgt[i];
@@ -888,7 +895,7 @@ b = ${d.tgt[i]}; continue run;`;
     lines.reduce((k, line) => k + line.length, 0) <= maxTokens || size(lines) <= maxTokens;
   const wasm = opts.wasmEscapes;
   emit(`"use strict";
-const lo = R.lo, hi = R.hi, stack = R.stack, slow = R.slow;
+const lo = R.lo, hi = R.hi, stack = R.stack, slow = R.slow, mg = R.mg;
 const frames = ${wasm ? "R.frames" : `new Int32Array(${MAX_FRAMES * 11})`};
 let resumeAt = -1, resumeDepth = 0;`);
   const preciseStart = out.length;
@@ -1187,7 +1194,11 @@ function precise(max, n, b, depth) {
         const depth = chain.length + 1, id = `_${++inlined}`, saved = `s${id}`;
         emit(`{ const ${regs.slice(6).map((r) => `${saved}l${r} = l${r}, ${saved}h${r} = h${r}`).join(", ")};`);
         // the new frame is zeroed, from the lowest offset written since it last was (see Region.low)
-        emit(`l10 = ${FRAME_SIZE}; h10 = stack[${depth}].hi; ${zeroFrame(`stack[${depth}]`)}`);
+        emit(
+          `${mayGotoInit(String(depth))} l10 = ${FRAME_SIZE}; h10 = stack[${depth}].hi; ${
+            zeroFrame(`stack[${depth}]`)
+          }`,
+        );
         emit(`C${id}: {`);
         emitFunction(fns, d.tgt[last], id, [...chain, { saved, suffix: id, ret: blk.next }]);
         emit("}");
@@ -1195,7 +1206,8 @@ function precise(max, n, b, depth) {
         emit(go(blk.next));
       } else if (isJump(op)) {
         const g = go(d.tgt[last]);
-        if (g !== "") emit(`if (${cond(last)}) ${g}`);
+        if (g !== "") emit(`if (${cond(last, String(chain.length))}) ${g}`);
+        else if (op === MAY_GOTO) emit(`${cond(last, String(chain.length))};`); // both ways lead on: count down all the same
         emit(go(blk.next));
       } else if (blk.next !== -1) emit(go(blk.next));
     }

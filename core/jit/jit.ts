@@ -19,6 +19,7 @@ import {
   type InterpreterOptions,
   mapProgramRegions,
   MAX_FRAMES,
+  mayGotoBudget,
   type ProgramRegions,
   type Region,
   type RunInput,
@@ -27,7 +28,7 @@ import {
   u64Of,
   type VmProfile,
 } from "../vm/mod.ts";
-import { type Decoded, predecode } from "../vm/decode.ts";
+import { BPF_MAX_LOOPS, type Decoded, predecode } from "../vm/decode.ts";
 import { HelperFault, HelperRuntime, TAIL_CALL } from "../vm/runtime.ts";
 import { ctxConvertedFields } from "../vm/context.ts";
 import { generate } from "./codegen.ts";
@@ -190,6 +191,10 @@ export interface JitRuntime {
   sdiv64(ah: number, al: number, bh: number, bl: number, isDiv: boolean): void;
   /** The saved registers and return blocks of the calls in progress when the wasm tier hands over to `precise`. */
   frames: Int32Array;
+  /** The may_goto budget of each frame in progress (see `BPF_MAX_LOOPS` in core/vm/decode.ts). */
+  mg: Int32Array;
+  /** The budget a call starts with this run ({@link RunOptions.mayGotoBudget}). */
+  mgBudget: number;
   /** The block `precise` resumes at after the wasm tier (-1: it does not). */
   resumeAt: number;
   /** The call depth it resumes at. */
@@ -366,6 +371,8 @@ export class Jit {
         R.oh = Number(r >> 32n) | 0;
       },
       frames: new Int32Array(0),
+      mg: new Int32Array(MAX_FRAMES),
+      mgBudget: BPF_MAX_LOOPS,
       resumeAt: -1,
       resumeDepth: 0,
       wasm: () => 0,
@@ -396,6 +403,7 @@ export class Jit {
     R.pc = 0;
     R.ret0 = false;
     R.hit = null;
+    R.mg[0] = R.mgBudget = mayGotoBudget(opts); // the main program's prologue starts its may_goto budget
     const tier = this.#tier;
     const bound = this.#rt.beginRun(this.#rg, input, opts, tier === null ? undefined : tier.prepare(input));
     R.pkt = this.#rg.ldabs;

@@ -33,6 +33,7 @@ import {
   LE16,
   LE32,
   LE64,
+  MAY_GOTO,
   MOVSX32_16,
   MOVSX32_8,
   SDIV32,
@@ -148,6 +149,7 @@ export function knownRanges(d: Decoded, blocks: Block[]): Ranges {
       case 0x73:
       case 0x95:
       case 0x05:
+      case MAY_GOTO:
         return;
     }
     if (op >= ATOMIC32 && op < ATOMIC64 + 16) {
@@ -250,7 +252,7 @@ export function knownRanges(d: Decoded, blocks: Block[]): Ranges {
       if (blk.next !== -1) push(blk.next);
       continue;
     }
-    if (op === 0x05 || op === CALL_LOCAL) push(d.tgt[last]);
+    if (op === 0x05 || op === CALL_LOCAL || op === MAY_GOTO) push(d.tgt[last]);
     if (blk.next !== -1) push(blk.next);
   }
   // the facts before each instruction, from the fixpoint's block entries

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { BAD, CALL_LOCAL, type Decoded, OOB } from "../vm/decode.ts";
+import { BAD, CALL_LOCAL, type Decoded, MAY_GOTO, OOB } from "../vm/decode.ts";
 import { MAX_FRAMES } from "../vm/memory.ts";
 
 /** One basic block. */
@@ -44,6 +44,7 @@ const JCOND = new Set([
   0x7e,
   0xce,
   0xde,
+  MAY_GOTO, // jumps when the frame's loop budget is used up
 ]);
 
 export function isJump(op: number): boolean {

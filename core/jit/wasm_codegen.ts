@@ -59,6 +59,7 @@ import {
   LE16,
   LE32,
   LE64,
+  MAY_GOTO,
   MOVSX32_16,
   MOVSX32_8,
   MOVSX64_16,
@@ -93,6 +94,10 @@ export const WASM_LAYOUT = {
   RESUME_DEPTH: 108,
   /** i32 × 88: the saved r6..r10 (lo, hi) and return block of each call in progress (the `frames` of codegen.ts). */
   FRAMES: 128,
+  /** i32 × 8: the may_goto budget of each frame in progress (copied from and back to `R.mg` around a run). */
+  MAYGOTO: 480,
+  /** i32: the budget a call starts with (`R.mgBudget`). */
+  MAYGOTO_BUDGET: 112,
   /** Per region id 0..10: i32 base in wasm memory, i32 length (0: not in wasm memory). */
   TABLE: 512,
   /** Region ids in the table (stack frames 0..7, ctx, packet, memory buffer). */
@@ -113,6 +118,8 @@ export interface WasmProgram {
   escapes: number[];
   /** Deepest inlined call (stack frames 1..this may be written by the wasm code). */
   maxDepth: number;
+  /** Whether the program has a may_goto (its budgets are exchanged with JavaScript around a run, see `MAYGOTO`). */
+  mayGoto?: boolean;
 }
 
 const L = WASM_LAYOUT;
@@ -439,9 +446,19 @@ export function generateWasm(d: Decoded, opts: { legacy: boolean }): WasmProgram
     return escape(i, j, len, depth, callee);
   };
 
-  /** Push the condition (i32) of the conditional jump at i. */
-  const cond = (i: number) => {
+  const mgc = f.local(I32);
+  const hasMayGoto = d.op.includes(MAY_GOTO);
+  /** Push the condition (i32) of the conditional jump at i, at call depth `depth` (may_goto's budget is the frame's). */
+  const cond = (i: number, depth: number) => {
     const op = d.op[i], wide = (op & 7) === 5;
+    if (op === MAY_GOTO) {
+      // jump once the budget is 0, else count it down (store count - (count != 0)) and fall through
+      const addr = L.MAYGOTO + 4 * depth;
+      f.i32(0).mem(Op.i32_load, 2, addr).set(mgc);
+      f.i32(0).get(mgc).get(mgc).op(Op.i32_eqz, Op.i32_eqz, Op.i32_sub).mem(Op.i32_store, 2, addr);
+      f.get(mgc).op(Op.i32_eqz);
+      return;
+    }
     const push = () => {
       if (wide) f.get(reg[d.dst[i]]), src64(i);
       else dst32(i), src32(i);
@@ -752,13 +769,14 @@ export function generateWasm(d: Decoded, opts: { legacy: boolean }): WasmProgram
         // a fresh frame: r10 at its top, zeroed
         f.i64(REGION_HI_BASE + depth, FRAME_SIZE).set(reg[10]);
         f.i32(L.STACK + depth * FRAME_SIZE).i32(0).i32(FRAME_SIZE).fill();
+        if (hasMayGoto) i32store(L.MAYGOTO + 4 * depth, () => f.i32(0).mem(Op.i32_load, 2, L.MAYGOTO_BUDGET));
         open(Op.block, `C${sfx}`);
         emitFunction(d.tgt[last], sfx, [...chain, { saved, label: `C${sfx}`, ret: blk.next }]);
         end();
         [6, 7, 8, 9, 10].forEach((r, q) => f.get(saved[q]).set(reg[r]));
         go(blk.next);
       } else if (isJump(op)) {
-        cond(last);
+        cond(last, chain.length);
         go(d.tgt[last], true);
         go(blk.next);
       } else if (blk.next !== -1) go(blk.next);
@@ -780,7 +798,7 @@ export function generateWasm(d: Decoded, opts: { legacy: boolean }): WasmProgram
   storeRegs();
   f.get(BUDGET).get(left).op(Op.i32_sub);
 
-  return { bytes: tierModule(f), escapes: [...escapes].sort((a, b) => a - b), maxDepth };
+  return { bytes: tierModule(f), escapes: [...escapes].sort((a, b) => a - b), maxDepth, mayGoto: hasMayGoto };
 }
 
 /** The tier's module around `fast(budget) → executed` (imports `env.mem`, `env.exec(insn, depth)`, `env.bad(insn)`). */

@@ -26,6 +26,8 @@ export class WasmTier {
   readonly #space: AddressSpace;
   /** Deepest inlined call: frames 1..this are in the table (written by wasm code without `Region.low` marks). */
   readonly #maxDepth: number;
+  /** Whether the program has a may_goto: its budgets go into wasm memory and back around a run. */
+  readonly #mayGoto: boolean;
   /** Bytes of the ctx of a packet run without one (a view of a detached buffer has length 0: kept from the start). */
   readonly #skbLen: number;
   #i32: Int32Array = new Int32Array(0);
@@ -54,6 +56,7 @@ export class WasmTier {
     this.#rg = rg;
     this.#space = space;
     this.#maxDepth = w.maxDepth;
+    this.#mayGoto = w.mayGoto ?? false;
     this.#skbLen = rg.skb.length;
     this.#mem = new WebAssembly.Memory({ initial: Math.ceil(L.INPUT / PAGE) });
     const instance = new WebAssembly.Instance(module, {
@@ -141,9 +144,12 @@ export class WasmTier {
     this.#regsIn();
     this.#table();
     i32[L.STATUS >> 2] = 0;
+    const mg = L.MAYGOTO >> 2;
+    if (this.#mayGoto) i32.set(R.mg, mg), i32[L.MAYGOTO_BUDGET >> 2] = R.mgBudget;
     let n: number;
     try {
       n = this.#fast(budget);
+      if (this.#mayGoto) R.mg.set(i32.subarray(mg, mg + MAX_FRAMES));
     } catch (e) {
       // a trap (none is known to be reachable: it would be a bug of the tier) or an exception thrown through an
       // escape ends the run as a fault, never as an exception to the caller; the engine's choice drops the tier

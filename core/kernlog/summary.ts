@@ -128,7 +128,8 @@ export function summarize(log: KernLog, opts: SummaryOptions = {}): LogSummary {
     const insn = log.stepInsn.get(s), next = log.stepInsn.get(n);
     const x = insnAt(insn);
     let what: PathDecision["what"] | null = null;
-    if (x.op === "cond") what = next === insn + 1 && x.off !== 0 ? "not taken" : "taken";
+    // may_goto decides as a conditional jump: the jump once the budget is used up, else the fall-through
+    if (x.op === "cond" || x.op === "may_goto") what = next === insn + 1 && x.off !== 0 ? "not taken" : "taken";
     else if (x.op === "call_sub") what = "call";
     else if (x.op === "exit" && p.depth.get(n) < p.depth.get(s)) what = "return";
     if (what === null) continue;

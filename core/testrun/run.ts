@@ -75,6 +75,8 @@ export interface TestRunOptions {
   clock?: bigint | (() => bigint);
   /** Executed-instruction limit per program run (default 1e9). */
   maxInsns?: number;
+  /** The may_goto budget each call of a function starts with (default BPF_MAX_LOOPS, 8,388,608, the kernel's). */
+  mayGotoBudget?: number;
   /** `interp` or `jit` (default `interp`; identical results). */
   engine?: VmEngineName;
   /**
@@ -151,6 +153,7 @@ export function runTestRun(prog: ChainProgram, opts: TestRunOptions = {}): TestR
   const clock = opts.clock ?? 0n;
   const runOpts = {
     maxInsns: opts.maxInsns,
+    mayGotoBudget: opts.mayGotoBudget,
     seed: opts.seed,
     cpu: opts.cpu,
     clock: typeof clock === "bigint" ? () => clock : clock,

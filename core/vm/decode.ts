@@ -21,6 +21,17 @@ export const LE16 = 0x110, LE32 = 0x111, LE64 = 0x112, BE16 = 0x113, BE32 = 0x11
 export const ATOMIC32 = 0x120, ATOMIC64 = 0x130;
 /** Local call, bad instruction, out-of-range sentinel. */
 export const CALL_LOCAL = 0x140, BAD = 0x1f0, OOB = 0x1f1;
+/** `may_goto` (BPF_JMP | BPF_JCOND, src_reg BPF_MAY_GOTO): jump when the frame's loop budget is used up, else count one down. */
+export const MAY_GOTO = 0x142;
+/**
+ * `BPF_MAX_LOOPS`: the budget of a frame's `may_goto`s. The kernel's fixup
+ * (`do_misc_fixups`) keeps it in a hidden stack slot of each subprogram,
+ * set in the subprogram's prologue: every call of a function starts a new
+ * budget, shared by the function's may_goto instructions; each may_goto
+ * falls through while it is above 0 (counting it down) and jumps once it
+ * is 0.
+ */
+export const BPF_MAX_LOOPS = 8 * 1024 * 1024;
 /** An ldxw at the offset of a converted ctx field (`data`, `data_end`, `data_meta`, ...; see core/vm/context.ts). */
 export const CTX_LDXW = 0x141;
 /** `BPF_FUNC_tail_call`. */
@@ -195,6 +206,14 @@ export function predecode(
             if (imm === BPF_FUNC_TAIL_CALL) tailCallAt[i] = 1;
           } else bad(i, `unknown helper function ${imm}`);
         } else bad(i, `kfunc calls (call src=${s}) are not supported`);
+        continue;
+      }
+      if (code === 0xe5) {
+        if (s !== 0 || d !== 0 || imm !== 0) bad(i, `invalid may_goto (dst_reg ${d}, src_reg ${s}, imm ${imm})`);
+        else {
+          op[i] = MAY_GOTO;
+          tgt[i] = targetOf(i);
+        }
         continue;
       }
       if (o === 0x80 || o === 0x90 || o === 0xe0 || o === 0xf0) {

@@ -26,6 +26,12 @@
  *   divisor (unsigned); r0 is truncated to 32 bits as the return value; the
  *   test stub helper 0 exists.
  *
+ * `may_goto` runs as the kernel's fixup makes it run: each call of a
+ * function (the main program included) starts a budget of
+ * {@link BPF_MAX_LOOPS}; a may_goto falls through, counting it down, while it
+ * is above 0 and jumps once it is 0 (the kernel's x86-64 JIT refreshes it by
+ * time instead: see the README).
+ *
  * Faults (bad memory access, unknown opcode, unknown helper, jump out of
  * range, call depth, instruction limit) stop the program and are reported in
  * {@link RunResult.fault}; the interpreter never throws for a bad program.
@@ -35,7 +41,8 @@
 import type { Program } from "../isa/mod.ts";
 import type { BpfMap, TailCallTarget } from "../maps/mod.ts";
 
-import { ATOMIC32, ATOMIC64, CONST_BASE, CTX_LDXW, predecode, SDIV32, SDIV64 } from "./decode.ts";
+import { ATOMIC32, ATOMIC64, BPF_MAX_LOOPS, CONST_BASE, CTX_LDXW, predecode, SDIV32, SDIV64 } from "./decode.ts";
+export { BPF_MAX_LOOPS } from "./decode.ts";
 import { HelperFault, HelperRuntime, TAIL_CALL } from "./runtime.ts";
 import { ctxConvertedFields, type ProgContext } from "./context.ts";
 import { defaultHelpers, type HelperEnv, type HelperFn, type HelperTable } from "./helpers.ts";
@@ -102,6 +109,11 @@ export interface RunOptions {
   regs?: boolean;
   /** The simulated CPU the run is on (`get_smp_processor_id`, per-CPU map values, LRU lists; default 0). */
   cpu?: number;
+  /**
+   * The may_goto budget each call of a function starts with (default
+   * {@link BPF_MAX_LOOPS}, the kernel's); tests set it low to reach the jump.
+   */
+  mayGotoBudget?: number;
   /** Tail calls already made by the chain this run continues (the limit is 33 per chain; default 0). */
   tailCalls?: number;
   /**
@@ -114,6 +126,12 @@ export interface RunOptions {
    * ({@link RunResult.tailCall}). core/testrun's chains provide it.
    */
   subprogTailCall?: (target: TailCallTarget, input: RunInput, tailCalls: number) => RunResult;
+}
+
+/** The may_goto budget of a run: {@link RunOptions.mayGotoBudget} as an int32 in [0, 2^31 - 1], else BPF_MAX_LOOPS. */
+export function mayGotoBudget(opts: RunOptions): number {
+  const b = opts.mayGotoBudget;
+  return b === undefined || !(b >= 0) ? BPF_MAX_LOOPS : Math.min(Math.floor(b), 0x7fffffff);
 }
 
 /** A fault that stopped the program. */
@@ -194,6 +212,8 @@ export class Interpreter {
   readonly #rg: ProgramRegions;
   // the saved r6..r9, r10 and return pc of each call frame: one array for every run, since one run at a time is live
   readonly #frames = new Int32Array(MAX_FRAMES * 11);
+  /** The may_goto budget of each frame in progress (the kernel's hidden stack slot; see {@link BPF_MAX_LOOPS}). */
+  readonly #mayGoto = new Int32Array(MAX_FRAMES);
   // per-run state used by helpers
   #rt: HelperRuntime;
   #env: HelperEnv;
@@ -250,6 +270,8 @@ export class Interpreter {
     this.#gen++;
     this.#rt.rcuReadUnlock(); // a paused run that this one supersedes ends here
     for (const r of this.#rg.stack) r.u8.fill(0);
+    const budget = mayGotoBudget(opts);
+    this.#mayGoto[0] = budget; // the main program's prologue
     const bound = this.#rt.beginRun(this.#rg, input, opts);
     return {
       gen: this.#gen,
@@ -258,6 +280,8 @@ export class Interpreter {
       n: 0,
       depth: 0,
       frames: this.#frames,
+      mayGoto: this.#mayGoto,
+      mayGotoBudget: budget,
       done: false,
       closed: false,
       fault: null,
@@ -314,7 +338,7 @@ export class Interpreter {
     const lo = this.#lo, hi = this.#hi, space = this.#space;
     const legacy = this.profile === "linux-3.18";
     const rt = this.#rt, ctxHi = this.#rg.ctx.hi, pktHi = this.#rg.packet.hi;
-    const frames = st.frames;
+    const frames = st.frames, mayGoto = st.mayGoto;
     let depth = st.depth;
     let pc = st.pc;
     let n = st.n;
@@ -763,6 +787,15 @@ export class Interpreter {
         case 0xde:
           pc = lo[D[pc]] <= lo[S[pc]] ? T[pc] : pc + 1;
           continue;
+        case 0x142: { // MAY_GOTO
+          const c = mayGoto[depth];
+          if (c === 0) pc = T[pc];
+          else {
+            mayGoto[depth] = c - 1;
+            pc++;
+          }
+          continue;
+        }
         // ---------------- calls and exit ----------------
         case 0x85: {
           try {
@@ -808,6 +841,7 @@ export class Interpreter {
           }
           frames[f + 10] = pc + 1;
           depth++;
+          mayGoto[depth] = st.mayGotoBudget; // the callee's prologue
           lo[10] = FRAME_SIZE;
           hi[10] = this.#rg.stack[depth].hi;
           this.#rg.stack[depth].u8!.fill(0);
@@ -1066,6 +1100,8 @@ interface LoopState {
   n: number;
   depth: number;
   frames: Int32Array;
+  mayGoto: Int32Array;
+  mayGotoBudget: number;
   done: boolean;
   closed: boolean;
   fault: Fault | null;

@@ -15,8 +15,9 @@
  * edges, some out of bounds), overlapping stores and loads through two
  * pointers into the same bytes, helper calls (some faulting, some reading
  * the stack), atomics, calls of a subprogram that writes through a pointer to
- * the caller's frame, and, in the linux-3.18 profile, divisions that end the
- * run. Limits are small or large, and a third of the programs run in the
+ * the caller's frame, `may_goto` forward and backward (its budget shared
+ * within a frame, new in every call), and, in the linux-3.18 profile,
+ * divisions that end the run. Limits are small or large, and a third of the programs run in the
  * chunked `precise` form alone.
  *
  * @module
@@ -109,7 +110,8 @@ export function jitOptProgram(r: Rng, legacy: boolean): Insn[] {
     } else if (c < 40) { // a forward conditional jump over 0-3 instructions (filled below)
       const op = r.pick(JMPS), x = r.chance(0.3), skip = r.int(4);
       const code = ((legacy || r.chance(0.7)) ? op : (op & ~7) | 6) | (x ? 8 : 0);
-      p.push(I(code, reg(), x ? reg() : 0, skip, r.pick(SMALL)));
+      if (r.chance(0.12)) p.push(I(0xe5, 0, 0, skip, 0)); // may_goto: jumps once the frame's budget is used up
+      else p.push(I(code, reg(), x ? reg() : 0, skip, r.pick(SMALL)));
       for (let q = 0; q < skip; q++) p.push(I(r.pick([0x07, 0x17, 0x04, 0xbf]), reg(), reg(), 0, r.pick(SMALL)));
     } else if (c < 46 && labels.length > 0) { // a backward jump: counted down in r6 (the loops end), or on anything
       const to = r.pick(labels);
@@ -121,7 +123,9 @@ export function jitOptProgram(r: Rng, legacy: boolean): Insn[] {
         const cnt = reg();
         if (r.chance(0.5)) p.push(I(r.pick([0x17, 0x07, 0x14]), cnt, 0, 0, r.pick([1, 1, 2, -1])));
         const op = r.pick([0x55, 0x25, 0x35, 0xa5, 0xb5, 0x56, 0xa6, 0x5d, 0x2d]);
-        p.push(I(op, cnt, reg(), to - p.length - 1, r.pick([0, 1, 3, 100, -1, 0x7fffffff])));
+        // a backward may_goto loops (to the limit) once the budget is used up
+        if (r.chance(0.25)) p.push(I(0xe5, 0, 0, to - p.length - 1, 0));
+        else p.push(I(op, cnt, reg(), to - p.length - 1, r.pick([0, 1, 3, 100, -1, 0x7fffffff])));
       }
     } else if (c < 62) { // load
       const b = ptr(), code = r.chance(0.75) || sz === 0x18 ? 0x61 | sz : 0x81 | sz;
@@ -210,6 +214,9 @@ export function fuzzJitOpt(opts: FuzzOptions = {}): FuzzStats {
     const maxInsns = r.chance(0.3) ? 1 + r.int(300) : r.chance(0.5) ? 3000 : 100000;
     const mem = r.bytes(128);
     const tokens = r.chance(0.3) ? 300 : undefined;
+    // a small may_goto budget (as the kernel's 8,388,608 would never run out here) for the programs that have one
+    const mayGotoBudget = insns.some((x) => x.code === 0xe5) ? r.int(8) : undefined;
+    if (mayGotoBudget !== undefined) count("may_goto");
     const out = (["interp", "jit"] as const).map((engine) => {
       const m = maps();
       const vm = createVm(prog, {
@@ -219,7 +226,7 @@ export function fuzzJitOpt(opts: FuzzOptions = {}): FuzzStats {
       }, engine);
       let res;
       try {
-        res = vm.run({ mem: mem.slice() }, { maxInsns, seed: 1, clock: () => 1n, regs: true });
+        res = vm.run({ mem: mem.slice() }, { maxInsns, seed: 1, clock: () => 1n, regs: true, mayGotoBudget });
       } catch (e) {
         return `${engine} threw ${e}`;
       }

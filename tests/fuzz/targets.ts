@@ -205,7 +205,8 @@ const MACHINE_MAP_TYPES = new Set([1, 2, 3, 5, 6, 9, 27]);
 /**
  * Soundness of the linux-6.18 profile: issue 12's generator (tests/gen6/,
  * every feature: ALU/ISA v4, branches, stack, maps, helpers, loops,
- * bpf-to-bpf calls, direct packet access, one bug in three programs) for
+ * bpf-to-bpf calls, direct packet access, one bug in three programs; may_goto
+ * loops in one program in four, run with may_goto budgets of 0..39) for
  * the program types with a test run (`socket_filter`, `sched_cls`, `xdp`);
  * every accepted program is test-run (`BPF_PROG_TEST_RUN`'s contexts,
  * core/testrun) under random packets of every length around the generated
@@ -238,7 +239,13 @@ export function fuzzSoundness618(opts: FuzzOptions = {}): FuzzStats {
       });
       bug = null;
       rec.count("helper programs");
-    } else ({ prog, bug } = generate6(seed, { progTypes: ["socket_filter", "sched_cls", "xdp"] }));
+    } else {
+      // one generated program in four with may_goto loops (run with small budgets: the kernel's 8,388,608 would
+      // make every can_loop loop a long run; the verifier explores both ways of every may_goto, so any budget is sound)
+      const mayGoto = seed % 4 === 1 ? 3 : 0;
+      ({ prog, bug } = generate6(seed, { progTypes: ["socket_filter", "sched_cls", "xdp"], mayGoto }));
+      if (mayGoto) rec.count("programs with may_goto loops");
+    }
     rec.count("programs");
     rec.count(`programs ${prog.progType === 1 ? "socket_filter" : prog.progType === 3 ? "sched_cls" : "xdp"}`);
     rec.count("insns", prog.len);
@@ -249,6 +256,7 @@ export function fuzzSoundness618(opts: FuzzOptions = {}): FuzzStats {
       return;
     }
     rec.count(bug ? "accepted with a bug" : "accepted");
+    if (seed % 3 !== 0 && seed % 4 === 1) rec.count("accepted with may_goto loops");
     for (let k = 0; k < runs; k++) {
       const len = r.chance(0.5) ? r.range(14, 80) : r.pick([14, 15, 20, 34, 54, 64, 100, 256, 1500]);
       const data = r.bytes(len);
@@ -272,7 +280,8 @@ export function fuzzSoundness618(opts: FuzzOptions = {}): FuzzStats {
               } catch { /* array index out of range or full hash: fine */ }
             }
           }
-          res = bpf.testRun(fd, { data, engine, maxInsns: 1_000_000, seed: stateSeed, clock: 1n });
+          const mayGotoBudget = stateSeed % 40;
+          res = bpf.testRun(fd, { data, engine, maxInsns: 1_000_000, seed: stateSeed, clock: 1n, mayGotoBudget });
         } catch (e) {
           if (!(e instanceof BpfError)) throw e;
           rec.count(`test run refused: ${e.errno}`);

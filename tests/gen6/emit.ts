@@ -141,6 +141,13 @@ export class Emitter {
     return at;
   }
 
+  /** `may_goto label` (BPF_JMP | BPF_JCOND, 0xe5): jump once the loop budget is used up. */
+  mayGoto(label: string): number {
+    const at = this.emit({ code: 0xe5, dst: 0, src: 0, off: 0, imm: 0 });
+    this.#pending.push({ at, label, call: false });
+    return at;
+  }
+
   /** `if dst op imm goto label` (JMP32 when `w32`). */
   jmpImm(op: number, dst: number, imm: number, label: string, w32 = false): number {
     const at = this.emit(w32 ? BPF_JMP32_IMM(op, dst, imm, 0) : BPF_JMP_IMM(op, dst, imm, 0));

@@ -96,6 +96,8 @@ export interface Gen6Knobs {
   loops: number;
   /** Largest loop trip count. */
   maxTrips: number;
+  /** Weight of may_goto loops (`can_loop`: bounded by may_goto only; `cond_break`: a counted loop under a may_goto guard). */
+  mayGoto: number;
   /** Weight of bpf-to-bpf calls (0: no subprograms). */
   calls: number;
   /** Probability that the program carries one deliberate bug (0..1). */
@@ -118,6 +120,7 @@ export const DEFAULT_KNOBS: Gen6Knobs = {
   packet: 2,
   loops: 1,
   maxTrips: 8,
+  mayGoto: 0,
   calls: 1,
   bugRate: 0.35,
   bugKinds: [],
@@ -357,6 +360,7 @@ class Gen {
       [pkt ? k.packet : 0, () => this.packet()],
       [this.depth === 0 ? k.loops : 0, () => this.loop()],
       [k.calls && this.subLabel ? k.calls : 0, () => this.callSub()],
+      [this.depth === 0 ? k.mayGoto : 0, () => this.mayGotoLoop()],
       [1, () => this.ctxRead()],
     ];
     const total = w.reduce((a, [x]) => a + x, 0);
@@ -684,6 +688,56 @@ class Gen {
     this.st.regs[c] = saved;
     this.e.aluImm(BPF_ADD, c, 1, w32);
     this.e.jmpImm(this.r.pick([BPF_JLT, BPF_JNE]), c, trips, head, w32);
+    this.set(c, { k: "scalar" });
+    this.set(acc, { k: "scalar" });
+  }
+
+  /**
+   * A may_goto loop: `c = 0; head: may_goto out; body; c += 1;` then
+   * `goto head` (can_loop: the budget alone ends it, the verifier converges
+   * through may_goto_depth and widening) or `if c < trips goto head`
+   * (cond_break); the body adds the counter into an accumulator, after ALU
+   * ops or a helper call, sometimes spilling it.
+   */
+  mayGotoLoop(): void {
+    this.features.add("may_goto");
+    const c = this.r.pick([7, 8, 9].filter((x) => this.st.regs[x].k === "none" || this.st.regs[x].k === "scalar"));
+    if (c === undefined) return this.alu();
+    const endless = this.r.chance(0.5);
+    const trips = this.r.range(2, this.k.maxTrips * 4);
+    const head = this.e.fresh(), out = this.e.fresh();
+    this.e.movImm(c, 0);
+    this.set(c, { k: "scalar" });
+    const acc = this.r.pick([0, 2, 3].filter((x) => x !== c));
+    if (this.st.regs[acc].k !== "scalar") {
+      this.e.movImm(acc, 1);
+      this.set(acc, { k: "scalar" });
+    }
+    this.e.label(head);
+    this.e.mayGoto(out);
+    // the state when may_goto jumps at once: joined with the body's at the exit
+    const entry = this.st.clone();
+    const saved = this.st.regs[c], savedAcc = this.st.regs[acc];
+    this.st.regs[c] = this.st.regs[acc] = { k: "ctx" }; // hide them from the ALU picks
+    const body = this.r.int(3);
+    if (body === 1) this.alu(this.r.range(1, 2));
+    else if (body === 2) this.helper();
+    this.st.regs[acc] = savedAcc;
+    if (body === 2) { // the helper call clobbered r0..r5
+      this.e.movImm(acc, 1);
+    }
+    this.e.aluReg(BPF_ADD, acc, c);
+    if (this.r.chance(0.3)) {
+      const i = this.r.range(1, NSLOTS);
+      this.e.store(BPF_DW, 10, this.slotOff(i), acc);
+      this.st.slots[i] = { k: "misc" };
+    }
+    this.st.regs[c] = saved;
+    this.e.aluImm(BPF_ADD, c, 1);
+    if (endless) this.e.goto(head);
+    else this.e.jmpImm(BPF_JLT, c, trips, head);
+    this.e.label(out);
+    this.st.join(entry);
     this.set(c, { k: "scalar" });
     this.set(acc, { k: "scalar" });
   }

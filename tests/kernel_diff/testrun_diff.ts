@@ -5,6 +5,7 @@
  *   sudo deno run -A tests/kernel_diff/testrun_diff.ts semantics [--record FILE]
  *   sudo deno run -A tests/kernel_diff/testrun_diff.ts gen COUNT SEED [--record FILE]
  *   sudo deno run -A tests/kernel_diff/testrun_diff.ts elf PER_OBJECT SEED [--record FILE]
+ *   sudo deno run -A tests/kernel_diff/testrun_diff.ts maygoto [--record FILE]
  *
  * `semantics`: the hand-written cases of testrun_semantics.ts (contexts,
  * every helper and map type, their errnos and limits); `gen`: COUNT
@@ -91,7 +92,8 @@ async function main(args: string[]): Promise<void> {
     cases = (await import("./testrun_gen.ts")).generateCases(Number(rest[1] ?? 100), Number(rest[2] ?? 1));
   } else if (rest[0] === "elf") {
     cases = (await import("./testrun_elf.ts")).elfCases(Number(rest[1] ?? 100), Number(rest[2] ?? 1));
-  } else throw new Error("usage: testrun_diff.ts semantics|gen COUNT SEED|elf [--record FILE]");
+  } else if (rest[0] === "maygoto") cases = (await import("./testrun_maygoto.ts")).mayGotoCases();
+  else throw new Error("usage: testrun_diff.ts semantics|gen COUNT SEED|elf|maygoto [--record FILE]");
   const t0 = performance.now();
   const kernel = await kernelResults(cases);
   const mismatches: Array<{ id: string; diff: string }> = [];

@@ -18,7 +18,10 @@
  *
  * Prints a JSON summary; `--save DIR` writes every disagreeing program with
  * both logs; `--record FILE N` writes the first N programs and the kernel's
- * results (a gzip'd JSONL corpus for tests/data/).
+ * results (a gzip'd JSONL corpus for tests/data/); `--record-max-processed M`
+ * leaves out of it the programs the kernel processed more than M insns of;
+ * `--max-processed M` compares only the programs a first, stats-only kernel
+ * pass processed at most M insns of (the others are counted as skipped).
  *
  * @module
  */
@@ -227,7 +230,8 @@ export function rates(s: Summary): Record<string, string> {
 
 async function main() {
   const args = Deno.args.filter((a, i) =>
-    !a.startsWith("--") && !["--save", "--record", "--level"].includes(Deno.args[i - 1])
+    !a.startsWith("--") &&
+    !["--save", "--record", "--level", "--record-max-processed", "--max-processed"].includes(Deno.args[i - 1])
   );
   const stage = args[0] ?? "alu";
   const count = Number(args[1] ?? 1000), seed0 = Number(args[2] ?? 1);
@@ -237,6 +241,14 @@ async function main() {
   const saveDir = si >= 0 ? Deno.args[si + 1] : null;
   const ri = Deno.args.indexOf("--record");
   const recordFile = ri >= 0 ? Deno.args[ri + 1] : null, recordN = ri >= 0 ? Number(Deno.args[ri + 2]) : 0;
+  // --record-max-processed N: leave out of the record the programs the kernel processed more than N insns of
+  const mi = Deno.args.indexOf("--record-max-processed");
+  const recordMax = mi >= 0 ? Number(Deno.args[mi + 1]) : Infinity;
+  // --max-processed N: a stats-only kernel pass first; programs it processed more than N insns of are not compared
+  // (their level-2 logs are hundreds of MB)
+  const xi = Deno.args.indexOf("--max-processed");
+  const maxProcessed = xi >= 0 ? Number(Deno.args[xi + 1]) : Infinity;
+  let skipped = 0;
   const gen = GENERATORS[stage];
   if (!gen) throw new Error(`unknown stage '${stage}' (${Object.keys(GENERATORS).join(", ")})`);
   if (saveDir) await Deno.mkdir(saveDir, { recursive: true });
@@ -248,10 +260,18 @@ async function main() {
   const t0 = performance.now();
   for (let b = 0; b < count; b += BATCH) {
     const n = Math.min(BATCH, count - b);
-    const specs = Array.from({ length: n }, (_, i) => gen(seed0 + b + i));
+    let seeds = Array.from({ length: n }, (_, i) => seed0 + b + i);
+    let specs = seeds.map((x) => gen(x));
+    if (maxProcessed < Infinity) {
+      const pre = await runKernel(specs, 0);
+      const keep = pre.map((k, i) => (k.processed ?? 0) <= maxProcessed ? i : -1).filter((i) => i >= 0);
+      skipped += n - keep.length;
+      seeds = keep.map((i) => seeds[i]);
+      specs = keep.map((i) => specs[i]);
+    }
     const ks = await runKernel(specs, LEVEL);
-    for (let i = 0; i < n; i++) {
-      const seed = seed0 + b + i;
+    for (let i = 0; i < specs.length; i++) {
+      const seed = seeds[i];
       const ks_ = ks[i];
       const d = compareOne(specs[i], ks_, s);
       for (const k of d) kinds[k] = (kinds[k] ?? 0) + 1;
@@ -266,7 +286,7 @@ async function main() {
           JSON.stringify({ seed, kinds: d, spec: specs[i], kernel: ks_, bpfscope_log: r.log }, null, 1),
         );
       }
-      if (recordFile && recorded.length < recordN) {
+      if (recordFile && recorded.length < recordN && ks_.processed <= recordMax) {
         recorded.push(JSON.stringify({
           seed,
           ...(LEVEL !== 2 ? { level: LEVEL } : {}),
@@ -293,6 +313,7 @@ async function main() {
       stage,
       count,
       seed: seed0,
+      ...(maxProcessed < Infinity ? { max_processed: maxProcessed, skipped_over_max_processed: skipped } : {}),
       summary: s,
       rates: rates(s),
       disagreements: kinds,

@@ -15,7 +15,10 @@
  * - `clang`: the programs of the clang-built objects in tests/fixtures
  *   (clang.ts);
  * - `helpers`: calls of the modelled helpers with right and wrong
- *   arguments, ring buffer references, map types (helper_gen.ts).
+ *   arguments, ring buffer references, map types (helper_gen.ts);
+ * - `maygoto`: the loop-budget instruction may_goto (maygoto.ts);
+ * - `gen_maygoto`: gen6 with may_goto loops (can_loop and cond_break) among
+ *   everything else.
  *
  * @module
  */
@@ -26,6 +29,7 @@ import { limitProgram } from "./limits.ts";
 import { clangProgram } from "./clang.ts";
 import { directedProgram } from "./directed.ts";
 import { helperProgram } from "./helper_gen.ts";
+import { mayGotoProgram } from "./maygoto.ts";
 
 function gen6(knobs: Partial<Gen6Knobs>): (seed: number) => Spec {
   return (seed) => JSON.parse(encodeJson(generate6(seed, knobs).prog));
@@ -56,4 +60,6 @@ export const GENERATORS: Readonly<Record<string, (seed: number) => Spec>> = {
   clang: clangProgram,
   helpers: helperProgram,
   directed: directedProgram,
+  maygoto: mayGotoProgram,
+  gen_maygoto: gen6({ mayGoto: 3 }),
 };

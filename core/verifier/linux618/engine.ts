@@ -50,7 +50,7 @@ import {
   verbose,
   verifierStateScratched,
 } from "./env.ts";
-import { checkCondJmpOp } from "./jmp.ts";
+import { BPF_MAY_GOTO, checkCondJmpOp } from "./jmp.ts";
 import { computeLiveRegisters } from "./live_regs.ts";
 import { BTF_FUNC_GLOBAL, checkBtfFunc, checkBtfFuncEarly, checkBtfLine, verboseLinfo } from "./linfo.ts";
 import { BPF_LOG_LEVEL, BPF_LOG_LEVEL2, BPF_LOG_MASK, BPF_LOG_STATS, VerifierLog618 } from "./log.ts";
@@ -131,6 +131,34 @@ const MAX_PROG_TYPE_618 = 32;
 function registerView(r: number, frameno: number, reg: RegState, maps: ReadonlyArray<PrintMap>): RegisterView {
   const typeName = reg.type === NOT_INIT ? "?" : regTypeStr(reg.type);
   return { reg: r, type: reg.type, typeName, text: regStateText(frameno, reg, maps), origin: reg.origin };
+}
+
+/**
+ * The hidden stack `do_misc_fixups` gives a subprogram that keeps a
+ * `may_goto` after the dead-code passes: the x86-64 JIT supports the timed
+ * may_goto (since 6.15), so two 8-byte slots (count and timestamp) below the
+ * subprogram's own stack. `print_verification_stats` runs after the fixups,
+ * so the `stack depth` line of an accepted program includes them.
+ * A may_goto survives when both of its successors were seen (else
+ * `opt_hard_wire_dead_code_branches` makes it a `ja`) and its offset is not
+ * 0 (`opt_remove_nops`).
+ */
+function mayGotoStackExtra(env: Env, start: number): number {
+  const k = env.subprogs.findIndex((sp) => sp.start === start);
+  const end = env.subprogs[k + 1]?.start ?? env.len;
+  for (let i = start; i < end; i++) {
+    if (!isMayGoto(env, i) || !env.seen[i] || env.off[i] === 0) continue;
+    if (env.seen[i + 1] && env.seen[i + 1 + env.off[i]]) return MAY_GOTO_STACK_EXTRA;
+  }
+  return 0;
+}
+
+/** `stack_depth_extra` of a timed may_goto (x86-64): count and timestamp. */
+const MAY_GOTO_STACK_EXTRA = 16;
+
+/** `is_may_goto_insn_at(env, i)`. */
+function isMayGoto(env: Env, i: number): boolean {
+  return env.code[i] === 0xe5 && env.src[i] === BPF_MAY_GOTO;
 }
 
 /** The 6.18 verifier as a stepping engine. */
@@ -363,7 +391,13 @@ export class Engine618 implements Walk {
           for (let j = sp.start; j < end; j++) if (env.seen[j]) return true;
           return false;
         });
-        verbose(env, "stack depth " + subs.map((sp) => sp.stackDepth).join("+") + "\n");
+        verbose(
+          env,
+          "stack depth " + subs.map((sp) =>
+            sp.stackDepth + (err === 0 ? mayGotoStackExtra(env, sp.start) : 0)
+          ).join("+") +
+            "\n",
+        );
       }
       verbose(
         env,
@@ -496,7 +530,8 @@ export class Engine618 implements Walk {
     }
     if (env.stackSize > pushedBefore) {
       this.#peakDepth = Math.max(this.#peakDepth, env.stackSize);
-      if (this.#explain) this.#path.push({ insn: idx, taken: false });
+      // may_goto: the current state takes the jump and the fall-through waits
+      if (this.#explain) this.#path.push({ insn: idx, taken: isMayGoto(env, idx) });
       return EV_BRANCH_PUSHED;
     }
     return EV_INSN;
@@ -527,7 +562,7 @@ export class Engine618 implements Walk {
     this.#doPrintState = true;
     if (this.#explain) {
       this.#path.length = elem.pathLen;
-      this.#path.push({ insn: elem.prevInsnIdx, taken: true });
+      this.#path.push({ insn: elem.prevInsnIdx, taken: !isMayGoto(env, elem.prevInsnIdx) });
     }
     this.#phase = PH_TOP;
     return EV_BRANCH_RESUMED;

@@ -50,7 +50,7 @@ import {
 } from "./reg.ts";
 import { scalar32MinMaxAdd, scalarMinMaxAdd, zext32To64 } from "./scalar_alu.ts";
 import { BPF_REG_FP, BPF_REG_SIZE, STACK_SPILL, type VerifierState } from "./state.ts";
-import { pushStack } from "./states.ts";
+import { findPrevEntry, pushStack, widenImpreciseScalars } from "./states.ts";
 import { releaseReferenceNomark } from "./refs.ts";
 import { tnumAdd, tnumEqualsConst } from "./tnum.ts";
 import { W64 } from "./width.ts";
@@ -61,6 +61,8 @@ import { BPF_LOG_LEVEL } from "./log.ts";
 export const AT_PKT_END = -1;
 /** `BEYOND_PKT_END`: a packet pointer known to be past pkt_end. */
 export const BEYOND_PKT_END = -2;
+/** `BPF_MAY_GOTO`: the src_reg of `may_goto` (the only `BPF_JCOND` instruction). */
+export const BPF_MAY_GOTO = 0;
 /** `MAX_PACKET_OFF`. */
 export const MAX_PACKET_OFF = 0xffff;
 
@@ -328,8 +330,18 @@ export function checkCondJmpOp(env: Env, i: number, pathLen: number): number {
     return EINVAL;
   }
   if (op === 0xe0) {
-    verbose(env, "bpfscope: may_goto is not modelled by the linux-6.18 profile\n");
-    return -95;
+    // BPF_JCOND: may_goto. The current state takes the jump; the fall-through is pushed one may_goto level deeper.
+    if (code !== 0xe5 || env.src[i] !== BPF_MAY_GOTO || env.dst[i] !== 0 || env.imm[i] !== 0) {
+      verbose(env, `invalid may_goto imm ${env.imm[i]}\n`);
+      return EINVAL;
+    }
+    const prev = thisBranch.parent ? findPrevEntry(env, thisBranch.parent, i) : null;
+    const queued = pushStack(env, i + 1, i, pathLen);
+    if (!queued) return E2BIG;
+    queued.mayGotoDepth++;
+    if (prev) widenImpreciseScalars(env, prev, queued);
+    env.insnIdx += env.off[i];
+    return 0;
   }
   if ((err = checkRegArg(env, env.dst[i], SRC_OP))) return err;
   const dst = regs[env.dst[i]];

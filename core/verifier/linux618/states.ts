@@ -33,6 +33,7 @@ import {
   baseType,
   BPF_ADD_CONST,
   markRegNotInit,
+  markRegUnknown,
   NOT_INIT,
   PTR_TO_ARENA,
   PTR_TO_BUF,
@@ -499,6 +500,45 @@ export function statesEqual(env: Env, old: VerifierState, cur: VerifierState, ex
     if (!funcStatesEqual(env, old.frame[i]!, cur.frame[i]!, idx, exact)) return false;
   }
   return true;
+}
+
+/**
+ * `find_prev_entry(env, cur, insn_idx)`: the nearest state of the current
+ * DFS path (branches > 0) stopped at `insnIdx` with the same call sites and
+ * a smaller DFS depth than `cur`: the previous iteration's loop entry.
+ */
+export function findPrevEntry(env: Env, cur: VerifierState, insnIdx: number): VerifierState | null {
+  for (let sl = env.explored[bucketOf(env, insnIdx, env.cur)]; sl; sl = sl.next) {
+    const st = sl.state;
+    if (st.insnIdx === insnIdx && st.branches && sameCallsites(st, cur) && st.dfsDepth < cur.dfsDepth) return st;
+  }
+  return null;
+}
+
+/** `maybe_widen_reg(env, rold, rcur, idmap)`. */
+function maybeWidenReg(o: RegState, c: RegState): void {
+  if (o.type !== SCALAR_VALUE || o.type !== c.type) return;
+  if (o.precise || c.precise || regsExact(o, c)) return;
+  markRegUnknown(c);
+}
+
+/**
+ * `widen_imprecise_scalars(env, old, cur)`: every imprecise scalar of `cur`
+ * (registers and spilled slots) that differs from the one in `old` becomes
+ * unknown, so that a loop's iterations converge.
+ */
+export function widenImpreciseScalars(env: Env, old: VerifierState, cur: VerifierState): void {
+  resetIdmapScratch(env);
+  for (let fr = old.curframe; fr >= 0; fr--) {
+    const fo = old.frame[fr]!, fc = cur.frame[fr]!;
+    for (let i = 0; i < MAX_BPF_REG; i++) maybeWidenReg(fo.regs[i], fc.regs[i]);
+    const slots = Math.min(fo.allocatedStack, fc.allocatedStack) / BPF_REG_SIZE;
+    for (let i = 0; i < slots; i++) {
+      if (fo.stack[i].slotType[BPF_REG_SIZE - 1] !== STACK_SPILL) continue;
+      if (fc.stack[i].slotType[BPF_REG_SIZE - 1] !== STACK_SPILL) continue;
+      maybeWidenReg(fo.stack[i].spilled, fc.stack[i].spilled);
+    }
+  }
 }
 
 /** `states_maybe_looping(old, cur)`. */
