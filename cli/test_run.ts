@@ -32,6 +32,8 @@ export interface TestRunCliOptions {
   program?: string;
   /** Verify as Linux 6.18 before running. */
   verify?: boolean;
+  /** false with --no-btf: the verifier gets the programs without their BTF func/line info. */
+  btf: boolean;
   /** Program type override. */
   progType?: string;
   /** data_in as hex. */
@@ -181,6 +183,10 @@ export function registerTestRun(program: Command): void {
     .option("--clock <ns>", "the fixed value of ktime_get_ns (default 0)")
     .option("--max-insns <n>", "executed-instruction limit per program run (default 1e9)")
     .option("--verify", "verify the programs as Linux 6.18 does before running (the linux-6.18 profile)")
+    .option(
+      "--no-btf",
+      "with --verify: verify ELF programs without their BTF func/line info, as kbpf.py loads them (a global function is then verified as a static one); by default it is passed, as bpftool does",
+    )
     .option("--tail <MAP:INDEX=PROGRAM>", "put a program in a prog_array slot (repeatable)", collect)
     .option("--set <MAP:KEY=VALUE>", "store an element (hex) before the run (repeatable)", collect)
     .option(
@@ -239,7 +245,9 @@ test run was refused (the kernel's errno: EINVAL, ENOTSUPP, ...) or on bad usage
       }
       const bytes = readFileOrDie(file, 2);
       const opts: ObjectOptions = { engine: o.engine as "interp" | "jit", cpus, progType: o.progType };
-      if (o.verify) opts.verify = verifyHook618;
+      if (o.verify) {
+        opts.verify = o.btf ? verifyHook618 : (prog, req) => verifyHook618(prog.clone({ btf: undefined }), req);
+      }
       let obj: BpfObject;
       let rec: Record<string, unknown>;
       let dataOut: Uint8Array;

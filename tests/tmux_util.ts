@@ -10,14 +10,18 @@ export const hasTmux: boolean = (() => {
 })();
 
 /**
- * This test module's own tmux server (`tmux -L`): the sessions of test files running in parallel, or of
- * anybody else's tmux on the machine, can neither be reached by a target here nor end this server.
+ * Each session gets a tmux server of its own (`tmux -L`): the sessions of test files running in parallel, or of
+ * anybody else's tmux on the machine, can neither be reached by a target here nor end this server; and a session
+ * never starts on a server that is still shutting down after the previous session of the file ended (a server
+ * exits with its last session: a client that connects meanwhile loses it).
  */
-const SOCKET = `bpfscope-test-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+const BASE = `bpfscope-test-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+let socket = `${BASE}-0`;
+let sessions = 0;
 
-/** Run tmux on this module's server with arguments; its standard output. */
+/** Run tmux on the current session's server with arguments; its standard output. */
 export function tmux(...args: string[]): string {
-  const r = new Deno.Command("tmux", { args: ["-L", SOCKET, ...args], stdout: "piped", stderr: "piped" })
+  const r = new Deno.Command("tmux", { args: ["-L", socket, ...args], stdout: "piped", stderr: "piped" })
     .outputSync();
   return new TextDecoder().decode(r.stdout);
 }
@@ -48,7 +52,7 @@ export async function waitFor(s: string, re: RegExp | RegExp[], ms = 30_000): Pr
  * drives it; the session is killed however `fn` ends.
  */
 export async function inTmux(root: string, name: string, command: string, fn: (s: string) => Promise<void>) {
-  tmux("kill-session", "-t", name);
+  socket = `${BASE}-${++sessions}`;
   tmux(
     "new-session",
     "-d",
@@ -65,6 +69,6 @@ export async function inTmux(root: string, name: string, command: string, fn: (s
     tmux("send-keys", "-t", name, `cd ${root} && env -u CI ${command}; echo EXIT=$?`, "Enter");
     await fn(name);
   } finally {
-    tmux("kill-session", "-t", name);
+    tmux("kill-server");
   }
 }
