@@ -291,6 +291,23 @@ Deno.test("kernlog state: whole and partial states replayed to any line", () => 
   assert.equal(t.at(3).frames[0].regs[0], null, "going back restores the earlier state");
 });
 
+Deno.test("kernlog state: a frame number beyond the kernel's 8 frames is not a frame (no huge frame array)", () => {
+  // a damaged log once made the tracker push 73 million empty frames (out of memory) for 'frame73198428:'
+  const text = [
+    "0: R1=ctx() R10=fp0",
+    "0: (b7) r0 = 0                       ; R0=0",
+    "1: frame100000: R1=1 R10=fp0",
+    "1: (b7) r2 = 2                       ; frame100000: R2=2",
+    "2: (95) exit",
+    "processed 3 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0",
+  ].join("\n");
+  const [log] = parseLog(text);
+  const st = new StateTracker(log).at(log.lines.length);
+  assert.ok(st.frames.length <= 8, `${st.frames.length} frames`);
+  assert.equal(st.cur, 0);
+  assert.equal(st.frames[0].regs[0], "0", "the state before the damaged lines is kept");
+});
+
 Deno.test("kernlog summary and slice: an uninitialised register", () => {
   const [log] = parseLog(LOOP);
   const s = summarize(log);

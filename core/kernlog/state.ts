@@ -23,6 +23,7 @@ import { parseLogInsn } from "./insn.ts";
 import { forEachEntry } from "./value.ts";
 import { syncLinkedScalars } from "./linked.ts";
 import { findGoodPktPointers } from "./pkt.ts";
+import { MAX_CALL_FRAMES } from "../verifier/linux618/state.ts";
 
 /** One frame's registers and stack slots, as text. */
 export interface FrameText {
@@ -74,6 +75,8 @@ export function applyStateText(st: TrackedState, text: string, full: boolean): n
   if (ents.length && /^frame\d+:$/.test(ents[0])) {
     frame = Number(ents[0].slice(5, -1));
     k = 1;
+    // the kernel has at most MAX_CALL_FRAMES frames: a bigger number is a damaged line, not a frame to make
+    if (frame >= MAX_CALL_FRAMES) return st.cur;
   }
   while (st.frames.length <= frame) st.frames.push(emptyFrame());
   if (full) st.frames[frame] = emptyFrame();
