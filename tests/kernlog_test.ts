@@ -308,6 +308,21 @@ Deno.test("kernlog state: a frame number beyond the kernel's 8 frames is not a f
   assert.equal(st.frames[0].regs[0], "0", "the state before the damaged lines is kept");
 });
 
+Deno.test("kernlog state: a conditional jump naming a register beyond r10 does not throw", () => {
+  // a damaged 'if r8 > r99' made the linked-scalar sync read r99's text (undefined): TypeError in tui --log
+  const text = [
+    "0: R1=ctx() R10=fp0",
+    "0: (85) call bpf_get_prandom_u32#7     ; R0=scalar()",
+    "1: (bf) r8 = r0                       ; R0=scalar(id=1) R8=scalar(id=1)",
+    "2: (2d) if r8 > r99 goto pc+1         ; R8=scalar(id=1,smin=smin32=0,smax=umax=smax32=umax32=5,var_off=(0x0; 0x7))",
+    "3: (95) exit",
+    "processed 4 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0",
+  ].join("\n");
+  const [log] = parseLog(text);
+  const st = new StateTracker(log).at(log.lines.length);
+  assert.equal(st.frames[0].regs[8], "scalar(id=1,smin=smin32=0,smax=umax=smax32=umax32=5,var_off=(0x0; 0x7))");
+});
+
 Deno.test("kernlog summary and slice: an uninitialised register", () => {
   const [log] = parseLog(LOOP);
   const s = summarize(log);

@@ -209,7 +209,8 @@ export class StateTracker {
           const glued = log.lines.get(i).charCodeAt(log.stateStart.get(i) - 1) === 58;
           const full = glued || this.#nextFull;
           // a conditional jump narrows the scalars linked with the compared ones without printing them
-          const compared = x.op === "cond" && !full
+          // (registers r0..r10 only: a damaged line can name any number)
+          const compared = x.op === "cond" && !full && x.dst <= 10 && x.src <= 10
             ? (x.src >= 0 ? [x.src, x.dst] : [x.dst]).map((reg) => ({ reg, before: f.regs[reg] }))
             : null;
           st.cur = applyStateText(st, s, full);
