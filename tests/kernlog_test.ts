@@ -323,6 +323,21 @@ Deno.test("kernlog state: a conditional jump naming a register beyond r10 does n
   assert.equal(st.frames[0].regs[8], "scalar(id=1,smin=smin32=0,smax=umax=smax32=umax32=5,var_off=(0x0; 0x7))");
 });
 
+Deno.test("kernlog error: an instruction index beyond any program in the error message is not the error's insn", () => {
+  // a damaged 'infinite loop detected at insn 397698647' made tui --log size its tables by it: out of memory
+  const text = [
+    "0: R1=ctx() R10=fp0",
+    "0: (b7) r0 = 0                        ; R0=0",
+    "1: (05) goto pc-2",
+    "infinite loop detected at insn 397698647",
+    "cur state: R0=0 R1=ctx() R10=fp0",
+    "processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 mark_read 0",
+  ].join("\n");
+  const [log] = parseLog(text);
+  assert.equal(log.errorInsn, 1, "the last instruction the walk visited");
+  for (let s = 0; s < log.steps; s++) assert.ok(log.stepInsn.get(s) <= MAX_INSN_INDEX, `step ${s}`);
+});
+
 Deno.test("kernlog summary and slice: an uninitialised register", () => {
   const [log] = parseLog(LOOP);
   const s = summarize(log);
