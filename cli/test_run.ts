@@ -246,7 +246,18 @@ test run was refused (the kernel's errno: EINVAL, ENOTSUPP, ...) or on bad usage
       const bytes = readFileOrDie(file, 2);
       const opts: ObjectOptions = { engine: o.engine as "interp" | "jit", cpus, progType: o.progType };
       if (o.verify) {
-        opts.verify = o.btf ? verifyHook618 : (prog, req) => verifyHook618(prog.clone({ btf: undefined }), req);
+        // a malformed .BTF.ext is ignored with a one-line warning, as verify (and libbpf) warns
+        const warned = new Set<string>();
+        opts.verify = o.btf
+          ? (prog, req) => {
+            const why = prog.origin.btfIgnored;
+            if (why && !warned.has(why)) {
+              warned.add(why);
+              console.error(`warning: ${why}`);
+            }
+            return verifyHook618(prog, req);
+          }
+          : (prog, req) => verifyHook618(prog.clone({ btf: undefined }), req);
       }
       let obj: BpfObject;
       let rec: Record<string, unknown>;

@@ -26,6 +26,8 @@ interface TuiOptions {
   example?: string;
   profile: string;
   pruning: boolean;
+  /** false with --no-btf: linux-6.18 walks ELF programs without their BTF func/line info. */
+  btf: boolean;
   text?: boolean;
   play?: boolean;
   speed: string;
@@ -49,6 +51,11 @@ export function registerTui(program: Command): void {
     .option("-e, --example <id>", `gallery example: ${GALLERY.map((g) => g.id).join(", ")} (or 1-${GALLERY.length})`)
     .option("--profile <name>", `kernel profile: ${PROFILES.join(", ")}`, DEFAULT_PROFILE)
     .option("--no-pruning", "start with state pruning off")
+    .option(
+      "--no-btf",
+      "linux-6.18, ELF objects: walk without the object's BTF func/line info (a global function is then " +
+        "verified as a static one), as verify --no-btf does",
+    )
     .option("--text", "print the text walk even on a terminal")
     .option("--play", "start the animation at once")
     .option("--speed <n>", "animation speed in steps per second", "20")
@@ -96,6 +103,7 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
   let src: ProgramSource;
   if (file) {
     src = loadProgramFile(file);
+    if (!opts.btf) src = src.clone({ btf: undefined });
     title = file;
   } else {
     const g = findExample(opts.example ?? DEFAULT_EXAMPLE);

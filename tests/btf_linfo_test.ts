@@ -305,3 +305,14 @@ Deno.test("btf: --explain names the source line of the failing instruction", () 
   assert.equal(bare.explain?.source, undefined);
   assert.ok(!bare.explain?.text.some((l) => l.startsWith("source of")));
 });
+
+Deno.test("btf: tui --no-btf walks an ELF program without its BTF (a global function as a static one)", async () => {
+  const file = new URL("global_func.o", OBJS).pathname;
+  const withBtf = await runCli("tui", "--text", "--profile", "linux-6.18", file);
+  assert.match(withBtf.out, /REJECTED \(EOPNOTSUPP\)/);
+  assert.match(withBtf.out, /func#1 'parity' is a global function .*--no-btf/, "the refusal's note is shown");
+  const without = await runCli("tui", "--text", "--profile", "linux-6.18", "--no-btf", file);
+  assert.equal(without.code, 0, without.err);
+  assert.match(without.out, /ACCEPTED/);
+  assert.doesNotMatch(without.out, /EOPNOTSUPP/);
+});

@@ -129,3 +129,28 @@ Deno.test("test-run --verify: a global function is refused with BTF and verified
   // parity(len 32) + parity(mark 0): 32 = 0b100000 has one bit set
   assert.match(plain.out, /retval 1 /);
 });
+
+Deno.test("test-run --verify: a malformed .BTF.ext warns, as verify does, and the program is verified without it", async () => {
+  const bytes = Deno.readFileSync(new URL("./fixtures/kernlog/global_func.o", import.meta.url));
+  // the .BTF.ext header (magic 0xeb9f, version 1, hdr_len 32; the .BTF one has hdr_len 24), its magic made 0:
+  // the object then loads without BTF, the global function as a static one
+  const at = bytes.findIndex((b, i) =>
+    b === 0x9f && bytes[i + 1] === 0xeb && bytes[i + 2] === 1 && bytes[i + 4] === 32
+  );
+  assert.ok(at > 0);
+  const tmp = await Deno.makeTempFile({ suffix: ".o" });
+  try {
+    const ext = bytes.slice();
+    ext[at] = 0;
+    ext[at + 1] = 0;
+    await Deno.writeFile(tmp, ext);
+    const r = await cli("--verify", "--data", "00".repeat(32), tmp);
+    assert.equal(r.code, 0, r.err);
+    assert.match(
+      r.err,
+      /^warning: .*section '\.BTF\.ext' offset 0: bad magic 0x0 .*loading without BTF func\/line info\n$/,
+    );
+  } finally {
+    await Deno.remove(tmp);
+  }
+});

@@ -291,6 +291,53 @@ Deno.test("kernlog state: whole and partial states replayed to any line", () => 
   assert.equal(t.at(3).frames[0].regs[0], null, "going back restores the earlier state");
 });
 
+Deno.test("kernlog state: a frame number beyond the kernel's 8 frames is not a frame (no huge frame array)", () => {
+  // a damaged log once made the tracker push 73 million empty frames (out of memory) for 'frame73198428:'
+  const text = [
+    "0: R1=ctx() R10=fp0",
+    "0: (b7) r0 = 0                       ; R0=0",
+    "1: frame100000: R1=1 R10=fp0",
+    "1: (b7) r2 = 2                       ; frame100000: R2=2",
+    "2: (95) exit",
+    "processed 3 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0",
+  ].join("\n");
+  const [log] = parseLog(text);
+  const st = new StateTracker(log).at(log.lines.length);
+  assert.ok(st.frames.length <= 8, `${st.frames.length} frames`);
+  assert.equal(st.cur, 0);
+  assert.equal(st.frames[0].regs[0], "0", "the state before the damaged lines is kept");
+});
+
+Deno.test("kernlog state: a conditional jump naming a register beyond r10 does not throw", () => {
+  // a damaged 'if r8 > r99' made the linked-scalar sync read r99's text (undefined): TypeError in tui --log
+  const text = [
+    "0: R1=ctx() R10=fp0",
+    "0: (85) call bpf_get_prandom_u32#7     ; R0=scalar()",
+    "1: (bf) r8 = r0                       ; R0=scalar(id=1) R8=scalar(id=1)",
+    "2: (2d) if r8 > r99 goto pc+1         ; R8=scalar(id=1,smin=smin32=0,smax=umax=smax32=umax32=5,var_off=(0x0; 0x7))",
+    "3: (95) exit",
+    "processed 4 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0",
+  ].join("\n");
+  const [log] = parseLog(text);
+  const st = new StateTracker(log).at(log.lines.length);
+  assert.equal(st.frames[0].regs[8], "scalar(id=1,smin=smin32=0,smax=umax=smax32=umax32=5,var_off=(0x0; 0x7))");
+});
+
+Deno.test("kernlog error: an instruction index beyond any program in the error message is not the error's insn", () => {
+  // a damaged 'infinite loop detected at insn 397698647' made tui --log size its tables by it: out of memory
+  const text = [
+    "0: R1=ctx() R10=fp0",
+    "0: (b7) r0 = 0                        ; R0=0",
+    "1: (05) goto pc-2",
+    "infinite loop detected at insn 397698647",
+    "cur state: R0=0 R1=ctx() R10=fp0",
+    "processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 mark_read 0",
+  ].join("\n");
+  const [log] = parseLog(text);
+  assert.equal(log.errorInsn, 1, "the last instruction the walk visited");
+  for (let s = 0; s < log.steps; s++) assert.ok(log.stepInsn.get(s) <= MAX_INSN_INDEX, `step ${s}`);
+});
+
 Deno.test("kernlog summary and slice: an uninitialised register", () => {
   const [log] = parseLog(LOOP);
   const s = summarize(log);

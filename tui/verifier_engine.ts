@@ -9,6 +9,7 @@
 import { findLineInfo, type LineInfo, type Program } from "../core/isa/mod.ts";
 import {
   createEngine,
+  Engine618,
   type EngineSnapshot,
   EV_ACCEPTED,
   EV_BRANCH_PUSHED,
@@ -199,7 +200,8 @@ export class VerifierStepEngine implements StepEngine {
     this.#verdict = e.accepted ? { accepted: true } : {
       accepted: false,
       errno: e.errno ?? undefined,
-      message: e.errorMessage ?? e.errno ?? undefined,
+      // a refusal of something the profile does not model has no kernel message: its note says why
+      message: e.errorMessage ?? (e instanceof Engine618 ? e.note : null) ?? e.errno ?? undefined,
       insn: e.errorInsn >= 0 ? e.errorInsn : undefined,
       explain: explainEngine(e, this.#lineInfo).text,
     };

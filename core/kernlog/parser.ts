@@ -22,6 +22,7 @@ import {
   type LineInfo,
   LineKind,
   type LineKindCode,
+  MAX_INSN_INDEX,
   newLineInfo,
   parseSourceLine,
   type SourceParts,
@@ -356,10 +357,13 @@ export class LogParser {
       log.errorLines = this.#msgRun.slice();
       const text = log.errorLines.map((i) => log.lines.get(i)).join("\n");
       const at = /(?:at|from) insn (\d+)|^unreachable insn (\d+)/m.exec(text);
-      log.errorInsn = at ? Number(at[1] ?? at[2]) : this.#lastVisitInsn;
+      // an index beyond any program (a damaged message) is not an instruction
+      const insnOf = (m: string | undefined) =>
+        m !== undefined && Number(m) <= MAX_INSN_INDEX ? Number(m) : this.#lastVisitInsn;
+      log.errorInsn = at ? insnOf(at[1] ?? at[2]) : this.#lastVisitInsn;
       if (/infinite loop detected at insn (\d+)/.test(text) || /BPF program is too large/.test(text)) {
         const n = /infinite loop detected at insn (\d+)/.exec(text);
-        this.#step(log, StepKind.Unprinted, n ? Number(n[1]) : this.#lastVisitInsn, this.#msgRun[0], 0);
+        this.#step(log, StepKind.Unprinted, insnOf(n?.[1]), this.#msgRun[0], 0);
       }
       this.#step(log, StepKind.Error, log.errorInsn, this.#msgRun[0], 0);
     }

@@ -23,6 +23,7 @@ import { parseLogInsn } from "./insn.ts";
 import { forEachEntry } from "./value.ts";
 import { syncLinkedScalars } from "./linked.ts";
 import { findGoodPktPointers } from "./pkt.ts";
+import { MAX_CALL_FRAMES } from "../verifier/linux618/state.ts";
 
 /** One frame's registers and stack slots, as text. */
 export interface FrameText {
@@ -74,6 +75,8 @@ export function applyStateText(st: TrackedState, text: string, full: boolean): n
   if (ents.length && /^frame\d+:$/.test(ents[0])) {
     frame = Number(ents[0].slice(5, -1));
     k = 1;
+    // the kernel has at most MAX_CALL_FRAMES frames: a bigger number is a damaged line, not a frame to make
+    if (frame >= MAX_CALL_FRAMES) return st.cur;
   }
   while (st.frames.length <= frame) st.frames.push(emptyFrame());
   if (full) st.frames[frame] = emptyFrame();
@@ -206,7 +209,8 @@ export class StateTracker {
           const glued = log.lines.get(i).charCodeAt(log.stateStart.get(i) - 1) === 58;
           const full = glued || this.#nextFull;
           // a conditional jump narrows the scalars linked with the compared ones without printing them
-          const compared = x.op === "cond" && !full
+          // (registers r0..r10 only: a damaged line can name any number)
+          const compared = x.op === "cond" && !full && x.dst <= 10 && x.src <= 10
             ? (x.src >= 0 ? [x.src, x.dst] : [x.dst]).map((reg) => ({ reg, before: f.regs[reg] }))
             : null;
           st.cur = applyStateText(st, s, full);
