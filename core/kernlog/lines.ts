@@ -129,11 +129,23 @@ export interface LineInfo {
   glued: number;
   /** From/FromSafe: `(speculative execution)` was printed. */
   speculative: boolean;
+  /** LiveRow: the registers live before the instruction (bit N: rN). */
+  live: number;
 }
 
 /** A fresh {@link LineInfo}. */
 export function newLineInfo(): LineInfo {
-  return { kind: 0, a: -1, b: -1, textStart: -1, textEnd: -1, stateStart: -1, glued: -1, speculative: false };
+  return {
+    kind: 0,
+    a: -1,
+    b: -1,
+    textStart: -1,
+    textEnd: -1,
+    stateStart: -1,
+    glued: -1,
+    speculative: false,
+    live: 0,
+  };
 }
 
 const RE_INSN = /^(\d+): \(([0-9a-f]{2})\) /;
@@ -141,7 +153,7 @@ const RE_STATE = /^(\d+):(?= (?:frame\d+: )?(?:R\d|fp-?\d)| frame\d+:$| refs=| c
 const RE_SAFE = /^(\d+): safe$/;
 const RE_FROM = /^from (\d+) to (\d+)( \(speculative execution\))?:( safe)?/;
 const RE_FUNC = /^func#(\d+) @(\d+)$/;
-const RE_LIVE_ROW = /^(?: {3}| *\d+) +(\d+): [0-9.]{10,11} \(([0-9a-f]{2})\) /;
+const RE_LIVE_ROW = /^(?: {3}| *\d+) +(\d+): ([0-9.]{10,11}) \(([0-9a-f]{2})\) /;
 const RE_TO_CALLER = /^to caller at (\d+): *$/;
 const RE_SOURCE = /^;(?: (.*?)(?: @ ([^ ]+):(\d+))?)?$/;
 const RE_PROCESSED = /^processed (\d+) insns(?: \(limit (\d+)\))?/;
@@ -266,7 +278,10 @@ function classify(line: string, info: LineInfo): LineKindCode {
     case " ":
       if ((m = RE_LIVE_ROW.exec(line))) {
         info.a = Number(m[1]);
-        info.b = parseInt(m[2], 16);
+        info.b = parseInt(m[3], 16);
+        let live = 0;
+        for (let r = 0; r < 10; r++) if (m[2].charCodeAt(r) !== 46) live |= 1 << r;
+        info.live = live;
         info.textStart = m[0].length - 5;
         info.textEnd = n;
         return (info.kind = LineKind.LiveRow);

@@ -124,20 +124,19 @@ export function syncLinkedScalars(
   const linked: Linked[] = [];
   const reset = new Set<number>();
   const before = new Map(compared.map((c) => [c.reg, c.before]));
-  for (const c of compared) {
+  // a constant prints without its id: the id is the one the register had before the jump
+  const was = compared.map((c) => scalarOf(c.before));
+  compared.forEach((c, i) => {
     // a compared register the first collection went past the limit on has no id left to collect by
-    const was = reset.has(c.reg) ? null : scalarOf(c.before);
-    if (was !== null) collect(frames, cur, was.id, before, liveOf, linked, reset);
-  }
+    if (was[i] !== null && !reset.has(c.reg)) collect(frames, cur, was[i]!.id, before, liveOf, linked, reset);
+  });
   const known: Array<{ reg: number; id: number; addConst: number | null }> = [];
-  for (const c of compared) {
-    const after = f.regs[c.reg];
-    if (after === null || reset.has(c.reg)) continue;
-    // a constant prints without its id: the id is the one the register had before the jump
-    const was = scalarOf(c.before);
-    if (was === null) continue;
-    known.push({ reg: c.reg, id: was.id, addConst: was.addConst });
-  }
+  compared.forEach((c, i) => {
+    const w = was[i];
+    if (w !== null && f.regs[c.reg] !== null && !reset.has(c.reg)) {
+      known.push({ reg: c.reg, id: w.id, addConst: w.addConst });
+    }
+  });
   for (const k of known) {
     const text = f.regs[k.reg]!;
     let kv: RegValue;
@@ -147,6 +146,7 @@ export function syncLinkedScalars(
       continue;
     }
     if (kv.kind !== "scalar") continue;
+    let knownReg: RegState | null = null;
     for (const e of linked) {
       if (!e.slot && e.frame === cur && e.at === k.reg) continue;
       const v = scalarOf(read(frames, e));
@@ -156,7 +156,7 @@ export function syncLinkedScalars(
         write(frames, e, kv.id === k.id ? text : printRegValue({ ...kv, id: k.id, addConst: k.addConst }));
       } else {
         const reg = regStateOf(v, v.id, v.addConst);
-        syncLinkedDelta(reg, regStateOf(kv, k.id, k.addConst));
+        syncLinkedDelta(reg, knownReg ??= regStateOf(kv, k.id, k.addConst));
         write(frames, e, printRegValue(regValueOf(e.frame, reg, [])));
       }
     }

@@ -143,6 +143,8 @@ export class KernLog {
   readonly sourceOf: IntVec = new IntVec();
   /** Distinct source lines. */
   readonly sources: SourceLine[] = [];
+  /** The `Live regs before insn:` table: instruction -> the registers live before it (bit N: rN). */
+  readonly liveRegs: Map<number, number> = new Map();
   /** `func#N @M`: the start of each subprogram. */
   readonly funcs: Array<{ index: number; start: number }> = [];
   /** Step kinds. */
@@ -509,6 +511,7 @@ export class LogParser {
         log.level = 2;
         break;
       case LineKind.LiveRow:
+        log.liveRegs.set(info.a, info.live);
         if (info.a >= log.insnCode.length || log.insnCode.get(info.a) < 0) {
           this.#setInsn(log, info.a, info.b, line.slice(info.textStart, info.textEnd));
         }

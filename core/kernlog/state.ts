@@ -105,9 +105,6 @@ export function applyStateText(st: TrackedState, text: string, full: boolean): n
   return frame;
 }
 
-/** A row of the live registers table: the insn and its ten marks (`0.2.......`). */
-const RE_LIVE_MASK = /^\s*(?:\d+\s+)?(\d+): ([0-9.]{10})/;
-
 /** The step of line `i`, -1 when no step is on it (steps are in line order). */
 function stepOfLine(log: KernLog, i: number): number {
   let lo = 0, hi = log.steps - 1;
@@ -133,8 +130,6 @@ export class StateTracker {
   #line = 0; // lines applied: [0, #line)
   #nextFull = true; // the next state printed is a whole one
   #callBlock = 0;
-  /** The `Live regs before insn:` table: insn -> registers live before it (bit N: rN). */
-  readonly #live = new Map<number, number>();
   /** The call sites of the current path's outer frames, outermost first, when the walk entered them in view. */
   #callsites: number[] = [];
   readonly #checkpoints: Array<
@@ -222,7 +217,7 @@ export class StateTracker {
             const pushed = step >= 0 && step < log.paths.popOf.length && log.paths.popOf.get(step) >= 0;
             syncLinkedScalars(st.frames, st.cur, compared, (frame) => {
               const where = frame === st.cur ? at : cs ? cs[frame] : -1;
-              return this.#live.get(where) ?? 0x3ff;
+              return log.liveRegs.get(where) ?? 0x3ff;
             }, pushed);
             if (x.src >= 0) {
               const cf = st.frames[st.cur];
@@ -238,15 +233,6 @@ export class StateTracker {
       case LineKind.State: {
         st.cur = applyStateText(st, log.lineState(i)!, this.#nextFull);
         this.#nextFull = false;
-        break;
-      }
-      case LineKind.LiveRow: {
-        const m = RE_LIVE_MASK.exec(log.lines.get(i));
-        if (m) {
-          let mask = 0;
-          for (let r = 0; r < 10; r++) if (m[2].charCodeAt(r) !== 46) mask |= 1 << r;
-          this.#live.set(Number(m[1]), mask);
-        }
         break;
       }
       case LineKind.StateCont: {
