@@ -58,6 +58,6 @@ export async function tmpJson(obj: unknown): Promise<string> {
  * Standard error without Deno's own "Download https://..." lines: a run on an empty Deno cache fetches the
  * npm packages its module graph reaches first (`deno task ci` installs them up front, `deno task test` alone may not).
  */
-function stderrOf(bytes: Uint8Array): string {
+export function stderrOf(bytes: Uint8Array): string {
   return new TextDecoder().decode(bytes).replace(/^Download https:\/\/\S+\n/gm, "");
 }

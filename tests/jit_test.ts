@@ -5,7 +5,7 @@
 // must be identical.
 import assert from "node:assert/strict";
 import { createVm, Jit, type JitOptions } from "../core/jit/mod.ts";
-import { Interpreter, type RunInput, type RunOptions } from "../core/vm/mod.ts";
+import { Interpreter, type RunInput, type RunOptions, type RunResult } from "../core/vm/mod.ts";
 import { defaultHelpers, type HelperTable } from "../core/vm/mod.ts";
 import { ArrayMap, type BpfMap, HashMap } from "../core/maps/mod.ts";
 import { type Insn, mapDef, Program } from "../core/isa/mod.ts";
@@ -68,6 +68,15 @@ function same(c: Case, label: string) {
   assert.deepEqual(results[1], results[0], label);
   assert.deepEqual(results[2], results[0], `${label} (wasm tier)`);
   return results[0];
+}
+
+/** One engine's run `r` is the interpreter's `e`: r0, registers, instructions executed, fault and memory. */
+function sameRun(r: RunResult, e: RunResult, label: string): void {
+  assert.deepEqual(
+    [r.r0, r.regs, r.insnsExecuted, r.fault, hex(r.memOut)],
+    [e.r0, e.regs, e.insnsExecuted, e.fault, hex(e.memOut)],
+    label,
+  );
 }
 
 // ---------------------------------------------------------------- bench programs
@@ -1075,14 +1084,7 @@ Deno.test("jit: the default choice of the wasm tier (long runs tier up, short ru
   assert.equal(j.run({ mem }).r0, b.r0);
   assert.equal(j.wasm, true);
   for (const maxInsns of [undefined, 5, 1000, 999_999]) {
-    const r = j.run({ mem }, { maxInsns, regs: true }), e = interp(b.prog, { mem }, { maxInsns });
-    assert.deepEqual([r.r0, r.regs, r.insnsExecuted, r.fault, hex(r.memOut)], [
-      e.r0,
-      e.regs,
-      e.insnsExecuted,
-      e.fault,
-      hex(e.memOut),
-    ]);
+    sameRun(j.run({ mem }, { maxInsns, regs: true }), interp(b.prog, { mem }, { maxInsns }), `maxInsns ${maxInsns}`);
   }
   assert.equal(j.wasm, true);
   // short runs, however many: the JavaScript code
@@ -1133,14 +1135,7 @@ Deno.test("jit: the wasm tier's memory grows for large inputs (views moved), pac
   assert.equal(w.wasm, true);
   for (const n of [16, 100_000, 70_000, 300_000, 0, 5]) {
     const mem = new Uint8Array(n).map((_, k) => (k * 7) & 0xff);
-    const r = w.run({ mem }, { regs: true }), e = new Interpreter(sum).run({ mem }, { regs: true });
-    assert.deepEqual([r.r0, r.regs, r.insnsExecuted, r.fault, hex(r.memOut)], [
-      e.r0,
-      e.regs,
-      e.insnsExecuted,
-      e.fault,
-      hex(e.memOut),
-    ], `${n} bytes`);
+    sameRun(w.run({ mem }, { regs: true }), new Interpreter(sum).run({ mem }, { regs: true }), `${n} bytes`);
   }
   // a packet run reads the __sk_buff length from the ctx, after the memory grew
   const len = Program.fromInsns([I(0x61, 0, 1, 0, 0), EXIT]);
