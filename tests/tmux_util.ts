@@ -43,12 +43,13 @@ export async function waitFor(s: string, re: RegExp | RegExp[], ms = 30_000): Pr
     if (all.every((r) => r.test(screen))) return screen;
     await sleep(60);
   }
-  throw new Error(`timed out waiting for ${all.join(" and ")}; screen:\n${screen}`);
+  // without the blank rows at its end, so the tail of a CI log shows what the screen had
+  throw new Error(`timed out waiting for ${all.join(" and ")}; screen:\n${screen.trimEnd()}`);
 }
 
 /**
  * A 100x30 tmux session with a plain shell in the repository: `command`
- * runs there (CI unset, NO_COLOR set) followed by `echo EXIT=$?`, then `fn`
+ * runs there (CI unset for the shell, so for every command of a pipeline; NO_COLOR set) followed by `echo EXIT=$?`, then `fn`
  * drives it; the session is killed however `fn` ends.
  */
 export async function inTmux(root: string, name: string, command: string, fn: (s: string) => Promise<void>) {
@@ -62,11 +63,13 @@ export async function inTmux(root: string, name: string, command: string, fn: (s
     "30",
     "-s",
     name,
-    "env PS1='READY$ ' NO_COLOR=1 bash --norc --noprofile",
+    // CI is unset for the shell itself, so every command of a pipeline runs without it (Ink renders
+    // nothing under CI=true; an `env -u CI` before the command reached only the first command of a pipe)
+    "env -u CI PS1='READY$ ' NO_COLOR=1 bash --norc --noprofile",
   );
   try {
     await waitFor(name, /READY\$/);
-    tmux("send-keys", "-t", name, `cd ${root} && env -u CI ${command}; echo EXIT=$?`, "Enter");
+    tmux("send-keys", "-t", name, `cd ${root} && ${command}; echo EXIT=$?`, "Enter");
     await fn(name);
   } finally {
     tmux("kill-server");
