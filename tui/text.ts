@@ -56,11 +56,16 @@ export function textWalk(factory: EngineFactory, opts: TextWalkOptions): string 
     else if (ev === "error") detail = e.verdict()?.message ?? "";
     else if (ev === "accept") detail = "no pending branches left";
     if (ev === "resume") {
-      // the log's last "from A to B" line names the branch
+      // the log's last "from A to B" line names the branch; "Validating f() func#N..." a global function's walk
       for (let i = e.logLines - 1; i >= 0 && i >= e.logLines - 3; i--) {
         const m = /^from (\d+) to (\d+)/.exec(e.logLine(i));
         if (m) {
           detail = `from ${m[1]} to ${m[2]}`;
+          break;
+        }
+        const v = /^Validating (\S+) (func#\d+)\.\.\.$/.exec(e.logLine(i));
+        if (v) {
+          detail = `walk of global ${v[1]} ${v[2]}`;
           break;
         }
       }

@@ -1,0 +1,159 @@
+/**
+ * Global functions (BTF linkage global) in the linux-6.18 profile: each
+ * object of tests/fixtures/btf/gf_*.c was loaded into the running 6.18
+ * kernel with `bpftool -d prog load` (tests/btf/record.sh, into
+ * tests/data/btf/); the profile's whole log (its `Validating f() func#N...`
+ * walks, `Func#N ('f') is global and assumed valid.` lines, argument
+ * errors, stats) and verdict must be the kernel's, without a kernel.
+ */
+import * as assert from "node:assert/strict";
+import { parseBtf } from "../core/elf/btf.ts";
+import { readElf, sectionBytes } from "../core/elf/elf.ts";
+import { parseElf } from "../core/elf/mod.ts";
+import { BPF_CALL_REL, BPF_EXIT_INSN, BPF_MOV64_IMM, BPF_MOV64_REG, type FuncInfo, Program } from "../core/isa/mod.ts";
+import { Bpf, loadWithMaps } from "../core/bpf.ts";
+import { verify } from "../core/verifier/mod.ts";
+import { bpftoolCases, type LinfoCase } from "./btf_linfo.ts";
+import { runCli } from "./cli_util.ts";
+
+const OBJS = new URL("./fixtures/btf/", import.meta.url);
+const DATA = new URL("./data/btf/", import.meta.url);
+
+/** The kernel's verdict in a bpftool run: null (loaded) or the errno name of libbpf's `BPF program load failed: ...`. */
+function kernelVerdict(output: string): string | null {
+  const m = /BPF program load failed: (.+)$/m.exec(output);
+  if (!m) return null;
+  const names: Record<string, string> = { "Permission denied": "EACCES", "Invalid argument": "EINVAL" };
+  assert.ok(m[1] in names, m[1]);
+  return names[m[1]];
+}
+
+function cases(): { c: LinfoCase; verdict: string | null; object: string }[] {
+  const out: { c: LinfoCase; verdict: string | null; object: string }[] = [];
+  for (const e of [...Deno.readDirSync(DATA)].map((d) => d.name).filter((n) => n.startsWith("gf_")).sort()) {
+    const object = e.replace(/\.txt$/, ".o");
+    const output = Deno.readTextFileSync(new URL(e, DATA));
+    const bytes = Deno.readFileSync(new URL(object, OBJS));
+    const [c, ...more] = bpftoolCases(bytes, object, "bpftool -d prog load", output);
+    assert.equal(more.length, 0, object);
+    out.push({ c, verdict: kernelVerdict(output), object });
+  }
+  return out;
+}
+
+Deno.test("btf global: every gf_* object's log, verdict and stats are the kernel's", () => {
+  const all = cases();
+  assert.ok(all.length >= 20, `${all.length} objects`);
+  let accepted = 0, walks = 0;
+  for (const { c, verdict, object } of all) {
+    assert.ok(c.result, `${object}: ${c.note}`);
+    assert.equal(c.ours, c.kernel, `${object}: the profile's log differs from the kernel's`);
+    assert.equal(c.result.accepted ? null : c.result.errno, verdict, object);
+    if (c.result.accepted) accepted++;
+    walks += c.kernel.match(/^Validating \S+ func#\d+\.\.\.$/gm)?.length ?? 0;
+    // the stats line is part of the log: processed insns and states as the kernel sums them over the walks
+    assert.match(c.kernel, /^processed \d+ insns \(limit 1000000\) max_states_per_insn \d+ total_states \d+/m);
+  }
+  assert.ok(accepted >= 8 && all.length - accepted >= 8, `${accepted} accepted of ${all.length}`);
+  assert.ok(walks >= 14, `${walks} global function walks`);
+});
+
+Deno.test("btf global: socket_filter, sched_cls and xdp objects; two passes for a global calling a global", () => {
+  const types = new Set<number>();
+  for (const n of ["gf_scalar_args", "gf_ctx_tc", "gf_ctx_xdp"]) {
+    const obj = parseElf(Deno.readFileSync(new URL(`${n}.o`, OBJS)), `${n}.o`);
+    types.add(obj.programs[0].program.progType);
+  }
+  assert.deepEqual([...types].sort((a, b) => a - b), [1, 3, 6]);
+  const chain = cases().find((x) => x.object === "gf_chain.o")!.c;
+  const order = chain.kernel.split("\n").filter((l) => /^(Validating|Func#)/.test(l));
+  assert.deepEqual(order, [
+    "Func#1 ('outer') is global and assumed valid.",
+    "Validating outer() func#1...",
+    "Func#2 ('inner') is global and assumed valid.",
+    "Func#1 ('outer') is safe for any args that match its prototype",
+    "Validating inner() func#2...",
+    "Func#2 ('inner') is safe for any args that match its prototype",
+  ]);
+  assert.equal(chain.ours, chain.kernel);
+});
+
+Deno.test("btf global: FUNC_PROTO parameters and DECL_TAG component indexes are parsed", () => {
+  const bytes = Deno.readFileSync(new URL("gf_ctx_tag.o", OBJS));
+  const f = readElf(bytes, "gf_ctx_tag.o");
+  const btf = parseBtf(sectionBytes(f, f.sections.find((s) => s.name === ".BTF")!), "gf_ctx_tag.o");
+  const fn = btf.types.find((t) => t?.kind === 12 && t.name === "mark_of")!;
+  const proto = btf.types[fn.sizeOrType]!;
+  assert.deepEqual(proto.params?.map((p) => p.name), ["ctx", "out"]);
+  const tags = btf.types.filter((t) => t?.kind === 17 && t.sizeOrType === fn.id).map((t) => [t!.name, t!.componentIdx]);
+  assert.deepEqual(tags, [["arg:ctx", 0], ["arg:nonnull", 1]]);
+});
+
+/** main: r1 = 7; call f; exit. f (insn 3): r0 = r1; exit. */
+const CALL_ONE = [
+  BPF_MOV64_IMM(1, 7),
+  BPF_CALL_REL(1),
+  BPF_EXIT_INSN(),
+  BPF_MOV64_REG(0, 1),
+  BPF_EXIT_INSN(),
+];
+
+Deno.test("btf global: a level-1 log of an accepted program keeps the last 'is safe' line; without BTF types a global function is not modelled", () => {
+  const fi = (insnOff: number, typeId: number, name: string, linkage: number): FuncInfo => ({
+    insnOff,
+    typeId,
+    isFunc: true,
+    name,
+    linkage,
+    scalarReturn: true,
+  });
+  const types = [
+    undefined,
+    { kind: 1, name: "int", sizeOrType: 4, vlen: 0 }, // 1: int
+    { kind: 13, name: "", sizeOrType: 1, vlen: 1, params: [{ name: "x", type: 1 }] }, // 2: int (int)
+    { kind: 12, name: "main", sizeOrType: 2, vlen: 1 }, // 3
+    { kind: 12, name: "f", sizeOrType: 2, vlen: 1 }, // 4
+  ];
+  const prog = (withTypes: boolean) =>
+    Program.fromInsns(CALL_ONE, {
+      progType: 1,
+      btf: { funcInfo: [fi(0, 3, "main", 1), fi(3, 4, "f", 1)], lineInfo: [], types: withTypes ? types : undefined },
+    });
+  // do_check_common resets a level-1 log after each successful walk; do_check_subprogs then prints the line
+  const r = verify(prog(true), { profile: "linux-6.18", logLevel: 1 });
+  assert.equal(r.accepted, true, r.log);
+  assert.equal(
+    r.log,
+    "Func#1 ('f') is safe for any args that match its prototype\n" +
+      "processed 5 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n",
+  );
+  const bare = verify(prog(false), { profile: "linux-6.18", logLevel: 1 });
+  assert.equal(bare.errno, "EOPNOTSUPP");
+  assert.match(bare.note ?? "", /the BTF types of global function f\(\) are not given/);
+});
+
+Deno.test("btf global: accepted gf_* programs run in the interpreter without faults", () => {
+  let ran = 0;
+  for (const { c, object } of cases()) {
+    if (!c.result?.accepted) continue;
+    const prog = parseElf(Deno.readFileSync(new URL(object, OBJS)), object).programs[0].program;
+    const bpf = new Bpf({ verify: null });
+    const fd = loadWithMaps(bpf, prog, []);
+    for (const len of [14, 15, 60]) {
+      const r = bpf.testRun(fd, { data: new Uint8Array(len).fill(0x08) });
+      assert.equal(r.fault, null, `${object}: ${r.fault?.message}`);
+      ran++;
+    }
+  }
+  assert.ok(ran >= 30, `${ran} runs`);
+});
+
+Deno.test("btf global: verify --json and log replay of a recorded run", async () => {
+  const v = await runCli("verify", "--json", "--profile", "linux-6.18", new URL("gf_chain.o", OBJS).pathname);
+  assert.equal(v.code, 0, v.err);
+  const j = JSON.parse(v.out);
+  assert.equal(j.accepted, true);
+  assert.equal(j.stats.processed_insns, 17);
+  const log = await runCli("log", new URL("gf_bad_body.txt", DATA).pathname);
+  assert.match(log.out, /invalid access to memory, mem_size=4 off=8 size=4/);
+});
