@@ -336,7 +336,12 @@ export function explainEngine(e: Walk, lines?: ReadonlyArray<LineInfo>): Explana
     const r = e.register(reg);
     const what = r.type === 0 ? "is not initialised" : `is ${r.text}`;
     if (origin >= 0) text.push(`R${reg} ${what}; it got that at insn ${origin}: ${e.insnText(origin)}`);
-    else text.push(`R${reg} ${what} since the program entry`);
+    else {
+      const g = e instanceof Engine618 ? e.globalWalk : null;
+      text.push(
+        `R${reg} ${what} since ${g ? `the entry of global function ${g} (its BTF prototype)` : "the program entry"}`,
+      );
+    }
   }
   const out: Explanation = { path, insn: e.errorInsn, register: reg, origin, text };
   if (source !== undefined) out.source = source;

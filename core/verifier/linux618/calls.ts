@@ -10,6 +10,7 @@
  */
 import { checkRegArgIn, DST_OP_NO_MARK } from "./alu.ts";
 import {
+  BTF_FUNC_GLOBAL,
   E2BIG,
   EACCES,
   EFAULT,
@@ -22,7 +23,7 @@ import {
 } from "./env.ts";
 import { BPF_LOG_LEVEL } from "./log.ts";
 import { copyReg, markRegNotInit, markRegUnknown, PTR_TO_STACK, type RegState } from "./reg.ts";
-import { BTF_FUNC_GLOBAL, btfCheckSubprogCall } from "./func_args.ts";
+import { btfCheckSubprogCall } from "./func_args.ts";
 import { clearAllPktPointers } from "./refs.ts";
 import { FuncState, initFuncState, MAX_BPF_STACK, MAX_CALL_FRAMES } from "./state.ts";
 import { resetLiveStackCallchain } from "./stack_liveness.ts";

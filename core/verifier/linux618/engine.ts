@@ -40,6 +40,7 @@ import {
 } from "./cfg.ts";
 import {
   BPF_COMPLEXITY_LIMIT_INSNS,
+  BTF_FUNC_GLOBAL,
   E2BIG,
   EFAULT,
   EINVAL,
@@ -56,7 +57,7 @@ import {
 import { BPF_MAY_GOTO, checkCondJmpOp } from "./jmp.ts";
 import { computeLiveRegisters } from "./live_regs.ts";
 import { checkBtfFunc, checkBtfFuncEarly, checkBtfLine, verboseLinfo } from "./linfo.ts";
-import { argIsPtrToMem, BTF_FUNC_GLOBAL, btfPrepareFuncArgs } from "./func_args.ts";
+import { argIsPtrToMem, btfPrepareFuncArgs } from "./func_args.ts";
 import { ARG_ANYTHING, ARG_PTR_TO_CTX } from "./helpers.ts";
 import { BPF_LOG_LEVEL, BPF_LOG_LEVEL2, BPF_LOG_MASK, BPF_LOG_STATS, VerifierLog618 } from "./log.ts";
 import { checkLdAbs, checkLdImm, checkMemInsn, resolvePseudoLdimm64 } from "./mem.ts";
@@ -988,6 +989,11 @@ export class Engine618 implements Walk {
     const r = this.errorReg;
     if (r < 0 || r > 10) return -1;
     return this.#env.cur.frame[this.#env.cur.curframe]?.regs[r].origin ?? -1;
+  }
+  /** The global function the current walk verifies on its own (`f() func#N`), or null for the main program's walk. */
+  get globalWalk(): string | null {
+    const k = this.#walkSub;
+    return k > 0 ? `${this.#env.funcInfo[k]?.name}() func#${k}` : null;
   }
   /** A note when the rejection is bpfscope's (a construct the profile does not model). */
   get note(): string | null {

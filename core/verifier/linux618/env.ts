@@ -66,6 +66,9 @@ export const ENOTMODELLED = -95;
  */
 export const EOPNOTSUPP = -1095;
 
+/** `BTF_FUNC_GLOBAL`: the func_info linkage of a global function. */
+export const BTF_FUNC_GLOBAL = 1;
+
 /** `BPF_COMPLEXITY_LIMIT_INSNS`. */
 export const BPF_COMPLEXITY_LIMIT_INSNS = 1000000;
 /** `BPF_COMPLEXITY_LIMIT_JMP_SEQ`. */

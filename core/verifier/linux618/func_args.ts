@@ -22,13 +22,11 @@
 import type { BtfTypeInfo } from "../../isa/program.ts";
 import { checkFuncArgRegOff, checkHelperMemAccess } from "./helper_args.ts";
 import { ARG_ANYTHING, ARG_DONTCARE, ARG_PTR_TO_CTX, ARG_PTR_TO_MEM } from "./helpers.ts";
-import { EFAULT, EINVAL, ENOTMODELLED, type Env, EOPNOTSUPP, verbose } from "./env.ts";
+import { BTF_FUNC_GLOBAL, EFAULT, EINVAL, ENOTMODELLED, type Env, EOPNOTSUPP, verbose } from "./env.ts";
 import { PTR_MAYBE_NULL, PTR_TO_CTX, type RegState, SCALAR_VALUE, typeMayBeNull } from "./reg.ts";
 import { registerIsNull } from "./stack.ts";
 import { markChainPrecision } from "./precision.ts";
 
-/** `BTF_FUNC_GLOBAL`. */
-export const BTF_FUNC_GLOBAL = 1;
 /** `MAX_BPF_FUNC_REG_ARGS`. */
 const MAX_BPF_FUNC_REG_ARGS = 5;
 
