@@ -13,7 +13,7 @@ import { parseElf } from "../core/elf/mod.ts";
 import { BPF_CALL_REL, BPF_EXIT_INSN, BPF_MOV64_IMM, BPF_MOV64_REG, type FuncInfo, Program } from "../core/isa/mod.ts";
 import { Bpf, loadWithMaps } from "../core/bpf.ts";
 import { verify } from "../core/verifier/mod.ts";
-import { bpftoolCases, type LinfoCase } from "./btf_linfo.ts";
+import { bpftoolCases, type LinfoCase, normaliseLog } from "./btf_linfo.ts";
 import { runCli } from "./cli_util.ts";
 import { generate6 } from "./gen6/gen.ts";
 import { withGlobalSubprog } from "./fuzz/targets.ts";
@@ -25,14 +25,21 @@ const DATA = new URL("./data/btf/", import.meta.url);
 function kernelVerdict(output: string): string | null {
   const m = /BPF program load failed: (.+)$/m.exec(output);
   if (!m) return null;
-  const names: Record<string, string> = { "Permission denied": "EACCES", "Invalid argument": "EINVAL" };
+  const names: Record<string, string> = {
+    "Permission denied": "EACCES",
+    "Invalid argument": "EINVAL",
+    "Argument list too long": "E2BIG",
+  };
   assert.ok(m[1] in names, m[1]);
   return names[m[1]];
 }
 
 function cases(): { c: LinfoCase; verdict: string | null; object: string }[] {
   const out: { c: LinfoCase; verdict: string | null; object: string }[] = [];
-  for (const e of [...Deno.readDirSync(DATA)].map((d) => d.name).filter((n) => n.startsWith("gf_")).sort()) {
+  for (
+    const e of [...Deno.readDirSync(DATA)].map((d) => d.name).filter((n) => n.startsWith("gf_") && n.endsWith(".txt"))
+      .sort()
+  ) {
     const object = e.replace(/\.txt$/, ".o");
     const output = Deno.readTextFileSync(new URL(e, DATA));
     const bytes = Deno.readFileSync(new URL(object, OBJS));
@@ -194,4 +201,28 @@ Deno.test("btf global: the soundness618 fuzzer's global variant of generated sub
   }
   assert.equal(globals, 40);
   assert.ok(accepted >= 20 && walked >= 20, `${accepted} accepted, ${walked} with the global called`);
+});
+
+Deno.test("btf global: log levels 1, 2, 4 and 1|4 (libbpf loads, tests/btf/record_levels.py) are the kernel's", () => {
+  const recs = Deno.readTextFileSync(new URL("gf_levels.jsonl", DATA)).trim().split("\n").map((l) =>
+    JSON.parse(l) as { object: string; level: number; errno: number; log: string }
+  );
+  assert.ok(recs.length >= 80, `${recs.length} logs`);
+  const errnos: Record<number, string> = { 7: "E2BIG", 13: "EACCES", 22: "EINVAL" };
+  const progs = new Map<string, Program>();
+  let withSafeLine = 0;
+  for (const r of recs) {
+    let p = progs.get(r.object);
+    if (!p) {
+      p = parseElf(Deno.readFileSync(new URL(r.object, OBJS)), r.object).programs[0].program;
+      progs.set(r.object, p);
+    }
+    const v = verify(p, { profile: "linux-6.18", logLevel: r.level, logSize: 4 << 20 });
+    const name = `${r.object} level ${r.level}`;
+    assert.equal(v.accepted ? 0 : v.errno, r.errno ? errnos[r.errno] : 0, name);
+    assert.equal(normaliseLog(v.log), normaliseLog(r.log), name);
+    // level 1 keeps only what follows the last successful walk's reset: the last global's 'is safe' line
+    if (r.errno === 0 && r.level & 1 && !(r.level & 2) && /is safe for any args/.test(r.log)) withSafeLine++;
+  }
+  assert.ok(withSafeLine >= 20, `${withSafeLine} level-1 logs end with an 'is safe' line`);
 });
