@@ -4,8 +4,8 @@
  * func_info record into argument types (`int`/enum: `ARG_ANYTHING`; a
  * pointer to the program type's context struct: `ARG_PTR_TO_CTX`; in a
  * global function any other pointer to a sized type: `ARG_PTR_TO_MEM |
- * PTR_MAYBE_NULL` of that size), with the `arg:ctx`, `arg:nonnull` and
- * `arg:nullable` decl tags; `btf_check_func_arg_match` /
+ * PTR_MAYBE_NULL` of that size), with the `arg:ctx` and `arg:nonnull` decl
+ * tags (and the kernel's errors for the others); `btf_check_func_arg_match` /
  * `btf_check_subprog_call` (verifier.c) check a call's registers against
  * them. A global function is then walked on its own from these types
  * (engine.ts, `do_check_subprogs`) and only its arguments are checked at a
