@@ -168,6 +168,13 @@ Deno.test("btf global: verify --json and log replay of a recorded run", async ()
   assert.equal(j.stats.processed_insns, 17);
   const log = await runCli("log", new URL("gf_bad_body.txt", DATA).pathname);
   assert.match(log.out, /invalid access to memory, mem_size=4 off=8 size=4/);
+  // the replay's walk of a global function starts at its first insn, as the engine's does
+  const replay = await runCli("tui", "--text", "--log", new URL("gf_chain.txt", DATA).pathname);
+  const engine = await runCli("tui", "--text", "--profile", "linux-6.18", new URL("gf_chain.o", OBJS).pathname);
+  for (const out of [replay.out, engine.out]) {
+    assert.match(out, /resume +9 +0 .* walk of global outer\(\) func#1 {2}R1=scalar\(\) R10=fp0/);
+    assert.match(out, /resume +13 +0 .* walk of global inner\(\) func#2 {2}R1=scalar\(\) R10=fp0/);
+  }
 });
 
 Deno.test("btf global: --explain names the global function whose walk failed as the register's origin", () => {
