@@ -10,7 +10,15 @@ import * as assert from "node:assert/strict";
 import { parseBtf } from "../core/elf/btf.ts";
 import { readElf, sectionBytes } from "../core/elf/elf.ts";
 import { parseElf } from "../core/elf/mod.ts";
-import { BPF_CALL_REL, BPF_EXIT_INSN, BPF_MOV64_IMM, BPF_MOV64_REG, type FuncInfo, Program } from "../core/isa/mod.ts";
+import {
+  BPF_CALL_REL,
+  BPF_EXIT_INSN,
+  BPF_MOV64_IMM,
+  BPF_MOV64_REG,
+  type BtfTypeInfo,
+  type FuncInfo,
+  Program,
+} from "../core/isa/mod.ts";
 import { Bpf, loadWithMaps } from "../core/bpf.ts";
 import { verify } from "../core/verifier/mod.ts";
 import { bpftoolCases, type LinfoCase, normaliseLog } from "./btf_linfo.ts";
@@ -233,4 +241,50 @@ Deno.test("btf global: log levels 1, 2, 4 and 1|4 (libbpf loads, tests/btf/recor
     if (r.errno === 0 && r.level & 1 && !(r.level & 2) && /is safe for any args/.test(r.log)) withSafeLine++;
   }
   assert.ok(withSafeLine >= 20, `${withSafeLine} level-1 logs end with an 'is safe' line`);
+});
+
+Deno.test("btf global: prototypes clang refuses to build get btf.c's messages (hand-made BTF)", () => {
+  const int = { kind: 1, name: "int", sizeOrType: 4, vlen: 0 };
+  const run = (params: { name: string; type: number }[], extra: BtfTypeInfo[]) => {
+    const types: (BtfTypeInfo | undefined)[] = [
+      undefined,
+      int, // 1
+      { kind: 13, name: "", sizeOrType: 1, vlen: params.length, params }, // 2
+      { kind: 12, name: "main", sizeOrType: 5, vlen: 1 }, // 3
+      { kind: 12, name: "f", sizeOrType: 2, vlen: 1 }, // 4
+      { kind: 13, name: "", sizeOrType: 1, vlen: 0, params: [] }, // 5
+      ...extra, // 6...
+    ];
+    const fi = (insnOff: number, typeId: number, name: string): FuncInfo => ({
+      insnOff,
+      typeId,
+      isFunc: true,
+      name,
+      linkage: 1,
+      scalarReturn: true,
+    });
+    const p = Program.fromInsns(CALL_ONE, {
+      progType: 1,
+      btf: { funcInfo: [fi(0, 3, "main"), fi(3, 4, "f")], lineInfo: [], types },
+    });
+    return verify(p, { profile: "linux-6.18", logLevel: 1 });
+  };
+  const six = run(Array.from({ length: 6 }, (_, i) => ({ name: `a${i}`, type: 1 })), []);
+  assert.equal(six.errno, "EINVAL");
+  assert.match(
+    six.log,
+    /Global function f\(\) with 6 > 5 args\. Buggy compiler\.\nCaller passes invalid args into func#1 \('f'\)\n/,
+  );
+  const byValue = run([{ name: "s", type: 6 }], [{ kind: 4, name: "two", sizeOrType: 8, vlen: 0 }]);
+  assert.match(byValue.log, /Arg#0 type STRUCT in f\(\) is not supported yet\.\nCaller passes invalid args/);
+  const fwd = run([{ name: "p", type: 6 }], [{ kind: 2, name: "", sizeOrType: 7, vlen: 0 }, {
+    kind: 7,
+    name: "opaque",
+    sizeOrType: 0,
+    vlen: 0,
+  }]);
+  assert.match(fwd.log, /arg#0 reference type\('FWD opaque'\) size cannot be determined: -22\n/);
+  // a scalar passes the call; the walk of f() starts from R1 an unknown scalar
+  const ok = run([{ name: "x", type: 1 }], []);
+  assert.equal(ok.accepted, true, ok.log);
 });

@@ -115,8 +115,10 @@ export interface VerifyOptions {
   resolveMapFd?: MapFdResolver;
   /**
    * linux-6.18: pass the program's BTF func/line info (`program.btf`, from
-   * an ELF object built with `-g`) as libbpf does (true, the default), or
-   * load without it as `kbpf.py` does (false). 3.18/3.19 have no BTF.
+   * an ELF object built with `-g`) as libbpf does (true, the default): the
+   * log gets source lines and global functions are verified on their own
+   * from their prototypes; or load without it as `kbpf.py` does (false:
+   * every function is a static one). 3.18/3.19 have no BTF.
    */
   btf?: boolean;
 }

@@ -115,7 +115,7 @@ export interface Engine618Options {
   resolveMapFd: (fd: number) => Map618 | "EBADF" | "EINVAL";
   /** Measured verification time to print with `BPF_LOG_STATS` (default: the wall time). */
   clock?: () => number;
-  /** BTF func_info/line_info passed with the program (as libbpf does for objects built with `-g`). */
+  /** BTF func_info/line_info and types passed with the program (as libbpf does for objects built with `-g`). */
   btf?: ProgramBtf;
 }
 
