@@ -24,7 +24,7 @@ import { verify } from "../core/verifier/mod.ts";
 import { bpftoolCases, type LinfoCase, normaliseLog } from "./btf_linfo.ts";
 import { runCli } from "./cli_util.ts";
 import { generate6 } from "./gen6/gen.ts";
-import { withGlobalSubprog } from "./fuzz/targets.ts";
+import { globalFuncInfo, withGlobalSubprog } from "./fuzz/targets.ts";
 
 const OBJS = new URL("./fixtures/btf/", import.meta.url);
 const DATA = new URL("./data/btf/", import.meta.url);
@@ -117,14 +117,6 @@ const CALL_ONE = [
 ];
 
 Deno.test("btf global: a level-1 log of an accepted program keeps the last 'is safe' line; without BTF types a global function is not modelled", () => {
-  const fi = (insnOff: number, typeId: number, name: string, linkage: number): FuncInfo => ({
-    insnOff,
-    typeId,
-    isFunc: true,
-    name,
-    linkage,
-    scalarReturn: true,
-  });
   const types = [
     undefined,
     { kind: 1, name: "int", sizeOrType: 4, vlen: 0 }, // 1: int
@@ -135,7 +127,11 @@ Deno.test("btf global: a level-1 log of an accepted program keeps the last 'is s
   const prog = (withTypes: boolean) =>
     Program.fromInsns(CALL_ONE, {
       progType: 1,
-      btf: { funcInfo: [fi(0, 3, "main", 1), fi(3, 4, "f", 1)], lineInfo: [], types: withTypes ? types : undefined },
+      btf: {
+        funcInfo: [globalFuncInfo(0, 3, "main"), globalFuncInfo(3, 4, "f")],
+        lineInfo: [],
+        types: withTypes ? types : undefined,
+      },
     });
   // do_check_common resets a level-1 log after each successful walk; do_check_subprogs then prints the line
   const r = verify(prog(true), { profile: "linux-6.18", logLevel: 1 });
@@ -255,17 +251,9 @@ Deno.test("btf global: prototypes clang refuses to build get btf.c's messages (h
       { kind: 13, name: "", sizeOrType: 1, vlen: 0, params: [] }, // 5
       ...extra, // 6...
     ];
-    const fi = (insnOff: number, typeId: number, name: string): FuncInfo => ({
-      insnOff,
-      typeId,
-      isFunc: true,
-      name,
-      linkage: 1,
-      scalarReturn: true,
-    });
     const p = Program.fromInsns(CALL_ONE, {
       progType: 1,
-      btf: { funcInfo: [fi(0, 3, "main"), fi(3, 4, "f")], lineInfo: [], types },
+      btf: { funcInfo: [globalFuncInfo(0, 3, "main"), globalFuncInfo(3, 4, "f")], lineInfo: [], types },
     });
     return verify(p, { profile: "linux-6.18", logLevel: 1 });
   };

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { type BtfTypeInfo, type MapDef, Program } from "../../core/isa/mod.ts";
+import { type BtfTypeInfo, type FuncInfo, type MapDef, Program } from "../../core/isa/mod.ts";
 import { verify } from "../../core/verifier/mod.ts";
 import { createMap } from "../../core/maps/mod.ts";
 import type { BpfMap } from "../../core/maps/mod.ts";
@@ -238,15 +238,13 @@ export function withGlobalSubprog(prog: Program): Program | null {
     t(13, "", 5, { vlen: 1, params: [{ name: "ctx", type: 9 }] }), // 10
     t(12, "main", 10, { vlen: 1 }), // 11
   ];
-  const fi = (insnOff: number, typeId: number, name: string) => ({
-    insnOff,
-    typeId,
-    isFunc: true,
-    name,
-    linkage: 1,
-    scalarReturn: true,
-  });
-  return prog.clone({ btf: { funcInfo: [fi(0, 11, "main"), fi(start, 6, "sub")], lineInfo: [], types } });
+  const funcInfo = [globalFuncInfo(0, 11, "main"), globalFuncInfo(start, 6, "sub")];
+  return prog.clone({ btf: { funcInfo, lineInfo: [], types } });
+}
+
+/** A func_info record of a global function returning int: `insnOff`, the FUNC's `typeId` and name. */
+export function globalFuncInfo(insnOff: number, typeId: number, name: string): FuncInfo {
+  return { insnOff, typeId, isFunc: true, name, linkage: 1, scalarReturn: true };
 }
 
 /**
