@@ -25,6 +25,8 @@ import { bpftoolCases, type LinfoCase, normaliseLog } from "./btf_linfo.ts";
 import { runCli } from "./cli_util.ts";
 import { generate6 } from "./gen6/gen.ts";
 import { globalFuncInfo, withGlobalSubprog } from "./fuzz/targets.ts";
+import { specBtf } from "./kernel_diff6/global_gen.ts";
+import type { Spec } from "./kernel_diff6/alu_gen.ts";
 
 const OBJS = new URL("./fixtures/btf/", import.meta.url);
 const DATA = new URL("./data/btf/", import.meta.url);
@@ -275,4 +277,16 @@ Deno.test("btf global: prototypes clang refuses to build get btf.c's messages (h
   // a scalar passes the call; the walk of f() starts from R1 an unknown scalar
   const ok = run([{ name: "x", type: 1 }], []);
   assert.equal(ok.accepted, true, ok.log);
+});
+
+Deno.test("btf global: the kernel_diff6 global sample (kernel answers for generated programs with BTF) walks global functions", async () => {
+  const gz = await Deno.readFile(new URL("./data/kernel618/global_200.jsonl.gz", import.meta.url));
+  const text = await new Response(new Blob([gz]).stream().pipeThrough(new DecompressionStream("gzip"))).text();
+  const recs = text.trim().split("\n").map((l) => JSON.parse(l) as { spec: Spec; log: string; accepted: boolean });
+  assert.equal(recs.length, 200);
+  // every spec's BTF reads back as a global sub() and the kernel took it so
+  for (const r of recs) assert.equal(specBtf(r.spec)?.funcInfo[1].linkage, 1);
+  const walked = recs.filter((r) => /^Validating sub\(\) func#1\.\.\.$/m.test(r.log)).length;
+  const calls = recs.filter((r) => /^Func#1 \('sub'\) is global and assumed valid\.$/m.test(r.log)).length;
+  assert.ok(walked >= 100 && calls >= walked, `${walked} walks, ${calls} with a call`);
 });
