@@ -205,11 +205,15 @@ const MACHINE_MAP_TYPES = new Set([1, 2, 3, 5, 6, 9, 27]);
 /**
  * The program with its generated subprogram (tests/gen6: `r1` a scalar,
  * `r2` a pointer to 8 bytes of the caller's stack, read at once) made a
- * global function: BTF func_info with global linkage and the prototype
- * `int sub(long a, __u64 *p __arg_nonnull)`, the main program's `int
+ * global function: BTF func_info with global linkage and, by `variant`,
+ * the prototype `int sub(long a, __u64 *p __arg_nonnull)` (0, the one that
+ * fits), `(long a, __u64 *p)` (1: p maybe NULL in the walk), `(long a,
+ * long p)` (2: a pointer where a scalar is expected), `(long a, struct
+ * sixteen *p __arg_nonnull)` (3: 16 bytes at the call), `(long a, __u64 *p
+ * __arg_nonnull, int c)` (4: R3 must be a scalar); the main program's `int
  * main(struct CTX *ctx)`. Null when the program has no bpf-to-bpf call.
  */
-export function withGlobalSubprog(prog: Program): Program | null {
+export function withGlobalSubprog(prog: Program, variant = 0): Program | null {
   let start = -1;
   for (let i = 0; i < prog.len && start < 0; i++) {
     const s = prog.insn(i);
@@ -224,19 +228,24 @@ export function withGlobalSubprog(prog: Program): Program | null {
     vlen: 0,
     ...more,
   });
+  const p2 = [2, 2, 1, 12, 2][variant];
+  const params = [{ name: "a", type: 1 }, { name: "p", type: p2 }];
+  if (variant === 4) params.push({ name: "c", type: 5 });
   const types: (BtfTypeInfo | undefined)[] = [
     undefined,
     t(1, "long", 8), // 1
     t(2, "", 3), // 2: __u64 *
     t(1, "unsigned long long", 8), // 3
-    t(13, "", 5, { vlen: 2, params: [{ name: "a", type: 1 }, { name: "p", type: 2 }] }), // 4
+    t(13, "", 5, { vlen: params.length, params }), // 4
     t(1, "int", 4), // 5
     t(12, "sub", 4, { vlen: 1 }), // 6: global
-    t(17, "arg:nonnull", 6, { componentIdx: 1 }), // 7
+    t(17, variant === 1 ? "nonnull" : "arg:nonnull", 6, { componentIdx: 1 }), // 7 (variant 1: not an arg: tag)
     t(4, ctx, 24), // 8
     t(2, "", 8), // 9
     t(13, "", 5, { vlen: 1, params: [{ name: "ctx", type: 9 }] }), // 10
     t(12, "main", 10, { vlen: 1 }), // 11
+    t(2, "", 13), // 12: struct sixteen *
+    t(4, "sixteen", 16), // 13
   ];
   const funcInfo = [globalFuncInfo(0, 11, "main"), globalFuncInfo(start, 6, "sub")];
   return prog.clone({ btf: { funcInfo, lineInfo: [], types } });

@@ -1,8 +1,10 @@
 /**
  * The `global` stage of the kernel comparison: issue 12's generator
  * (tests/gen6/gen.ts) with bpf-to-bpf calls, its subprogram made a global
- * function (tests/fuzz/targets.ts `withGlobalSubprog`: `int sub(long a,
- * __u64 *p __arg_nonnull)`, the main program `int main(struct CTX *ctx)`).
+ * function (tests/fuzz/targets.ts `withGlobalSubprog`: odd seeds `int
+ * sub(long a, __u64 *p __arg_nonnull)`, which fits it; even seeds one of
+ * four prototypes that do not: p maybe NULL, p a long, p a 16-byte struct,
+ * a third int argument).
  * The spec carries the BTF as the kernel takes it (`BPF_BTF_LOAD` bytes,
  * hex) and the func_info records (`[insn_off, type_id]`); batch.py loads
  * them with the program, and run.ts gives bpfscope the same BTF read back
@@ -75,7 +77,8 @@ const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "
 /** Seed -> a generated program with a global subprogram (the next seed with a call when this one has none). */
 export function globalProgram(seed: number): BtfSpec {
   for (let s = seed;; s += 1_000_003) {
-    const g = withGlobalSubprog(generate6(s, { calls: 3 }).prog);
+    // one prototype in two fits the subprogram; the others are wrong in a way of their own (withGlobalSubprog)
+    const g = withGlobalSubprog(generate6(s, { calls: 3 }).prog, seed % 2 ? 0 : 1 + (seed >> 1) % 4);
     if (!g?.btf?.types) continue;
     const spec = JSON.parse(encodeJson(g)) as Spec;
     return {
