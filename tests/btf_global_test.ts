@@ -16,7 +16,6 @@ import {
   BPF_MOV64_IMM,
   BPF_MOV64_REG,
   type BtfTypeInfo,
-  type FuncInfo,
   Program,
 } from "../core/isa/mod.ts";
 import { Bpf, loadWithMaps } from "../core/bpf.ts";
