@@ -22,6 +22,10 @@ import { Bpf, loadWithMaps } from "../core/bpf.ts";
 import { verify } from "../core/verifier/mod.ts";
 import { bpftoolCases, type LinfoCase, normaliseLog } from "./btf_linfo.ts";
 import { runCli } from "./cli_util.ts";
+import { buildFrame, computeLayout, initialUi } from "../tui/model.ts";
+import { plainLines } from "../tui/plain.ts";
+import { Timeline } from "../tui/timeline.ts";
+import { verifierMaker } from "../tui/verifier_engine.ts";
 import { generate6 } from "./gen6/gen.ts";
 import { globalFuncInfo, withGlobalSubprog } from "./fuzz/targets.ts";
 import { specBtf } from "./kernel_diff6/global_gen.ts";
@@ -288,4 +292,17 @@ Deno.test("btf global: the kernel_diff6 global sample (kernel answers for genera
   const walked = recs.filter((r) => /^Validating sub\(\) func#1\.\.\.$/m.test(r.log)).length;
   const calls = recs.filter((r) => /^Func#1 \('sub'\) is global and assumed valid\.$/m.test(r.log)).length;
   assert.ok(walked >= 100 && calls >= walked, `${walked} walks, ${calls} with a call`);
+});
+
+Deno.test("btf global: the TUI header names the global function whose own walk a resume starts", () => {
+  const prog = parseElf(Deno.readFileSync(new URL("gf_chain.o", OBJS)), "gf_chain.o").programs[0].program;
+  const tl = new Timeline(verifierMaker(prog), { profile: "linux-6.18", pruning: true });
+  const layout = computeLayout(140, 40, false);
+  const headers: string[] = [];
+  while (!tl.engine.done) {
+    if (tl.step() !== "resume") continue;
+    const h = plainLines(buildFrame(tl, initialUi(), layout, "gf_chain.o", false), false)![0];
+    headers.push(/step \d+ · (.*?) {2,}/.exec(h)?.[1] ?? h);
+  }
+  assert.deepEqual(headers, ["RESUMED @8", "WALK of global outer() func#1 @9", "WALK of global inner() func#2 @13"]);
 });
