@@ -8,6 +8,7 @@
  */
 import type { WalkOptions } from "./engine.ts";
 import { Timeline } from "./timeline.ts";
+import { globalWalkOf } from "./panels/text.ts";
 import type { EngineFactory } from "./engine.ts";
 
 /** Options for {@link textWalk}. */
@@ -63,9 +64,9 @@ export function textWalk(factory: EngineFactory, opts: TextWalkOptions): string 
           detail = `from ${m[1]} to ${m[2]}`;
           break;
         }
-        const v = /^Validating (\S+) (func#\d+)\.\.\.$/.exec(e.logLine(i));
-        if (v) {
-          detail = `walk of global ${v[1]} ${v[2]}`;
+        const walk = globalWalkOf(e.logLine(i));
+        if (walk) {
+          detail = `walk of global ${walk}`;
           break;
         }
       }
