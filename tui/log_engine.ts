@@ -515,7 +515,11 @@ export class LogStepEngine implements StepEngine {
     const sl = sliceError(log);
     const explain: string[] = [];
     if (sl) {
-      const origin = sl.origin === null ? "" : sl.origin < 0 ? " (from the entry)" : ` (from insn ${sl.origin})`;
+      const origin = sl.origin === null
+        ? ""
+        : sl.origin < 0
+        ? sl.entryGlobal ? ` (from the BTF prototype of global ${sl.entryGlobal}())` : " (from the entry)"
+        : ` (from insn ${sl.origin})`;
       if (sl.loc) {
         explain.push(`${sl.loc}: ${sliceKindWords(sl.kind)}${origin}`);
       }
