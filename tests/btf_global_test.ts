@@ -306,3 +306,28 @@ Deno.test("btf global: the TUI header names the global function whose own walk a
   }
   assert.deepEqual(headers, ["RESUMED @8", "WALK of global outer() func#1 @9", "WALK of global inner() func#2 @13"]);
 });
+
+Deno.test("btf global: review probes: 6.18.y refuses packet pointers from cgroup_skb and NULL for arg:nonnull; cgroup_skb/egress returns 0-3", () => {
+  const all = new Map(cases().map((x) => [x.object, x]));
+  const expect: [string, RegExp, string | null][] = [
+    [
+      "gf_r_cgskb_pkt.o",
+      /^function access to the packet is not allowed\nCaller passes invalid args into func#1 \('f'\)$/m,
+      "EINVAL",
+    ],
+    ["gf_r_cgskb_pkt_unchecked.o", /^function access to the packet is not allowed$/m, "EINVAL"],
+    ["gf_r_nonnull_null.o", /^arg#0 is expected to be non-NULL$/m, "EINVAL"],
+    ["gf_r_ctx_tag_cgskb.o", /should have been in \[0, 3\]$/m, "EINVAL"],
+    ["gf_r_cgskb_plain.o", /^processed \d+ insns/m, null],
+  ];
+  for (const [object, re, verdict] of expect) {
+    const x = all.get(object)!;
+    assert.match(x.c.kernel, re, object);
+    assert.equal(x.c.ours, x.c.kernel, object);
+    assert.equal(x.verdict, verdict, object);
+  }
+  // a known dead branch keeps its global unwalked (and a global only it calls)
+  for (const object of ["gf_r_uncalled_asm.o", "gf_r_called_by_uncalled.o"]) {
+    assert.doesNotMatch(all.get(object)!.c.ours ?? "", /Validating/, object);
+  }
+});
