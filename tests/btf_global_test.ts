@@ -307,7 +307,7 @@ Deno.test("btf global: the TUI header names the global function whose own walk a
   assert.deepEqual(headers, ["RESUMED @8", "WALK of global outer() func#1 @9", "WALK of global inner() func#2 @13"]);
 });
 
-Deno.test("btf global: review probes: 6.18.y refuses packet pointers from cgroup_skb and NULL for arg:nonnull; cgroup_skb/egress returns 0-3", () => {
+Deno.test("btf global: review probes: 6.18.y refuses packet pointers from cgroup_skb and NULL for arg:nonnull; cgroup_skb/egress returns 0-3; .rodata is frozen", () => {
   const all = new Map(cases().map((x) => [x.object, x]));
   const expect: [string, RegExp, string | null][] = [
     [
@@ -319,6 +319,9 @@ Deno.test("btf global: review probes: 6.18.y refuses packet pointers from cgroup
     ["gf_r_nonnull_null.o", /^arg#0 is expected to be non-NULL$/m, "EINVAL"],
     ["gf_r_ctx_tag_cgskb.o", /should have been in \[0, 3\]$/m, "EINVAL"],
     ["gf_r_cgskb_plain.o", /^processed \d+ insns/m, null],
+    // libbpf's .rodata is frozen read-only: a store is refused, a load is a known constant
+    ["gf_r_rodata_write.o", /^write into map forbidden, value_size=4 off=0 size=4$/m, "EACCES"],
+    ["gf_r_var_stack.o", /R3=1$/m, null],
   ];
   for (const [object, re, verdict] of expect) {
     const x = all.get(object)!;
@@ -327,7 +330,7 @@ Deno.test("btf global: review probes: 6.18.y refuses packet pointers from cgroup
     assert.equal(x.verdict, verdict, object);
   }
   // a known dead branch keeps its global unwalked (and a global only it calls)
-  for (const object of ["gf_r_uncalled_asm.o", "gf_r_called_by_uncalled.o"]) {
+  for (const object of ["gf_r_uncalled_asm.o", "gf_r_called_by_uncalled.o", "gf_r_uncalled.o"]) {
     assert.doesNotMatch(all.get(object)!.c.ours ?? "", /Validating/, object);
   }
 });

@@ -282,8 +282,10 @@ function createEngine618(program: Program, opts: VerifyOptions): Engine618 {
       keySize: m.keySize,
       valueSize: m.valueSize,
       maxEntries: m.maxEntries,
-      flags: m.flags,
+      // libbpf creates a `.rodata*` section's map BPF_F_RDONLY_PROG and freezes it after filling it
+      flags: m.frozen ? m.flags | 0x80 : m.flags,
       name: m.name.slice(0, 15),
+      frozenValue: m.frozen && m.type === 2 && m.maxEntries === 1 ? m.init[0]?.[1] : undefined,
     })));
   }
   return new Engine618(prog, {
