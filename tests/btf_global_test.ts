@@ -21,6 +21,7 @@ import {
 import { Bpf, loadWithMaps } from "../core/bpf.ts";
 import { verify } from "../core/verifier/mod.ts";
 import { bpftoolCases, type LinfoCase, normaliseLog } from "./btf_linfo.ts";
+import { parseLog } from "../core/kernlog/mod.ts";
 import { runCli } from "./cli_util.ts";
 import { buildFrame, computeLayout, initialUi } from "../tui/model.ts";
 import { plainLines } from "../tui/plain.ts";
@@ -333,4 +334,26 @@ Deno.test("btf global: review probes: 6.18.y refuses packet pointers from cgroup
   for (const object of ["gf_r_uncalled_asm.o", "gf_r_called_by_uncalled.o", "gf_r_uncalled.o"]) {
     assert.doesNotMatch(all.get(object)!.c.ours ?? "", /Validating/, object);
   }
+});
+
+Deno.test("btf global: bpfscope log reads 6.18.y's packet refusal at a global call as the error, no line left unknown", async () => {
+  const r = await runCli("log", "--json", new URL("gf_r_cgskb_pkt.txt", DATA).pathname);
+  const j = JSON.parse(r.out) as { error: string; unknown: unknown[]; errorAt: { insn: number } };
+  assert.equal(j.error, "function access to the packet is not allowed\nCaller passes invalid args into func#1 ('f')");
+  assert.deepEqual(j.unknown, []);
+  assert.equal(j.errorAt.insn, 6);
+});
+
+Deno.test("btf global: core/kernlog recognises every line of every gf_* recording (an empty state line `7:` after a tail call too)", () => {
+  let n = 0;
+  for (
+    const e of [...Deno.readDirSync(DATA)].map((d) => d.name).filter((x) => x.startsWith("gf_") && x.endsWith(".txt"))
+  ) {
+    for (const log of parseLog(Deno.readTextFileSync(new URL(e, DATA)))) {
+      if (!log.name) continue;
+      assert.deepEqual(log.unknown.map((i) => log.lines.get(i)), [], e);
+      n++;
+    }
+  }
+  assert.ok(n >= 60, `${n} logs`);
 });
