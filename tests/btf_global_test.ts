@@ -323,6 +323,7 @@ Deno.test("btf global: review probes: 6.18.y refuses packet pointers from cgroup
     // libbpf's .rodata is frozen read-only: a store is refused, a load is a known constant
     ["gf_r_rodata_write.o", /^write into map forbidden, value_size=4 off=0 size=4$/m, "EACCES"],
     ["gf_r_var_stack.o", /R3=1$/m, null],
+    ["gf_r_rodata_str.o", /^write into map forbidden, value_size=6 off=0 size=1$/m, "EINVAL"],
   ];
   for (const [object, re, verdict] of expect) {
     const x = all.get(object)!;
