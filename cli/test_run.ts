@@ -16,6 +16,7 @@ import { BpfObject, type ObjectOptions } from "../core/testing/mod.ts";
 import type { TestRunReport } from "../core/testrun/mod.ts";
 import { mapEntries } from "./run.ts";
 import {
+  btfNotice,
   CliError,
   hex,
   parseHexOption,
@@ -246,18 +247,16 @@ test run was refused (the kernel's errno: EINVAL, ENOTSUPP, ...) or on bad usage
       const bytes = readFileOrDie(file, 2);
       const opts: ObjectOptions = { engine: o.engine as "interp" | "jit", cpus, progType: o.progType };
       if (o.verify) {
-        // a malformed .BTF.ext is ignored with a one-line warning, as verify (and libbpf) warns
-        const warned = new Set<string>();
-        opts.verify = o.btf
-          ? (prog, req) => {
-            const why = prog.origin.btfIgnored;
-            if (why && !warned.has(why)) {
-              warned.add(why);
-              console.error(`warning: ${why}`);
-            }
-            return verifyHook618(prog, req);
-          }
-          : (prog, req) => verifyHook618(prog.clone({ btf: undefined }), req);
+        // a malformed .BTF.ext is ignored with a one-line warning, and --no-btf on a program without BTF gets a
+        // note, as verify says them
+        const said = new Set<string>();
+        opts.verify = (prog, req) => {
+          const notice = btfNotice(prog, file, "linux-6.18", o.btf);
+          if (notice && !said.has(notice)) said.add(notice), console.error(notice);
+          return verifyHook618(o.btf ? prog : prog.clone({ btf: undefined }), req);
+        };
+      } else if (!o.btf) {
+        console.error("note: --no-btf has no effect without --verify (programs run unverified)");
       }
       let obj: BpfObject;
       let rec: Record<string, unknown>;

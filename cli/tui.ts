@@ -5,7 +5,15 @@
  * @module
  */
 import type { Command } from "commander";
-import { CliError, loadProgramFile, parseHexOption, parseIntOption, readFileOrDie, useColor } from "./util.ts";
+import {
+  btfNotice,
+  CliError,
+  loadProgramFile,
+  parseHexOption,
+  parseIntOption,
+  readFileOrDie,
+  useColor,
+} from "./util.ts";
 import { findExample, GALLERY, type GalleryEntry } from "../tui/gallery.ts";
 import type { WalkOptions } from "../tui/engine.ts";
 import { textWalk } from "../tui/text.ts";
@@ -97,12 +105,15 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
     if (file || opts.example || opts.run) {
       throw new CliError("--log replays a log: give no program file, --example or --run", 2);
     }
+    if (!opts.btf) console.error("note: --no-btf has no effect on a log replay");
     return await replayLog(opts.log, opts, speed, maxEvents);
   }
   let title: string;
   let src: ProgramSource;
   if (file) {
     src = loadProgramFile(file);
+    const notice = btfNotice(src, file, opts.profile, opts.btf, true);
+    if (notice) console.error(notice);
     if (!opts.btf) src = src.clone({ btf: undefined });
     title = file;
   } else {
@@ -110,6 +121,7 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
     if (!g) {
       throw new CliError(`--example: no example '${opts.example}' (${GALLERY.map((x) => x.id).join(", ")})`, 2);
     }
+    if (!opts.btf) console.error("note: --no-btf has no effect on the built-in examples (they carry no BTF)");
     src = (p: string) => g.build(p);
     title = g.title;
   }

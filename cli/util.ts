@@ -144,3 +144,35 @@ export function applyWasmOption(mode: string): void {
   }
   jitDefaults.wasm = mode;
 }
+
+/**
+ * The line `verify`, `tui` and `test-run --verify` print on stderr about a
+ * program's BTF, or undefined: a warning when a malformed `.BTF.ext` is
+ * ignored (and BTF was asked for), a note when `--no-btf` (`btf` false)
+ * cannot apply (a profile that reads no BTF, a program that is not from an
+ * ELF object, an object without BTF func/line info). `switchable`: the
+ * profile can be changed later (the TUI's `P`), so the warning does not
+ * depend on it.
+ */
+export function btfNotice(
+  prog: Program,
+  file: string,
+  profile: string,
+  btf: boolean,
+  switchable = false,
+): string | undefined {
+  const modern = profile === "linux-6.18";
+  if (btf) return (modern || switchable) && prog.origin.btfIgnored ? `warning: ${prog.origin.btfIgnored}` : undefined;
+  if (!modern) {
+    return `note: --no-btf has no effect with the ${profile} profile (only linux-6.18 reads BTF)${
+      switchable ? "; it applies once P switches to linux-6.18" : ""
+    }`;
+  }
+  if (prog.origin.section === undefined) {
+    return `note: --no-btf has no effect on ${file}: not an ELF object, so it carries no BTF`;
+  }
+  if (!prog.btf && !prog.origin.btfIgnored) {
+    return `note: --no-btf has no effect on ${file}: the object has no BTF func/line info (built without -g)`;
+  }
+  return undefined;
+}

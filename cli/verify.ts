@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { PROFILE_NAMES, progTypeNumber, verify, type VerifyResult } from "../core/verifier/mod.ts";
-import { CliError, loadProgramFile, parseIntOption, writeStdout } from "./util.ts";
+import { btfNotice, CliError, loadProgramFile, parseIntOption, writeStdout } from "./util.ts";
 
 /** Options of `bpfscope verify`. */
 export interface VerifyCliOptions {
@@ -164,6 +164,7 @@ Exit status: 0 when every program is accepted, 1 when any is rejected, 2 on bad 
       const insnLimit = o.insnLimit !== undefined ? parseIntOption("--insn-limit", o.insnLimit, 1) : undefined;
       const progs = files.map((f) => [f, loadProgramFile(f, 2, o.section)] as const);
       const recs: VerifyRecord[] = [];
+      const notices = new Set<string>();
       for (const [file, prog] of progs) {
         const r = verify(prog, {
           profile: o.profile,
@@ -174,9 +175,8 @@ Exit status: 0 when every program is accepted, 1 when any is rejected, 2 on bad 
           explain: o.explain,
           btf: o.btf,
         });
-        if (o.btf && o.profile === "linux-6.18" && prog.origin.btfIgnored) {
-          console.error(`warning: ${prog.origin.btfIgnored}`);
-        }
+        const notice = btfNotice(prog, file, o.profile, o.btf);
+        if (notice && !notices.has(notice)) notices.add(notice), console.error(notice);
         const rec: VerifyRecord = {
           file,
           accepted: r.accepted,

@@ -1,6 +1,6 @@
 // `bpfscope test-run` end to end (spawns `deno run -A cli/main.ts test-run ...`).
 import assert from "node:assert/strict";
-import { ROOT, runCli, tmpJson } from "./cli_util.ts";
+import { malformedBtfExtObject, ROOT, runCli, tmpJson } from "./cli_util.ts";
 
 const FW = new URL("./fixtures/xdp_firewall.o", import.meta.url).pathname;
 const cli = (...args: string[]) => runCli("test-run", ...args);
@@ -131,19 +131,9 @@ Deno.test("test-run --verify: a global function is refused with BTF and verified
 });
 
 Deno.test("test-run --verify: a malformed .BTF.ext warns, as verify does, and the program is verified without it", async () => {
-  const bytes = Deno.readFileSync(new URL("./fixtures/kernlog/global_func.o", import.meta.url));
-  // the .BTF.ext header (magic 0xeb9f, version 1, hdr_len 32; the .BTF one has hdr_len 24), its magic made 0:
   // the object then loads without BTF, the global function as a static one
-  const at = bytes.findIndex((b, i) =>
-    b === 0x9f && bytes[i + 1] === 0xeb && bytes[i + 2] === 1 && bytes[i + 4] === 32
-  );
-  assert.ok(at > 0);
-  const tmp = await Deno.makeTempFile({ suffix: ".o" });
+  const tmp = await malformedBtfExtObject();
   try {
-    const ext = bytes.slice();
-    ext[at] = 0;
-    ext[at + 1] = 0;
-    await Deno.writeFile(tmp, ext);
     const r = await cli("--verify", "--data", "00".repeat(32), tmp);
     assert.equal(r.code, 0, r.err);
     assert.match(
