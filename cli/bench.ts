@@ -369,7 +369,7 @@ Examples:
   bpfscope bench --maps                                  map ns/op at 1000 and 100000 elements
   bpfscope bench --maps --map-size 4096 --engine jit     one size; the program case on the JIT
 
-Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usage.`,
+Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usage or input.`,
     )
     .action(async (files: string[], o: BenchCliOptions) => {
       applyWasmOption(o.wasm);

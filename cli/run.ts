@@ -195,7 +195,7 @@ Examples:
   bpfscope run --wasm always --regs prog.json       the JIT through its WebAssembly tier from the first run
 
 Maps are listed after the run (array maps over 1024 elements: only non-zero elements).
-Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usage.`,
+Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usage or input.`,
     )
     .action((files: string[], o: RunCliOptions) => {
       applyWasmOption(o.wasm);
@@ -213,7 +213,7 @@ Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usag
       const maxInsns = o.maxInsns !== undefined ? parseIntOption("--max-insns", o.maxInsns, 1) : undefined;
       const seed = o.seed !== undefined ? parseIntOption("--seed", o.seed, 0, 0xffffffff) : undefined;
       const verify = o.verify ? loadVerifier() : null;
-      const progs = files.map((f) => [f, loadProgramFile(f, 1, o.section)] as const);
+      const progs = files.map((f) => [f, loadProgramFile(f, 2, o.section)] as const);
       let failed = false;
       const enc = new TextEncoder();
       for (const [file, prog] of progs) {

@@ -111,7 +111,7 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
   let title: string;
   let src: ProgramSource;
   if (file) {
-    src = loadProgramFile(file);
+    src = loadProgramFile(file, 2);
     const notice = btfNotice(src, file, opts.profile, opts.btf, true);
     if (notice) console.error(notice);
     if (!opts.btf) src = src.clone({ btf: undefined });
