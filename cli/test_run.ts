@@ -279,7 +279,8 @@ test run was refused (the kernel's errno: EINVAL, ENOTSUPP, ...) or on bad usage
       } catch (e) {
         if (e instanceof FormatError) throw new CliError(e.message, 2);
         if (e instanceof BpfError) {
-          const msg = data === undefined && e.errno === "EINVAL"
+          // the hint only where the kernel's refusal is about the missing packet, not a program it cannot load
+          const msg = data === undefined && e.errno === "EINVAL" && /\bdata_in\b/.test(e.message)
             ? `${e.message} (give the packet with --data)`
             : e.message;
           if (o.json) {

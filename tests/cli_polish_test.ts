@@ -21,3 +21,17 @@ Deno.test("a program file that is missing or cannot be decoded exits 2 (bad inpu
     await Deno.remove(garbled);
   }
 });
+
+Deno.test("test-run without --data: the '--data' hint only where the refusal is about the missing packet", async () => {
+  const fw = await runCli("test-run", new URL("./fixtures/xdp_firewall.o", import.meta.url).pathname);
+  assert.equal(fw.code, 2);
+  assert.match(fw.err, /EINVAL: packet programs need data_in \(give the packet with --data\)\n$/);
+  // a program the loader refuses (an ld_imm64 without its second half): EINVAL too, but no packet would help
+  const bad = await runCli(
+    "test-run",
+    await tmpJson({ prog_type: "xdp", insns: [[24, 0, 0, 0, 1], [149, 0, 0, 0, 0]] }),
+  );
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /EINVAL: /);
+  assert.doesNotMatch(bad.err, /--data/);
+});
