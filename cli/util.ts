@@ -68,6 +68,9 @@ export function writeFileOrDie(path: string, data: Uint8Array | string): void {
     if (typeof data === "string") Deno.writeTextFileSync(path, data);
     else Deno.writeFileSync(path, data);
   } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new CliError(`${path}: cannot write: no such directory`);
+    if (e instanceof Deno.errors.PermissionDenied) throw new CliError(`${path}: cannot write: permission denied`);
+    if (e instanceof Deno.errors.IsADirectory) throw new CliError(`${path}: cannot write: is a directory`);
     throw new CliError(`${path}: cannot write: ${(e as Error).message}`);
   }
 }

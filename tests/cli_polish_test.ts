@@ -35,3 +35,19 @@ Deno.test("test-run without --data: the '--data' hint only where the refusal is 
   assert.match(bad.err, /EINVAL: /);
   assert.doesNotMatch(bad.err, /--data/);
 });
+
+Deno.test("asm -o into a missing directory or onto a directory: one plain line, without the OS error's text", async () => {
+  const src = new URL("./data/examples/lookup_null_write.s", import.meta.url).pathname;
+  const dir = await Deno.makeTempDir();
+  try {
+    for (
+      const [out, why] of [[`${dir}/nosuch/x.json`, "no such directory"], [dir, "is a directory"]]
+    ) {
+      const r = await runCli("asm", src, "-o", out);
+      assert.equal(r.code, 1);
+      assert.equal(r.err, `bpfscope: ${out}: cannot write: ${why}\n`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
