@@ -51,3 +51,26 @@ Deno.test("asm -o into a missing directory or onto a directory: one plain line, 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("an empty file says 'empty file' in every format; a .o that is not ELF is not decoded as raw slots", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const ext of [".json", ".s", ".bin", ".o", ""]) {
+      await Deno.writeFile(`${dir}/empty${ext}`, new Uint8Array(0));
+      for (const cmd of [["verify"], ["disasm"], ["test-run"], ["inspect"]]) {
+        const r = await runCli(...cmd, `${dir}/empty${ext}`);
+        assert.notEqual(r.code, 0);
+        assert.equal(r.err, `bpfscope: ${dir}/empty${ext}: empty file\n`, `${cmd} empty${ext}`);
+      }
+    }
+    // 16 bytes of text in a .o (a build step that wrote something else): two raw slots before, now not ELF
+    await Deno.writeTextFile(`${dir}/text.o`, "not an object!!\n");
+    for (const cmd of ["verify", "disasm", "run", "test-run"]) {
+      const r = await runCli(cmd, `${dir}/text.o`);
+      assert.notEqual(r.code, 0);
+      assert.equal(r.err, `bpfscope: ${dir}/text.o: not an ELF file (bad magic)\n`, cmd);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

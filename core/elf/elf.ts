@@ -193,6 +193,7 @@ export function sectionBytes(f: ElfFile, s: ElfSection): Uint8Array {
  */
 export function readElf(bytes: Uint8Array, name: string): ElfFile {
   const r = new Reader(bytes, name);
+  if (bytes.length === 0) throw new FormatError(name, "empty file");
   if (bytes.length < 4 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
     throw new FormatError(name, "not an ELF file (bad magic)");
   }
