@@ -170,7 +170,10 @@ export function registerTestRun(program: Command): void {
   program
     .command("test-run")
     .description("BPF_PROG_TEST_RUN without a kernel: run a packet program as the kernel's test run does")
-    .argument("<file>", "an ELF object (all its programs and maps are loaded) or a JSON, raw or asm program")
+    .argument(
+      "<file>",
+      "an ELF object (all its programs and maps are loaded) or a JSON, raw or asm program; - reads it from stdin",
+    )
     .option("--program <section>", "the program to run (ELF: its section; default the object's entry program)")
     .option("--prog-type <type>", "program type (socket_filter, sched_cls, sched_act, xdp; default from the file)")
     .option("--data <hex>", "data_in: the packet")
@@ -213,6 +216,7 @@ Examples:
   bpfscope test-run --program xdp/ipv4 --data $PKT xdp_firewall.o
   bpfscope test-run --ctx 00000000000000002a000000 --data $PKT tc_portmap.o     # ctx_in: mark 42
   bpfscope test-run --verify --data $PKT xdp_firewall.o   # verified as Linux 6.18 first (refused: exit 2)
+  cat xdp_firewall.o | bpfscope test-run --data $PKT -     # the object from a pipe
 
 Exit status: 0 when the program ran to exit, 1 when it faulted, 2 when the
 test run was refused (the kernel's errno: EINVAL, ENOTSUPP, ...) or on bad usage.`,
@@ -244,7 +248,13 @@ test run was refused (the kernel's errno: EINVAL, ENOTSUPP, ...) or on bad usage
         if (!/^\d+$/.test(o.clock.trim())) throw new CliError(`--clock: expected nanoseconds, got '${o.clock}'`, 2);
         clock = BigInt(o.clock.trim());
       }
-      const bytes = readFileOrDie(file, 2);
+      // `-`: the program from stdin (its format by content), as verify reads one
+      if (file === "-" && o.dataFile === "-") {
+        throw new CliError("stdin can be the program or --data-file, not both", 2);
+      }
+      const bytes = file === "-" ? readStdinOrDie("a program", 2) : readFileOrDie(file, 2);
+      if (file === "-" && bytes.length === 0) throw new CliError("stdin: empty input, no program", 2);
+      if (file === "-") file = "stdin";
       const opts: ObjectOptions = { engine: o.engine as "interp" | "jit", cpus, progType: o.progType };
       if (o.verify) {
         // a malformed .BTF.ext is ignored with a one-line warning, and --no-btf on a program without BTF gets a

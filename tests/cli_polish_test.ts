@@ -1,6 +1,6 @@
 // Findings of a user's pass over the CLI (spawns `deno run -A cli/main.ts`): each test fails without its fix.
 import assert from "node:assert/strict";
-import { runCli, tmpJson } from "./cli_util.ts";
+import { pipeCli, runCli, tmpJson } from "./cli_util.ts";
 
 Deno.test("a program file that is missing or cannot be decoded exits 2 (bad input) in every command that runs one", async () => {
   const garbled = await Deno.makeTempFile({ suffix: ".json" });
@@ -73,4 +73,20 @@ Deno.test("an empty file says 'empty file' in every format; a .o that is not ELF
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("test-run - reads the program from stdin, as verify, run and disasm do", async () => {
+  const obj = await Deno.readFile(new URL("./fixtures/xdp_firewall.o", import.meta.url));
+  const pkt = "000000000001000000000002080045000014000000004011" + "66970a0000420a000001";
+  const r = await pipeCli(obj, "test-run", "--json", "--data", pkt, "-");
+  assert.equal(r.code, 0, r.err);
+  const rec = JSON.parse(r.out);
+  assert.equal(rec.file, "stdin");
+  assert.equal(rec.meaning, "XDP_PASS");
+  const both = await pipeCli(obj, "test-run", "--data-file", "-", "-");
+  assert.equal(both.code, 2);
+  assert.equal(both.err, "bpfscope: stdin can be the program or --data-file, not both\n");
+  const empty = await pipeCli("", "test-run", "--data", pkt, "-");
+  assert.equal(empty.code, 2);
+  assert.equal(empty.err, "bpfscope: stdin: empty input, no program\n");
 });

@@ -80,7 +80,7 @@ Deno.test("test-run: every example of --help and of the README runs (from tests/
     const lines = text.split("\n").filter((l) => l.includes("bpfscope test-run")).map((l) => l.replace(/\s+#.*$/, ""));
     assert.ok(lines.length >= 5, where);
     for (const line of lines) {
-      // `echo $PKT | xxd -r -p | bpfscope ...`: the packet's bytes on stdin
+      // `echo $PKT | xxd -r -p | bpfscope ...`: the packet's bytes on stdin (or `cat FILE | ...`: the file's)
       const piped = line.includes("| bpfscope");
       const command: string = piped ? line.slice(line.indexOf("| bpfscope") + 2) : line;
       const args: string[] = command.trim().split(/\s+/).slice(1).map((a) => a.replace("$PKT", pkt));
@@ -94,7 +94,13 @@ Deno.test("test-run: every example of --help and of the README runs (from tests/
       }).spawn();
       if (piped) {
         const w = p.stdin.getWriter();
-        await w.write(Uint8Array.from(pkt.match(/../g)!, (x) => parseInt(x, 16)));
+        // `cat FILE | bpfscope ... -`: the object on stdin
+        const cat = /^\s*cat (\S+) \|/.exec(line)?.[1];
+        await w.write(
+          cat
+            ? await Deno.readFile(`${ROOT}tests/fixtures/${cat}`)
+            : Uint8Array.from(pkt.match(/../g)!, (x) => parseInt(x, 16)),
+        );
         await w.close();
       }
       const r = await p.output();
