@@ -20,7 +20,7 @@ import {
   summarize,
   verifierLineCount,
 } from "../core/kernlog/mod.ts";
-import { CliError, parseIntOption, useColor, writeStdout } from "./util.ts";
+import { CliError, type Paint, painter, parseIntOption, useColor, writeStdout } from "./util.ts";
 
 /** Options of `bpfscope log`. */
 export interface LogCliOptions {
@@ -106,12 +106,6 @@ export function verifierLogs(parser: LogParser, name: string): KernLog[] {
     })`,
     2,
   );
-}
-
-type Paint = (code: string, s: string) => string;
-
-function painter(color: boolean): Paint {
-  return color ? (code, s) => `\x1b[${code}m${s}\x1b[0m` : (_code, s) => s;
 }
 
 function src(s: { source: { text: string; file: string | null; line: number } | null }): string {

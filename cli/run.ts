@@ -15,9 +15,12 @@ import {
   CliError,
   hex,
   loadProgramFile,
+  type Paint,
+  painter,
   parseHexOption,
   parseIntOption,
   readFileOrDie,
+  useColor,
   WASM_OPTION,
 } from "./util.ts";
 
@@ -146,11 +149,11 @@ export function runProgram(
   return rec;
 }
 
-function textReport(rec: RunRecord, many: boolean): string {
+function textReport(rec: RunRecord, many: boolean, paint: Paint): string {
   const lines: string[] = [];
   const r0 = BigInt(rec.r0);
   const pre = many ? `${rec.file}: ` : "";
-  if (rec.error && rec.insns_executed === 0 && rec.output.length === 0) return `${pre}error: ${rec.error}`;
+  if (rec.error && rec.insns_executed === 0 && rec.output.length === 0) return pre + paint("31", `error: ${rec.error}`);
   lines.push(`${pre}r0 = 0x${r0.toString(16).padStart(16, "0")} (${rec.r0}), ${rec.insns_executed} insns executed`);
   if (rec.regs) {
     rec.regs.forEach((v, i) =>
@@ -162,7 +165,7 @@ function textReport(rec: RunRecord, many: boolean): string {
     lines.push(`  map ${m.name} (${m.type}): ${m.entries.length} entries`);
     for (const [k, v] of m.entries) lines.push(`    ${k}: ${v}`);
   }
-  if (rec.error) lines.push(`  error: ${rec.error}`);
+  if (rec.error) lines.push("  " + paint("31", `error: ${rec.error}`));
   return lines.join("\n");
 }
 
@@ -215,6 +218,7 @@ Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usag
       const verify = o.verify ? loadVerifier() : null;
       const progs = files.map((f) => [f, loadProgramFile(f, 2, o.section)] as const);
       let failed = false;
+      const paint = painter(!o.json && useColor());
       const enc = new TextEncoder();
       for (const [file, prog] of progs) {
         const rec = runProgram(file, prog, input, {
@@ -226,7 +230,7 @@ Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usag
           engine: o.engine as "interp" | "jit",
         });
         if (rec.error) failed = true;
-        const text = o.json ? JSON.stringify(rec) : textReport(rec, progs.length > 1);
+        const text = o.json ? JSON.stringify(rec) : textReport(rec, progs.length > 1, paint);
         Deno.stdout.writeSync(enc.encode(text + "\n"));
       }
       if (failed) Deno.exitCode = 1;

@@ -33,6 +33,14 @@ export function useColor(stream: { isTerminal(): boolean } = Deno.stdout): boole
   return stream.isTerminal();
 }
 
+/** Wrap `s` in the SGR colour `code` (`"31"` red, `"1"` bold, ...), or leave it as it is when colour is off. */
+export type Paint = (code: string, s: string) => string;
+
+/** A {@link Paint} that colours when `color` is true (see {@link useColor}) and returns text unchanged otherwise. */
+export function painter(color: boolean): Paint {
+  return color ? (code, s) => `\x1b[${code}m${s}\x1b[0m` : (_code, s) => s;
+}
+
 /** Read a file, turning OS errors into one-line CLI errors. */
 export function readFileOrDie(path: string, exitCode = 1): Uint8Array {
   try {

@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { PROFILE_NAMES, progTypeNumber, verify, type VerifyResult } from "../core/verifier/mod.ts";
-import { btfNotice, CliError, loadProgramFile, parseIntOption, writeStdout } from "./util.ts";
+import { btfNotice, CliError, loadProgramFile, painter, parseIntOption, useColor, writeStdout } from "./util.ts";
 
 /** Options of `bpfscope verify`. */
 export interface VerifyCliOptions {
@@ -165,6 +165,7 @@ Exit status: 0 when every program is accepted, 1 when any is rejected, 2 on bad 
       const progs = files.map((f) => [f, loadProgramFile(f, 2, o.section)] as const);
       const recs: VerifyRecord[] = [];
       const notices = new Set<string>();
+      const paint = painter(!o.json && useColor());
       for (const [file, prog] of progs) {
         const r = verify(prog, {
           profile: o.profile,
@@ -194,8 +195,8 @@ Exit status: 0 when every program is accepted, 1 when any is rejected, 2 on bad 
           let out = many ? `${file}:\n` : "";
           out += r.log;
           out += r.accepted
-            ? `verdict: accepted (${r.stats.processed_insns} insns processed)\n`
-            : `verdict: ${rejectionText(r)}\n`;
+            ? paint("32", `verdict: accepted (${r.stats.processed_insns} insns processed)`) + "\n"
+            : paint("31", `verdict: ${rejectionText(r)}`) + "\n";
           if (r.explain) out += "explain:\n" + r.explain.text.map((l) => `  ${l}\n`).join("");
           writeStdout(out);
         }

@@ -90,3 +90,39 @@ Deno.test("test-run - reads the program from stdin, as verify, run and disasm do
   assert.equal(empty.code, 2);
   assert.equal(empty.err, "bpfscope: stdin: empty input, no program\n");
 });
+
+/** Run `bpfscope ...args` with `env` (FORCE_COLOR stands for a terminal: useColor honours it). */
+async function runEnv(env: Record<string, string>, ...args: string[]): Promise<{ code: number; out: string }> {
+  const p = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../cli/main.ts", import.meta.url).pathname, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env,
+  }).output();
+  return { code: p.code, out: new TextDecoder().decode(p.stdout) };
+}
+
+Deno.test("verify's verdict and run's error are coloured on a terminal, plain with NO_COLOR, in a pipe and with --json", async () => {
+  const ok = new URL("./fixtures/counter.o", import.meta.url).pathname;
+  const fault = await tmpJson({ insns: [[121, 0, 10, 0, 0], [149, 0, 0, 0, 0]] });
+  const tty = { FORCE_COLOR: "1", NO_COLOR: "" };
+  const ESC = "\x1b[";
+  const v = await runEnv(tty, "verify", ok);
+  assert.ok(v.out.endsWith(`${ESC}32mverdict: accepted (24 insns processed)${ESC}0m\n`), v.out);
+  const bad = await runEnv(tty, "verify", fault);
+  assert.ok(bad.out.includes(`\n${ESC}31mverdict: rejected, EACCES: `) && bad.out.endsWith(`${ESC}0m\n`), bad.out);
+  const r = await runEnv(tty, "run", fault);
+  assert.equal(r.code, 1);
+  assert.ok(r.out.includes(`\n  ${ESC}31merror: insn 0: invalid read `) && r.out.endsWith(`${ESC}0m\n`), r.out);
+  for (
+    const [env, args] of [
+      [{ FORCE_COLOR: "1", NO_COLOR: "1" }, ["verify", ok]],
+      [{ FORCE_COLOR: "", NO_COLOR: "" }, ["run", fault]],
+      [tty, ["verify", "--json", fault]],
+      [tty, ["run", "--json", fault]],
+    ] as const
+  ) {
+    const p = await runEnv(env, ...args);
+    assert.ok(!p.out.includes(ESC), `${JSON.stringify(env)} ${args.join(" ")}`);
+  }
+});
