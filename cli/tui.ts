@@ -93,6 +93,14 @@ R restart, m verifier view, q quit.`,
     });
 }
 
+/** Warnings and notes printed on stderr before the UI opens (its status line shows them too). */
+const notes: string[] = [];
+
+function note(line: string): void {
+  console.error(line);
+  notes.push(line);
+}
+
 async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promise<void> {
   mark("cli");
   if (!PROFILES.includes(opts.profile)) {
@@ -105,7 +113,7 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
     if (file || opts.example || opts.run) {
       throw new CliError("--log replays a log: give no program file, --example or --run", 2);
     }
-    if (!opts.btf) console.error("note: --no-btf has no effect on a log replay");
+    if (!opts.btf) note("note: --no-btf has no effect on a log replay");
     return await replayLog(opts.log, opts, speed, maxEvents);
   }
   let title: string;
@@ -113,7 +121,7 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
   if (file) {
     src = loadProgramFile(file, 2);
     const notice = btfNotice(src, file, opts.profile, opts.btf, true);
-    if (notice) console.error(notice);
+    if (notice) note(notice);
     if (!opts.btf) src = src.clone({ btf: undefined });
     title = file;
   } else {
@@ -121,7 +129,7 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
     if (!g) {
       throw new CliError(`--example: no example '${opts.example}' (${GALLERY.map((x) => x.id).join(", ")})`, 2);
     }
-    if (!opts.btf) console.error("note: --no-btf has no effect on the built-in examples (they carry no BTF)");
+    if (!opts.btf) note("note: --no-btf has no effect on the built-in examples (they carry no BTF)");
     src = (p: string) => g.build(p);
     title = g.title;
   }
@@ -187,6 +195,8 @@ async function openInteractive(
       program: () => g.build(o.profile),
     }),
     color: useColor(Deno.stdout),
+    // the UI covers what was printed on stderr before it opened: its status line repeats it
+    message: notes.join("; ") || undefined,
     autoplay: opts.play,
     speed,
     ...extra,

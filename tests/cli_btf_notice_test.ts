@@ -1,7 +1,8 @@
 // What verify, tui and test-run --verify say on stderr about BTF: the same warning for a malformed .BTF.ext, the
 // same note when --no-btf cannot apply (exit status unchanged). Spawns `deno run -A cli/main.ts`.
 import assert from "node:assert/strict";
-import { malformedBtfExtObject, runCli } from "./cli_util.ts";
+import { malformedBtfExtObject, ROOT, runCli } from "./cli_util.ts";
+import { hasTmux, inTmux, tmux, waitFor } from "./tmux_util.ts";
 
 const fx = (p: string) => new URL(`./fixtures/${p}`, import.meta.url).pathname;
 const ASM = new URL("./data/examples/lookup_null_write.s", import.meta.url).pathname;
@@ -73,4 +74,21 @@ Deno.test("a malformed .BTF.ext: verify, tui and test-run --verify print the sam
   } finally {
     await Deno.remove(tmp);
   }
+});
+
+Deno.test({
+  name: "tui on a terminal: the malformed .BTF.ext warning is on the UI's status line, and on the screen after q",
+  ignore: !hasTmux,
+  fn: async () => {
+    const tmp = await malformedBtfExtObject();
+    try {
+      await inTmux(ROOT, "bpfscope_btf_note", `deno run -A cli/main.ts tui --profile linux-6.18 ${tmp}`, async (s) => {
+        await waitFor(s, [/─ instructions /, /^warning: .*\.BTF\.ext' offset 0: bad magic 0x0/m]);
+        tmux("send-keys", "-t", s, "q");
+        await waitFor(s, [/EXIT=0/, /^warning: .*\.BTF\.ext' offset 0: bad magic 0x0/m]);
+      });
+    } finally {
+      await Deno.remove(tmp);
+    }
+  },
 });

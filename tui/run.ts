@@ -44,6 +44,8 @@ export interface InteractiveOptions {
   startInRun?: boolean;
   /** A slice of background work between frames (parsing a log); returns true when the frame should be redrawn. */
   background?: () => boolean;
+  /** A note for the status line of the first frame (what the command printed on stderr before the UI opened). */
+  message?: string;
   /** Where keys come from (default stdin; `/dev/tty` when stdin is the pipe a log arrives through). */
   input?: { read(p: Uint8Array): Promise<number | null>; setRaw(on: boolean): void };
 }
@@ -83,6 +85,7 @@ export async function runInteractive(opts: InteractiveOptions): Promise<void> {
   const ctl = new Controller(opts.session, opts.gallery, opts.openExample);
   if (opts.speed) ctl.ui = { ...ctl.ui, speed: opts.speed };
   if (opts.autoplay) ctl.ui = { ...ctl.ui, playing: true };
+  if (opts.message) ctl.ui = { ...ctl.ui, message: opts.message };
 
   let restored = false;
   const restore = () => {
