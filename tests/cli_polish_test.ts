@@ -126,3 +126,16 @@ Deno.test("verify's verdict and run's error are coloured on a terminal, plain wi
     assert.ok(!p.out.includes(ESC), `${JSON.stringify(env)} ${args.join(" ")}`);
   }
 });
+
+Deno.test("a program type the profile does not know: the note names the profile that knows it, in verify and in the tui", async () => {
+  const tc = new URL("./fixtures/tc_portmap.o", import.meta.url).pathname;
+  const note = "program type sched_cls is not known to linux-3.19 (it has unspec, socket_filter); " +
+    "--profile linux-6.18 knows it, --prog-type overrides it";
+  const v = await runCli("verify", tc);
+  assert.equal(v.code, 1);
+  assert.ok(v.out.endsWith(`verdict: rejected, EINVAL (${note})\n`), v.out);
+  // the tui said a bare 'REJECTED (EINVAL): EINVAL'
+  const t = await runCli("tui", "--text", tc);
+  assert.equal(t.code, 0, t.err);
+  assert.ok(t.out.includes(`REJECTED (EINVAL): ${note}\n`), t.out);
+});
