@@ -56,11 +56,15 @@ Examples:
 /** Run the CLI with arguments; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
   const program = buildCli();
-  program.exitOverride();
-  program.configureOutput({
-    writeErr: (s) => Deno.stderr.writeSync(new TextEncoder().encode(s)),
-    writeOut: (s) => Deno.stdout.writeSync(new TextEncoder().encode(s)),
-  });
+  // on every command: a subcommand's usage error (a missing argument, an unknown option) exits 2 here as the
+  // top level's does, not 1 from inside commander (subcommands do not inherit settings made after they exist)
+  for (const c of [program, ...program.commands]) {
+    c.exitOverride();
+    c.configureOutput({
+      writeErr: (s) => Deno.stderr.writeSync(new TextEncoder().encode(s)),
+      writeOut: (s) => Deno.stdout.writeSync(new TextEncoder().encode(s)),
+    });
+  }
   try {
     await program.parseAsync(args, { from: "user" });
     return typeof Deno.exitCode === "number" ? Deno.exitCode : 0;

@@ -139,3 +139,17 @@ Deno.test("a program type the profile does not know: the note names the profile 
   assert.equal(t.code, 0, t.err);
   assert.ok(t.out.includes(`REJECTED (EINVAL): ${note}\n`), t.out);
 });
+
+Deno.test("a subcommand's usage error (missing argument, unknown option, missing option value) exits 2, as --help says", async () => {
+  for (
+    const args of [["verify"], ["verify", "--profile"], ["run", "--bogus", "x.json"], ["tui", "a", "b"], ["test-run"]]
+  ) {
+    const r = await runCli(...args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.err}`);
+    assert.match(r.err, /^error: .*\n\(run with --help for usage\)\n$/, args.join(" "));
+    assert.equal(r.out, "");
+  }
+  const h = await runCli("verify", "--help");
+  assert.equal(h.code, 0);
+  assert.match(h.out, /^Usage: bpfscope verify /);
+});
