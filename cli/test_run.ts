@@ -275,11 +275,13 @@ test run was refused (the kernel's errno: EINVAL, ENOTSUPP, ...) or on bad usage
         obj = BpfObject.fromBytes(bytes, file, opts);
         for (const t of o.tail ?? []) {
           const [map, idx, prog] = parseAssignment("--tail", t, "=");
-          obj.setTailCall(map, parseIntOption("--tail", idx, 0, 0xffffffff), prog);
+          const i = parseIntOption("--tail", idx, 0, 0xffffffff);
+          mapOption(obj, "--tail", t, map, () => obj.setTailCall(map, i, prog));
         }
         for (const s of o.set ?? []) {
           const [map, k, v] = parseAssignment("--set", s, "=");
-          obj.map(map).set(parseHexOption("--set", k), parseHexOption("--set", v));
+          const key = parseHexOption("--set", k), value = parseHexOption("--set", v);
+          mapOption(obj, "--set", s, map, () => obj.map(map).set(key, value));
         }
         const name = o.program ?? obj.entry ?? "";
         const r = obj.run(data, { program: name, ctx, repeat, cpu, seed, clock, maxInsns });
@@ -307,6 +309,22 @@ test run was refused (the kernel's errno: EINVAL, ENOTSUPP, ...) or on bad usage
       );
       if (rec.error) Deno.exitCode = 1;
     });
+}
+
+/**
+ * Do what `--set`/`--tail` asks of `map`; the kernel's refusal is a usage error naming the option (and for E2BIG,
+ * an index past the end of an array, the map's size).
+ */
+function mapOption(obj: BpfObject, opt: string, text: string, map: string, f: () => void): void {
+  try {
+    f();
+  } catch (e) {
+    if (!(e instanceof BpfError)) throw e;
+    const size = e.errno === "E2BIG" && obj.maps.includes(map)
+      ? ` (map ${map} holds at most ${obj.map(map).raw.maxEntries})`
+      : "";
+    throw new CliError(`${opt} ${text}: ${e.message}${size}`, 2);
+  }
 }
 
 function collect(v: string, prev: string[] = []): string[] {

@@ -153,3 +153,21 @@ Deno.test("a subcommand's usage error (missing argument, unknown option, missing
   assert.equal(h.code, 0);
   assert.match(h.out, /^Usage: bpfscope verify /);
 });
+
+Deno.test("test-run --set/--tail the kernel refuses: one line naming the option, and for E2BIG the map's size", async () => {
+  const fw = new URL("./fixtures/xdp_firewall.o", import.meta.url).pathname;
+  const pkt = "00".repeat(34);
+  const cases: Array<[string[], string]> = [
+    [
+      ["--set", "stats:09000000=" + "00".repeat(16)],
+      "--set stats:09000000=" + "00".repeat(16) + ": E2BIG (map stats holds at most 2)",
+    ],
+    [["--tail", "handlers:99=xdp"], "--tail handlers:99=xdp: E2BIG (map handlers holds at most 4)"],
+    [["--set", "blocklist:00=00"], "--set blocklist:00=00: EINVAL: key must be 4 bytes, got 1"],
+  ];
+  for (const [opt, msg] of cases) {
+    const r = await runCli("test-run", "--data", pkt, ...opt, fw);
+    assert.equal(r.code, 2);
+    assert.equal(r.err, `bpfscope: ${msg}\n`);
+  }
+});
