@@ -245,7 +245,10 @@ test run was refused (the kernel's errno: EINVAL, ENOTSUPP, ...) or on bad usage
       const maxInsns = int("--max-insns", o.maxInsns, 1, Number.MAX_SAFE_INTEGER);
       let clock: bigint | undefined;
       if (o.clock !== undefined) {
-        if (!/^\d+$/.test(o.clock.trim())) throw new CliError(`--clock: expected nanoseconds, got '${o.clock}'`, 2);
+        // ktime_get_ns returns a u64
+        if (!/^\d+$/.test(o.clock.trim()) || BigInt(o.clock.trim()) > 0xffffffffffffffffn) {
+          throw new CliError(`--clock: expected nanoseconds from 0 to 18446744073709551615, got '${o.clock}'`, 2);
+        }
         clock = BigInt(o.clock.trim());
       }
       // `-`: the program from stdin (its format by content), as verify reads one

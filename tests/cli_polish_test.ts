@@ -171,3 +171,14 @@ Deno.test("test-run --set/--tail the kernel refuses: one line naming the option,
     assert.equal(r.err, `bpfscope: ${msg}\n`);
   }
 });
+
+Deno.test("test-run --clock past u64 (ktime_get_ns's type) is a usage error, as a negative one is", async () => {
+  const fw = new URL("./fixtures/xdp_firewall.o", import.meta.url).pathname;
+  for (const clock of ["18446744073709551616", "-1", "1e9"]) {
+    const r = await runCli("test-run", "--data", "00".repeat(34), "--clock", clock, fw);
+    assert.equal(r.code, 2);
+    assert.equal(r.err, `bpfscope: --clock: expected nanoseconds from 0 to 18446744073709551615, got '${clock}'\n`);
+  }
+  const max = await runCli("test-run", "--data", "00".repeat(34), "--clock", "18446744073709551615", fw);
+  assert.equal(max.code, 0, max.err);
+});
