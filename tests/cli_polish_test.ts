@@ -182,3 +182,14 @@ Deno.test("test-run --clock past u64 (ktime_get_ns's type) is a usage error, as 
   const max = await runCli("test-run", "--data", "00".repeat(34), "--clock", "18446744073709551615", fw);
   assert.equal(max.code, 0, max.err);
 });
+
+Deno.test("run --verify on a program type linux-3.19 lacks says so and what verifies it as 6.18 (it said 'program rejected')", async () => {
+  const r = await runCli("run", "--verify", new URL("./fixtures/tc_portmap.o", import.meta.url).pathname);
+  assert.equal(r.code, 1);
+  assert.equal(
+    r.out,
+    "error: rejected by the verifier: EINVAL: program type sched_cls is not known to linux-3.19 (it has unspec, " +
+      "socket_filter); run --verify verifies as Linux 3.19: test-run --verify or verify --profile linux-6.18 verify " +
+      "as Linux 6.18\n",
+  );
+});

@@ -463,5 +463,5 @@ export function verifyHook(prog: Program, req: VerifyHookRequest): HookVerdict {
   const r = verifyForFacade(prog, req, profile, req.logLevel > 0 || req.logSize > 0 ? req.logSize : undefined);
   return r.accepted
     ? { accepted: true, log: r.log, error: null }
-    : { accepted: false, errno: r.errno ?? "EACCES", log: r.log, error: r.error };
+    : { accepted: false, errno: r.errno ?? "EACCES", log: r.log, error: r.error ?? r.note ?? null };
 }
