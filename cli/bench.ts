@@ -365,7 +365,7 @@ Examples:
   bpfscope bench --json --mem input256.mem *.json        machine-readable
   bpfscope bench --verifier --engine jit prog.json       and the verifier: ms, M insns/s
   bpfscope bench --clock cpu --mem input256.mem *.json   CPU time instead of wall time
-  bpfscope bench --engine jit --wasm never a.json      the JIT's JavaScript code alone (no WebAssembly tier)
+  bpfscope bench --engine jit --wasm never a.json        the JIT's JavaScript code alone (no WebAssembly tier)
   bpfscope bench --maps                                  map ns/op at 1000 and 100000 elements
   bpfscope bench --maps --map-size 4096 --engine jit     one size; the program case on the JIT
 

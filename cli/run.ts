@@ -200,9 +200,9 @@ export function registerRun(program: Command): void {
       "after",
       `
 Examples:
-  bpfscope run prog.json                          run with an empty ctx
-  bpfscope run --mem input256.mem bench.json      r1 = copy of the file, r2 = its length
-  bpfscope run --data 45000054 --regs filter.json packet program, all registers
+  bpfscope run prog.json                            run with an empty ctx
+  bpfscope run --mem input256.mem bench.json        r1 = copy of the file, r2 = its length
+  bpfscope run --data 45000054 --regs filter.json   packet program, all registers
   bpfscope run --json --profile linux-3.18 a.json b.json
   bpfscope run --wasm always --regs prog.json       the JIT through its WebAssembly tier from the first run
 

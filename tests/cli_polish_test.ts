@@ -193,3 +193,29 @@ Deno.test("run --verify on a program type linux-3.19 lacks says so and what veri
       "as Linux 6.18\n",
   );
 });
+
+Deno.test("every 'bpfscope ...' example of every --help names a command and options that exist", async () => {
+  const { buildCli } = await import("../cli/main.ts");
+  const cli = buildCli();
+  const helps = [
+    cli.helpInformation(),
+    ...cli.commands.map((c) => {
+      let after = "";
+      c.configureOutput({ writeOut: (s) => (after += s), writeErr: () => {} });
+      c.outputHelp();
+      return after;
+    }),
+  ];
+  let n = 0;
+  for (const help of helps) {
+    for (const m of help.matchAll(/(?:^ {2}|\| )bpfscope ([^\n|]+?)(?= {2,}|$)/gm)) {
+      const words = m[1].replace(/\s+#.*$/, "").trim().split(/\s+/);
+      const cmd = cli.commands.find((c) => c.name() === words[0]);
+      assert.ok(cmd, `unknown command in example: bpfscope ${m[1]}`);
+      const { unknown } = cmd.parseOptions(words.slice(1).filter((w) => w !== "..."));
+      assert.deepEqual(unknown, [], `unknown option in example: bpfscope ${m[1]}`);
+      n++;
+    }
+  }
+  assert.ok(n >= 40, `${n} examples`);
+});
