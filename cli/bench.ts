@@ -28,6 +28,8 @@ import {
 
 /** Options of `bpfscope bench`. */
 export interface BenchCliOptions {
+  /** ELF objects: the section of the program. */
+  section?: string;
   /** The JIT's WebAssembly tier: `auto`, `always` or `never`. */
   wasm: string;
   /** `interp`, `jit` or `both` (default). */
@@ -319,6 +321,7 @@ export function registerBench(program: Command): void {
       "3",
     )
     .option("--mem <file>", "memory buffer: r1 = its address, r2 = its length (else an empty ctx)")
+    .option("--section <name>", "ELF objects: the section of the program (needed when there are several)")
     .option("--profile <name>", "semantics: modern | linux-3.18", "modern")
     .option("--max-insns <n>", "executed-instruction limit per run (default 1e9)")
     .option("--verifier", "also time the verifier on each file (logging off)")
@@ -398,7 +401,7 @@ Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usag
       const input: RunInput = o.mem !== undefined ? { mem: readFileOrDie(o.mem, 2) } : {};
       const engines: VmEngineName[] = o.engine === "both" ? ["interp", "jit"] : [o.engine];
       const verifierProfile = o.verifier ? o.verifierProfile ?? DEFAULT_PROFILE : undefined;
-      const progs = files.map((f) => [f, loadProgramFile(f, 2)] as const);
+      const progs = files.map((f) => [f, loadProgramFile(f, 2, o.section)] as const);
       const clock = o.clock === "cpu" ? await cpuClock() : undefined;
       let failed = false;
       for (const [file, prog] of progs) {

@@ -36,6 +36,8 @@ interface TuiOptions {
   pruning: boolean;
   /** false with --no-btf: linux-6.18 walks ELF programs without their BTF func/line info. */
   btf: boolean;
+  /** ELF objects: the section of the program. */
+  section?: string;
   text?: boolean;
   play?: boolean;
   speed: string;
@@ -58,6 +60,7 @@ export function registerTui(program: Command): void {
     .argument("[file]", "program file (JSON, raw, asm, ELF); without it a built-in example")
     .option("-e, --example <id>", `gallery example: ${GALLERY.map((g) => g.id).join(", ")} (or 1-${GALLERY.length})`)
     .option("--profile <name>", `kernel profile: ${PROFILES.join(", ")}`, DEFAULT_PROFILE)
+    .option("--section <name>", "ELF objects: the section of the program (needed when there are several)")
     .option("--no-pruning", "start with state pruning off")
     .option(
       "--no-btf",
@@ -119,7 +122,7 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
   let title: string;
   let src: ProgramSource;
   if (file) {
-    src = loadProgramFile(file, 2);
+    src = loadProgramFile(file, 2, opts.section);
     const notice = btfNotice(src, file, opts.profile, opts.btf, true);
     if (notice) note(notice);
     if (!opts.btf) src = src.clone({ btf: undefined });

@@ -219,3 +219,15 @@ Deno.test("every 'bpfscope ...' example of every --help names a command and opti
   }
   assert.ok(n >= 40, `${n} examples`);
 });
+
+Deno.test("every command that loads one program of an object has --section (tui, bench and asm had none)", async () => {
+  const fw = new URL("./fixtures/xdp_firewall.o", import.meta.url).pathname;
+  for (const cmd of [["tui", "--text"], ["bench", "--runs", "1"], ["asm"], ["verify"], ["disasm"], ["run"]]) {
+    const none = await runCli(...cmd, fw);
+    assert.equal(none.code === 0, false, cmd.join(" "));
+    assert.ok(none.err.endsWith("the object has 2 programs (xdp/ipv4, xdp); choose a section (--section NAME)\n"));
+    const one = await runCli(...cmd, "--section", "xdp", fw);
+    assert.ok(one.code === 0 || one.code === 1, `${cmd.join(" ")} --section xdp: ${one.err}`);
+    assert.doesNotMatch(one.err, /choose a section|unknown option/);
+  }
+});

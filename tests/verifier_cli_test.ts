@@ -118,7 +118,7 @@ Deno.test("cli verify --section: one program of a multi-program ELF object; a mi
   const obj = new URL("./fixtures/xdp_firewall.o", import.meta.url).pathname;
   const none = await cli("--profile", "linux-6.18", obj);
   assert.equal(none.code, 2);
-  assert.match(none.err, /the object has 2 programs \(xdp\/ipv4, xdp\); choose a section/);
+  assert.match(none.err, /the object has 2 programs \(xdp\/ipv4, xdp\); choose a section \(--section NAME\)/);
   const one = await cli("--profile", "linux-6.18", "--section", "xdp/ipv4", obj);
   assert.equal(one.code, 0, one.err);
   assert.match(one.out, /^processed 100 insns \(limit 1000000\) .*\nverdict: accepted \(100 insns processed\)\n$/);
