@@ -231,3 +231,43 @@ Deno.test("every command that loads one program of an object has --section (tui,
     assert.doesNotMatch(one.err, /choose a section|unknown option/);
   }
 });
+
+Deno.test("linux-6.18 on a program that names no type, and a log that fills its buffer: the note says what to do", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // r0 = 0 300,000 times, exit: raw slots carry no program type
+    const n = 300_000;
+    const raw = new Uint8Array(8 * n);
+    for (let i = 0; i < n - 1; i++) raw[8 * i] = 0xb7;
+    raw[8 * (n - 1)] = 0x95;
+    await Deno.writeFile(`${dir}/p.bin`, raw);
+    const u = await runCli("verify", "--profile", "linux-6.18", `${dir}/p.bin`);
+    assert.equal(u.code, 1);
+    assert.match(u.out, /; the program names no type: give one with --prog-type, \.prog_type or "prog_type"\)\n$/);
+    const full = await runCli(
+      "verify",
+      "--profile",
+      "linux-6.18",
+      "--log-level",
+      "2",
+      "--prog-type",
+      "xdp",
+      `${dir}/p.bin`,
+    );
+    assert.equal(full.code, 1);
+    assert.match(full.out, /verdict: rejected, ENOSPC \(.*\(log level 0 verifies it without a log\)\)\n$/);
+    const quiet = await runCli(
+      "verify",
+      "--profile",
+      "linux-6.18",
+      "--log-level",
+      "0",
+      "--prog-type",
+      "xdp",
+      `${dir}/p.bin`,
+    );
+    assert.equal(quiet.code, 0, quiet.out);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -103,7 +103,8 @@ Deno.test("cli verify --profile linux-6.18: the 6.18 log, stats, --json, load er
     assert.equal(u.code, 1);
     assert.equal(
       u.out,
-      "verdict: rejected, EINVAL (program type 0 is not a Linux 6.18 program type (bpf_prog_load: EINVAL))\n",
+      "verdict: rejected, EINVAL (program type 0 is not a Linux 6.18 program type (bpf_prog_load: EINVAL); " +
+        'the program names no type: give one with --prog-type, .prog_type or "prog_type")\n',
     );
     const ok = await cli("--profile", "linux-6.18", "--prog-type", "xdp", unspec);
     assert.equal(ok.code, 0, ok.out);

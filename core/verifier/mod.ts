@@ -377,7 +377,9 @@ export function verify(program: Program, opts: VerifyOptions = {}): VerifyResult
 export function silentRejectionNote(program: Program, opts: VerifyOptions, errno: string | null): string {
   const profile = PROFILES[opts.profile ?? DEFAULT_PROFILE];
   const type = opts.progType !== undefined ? progTypeNumber(opts.progType) ?? -1 : program.progType;
-  if (errno === "ENOSPC") return "the log buffer filled up (log_size too small); the program itself may be fine";
+  if (errno === "ENOSPC") {
+    return "the log buffer filled up (log_size too small); the program itself may be fine (log level 0 verifies it without a log)";
+  }
   if (program.len === 0) return "the program is empty";
   if (program.len >= 4096) return `the program has ${program.len} instructions; PROG_LOAD takes at most 4095`;
   if (profile && !profile.progTypes[type]) {
