@@ -9,6 +9,7 @@ import { FormatError } from "../core/errors.ts";
 import { mapTypeName, progTypeName } from "../core/isa/opcodes.ts";
 import { type ElfObject, parseElf } from "../core/elf/mod.ts";
 import { CliError, readFileOrDie, writeStdout } from "./util.ts";
+import { isElf } from "../core/formats/mod.ts";
 
 /** Options of `bpfscope inspect`. */
 export interface InspectCliOptions {
@@ -104,7 +105,13 @@ Examples:
       try {
         obj = parseElf(bytes, file);
       } catch (e) {
-        if (e instanceof FormatError) throw new CliError(e.message, 1);
+        if (e instanceof FormatError) {
+          // a JSON, raw or asm program is not an object: say which command shows it
+          const other = !isElf(bytes) && bytes.length > 0
+            ? "; inspect reads ELF objects (disasm shows other programs)"
+            : "";
+          throw new CliError(e.message + other, 1);
+        }
         throw e;
       }
       writeStdout(o.json ? JSON.stringify(inspectRecord(obj)) + "\n" : inspectText(obj));

@@ -271,3 +271,13 @@ Deno.test("linux-6.18 on a program that names no type, and a log that fills its 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("inspect on a program that is not an object points at disasm", async () => {
+  const j = new URL("./data/bench/fib32.json", import.meta.url).pathname;
+  const r = await runCli("inspect", j);
+  assert.equal(r.code, 1);
+  assert.equal(
+    r.err,
+    `bpfscope: ${j}: not an ELF file (bad magic); inspect reads ELF objects (disasm shows other programs)\n`,
+  );
+});
