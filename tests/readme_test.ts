@@ -53,3 +53,22 @@ Deno.test("README: every '$ bpfscope' example runs as written and prints what it
     }
   }
 });
+
+Deno.test("README: the library example runs and prints what its comment says", async () => {
+  const readme = await Deno.readTextFile(`${ROOT}README.md`);
+  const m = /## As a library\n\n```ts\n([\s\S]*?)```/.exec(readme);
+  assert.ok(m, "README has the library example");
+  const want = /console\.log\([^)]*\); \/\/ (.*)$/m.exec(m[1])?.[1];
+  assert.ok(want, "the example says what it prints");
+  // beside mod.ts, as its import says
+  const file = `${ROOT}.readme_example_${crypto.randomUUID().slice(0, 8)}.ts`;
+  await Deno.writeTextFile(file, m[1]);
+  try {
+    const out = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", file], cwd: ROOT, stdout: "piped" })
+      .output();
+    assert.equal(out.code, 0);
+    assert.equal(new TextDecoder().decode(out.stdout), want + "\n");
+  } finally {
+    await Deno.remove(file);
+  }
+});
