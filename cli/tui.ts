@@ -5,6 +5,7 @@
  * @module
  */
 import type { Command } from "commander";
+import { BpfError } from "../core/errors.ts";
 import {
   btfNotice,
   CliError,
@@ -148,18 +149,27 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
     maxInsns: opts.maxInsns !== undefined ? parseIntOption("--max-insns", opts.maxInsns, 0) : undefined,
   };
   const runProg = () => typeof src === "function" ? src(opts.profile) : src;
+  // what the machine refuses to load (a map type of another profile): a one-line error, not an internal one
+  const runMode = <T>(f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof BpfError) throw new CliError(`run mode: ${e.message}`, 2);
+      throw e;
+    }
+  };
   const makeDebugger = async () => {
     const { Debugger, vmFactory } = await import("../tui/debugger.ts");
     const p = runProg();
     return (s: Session) => {
       const prog = s.program?.() ?? p;
-      return new Debugger(vmFactory(prog, input, vmOpts), prog, s.title);
+      return runMode(() => new Debugger(vmFactory(prog, input, vmOpts), prog, s.title));
     };
   };
   if (opts.run && !interactive) {
     const { traceText, vmFactory } = await import("../tui/debugger.ts");
     const p = runProg();
-    writeAll(traceText(vmFactory(p, input, vmOpts), p, title, maxEvents));
+    writeAll(runMode(() => traceText(vmFactory(p, input, vmOpts), p, title, maxEvents)));
     return;
   }
   let make: EngineMaker;

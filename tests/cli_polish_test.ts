@@ -1,6 +1,7 @@
 // Findings of a user's pass over the CLI (spawns `deno run -A cli/main.ts`): each test fails without its fix.
 import assert from "node:assert/strict";
-import { pipeCli, runCli, tmpJson } from "./cli_util.ts";
+import { pipeCli, ROOT, runCli, tmpJson } from "./cli_util.ts";
+import { hasTmux, inTmux, tmux, waitFor } from "./tmux_util.ts";
 
 Deno.test("a program file that is missing or cannot be decoded exits 2 (bad input) in every command that runs one", async () => {
   const garbled = await Deno.makeTempFile({ suffix: ".json" });
@@ -280,4 +281,49 @@ Deno.test("inspect on a program that is not an object points at disasm", async (
     r.err,
     `bpfscope: ${j}: not an ELF file (bad magic); inspect reads ELF objects (disasm shows other programs)\n`,
   );
+});
+
+Deno.test("tui: P to linux-6.18 on a program it refuses at load (no program type) draws the verdict, no TypeError", async () => {
+  const { verifierMaker } = await import("../tui/verifier_engine.ts");
+  const { Timeline } = await import("../tui/timeline.ts");
+  const { buildFrame, computeLayout, initialUi } = await import("../tui/model.ts");
+  const { decodeProgram } = await import("../core/formats/mod.ts");
+  const src = new URL("./data/examples/lookup_null_write.s", import.meta.url);
+  const prog = decodeProgram(await Deno.readFile(src), "lookup_null_write.s");
+  const tl = new Timeline(verifierMaker(prog), { profile: "linux-3.19", pruning: true });
+  tl.step();
+  tl.restart({ profile: "linux-6.18" }); // what P does
+  const layout = computeLayout(120, 40, false);
+  let f = buildFrame(tl, initialUi(), layout, "lookup_null_write.s", false);
+  assert.deepEqual(f.state.regs, []);
+  tl.runToEnd();
+  f = buildFrame(tl, initialUi(), layout, "lookup_null_write.s", false);
+  assert.equal(f.verdict?.accepted, false);
+  assert.equal(f.verdict?.errno, "EINVAL");
+});
+
+Deno.test("tui run mode on a program the machine cannot load (an unspec map outside linux-3.18): one line, no internal error", async () => {
+  const src = new URL("./data/examples/lookup_null_write.s", import.meta.url).pathname;
+  const r = await runCli("tui", "--run", "--text", src);
+  assert.equal(r.code, 2);
+  assert.equal(r.err, "bpfscope: run mode: EINVAL: map type unspec exists only in the linux-3.18 profile\n");
+});
+
+Deno.test({
+  name: "tui on a terminal: m on a program the machine cannot load says why on the status line and keeps the UI",
+  ignore: !hasTmux,
+  fn: async () => {
+    await inTmux(
+      ROOT,
+      "bpfscope_m_unspec",
+      "deno run -A cli/main.ts tui tests/data/examples/lookup_null_write.s",
+      async (s) => {
+        await waitFor(s, /─ instructions /);
+        tmux("send-keys", "-t", s, "m");
+        await waitFor(s, /run mode: EINVAL: map type unspec exists only in the linux-3\.18 profile/);
+        tmux("send-keys", "-t", s, "q");
+        await waitFor(s, /EXIT=0/);
+      },
+    );
+  },
 });

@@ -242,7 +242,13 @@ export async function runInteractive(opts: InteractiveOptions): Promise<void> {
         if (k.name === "m" && !k.ctrl && opts.debugger && ctl.ui.overlay === "none" && ctl.ui.prompt === null) {
           // a gallery example opened since the debugger was made gets a debugger of its own
           if (!dbg || dbgSession !== ctl.session) {
-            dbg = opts.debugger(ctl.session);
+            // a program the machine cannot load (a map type of another profile): say so, stay in this view
+            try {
+              dbg = opts.debugger(ctl.session);
+            } catch (e) {
+              ctl.ui = { ...ctl.ui, message: (e as Error).message };
+              continue;
+            }
             dbgSession = ctl.session;
           }
           mode = "run";

@@ -825,7 +825,10 @@ export class Engine618 implements Walk {
   }
   /** The current state. */
   state(): StateView {
-    return this.#view(this.#env.cur);
+    const st = this.#env.cur;
+    // a program refused at load (before the walk: no type, too long, bad BTF) has no state yet
+    if (!st?.frame[st.curframe]) return { regs: [], stack: [], line: "" };
+    return this.#view(st);
   }
   /** Register `r` of the current frame. */
   register(r: number): RegisterView {
