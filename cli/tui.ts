@@ -24,6 +24,7 @@ import type { Session } from "../tui/controller.ts";
 import type { InteractiveOptions } from "../tui/run.ts";
 import { type EngineMaker, loadVerifier, type ProgramSource, verifierMaker } from "../tui/verifier_engine.ts";
 import { mark, marksText } from "../tui/startup.ts";
+import { PROG_TYPE_HELP, progTypeOption } from "./verify.ts";
 
 /** The example `bpfscope tui` opens without a file. */
 export const DEFAULT_EXAMPLE = "misaligned";
@@ -39,6 +40,8 @@ interface TuiOptions {
   btf: boolean;
   /** ELF objects: the section of the program. */
   section?: string;
+  /** Program type name or number (default: the file's). */
+  progType?: string;
   text?: boolean;
   play?: boolean;
   speed: string;
@@ -62,6 +65,7 @@ export function registerTui(program: Command): void {
     .option("-e, --example <id>", `gallery example: ${GALLERY.map((g) => g.id).join(", ")} (or 1-${GALLERY.length})`)
     .option("--profile <name>", `kernel profile: ${PROFILES.join(", ")}`, DEFAULT_PROFILE)
     .option("--section <name>", "ELF objects: the section of the program (needed when there are several)")
+    .option("--prog-type <type>", PROG_TYPE_HELP)
     .option("--no-pruning", "start with state pruning off")
     .option(
       "--no-btf",
@@ -113,6 +117,7 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
   const speed = parseIntOption("--speed", opts.speed, 1, 1_000_000);
   const maxEvents = parseIntOption("--max-events", opts.maxEvents, 0);
   if (file && opts.example) throw new CliError("give a file or --example, not both", 2);
+  if (!file && opts.progType !== undefined) throw new CliError("--prog-type applies to a program file", 2);
   if (opts.log !== undefined) {
     if (file || opts.example || opts.run) {
       throw new CliError("--log replays a log: give no program file, --example or --run", 2);
@@ -124,6 +129,7 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
   let src: ProgramSource;
   if (file) {
     src = loadProgramFile(file, 2, opts.section);
+    if (opts.progType !== undefined) src = src.clone({ progType: progTypeOption(opts.progType) });
     const notice = btfNotice(src, file, opts.profile, opts.btf, true);
     if (notice) note(notice);
     if (!opts.btf) src = src.clone({ btf: undefined });

@@ -56,6 +56,22 @@ export function checkVerifierProfile(flag: string, name: string): void {
   }
 }
 
+/** The help text of `--prog-type` (verify, tui). */
+export const PROG_TYPE_HELP =
+  "program type: unspec | socket_filter | sched_cls | sched_act | xdp | cgroup_skb | number (default: the file's)";
+
+/** A `--prog-type` value as a number, or a usage error (exit 2). */
+export function progTypeOption(text: string): number {
+  const t = progTypeNumber(text);
+  if (t === undefined) {
+    throw new CliError(
+      `--prog-type: expected unspec, socket_filter, sched_cls, sched_act, xdp, cgroup_skb or a number, got '${text}'`,
+      2,
+    );
+  }
+  return t;
+}
+
 /** A rejection in words: `rejected, ERRNO: error` (and the note, when there is one). */
 export function rejectionText(r: Pick<VerifyResult, "errno" | "error" | "note">): string {
   return `rejected, ${r.errno}${r.error ? `: ${r.error}` : ""}${r.note ? ` (${r.note})` : ""}`;
@@ -102,10 +118,7 @@ export function registerVerify(program: Command): void {
     .description("verify programs as the Linux 3.18/3.19 or 6.18 verifier does (verdict, errno, log byte for byte)")
     .argument("<files...>", "program files (JSON, raw, asm, ELF; - reads one from stdin)")
     .option("--profile <name>", "kernel profile: linux-3.18 | linux-3.19 | linux-6.18", "linux-3.19")
-    .option(
-      "--prog-type <type>",
-      "program type: unspec | socket_filter | sched_cls | sched_act | xdp | cgroup_skb | number (default: the file's)",
-    )
+    .option("--prog-type <type>", PROG_TYPE_HELP)
     .option(
       "--log-level <n>",
       "log level (0 = off; 1 and 2 print the same in 3.18/3.19; 6.18: 1, 2 = every state, +4 = stats; default 1, 0 for several files)",
@@ -145,16 +158,7 @@ Exit status: 0 when every program is accepted, 1 when any is rejected, 2 on bad 
     )
     .action((files: string[], o: VerifyCliOptions) => {
       checkVerifierProfile("--profile", o.profile);
-      let progType: number | undefined;
-      if (o.progType !== undefined) {
-        progType = progTypeNumber(o.progType);
-        if (progType === undefined) {
-          throw new CliError(
-            `--prog-type: expected unspec, socket_filter, sched_cls, sched_act, xdp, cgroup_skb or a number, got '${o.progType}'`,
-            2,
-          );
-        }
-      }
+      const progType = o.progType !== undefined ? progTypeOption(o.progType) : undefined;
       const many = files.length > 1;
       const logLevel = o.logLevel !== undefined
         ? parseIntOption("--log-level", o.logLevel, 0, 0xffffffff)

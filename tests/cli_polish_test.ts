@@ -327,3 +327,15 @@ Deno.test({
     );
   },
 });
+
+Deno.test("tui --prog-type: a program that names no type can be walked as linux-6.18, as verify --prog-type does", async () => {
+  const f = await tmpJson({ insns: [[183, 0, 0, 0, 0], [149, 0, 0, 0, 0]] });
+  const none = await runCli("tui", "--text", "--profile", "linux-6.18", f);
+  assert.match(none.out, /REJECTED \(EINVAL\): program type 0 is not a Linux 6\.18 program type/);
+  const xdp = await runCli("tui", "--text", "--profile", "linux-6.18", "--prog-type", "xdp", f);
+  assert.equal(xdp.code, 0, xdp.err);
+  assert.match(xdp.out, /\n {2}ACCEPTED\n/);
+  const bad = await runCli("tui", "--text", "--prog-type", "nosuch", f);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /^bpfscope: --prog-type: expected unspec, socket_filter, .* got 'nosuch'\n$/);
+});
