@@ -23,12 +23,12 @@ Deno.test("--no-btf where it cannot apply: a one-line note on stderr, exit statu
     [["test-run", "--verify", "--no-btf", "--data", PKT, NO_BTF_OBJ], 0, /the object has no BTF/],
     [["test-run", "--no-btf", "--data", PKT, NO_BTF_OBJ], 0, /without --verify/],
   ];
-  for (const [args, code, err] of cases) {
+  await Promise.all(cases.map(async ([args, code, err]) => {
     const r = await runCli(...args);
     assert.equal(r.code, code, `${args.join(" ")}: ${r.err}`);
     assert.match(r.err, err, args.join(" "));
     assert.equal(r.err.split("\n").filter((l) => l.startsWith("note: ")).length, 1, `${args.join(" ")}: ${r.err}`);
-  }
+  }));
   // several files: the profile's note once
   const many = await runCli("verify", "--no-btf", ASM, ASM);
   assert.equal(many.err.match(/^note: /gm)?.length, 1, many.err);
@@ -38,17 +38,16 @@ Deno.test("--no-btf where it cannot apply: a one-line note on stderr, exit statu
 });
 
 Deno.test("--no-btf where it applies, and BTF by default: no note", async () => {
-  for (
-    const args of [
-      ["verify", "--profile", "linux-6.18", "--no-btf", BTF_OBJ],
-      ["verify", "--profile", "linux-6.18", BTF_OBJ],
-      ["tui", "--text", "--profile", "linux-6.18", "--no-btf", BTF_OBJ],
-      ["test-run", "--verify", "--no-btf", "--data", PKT, BTF_OBJ],
-    ]
-  ) {
+  const cases = [
+    ["verify", "--profile", "linux-6.18", "--no-btf", BTF_OBJ],
+    ["verify", "--profile", "linux-6.18", BTF_OBJ],
+    ["tui", "--text", "--profile", "linux-6.18", "--no-btf", BTF_OBJ],
+    ["test-run", "--verify", "--no-btf", "--data", PKT, BTF_OBJ],
+  ];
+  await Promise.all(cases.map(async (args) => {
     const r = await runCli(...args);
     assert.doesNotMatch(r.err, /note: |warning: /, `${args.join(" ")}: ${r.err}`);
-  }
+  }));
 });
 
 Deno.test("a malformed .BTF.ext: verify, tui and test-run --verify print the same warning", async () => {
