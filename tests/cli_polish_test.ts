@@ -334,3 +334,22 @@ Deno.test("tui --prog-type: a program that names no type can be walked as linux-
   assert.equal(bad.code, 2);
   assert.match(bad.err, /^bpfscope: --prog-type: expected unspec, socket_filter, .* got 'nosuch'\n$/);
 });
+
+Deno.test("the round trip disasm's --help points at: asm prog.o -o prog.s, then asm prog.s, is the program again", async () => {
+  const obj = new URL("./fixtures/counter.o", import.meta.url).pathname;
+  const dir = await Deno.makeTempDir();
+  try {
+    const help = (await runCli("disasm", "--help")).out;
+    assert.match(help, /bpfscope asm prog\.o -o prog\.s/);
+    // the llvm-style text of a program with a map does not assemble on its own: it names no .map
+    const d = await runCli("disasm", obj);
+    await Deno.writeTextFile(`${dir}/d.s`, d.out);
+    assert.match((await runCli("asm", `${dir}/d.s`)).err, /unknown map 'counts' \(declare it with \.map\)/);
+    assert.equal((await runCli("asm", obj, "-o", `${dir}/p.s`)).code, 0);
+    const [again, orig] = await Promise.all([runCli("asm", `${dir}/p.s`), runCli("asm", obj)]);
+    assert.equal(again.code, 0, again.err);
+    assert.deepEqual(JSON.parse(again.out), JSON.parse(orig.out));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
