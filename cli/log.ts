@@ -48,12 +48,13 @@ export interface LogInput {
 
 /**
  * Open a log file, or stdin for `-` (which must not be a terminal), turning
- * every OS error into a one-line CliError (exit 2).
+ * every OS error into a one-line CliError (exit 2); `command` is the one the
+ * terminal-stdin error shows at the end of a pipe (`log -`, `tui --log -`).
  */
-export function openLogInput(file: string): LogInput {
+export function openLogInput(file: string, command = "log -"): LogInput {
   if (file === "-") {
     if (Deno.stdin.isTerminal()) {
-      throw new CliError("stdin is a terminal; pipe a log in (... 2>&1 | bpfscope log -) or give a file", 2);
+      throw new CliError(`stdin is a terminal; pipe a log in (... 2>&1 | bpfscope ${command}) or give a file`, 2);
     }
     return { stream: Deno.stdin.readable, size: 0, name: "stdin" };
   }

@@ -234,7 +234,7 @@ async function replayLog(src: string, opts: TuiOptions, speed: number, maxEvents
   const { openLogInput, verifierLogs } = await import("./log.ts");
   const fromPipe = src === "-";
   // read in chunks (a file or a pipe): the UI opens on the first ones while the rest is read and parsed
-  const input = openLogInput(src);
+  const input = openLogInput(src, "tui --log -");
   const outTty = Deno.stdout.isTerminal() && !Deno.env.get("CI");
   let keys: Deno.FsFile | undefined;
   if (fromPipe && outTty && !opts.text) {
