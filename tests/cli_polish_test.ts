@@ -353,3 +353,13 @@ Deno.test("the round trip disasm's --help points at: asm prog.o -o prog.s, then 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test({
+  name: "tui --log - with a terminal for stdin names its own pipe (it named log's)",
+  ignore: !hasTmux,
+  fn: async () => {
+    await inTmux(ROOT, "bpfscope_log_tty", "deno run -A cli/main.ts tui --log -", async (s) => {
+      await waitFor(s, [/stdin is a terminal; pipe a log in \(\.\.\. 2>&1 \| bpfscope tui --log -\)/, /EXIT=2/]);
+    });
+  },
+});
