@@ -130,7 +130,9 @@ function textReport(rec: Record<string, unknown>, dataIn: Uint8Array, dataOut: U
   const red = (s: string) => (color ? `\x1b[31m${s}\x1b[39m` : s);
   const out: string[] = [];
   const meaning = rec.meaning ? ` (${rec.meaning})` : "";
-  out.push(`${rec.file} ${rec.program} (${rec.prog_type}): retval ${b(String(rec.retval))}${meaning}`);
+  // a JSON, raw or asm program is named by its file: once is enough
+  const name = rec.program === rec.file ? rec.file : `${rec.file} ${rec.program}`;
+  out.push(`${name} (${rec.prog_type}): retval ${b(String(rec.retval))}${meaning}`);
   let changed = 0;
   for (let i = 0; i < Math.max(dataIn.length, dataOut.length); i++) if (dataIn[i] !== dataOut[i]) changed++;
   const note = changed === 0 ? "unchanged" : `${changed} bytes differ from data_in`;

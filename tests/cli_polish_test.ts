@@ -363,3 +363,10 @@ Deno.test({
     });
   },
 });
+
+Deno.test("test-run on a JSON program names it once in its first line (it said 'f.json f.json (xdp)')", async () => {
+  const f = await tmpJson({ prog_type: "xdp", insns: [[183, 0, 0, 0, 2], [149, 0, 0, 0, 0]] });
+  const r = await runCli("test-run", "--data", "00".repeat(14), f);
+  assert.equal(r.code, 0, r.err);
+  assert.ok(r.out.startsWith(`${f} (xdp): retval 2 (XDP_PASS)\n`), r.out);
+});
