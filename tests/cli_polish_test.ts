@@ -370,3 +370,10 @@ Deno.test("test-run on a JSON program names it once in its first line (it said '
   assert.equal(r.code, 0, r.err);
   assert.ok(r.out.startsWith(`${f} (xdp): retval 2 (XDP_PASS)\n`), r.out);
 });
+
+Deno.test("tui --seed takes what run and test-run take (0 to 2^32-1)", async () => {
+  const f = await tmpJson({ insns: [[183, 0, 0, 0, 0], [149, 0, 0, 0, 0]] });
+  const r = await runCli("tui", "--run", "--text", "--seed", "4294967296", f);
+  assert.equal(r.code, 2);
+  assert.equal(r.err, "bpfscope: --seed: expected an integer from 0 to 4294967295, got '4294967296'\n");
+});
