@@ -152,7 +152,7 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
   const vmOpts = {
     profile: opts.profile === "linux-3.18" ? "linux-3.18" as const : "modern" as const,
     seed: parseIntOption("--seed", opts.seed ?? "1", 0, 0xffffffff),
-    maxInsns: opts.maxInsns !== undefined ? parseIntOption("--max-insns", opts.maxInsns, 0) : undefined,
+    maxInsns: opts.maxInsns !== undefined ? parseIntOption("--max-insns", opts.maxInsns, 1) : undefined,
   };
   const runProg = () => typeof src === "function" ? src(opts.profile) : src;
   // what the machine refuses to load (a map type of another profile): a one-line error, not an internal one

@@ -371,9 +371,13 @@ Deno.test("test-run on a JSON program names it once in its first line (it said '
   assert.ok(r.out.startsWith(`${f} (xdp): retval 2 (XDP_PASS)\n`), r.out);
 });
 
-Deno.test("tui --seed takes what run and test-run take (0 to 2^32-1)", async () => {
+Deno.test("tui --seed and --max-insns take what run takes (0 to 2^32-1; from 1)", async () => {
   const f = await tmpJson({ insns: [[183, 0, 0, 0, 0], [149, 0, 0, 0, 0]] });
   const r = await runCli("tui", "--run", "--text", "--seed", "4294967296", f);
   assert.equal(r.code, 2);
   assert.equal(r.err, "bpfscope: --seed: expected an integer from 0 to 4294967295, got '4294967296'\n");
+  // and --max-insns from 1, as run's (0 stopped before the first instruction)
+  const z = await runCli("tui", "--run", "--text", "--max-insns", "0", f);
+  assert.equal(z.code, 2);
+  assert.equal(z.err, "bpfscope: --max-insns: expected an integer from 1 to 9007199254740991, got '0'\n");
 });
