@@ -6,7 +6,7 @@
 import type { Command } from "commander";
 import { BpfError } from "../core/errors.ts";
 import { Bpf, loadWithMaps, ProgLoadError, type VerifyHook } from "../core/bpf.ts";
-import type { Program } from "../core/isa/mod.ts";
+import { PROG_SCHED_ACT, PROG_SCHED_CLS, PROG_XDP, type Program, progTypeName } from "../core/isa/mod.ts";
 import type { RunResult, VmProfile } from "../core/vm/mod.ts";
 import { ArrayMap, type BpfMap } from "../core/maps/mod.ts";
 import { verifyHook } from "../core/verifier/mod.ts";
@@ -69,6 +69,9 @@ export function loadVerifier(): VerifyHook {
     return { ...v, error };
   };
 }
+
+/** Program types whose context `test-run` builds from a packet (xdp_md, __sk_buff). */
+const PACKET_TYPES: readonly number[] = [PROG_XDP, PROG_SCHED_CLS, PROG_SCHED_ACT];
 
 /** Array maps with more elements than this list only their non-zero elements. */
 export const ARRAY_LIST_ALL_MAX = 1024;
@@ -239,6 +242,15 @@ Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usag
           engine: o.engine as "interp" | "jit",
         });
         if (rec.error) failed = true;
+        // a packet program read past the empty ctx it got: what a user of run most likely wanted is test-run
+        if (
+          rec.error && input.ctx === undefined && PACKET_TYPES.includes(prog.progType) && /: ctx \[/.test(rec.error)
+        ) {
+          console.error(
+            `note: ${file}: run gives a ${progTypeName(prog.progType)} program an empty ctx (give one with --ctx); ` +
+              "test-run builds its context from a packet as the kernel's test run does",
+          );
+        }
         const text = o.json ? JSON.stringify(rec) : textReport(rec, progs.length > 1, paint);
         Deno.stdout.writeSync(enc.encode(text + "\n"));
       }

@@ -381,3 +381,19 @@ Deno.test("tui --seed and --max-insns take what run takes (0 to 2^32-1; from 1)"
   assert.equal(z.code, 2);
   assert.equal(z.err, "bpfscope: --max-insns: expected an integer from 1 to 9007199254740991, got '0'\n");
 });
+
+Deno.test("run on a packet program that reads past its empty ctx points at test-run (stderr; exit status unchanged)", async () => {
+  const tc = new URL("./fixtures/tc_portmap.o", import.meta.url).pathname;
+  const note = `note: ${tc}: run gives a sched_cls program an empty ctx (give one with --ctx); ` +
+    "test-run builds its context from a packet as the kernel's test run does\n";
+  const [r, j, withCtx] = await Promise.all([
+    runCli("run", tc),
+    runCli("run", "--json", tc),
+    runCli("run", "--ctx", "00".repeat(8), tc),
+  ]);
+  assert.equal(r.code, 1);
+  assert.equal(r.err, note);
+  assert.equal(j.err, note);
+  assert.equal(JSON.parse(j.out).error.includes("ctx ["), true);
+  assert.doesNotMatch(withCtx.err, /note: /);
+});
