@@ -65,9 +65,23 @@ export function loadProgramFile(path: string, exitCode = 1, section?: string): P
   try {
     return decodeProgram(bytes, fromStdin ? "stdin" : path, { section });
   } catch (e) {
-    if (e instanceof FormatError) throw new CliError(e.message, exitCode);
+    if (e instanceof FormatError) {
+      const hint = looksLikeVerifierLog(bytes)
+        ? `; it looks like a verifier log: read it with bpfscope log ${path} or tui --log ${path}`
+        : "";
+      throw new CliError(e.message + hint, exitCode);
+    }
     throw e;
   }
+}
+
+/**
+ * Whether a file that failed to decode as a program is a verifier log (given to verify or tui instead of log):
+ * an instruction line as the kernel prints it (`12: (85) call ...`), its statistics line, or libbpf's lines.
+ */
+function looksLikeVerifierLog(bytes: Uint8Array): boolean {
+  const head = new TextDecoder().decode(bytes.subarray(0, 1 << 16));
+  return /^(\d+: (R\d|\([0-9a-f]{2}\) )|processed \d+ insns|libbpf: )/m.test(head);
 }
 
 /** Write a file, turning OS errors into one-line CLI errors. */

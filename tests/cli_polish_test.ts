@@ -397,3 +397,25 @@ Deno.test("run on a packet program that reads past its empty ctx points at test-
   assert.equal(JSON.parse(j.out).error.includes("ctx ["), true);
   assert.doesNotMatch(withCtx.err, /note: /);
 });
+
+Deno.test("a verifier log given to verify or tui as a program: the error says to read it with log or tui --log", async () => {
+  const log = new URL("./data/kernlog/samples/bad_pkt_short.bpftool-d.txt", import.meta.url).pathname;
+  const hint = `; it looks like a verifier log: read it with bpfscope log ${log} or tui --log ${log}\n`;
+  const [v, t, asm] = await Promise.all([
+    runCli("verify", log),
+    runCli("tui", "--text", log),
+    runCli(
+      "verify",
+      await tmpJson({ insns: [[183, 0, 0, 0, 0], [149, 0, 0, 0, 0]] }).then(async (f) => {
+        const s = f.replace(/\.json$/, ".s");
+        await Deno.writeTextFile(s, "r0 = 1\nbogus r1\n");
+        return s;
+      }),
+    ),
+  ]);
+  assert.equal(v.code, 2);
+  assert.ok(v.err.startsWith(`bpfscope: ${log}:1:`) && v.err.endsWith(hint), v.err);
+  assert.ok(t.err.endsWith(hint), t.err);
+  // an assembly error stays as it was
+  assert.match(asm.err, /:2:1: unknown instruction 'bogus'\n$/);
+});
