@@ -97,14 +97,22 @@ export function verifierLogs(parser: LogParser, name: string): KernLog[] {
   const logs = parser.logs.filter((l) => verifierLineCount(l) > 0 && l.hasVerifierLines);
   if (logs.length) return logs;
   const first = parser.logs[0];
+  const line1 = first ? first.lines.get(0) ?? "" : "";
+  // a program given to log instead of verify: say which command reads it
+  const arg = name === "stdin" ? "-" : name;
+  const program = line1.startsWith("\x7fELF")
+    ? `; an ELF object: bpfscope verify ${arg} verifies it`
+    : /^\s*[[{]/.test(line1) && /"insns"|^\s*\[?\s*\[\s*\d/m.test([...first!.lines].slice(0, 50).join("\n"))
+    ? `; a JSON program: bpfscope verify ${arg} verifies it`
+    : "";
   if (parser.binaryLines > 0 && parser.binaryLines * 2 >= parser.lineCount) {
-    throw new CliError(`${name}: binary data, not a verifier log (${parser.lineCount} lines)`, 2);
+    throw new CliError(`${name}: binary data, not a verifier log (${parser.lineCount} lines)${program}`, 2);
   }
   const sample = first ? [...first.lines].find((l) => l.trim().length > 0) ?? "" : "";
   throw new CliError(
     `${name}: no verifier log found in ${parser.lineCount} line${parser.lineCount === 1 ? "" : "s"} (line 1: ${
       JSON.stringify(sample.slice(0, 60))
-    })`,
+    })${program}`,
     2,
   );
 }

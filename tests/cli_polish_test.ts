@@ -419,3 +419,20 @@ Deno.test("a verifier log given to verify or tui as a program: the error says to
   // an assembly error stays as it was
   assert.match(asm.err, /:2:1: unknown instruction 'bogus'\n$/);
 });
+
+Deno.test("log on a program (an ELF object, a JSON program) says verify reads it", async () => {
+  const o = new URL("./fixtures/counter.o", import.meta.url).pathname;
+  const j = new URL("./data/bench/fib32.json", import.meta.url).pathname;
+  const [ro, rj, pipe] = await Promise.all([
+    runCli("log", o),
+    runCli("log", j),
+    pipeCli(await Deno.readFile(o), "log", "-"),
+  ]);
+  assert.equal(ro.code, 2);
+  assert.ok(
+    ro.err.endsWith(`: binary data, not a verifier log (3 lines); an ELF object: bpfscope verify ${o} verifies it\n`),
+  );
+  assert.equal(rj.code, 2);
+  assert.ok(rj.err.endsWith(`; a JSON program: bpfscope verify ${j} verifies it\n`), rj.err);
+  assert.ok(pipe.err.endsWith("; an ELF object: bpfscope verify - verifies it\n"), pipe.err);
+});
