@@ -10,7 +10,14 @@
 import type { Command } from "commander";
 import { BpfError, FormatError } from "../core/errors.ts";
 import { verifyHook618 } from "../core/verifier/mod.ts";
-import { PROG_SCHED_ACT, PROG_SCHED_CLS, PROG_SOCKET_FILTER, PROG_XDP, progTypeName } from "../core/isa/mod.ts";
+import {
+  PROG_SCHED_ACT,
+  PROG_SCHED_CLS,
+  PROG_SOCKET_FILTER,
+  PROG_TYPES,
+  PROG_XDP,
+  progTypeName,
+} from "../core/isa/mod.ts";
 import { type BpfMap, DEFAULT_CPUS, RingBufMap } from "../core/maps/mod.ts";
 import { BpfObject, type ObjectOptions } from "../core/testing/mod.ts";
 import type { TestRunReport } from "../core/testrun/mod.ts";
@@ -159,6 +166,17 @@ function textReport(rec: Record<string, unknown>, dataIn: Uint8Array, dataOut: U
   return out.join("\n");
 }
 
+/** `--prog-type`: a type's name (PROG_TYPES) or number; a usage error otherwise. */
+function progTypeArg(text: string | undefined): number | string | undefined {
+  if (text === undefined) return undefined;
+  if (/^\d+$/.test(text.trim())) return parseIntOption("--prog-type", text, 0, 0xffffffff);
+  if (text in PROG_TYPES) return text;
+  throw new CliError(
+    `--prog-type: expected socket_filter, sched_cls, sched_act, xdp (or another program type's name or number), got '${text}'`,
+    2,
+  );
+}
+
 function parseAssignment(opt: string, text: string, sep: string): [string, string, string] {
   const c = text.indexOf(":"), e = text.indexOf(sep, c + 1);
   if (c <= 0 || e <= c + 1 || e === text.length - 1) {
@@ -177,7 +195,10 @@ export function registerTestRun(program: Command): void {
       "an ELF object (all its programs and maps are loaded) or a JSON, raw or asm program; - reads it from stdin",
     )
     .option("--program <section>", "the program to run (ELF: its section; default the object's entry program)")
-    .option("--prog-type <type>", "program type (socket_filter, sched_cls, sched_act, xdp; default from the file)")
+    .option(
+      "--prog-type <type>",
+      "program type (socket_filter, sched_cls, sched_act, xdp, or a number; default from the file)",
+    )
     .option("--data <hex>", "data_in: the packet")
     .option("--data-file <file>", "data_in read from a file (- for stdin)")
     .option("--ctx <hex>", "ctx_in: a struct __sk_buff or xdp_md (its fields as the kernel allows them)")
@@ -260,7 +281,7 @@ test run was refused (the kernel's errno: EINVAL, ENOTSUPP, ...) or on bad usage
       const bytes = file === "-" ? readStdinOrDie("a program", 2) : readFileOrDie(file, 2);
       if (file === "-" && bytes.length === 0) throw new CliError("stdin: empty input, no program", 2);
       if (file === "-") file = "stdin";
-      const opts: ObjectOptions = { engine: o.engine as "interp" | "jit", cpus, progType: o.progType };
+      const opts: ObjectOptions = { engine: o.engine as "interp" | "jit", cpus, progType: progTypeArg(o.progType) };
       if (o.verify) {
         // a malformed .BTF.ext is ignored with a one-line warning, and --no-btf on a program without BTF gets a
         // note, as verify says them

@@ -436,3 +436,19 @@ Deno.test("log on a program (an ELF object, a JSON program) says verify reads it
   assert.ok(rj.err.endsWith(`; a JSON program: bpfscope verify ${j} verifies it\n`), rj.err);
   assert.ok(pipe.err.endsWith("; an ELF object: bpfscope verify - verifies it\n"), pipe.err);
 });
+
+Deno.test("test-run --prog-type takes a number as verify's does, and a bad one is a usage error naming the option", async () => {
+  const f = await tmpJson({ insns: [[183, 0, 0, 0, 2], [149, 0, 0, 0, 0]] });
+  const [num, bad] = await Promise.all([
+    runCli("test-run", "--prog-type", "6", "--data", "00".repeat(14), f),
+    runCli("test-run", "--prog-type", "bogus", "--data", "00".repeat(14), f),
+  ]);
+  assert.equal(num.code, 0, num.err);
+  assert.match(num.out, /\(xdp\): retval 2 \(XDP_PASS\)/);
+  assert.equal(bad.code, 2);
+  assert.equal(
+    bad.err,
+    "bpfscope: --prog-type: expected socket_filter, sched_cls, sched_act, xdp (or another program type's name or " +
+      "number), got 'bogus'\n",
+  );
+});
