@@ -87,6 +87,10 @@ export function registerTui(program: Command): void {
     .addHelpText(
       "after",
       `
+Examples:
+  bpfscope tui                                   a built-in example (misaligned map access)
+  bpfscope tui --profile linux-6.18 --section xdp prog.o
+  clang -O2 -g -target bpf -c x.c -o - | bpfscope tui --profile linux-6.18 -
 Keys: s step, n next event, space run/pause, b back, x breakpoint, p pruning,
 P profile, l gallery, m run mode, ? help, q quit.
 Replaying a log (--log FILE): the same keys step through what the kernel printed;
@@ -133,7 +137,7 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
     const notice = btfNotice(src, file, opts.profile, opts.btf, true);
     if (notice) note(notice);
     if (!opts.btf) src = src.clone({ btf: undefined });
-    title = file;
+    title = file === "-" ? "stdin" : file;
   } else {
     const g = findExample(opts.example ?? DEFAULT_EXAMPLE);
     if (!g) {
@@ -143,7 +147,10 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
     src = (p: string) => g.build(p);
     title = g.title;
   }
-  const interactive = !opts.text && Deno.stdin.isTerminal() && Deno.stdout.isTerminal() && !Deno.env.get("CI");
+  const outTty = !opts.text && Deno.stdout.isTerminal() && !Deno.env.get("CI");
+  // `clang ... -o - | bpfscope tui -`: the program came through stdin, keys come from the terminal (as for --log -)
+  const keys = outTty && file === "-" ? openTty() : undefined;
+  const interactive = outTty && (keys !== undefined || Deno.stdin.isTerminal());
   const input = {
     ctx: opts.ctx !== undefined ? parseHexOption("--ctx", opts.ctx) : undefined,
     data: opts.data !== undefined ? parseHexOption("--data", opts.data) : undefined,
@@ -194,7 +201,18 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
   await openInteractive({ tl: new Timeline(factory, walk), title, program: runProg }, opts, speed, {
     debugger: await makeDebugger(),
     startInRun: opts.run,
+    input: keys,
   });
+  keys?.close();
+}
+
+/** The terminal for keys when stdin is a pipe, or undefined when there is none. */
+function openTty(): Deno.FsFile | undefined {
+  try {
+    return Deno.openSync("/dev/tty", { read: true });
+  } catch {
+    return undefined;
+  }
 }
 
 /** The interactive UI on a session, with the gallery and the options every session has. */
@@ -236,14 +254,7 @@ async function replayLog(src: string, opts: TuiOptions, speed: number, maxEvents
   // read in chunks (a file or a pipe): the UI opens on the first ones while the rest is read and parsed
   const input = openLogInput(src, "tui --log -");
   const outTty = Deno.stdout.isTerminal() && !Deno.env.get("CI");
-  let keys: Deno.FsFile | undefined;
-  if (fromPipe && outTty && !opts.text) {
-    try {
-      keys = Deno.openSync("/dev/tty", { read: true });
-    } catch {
-      keys = undefined;
-    }
-  }
+  const keys = fromPipe && outTty && !opts.text ? openTty() : undefined;
   const interactive = !opts.text && outTty && (fromPipe ? keys !== undefined : Deno.stdin.isTerminal());
   const feed = new LogFeed();
   const name = input.name;

@@ -452,3 +452,18 @@ Deno.test("test-run --prog-type takes a number as verify's does, and a bad one i
       "number), got 'bogus'\n",
   );
 });
+
+Deno.test({
+  name: "tui - on a terminal: a program piped in opens the UI, keys from the terminal (it printed the text walk)",
+  ignore: !hasTmux,
+  fn: async () => {
+    const cmd = "cat tests/data/examples/lookup_null_write.s | deno run -A cli/main.ts tui -";
+    await inTmux(ROOT, "bpfscope_tui_pipe", cmd, async (s) => {
+      await waitFor(s, [/bpfscope · stdin · step 0/, /─ instructions /]);
+      tmux("send-keys", "-t", s, "e");
+      await waitFor(s, /REJECTED/);
+      tmux("send-keys", "-t", s, "q");
+      await waitFor(s, /EXIT=0/);
+    });
+  },
+});
