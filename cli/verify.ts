@@ -154,7 +154,8 @@ Examples:
   bpfscope verify --json *.json                      one JSON object per file
   clang -O2 -target bpf -c x.c -o - | bpfscope verify --profile linux-6.18 -   from a pipe
 
-Exit status: 0 when every program is accepted, 1 when any is rejected, 2 on bad input.`,
+Exit status: 0 when every program is accepted, 1 when any is rejected, 2 on bad input
+(with several files, each file that cannot be read says so on stderr and the others are verified).`,
     )
     .action((files: string[], o: VerifyCliOptions) => {
       checkVerifierProfile("--profile", o.profile);
@@ -166,7 +167,20 @@ Exit status: 0 when every program is accepted, 1 when any is rejected, 2 on bad 
         ? 0
         : 1;
       const insnLimit = o.insnLimit !== undefined ? parseIntOption("--insn-limit", o.insnLimit, 1) : undefined;
-      const progs = files.map((f) => [f, loadProgramFile(f, 2, o.section)] as const);
+      // several files (veristat-style): one that cannot be read or decoded gets its one line on stderr, the others
+      // are verified, and the exit status is 2; a single file stops at its error
+      let badInput = false;
+      const progs = files.flatMap((f) => {
+        if (!many) return [[f, loadProgramFile(f, 2, o.section)] as const];
+        try {
+          return [[f, loadProgramFile(f, 2, o.section)] as const];
+        } catch (e) {
+          if (!(e instanceof CliError)) throw e;
+          console.error(`bpfscope: ${e.message}`);
+          badInput = true;
+          return [];
+        }
+      });
       const recs: VerifyRecord[] = [];
       const notices = new Set<string>();
       const paint = painter(!o.json && useColor());
@@ -207,5 +221,6 @@ Exit status: 0 when every program is accepted, 1 when any is rejected, 2 on bad 
       }
       if (many && !o.json) writeStdout(table(recs));
       if (recs.some((r) => !r.accepted)) Deno.exitCode = 1;
+      if (badInput) Deno.exitCode = 2;
     });
 }

@@ -467,3 +467,19 @@ Deno.test({
     });
   },
 });
+
+Deno.test("verify of several files: one that cannot be read says so and the others are still verified (exit 2)", async () => {
+  const ok = await tmpJson({ insns: [[183, 0, 0, 0, 0], [149, 0, 0, 0, 0]] });
+  const [t, j, one] = await Promise.all([
+    runCli("verify", ok, "/nonexistent.json", ok),
+    runCli("verify", "--json", "/nonexistent.json", ok),
+    runCli("verify", "/nonexistent.json"),
+  ]);
+  assert.equal(t.code, 2);
+  assert.equal(t.err, "bpfscope: /nonexistent.json: no such file\n");
+  assert.equal(t.out.split("\n").filter((l) => l.includes("success")).length, 2, t.out);
+  assert.equal(j.code, 2);
+  assert.equal(JSON.parse(j.out).accepted, true);
+  assert.equal(one.code, 2);
+  assert.equal(one.out, "");
+});
