@@ -61,7 +61,12 @@ export function openLogInput(file: string, command = "log -"): LogInput {
   try {
     const st = Deno.statSync(file);
     if (st.isDirectory) throw new CliError(`${file}: is a directory`, 2);
-    return { stream: Deno.openSync(file).readable, size: st.size, name: file };
+    const stream = Deno.openSync(file).readable;
+    // a log kept gzipped is read through gunzip (its size is not the log's: no progress fraction)
+    if (/\.gz$/i.test(file)) {
+      return { stream: stream.pipeThrough(new DecompressionStream("gzip")), size: 0, name: file };
+    }
+    return { stream, size: st.size, name: file };
   } catch (e) {
     if (e instanceof CliError) throw e;
     if (e instanceof Deno.errors.NotFound) throw new CliError(`${file}: no such file`, 2);
@@ -100,7 +105,10 @@ export function verifierLogs(parser: LogParser, name: string): KernLog[] {
   const line1 = first ? first.lines.get(0) ?? "" : "";
   // a program given to log instead of verify: say which command reads it
   const arg = name === "stdin" ? "-" : name;
-  const program = line1.startsWith("\x7fELF")
+  // (gzip's magic 1f 8b: the 8b is not UTF-8, the decoder made it U+FFFD)
+  const program = line1.startsWith("\x1f\ufffd") || line1.startsWith("\x1f\x8b")
+    ? `; gzip data: name it .gz (or zcat ${arg} | bpfscope log -)`
+    : line1.startsWith("\x7fELF")
     ? `; an ELF object: bpfscope verify ${arg} verifies it`
     : /^\s*[[{]/.test(line1) && /"insns"|^\s*\[?\s*\[\s*\d/m.test([...first!.lines].slice(0, 50).join("\n"))
     ? `; a JSON program: bpfscope verify ${arg} verifies it`

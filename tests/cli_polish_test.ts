@@ -483,3 +483,31 @@ Deno.test("verify of several files: one that cannot be read says so and the othe
   assert.equal(one.code, 2);
   assert.equal(one.out, "");
 });
+
+Deno.test("log and tui --log read a gzipped log (.gz) as its text; gzip under another name, or cut short, is one line", async () => {
+  const gz = new URL("./data/kernlog/loop10k.log.gz", import.meta.url).pathname;
+  const bytes = await Deno.readFile(gz);
+  const text = await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).text();
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeFile(`${dir}/loop.log`, bytes);
+    await Deno.writeFile(`${dir}/cut.log.gz`, bytes.subarray(0, 300));
+    const [z, plain, t, other, cut] = await Promise.all([
+      runCli("log", gz),
+      pipeCli(text, "log", "-"),
+      runCli("tui", "--text", "--log", gz),
+      runCli("log", `${dir}/loop.log`),
+      runCli("log", `${dir}/cut.log.gz`),
+    ]);
+    assert.equal(z.code, 0, z.err);
+    assert.equal(z.out, plain.out);
+    assert.equal(t.code, 0, t.err);
+    assert.match(t.out, /profile kernel log, pruning on, 110 insns/);
+    assert.equal(other.code, 2);
+    assert.ok(other.err.endsWith(`; gzip data: name it .gz (or zcat ${dir}/loop.log | bpfscope log -)\n`), other.err);
+    assert.equal(cut.code, 2);
+    assert.match(cut.err, /^bpfscope: .*cut\.log\.gz: read failed: .*\n$/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
