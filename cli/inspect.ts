@@ -28,7 +28,10 @@ export function inspectRecord(obj: ElfObject): Record<string, unknown> {
       section_insns: p.sectionInsns,
       prog_type: progTypeName(p.program.progType),
       maps: p.program.maps.map((m) => m.name),
+      func_info: p.program.btf?.funcInfo.length ?? 0,
+      line_info: p.program.btf?.lineInfo.length ?? 0,
     })),
+    btf_ignored: obj.btfIgnored ?? null,
     maps: obj.maps.map((m) => ({
       name: m.name,
       type: mapTypeName(m.def.type),
@@ -58,12 +61,16 @@ export function inspectText(obj: ElfObject): string {
   out.push(`programs (${obj.programs.length}):`);
   for (const p of obj.programs) {
     const extra = p.program.len !== p.sectionInsns ? ` (${p.sectionInsns} in section + called functions)` : "";
+    // BTF func/line info: what gives the 6.18 profile's log its '; source' lines
+    const btf = p.program.btf;
+    const info = btf ? `  BTF: ${btf.funcInfo.length} func_info, ${btf.lineInfo.length} line_info` : "";
     out.push(
       `  ${p.section.padEnd(20)} ${String(p.program.len).padStart(5)} insns${extra}  ${
         progTypeName(p.program.progType)
-      }`,
+      }${info}`,
     );
   }
+  if (obj.btfIgnored) out.push(`  BTF ignored: ${obj.btfIgnored}`);
   out.push(`maps (${obj.maps.length}):`);
   for (const m of obj.maps) {
     const d = m.def;

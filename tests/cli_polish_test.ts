@@ -1,6 +1,6 @@
 // Findings of a user's pass over the CLI (spawns `deno run -A cli/main.ts`): each test fails without its fix.
 import assert from "node:assert/strict";
-import { pipeCli, ROOT, runCli, tmpJson } from "./cli_util.ts";
+import { malformedBtfExtObject, pipeCli, ROOT, runCli, tmpJson } from "./cli_util.ts";
 import { hasTmux, inTmux, tmux, waitFor } from "./tmux_util.ts";
 
 Deno.test("a program file that is missing or cannot be decoded exits 2 (bad input) in every command that runs one", async () => {
@@ -509,5 +509,24 @@ Deno.test("log and tui --log read a gzipped log (.gz) as its text; gzip under an
     assert.match(cut.err, /^bpfscope: .*cut\.log\.gz: read failed: .*\n$/);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("inspect shows each program's BTF func/line info, and a malformed .BTF.ext it ignored", async () => {
+  const tmp = await malformedBtfExtObject();
+  try {
+    const fw = new URL("./fixtures/xdp_firewall.o", import.meta.url).pathname;
+    const [ok, bad, j] = await Promise.all([
+      runCli("inspect", fw),
+      runCli("inspect", tmp),
+      runCli("inspect", "--json", tmp),
+    ]);
+    assert.match(ok.out, /\n {2}xdp {21}40 insns {2}xdp {2}BTF: 1 func_info, 16 line_info\n/);
+    assert.match(bad.out, /\n {2}BTF ignored: .*section '\.BTF\.ext' offset 0: bad magic 0x0 /);
+    const rec = JSON.parse(j.out);
+    assert.match(rec.btf_ignored, /bad magic 0x0/);
+    assert.equal(rec.programs[0].line_info, 0);
+  } finally {
+    await Deno.remove(tmp);
   }
 });

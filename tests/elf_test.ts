@@ -451,6 +451,8 @@ Deno.test("elf: bpfscope inspect --json and disasm --section", async () => {
     section_insns: 18,
     prog_type: "xdp",
     maps: [".rodata", ".bss", ".data"],
+    func_info: 1,
+    line_info: 8,
   }]);
   assert.deepEqual(j.maps[2], {
     name: ".bss",
