@@ -68,6 +68,10 @@ export function loadProgramFile(path: string, exitCode = 1, section?: string): P
     if (e instanceof FormatError) {
       const hint = looksLikeVerifierLog(bytes)
         ? `; it looks like a verifier log: read it with bpfscope log ${path} or tui --log ${path}`
+        : /\.(c|h)$/i.test(path) || /^\s*#\s*include\s*[<"]/m.test(new TextDecoder().decode(bytes.subarray(0, 1 << 16)))
+        ? `; it looks like C source: build an object with clang -O2 -g -target bpf -c ${
+          path === "-" ? "x.c" : path
+        } -o prog.o`
         : "";
       throw new CliError(e.message + hint, exitCode);
     }

@@ -523,3 +523,15 @@ Deno.test("inspect shows each program's BTF func/line info, and a malformed .BTF
     await Deno.remove(tmp);
   }
 });
+
+Deno.test("a C source given as a program: the error says to build an object with clang", async () => {
+  const c = new URL("./fixtures/counter.c", import.meta.url).pathname;
+  const [f, p] = await Promise.all([runCli("verify", c), pipeCli(await Deno.readFile(c), "tui", "--text", "-")]);
+  assert.equal(f.code, 2);
+  assert.ok(
+    f.err.endsWith(`; it looks like C source: build an object with clang -O2 -g -target bpf -c ${c} -o prog.o\n`),
+  );
+  assert.ok(
+    p.err.endsWith("; it looks like C source: build an object with clang -O2 -g -target bpf -c x.c -o prog.o\n"),
+  );
+});
