@@ -207,7 +207,13 @@ export function readElf(bytes: Uint8Array, name: string): ElfFile {
   const ver = r.u8(6, "EI_VERSION");
   if (ver !== 1) throw new FormatError(name, `ELF version ${ver} is not supported (need 1)`);
   const machine = r.u16(18, "e_machine");
-  if (machine !== EM_BPF) throw new FormatError(name, `e_machine ${machine} is not EM_BPF (247)`);
+  if (machine !== EM_BPF) {
+    // an object for the host (a build without -target bpf) is the likely case
+    throw new FormatError(
+      name,
+      `e_machine ${machine} is not EM_BPF (247): not an eBPF object (build with clang -target bpf)`,
+    );
+  }
   const etype = r.u16(16, "e_type");
   if (etype !== 1) throw new FormatError(name, `e_type ${etype} is not a relocatable object (ET_REL = 1)`);
   const shoff = r.u64(0x28, "e_shoff");
