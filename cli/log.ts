@@ -206,7 +206,9 @@ export function summaryText(s: LogSummary, color: boolean, allUnknown = false): 
       const origin = sl.origin === null
         ? "not found in the log (it may start after it)"
         : sl.origin < 0
-        ? "the entry of the program or function"
+        ? sl.entryGlobal
+          ? `the arguments of global function ${sl.entryGlobal}(), from its BTF prototype (its own walk)`
+          : "the entry of the program or function"
         : `insn ${sl.origin}`;
       out.push(`explain: ${sl.loc} (${what}); origin: ${origin}`);
       out.push(...sliceText(sl, paint, "  "));

@@ -34,11 +34,6 @@ const KNOWN: Record<string, RegExp> = {
   "bad_probe_size.v3.o": /program type 2 is not modelled/,
   "kprobe_read.o": /program type 2 is not modelled/,
   "kprobe_read.v3.o": /program type 2 is not modelled/,
-  // global functions (BTF linkage global) are verified on their own by 6.18: not modelled
-  "bad_global_arg.o": /is a global function/,
-  "bad_global_arg.v3.o": /is a global function/,
-  "global_func.o": /is a global function/,
-  "global_func.v3.o": /is a global function/,
   // libbpf freezes .rodata (the kernel reads the constant: R2=3); bpfscope's data maps are writable
   "globals.o": /^$/,
   "globals.v3.o": /^$/,
@@ -71,7 +66,8 @@ Deno.test("btf: without BTF the profile's log is the kernel's minus its source l
   const without = await linfoCases(false);
   let n = 0;
   for (let i = 0; i < withBtf.length; i++) {
-    if (withBtf[i].ours !== withBtf[i].kernel) continue;
+    // a global function is walked on its own with BTF, as a static one without
+    if (withBtf[i].ours !== withBtf[i].kernel || /^Validating /m.test(withBtf[i].kernel)) continue;
     const stripped = withBtf[i].kernel.split("\n").filter((l) => !SOURCE_LINE.test(l)).join("\n");
     assert.equal(without[i].ours, stripped, without[i].name);
     n++;
@@ -306,13 +302,19 @@ Deno.test("btf: --explain names the source line of the failing instruction", () 
   assert.ok(!bare.explain?.text.some((l) => l.startsWith("source of")));
 });
 
-Deno.test("btf: tui --no-btf walks an ELF program without its BTF (a global function as a static one)", async () => {
+Deno.test("btf: tui walks a global function on its own with BTF, and as a static one with --no-btf", async () => {
   const file = new URL("global_func.o", OBJS).pathname;
   const withBtf = await runCli("tui", "--text", "--profile", "linux-6.18", file);
-  assert.match(withBtf.out, /REJECTED \(EOPNOTSUPP\)/);
-  assert.match(withBtf.out, /func#1 'parity' is a global function .*--no-btf/, "the refusal's note is shown");
+  assert.equal(withBtf.code, 0, withBtf.err);
+  assert.match(withBtf.out, /ACCEPTED/);
+  // the second walk starts at parity()'s first insn, from its prototype's argument types
+  assert.match(withBtf.out, /resume +8 +0 .* walk of global parity\(\) func#1 {2}R1=scalar\(\) R10=fp0/);
+  assert.match(withBtf.out, /processed 23\/1000000 insns/);
   const without = await runCli("tui", "--text", "--profile", "linux-6.18", "--no-btf", file);
   assert.equal(without.code, 0, without.err);
   assert.match(without.out, /ACCEPTED/);
-  assert.doesNotMatch(without.out, /EOPNOTSUPP/);
+  assert.doesNotMatch(without.out, /walk of global/);
+  // a refusal as not modelled shows its note as the verdict's message
+  const kprobe = await runCli("tui", "--text", "--profile", "linux-6.18", new URL("kprobe_read.o", OBJS).pathname);
+  assert.match(kprobe.out, /REJECTED \(EOPNOTSUPP\): program type 2 is not modelled/);
 });

@@ -469,3 +469,15 @@ Deno.test("kernlog slice: a packet bounds check in a 4.x level-1 log (no state b
   assert.deepEqual([sl.kind, sl.loc, sl.origin], ["range", "r2", 5]);
   assert.equal(sl.chain.at(-1)?.role, "narrow");
 });
+
+Deno.test("kernlog slice: an origin at the entry of a global function's own walk names the function", async () => {
+  const read = (n: string) => Deno.readTextFile(new URL(`./data/btf/${n}.txt`, import.meta.url));
+  // poke()'s argument is a scalar by its prototype; its walk (`Validating poke() func#1...`) stores through it
+  const inGlobal = sliceError(parseLog(await read("gf_scalar_store"))[0]);
+  assert.equal(inGlobal?.origin, -1);
+  assert.equal(inGlobal?.entryGlobal, "poke");
+  // rejected in the main program's walk, at a call: the origin is an insn of main, no global named
+  const inMain = sliceError(parseLog(await read("gf_ptr_for_scalar"))[0]);
+  assert.equal(inMain?.origin, 0);
+  assert.equal(inMain?.entryGlobal, undefined);
+});

@@ -6,7 +6,8 @@
 // and the clang objects of tests/fixtures (the 1M-insn budget and
 // the two 8193-jump loops at level 4, the rest at level 2; fixed seeds), the
 // may_goto programs of tests/kernel_diff6/maygoto.ts (levels 2 and 1) and
-// gen6's may_goto loops (gen_maygoto, level 1, programs under 100,000 processed) with the
+// gen6's may_goto loops (gen_maygoto, level 1, programs under 100,000 processed), gen6 with its
+// subprogram made a global function and loaded with BTF (global, levels 2 and 1) with the
 // kernel's verdict, errno, error line, processed/total_states/peak_states
 // and normalised log (recorded with
 // `tests/kernel_diff6/run.ts STAGE N SEED --record FILE N`). Each stage
@@ -46,6 +47,8 @@ const KNOWN: Record<string, Record<number, string>> = {
   "maygoto_30.jsonl.gz": {},
   "maygoto_l1_30.jsonl.gz": {},
   "gen_maygoto_l1_100.jsonl.gz": {},
+  "global_200.jsonl.gz": {},
+  "global_l1_100.jsonl.gz": {},
 };
 
 /** Files with fewer than 100 programs (hand-written limits, the clang objects). */

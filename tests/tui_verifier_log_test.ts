@@ -22,3 +22,19 @@ for (const level of [1, 2]) {
     assert.ok(!got.some((l) => /^ +; R/.test(l)), "no state line split off its insn");
   });
 }
+
+Deno.test("tui log pane, linux-6.18 level 1 with global functions: the log cut back after each walk is taken again", () => {
+  // gf_chain.o: main, then outer() and inner() walked on their own; each successful walk empties a level-1 log, and
+  // "Func#1 ('outer') is safe ..." and "Func#2 ('inner') is safe ..." have the same length, so the text written
+  // after the last cut ends where the lines taken before did
+  const prog = loadProgramFile(new URL("./fixtures/btf/gf_chain.o", import.meta.url).pathname);
+  const core = createEngine(prog, { profile: "linux-6.18", logLevel: 1, explain: true });
+  const e = new VerifierStepEngine(core);
+  while (!e.done) {
+    e.step();
+    void e.logLines;
+  }
+  const got = Array.from({ length: e.logLines }, (_, i) => e.logLine(i));
+  assert.deepEqual(got, core.log.split("\n").slice(0, -1));
+  assert.match(got[0], /^Func#2 \('inner'\) is safe for any args that match its prototype$/);
+});

@@ -311,7 +311,13 @@ export class LogStepEngine implements StepEngine {
     if (this.#s < 0) return -1;
     if (this.#s >= log.steps) return log.errorInsn >= 0 ? log.errorInsn : this.#lastInsn();
     const i = log.stepInsn.get(this.#s);
-    return i >= 0 ? i : this.#lastInsn();
+    if (i >= 0) return i;
+    // a global function's walk ("Validating f() func#N..."): at the first insn it visits
+    if (log.stepKind.get(this.#s) === StepKind.Walk && this.#ensure(this.#s + 1)) {
+      const next = log.stepInsn.get(this.#s + 1);
+      if (next >= 0) return next;
+    }
+    return this.#lastInsn();
   }
 
   #lastInsn(): number {
@@ -509,7 +515,11 @@ export class LogStepEngine implements StepEngine {
     const sl = sliceError(log);
     const explain: string[] = [];
     if (sl) {
-      const origin = sl.origin === null ? "" : sl.origin < 0 ? " (from the entry)" : ` (from insn ${sl.origin})`;
+      const origin = sl.origin === null
+        ? ""
+        : sl.origin < 0
+        ? sl.entryGlobal ? ` (from the BTF prototype of global ${sl.entryGlobal}())` : " (from the entry)"
+        : ` (from insn ${sl.origin})`;
       if (sl.loc) {
         explain.push(`${sl.loc}: ${sliceKindWords(sl.kind)}${origin}`);
       }

@@ -8,6 +8,7 @@
  */
 import type { WalkOptions } from "./engine.ts";
 import { Timeline } from "./timeline.ts";
+import { globalWalkOf } from "./panels/text.ts";
 import type { EngineFactory } from "./engine.ts";
 
 /** Options for {@link textWalk}. */
@@ -56,11 +57,16 @@ export function textWalk(factory: EngineFactory, opts: TextWalkOptions): string 
     else if (ev === "error") detail = e.verdict()?.message ?? "";
     else if (ev === "accept") detail = "no pending branches left";
     if (ev === "resume") {
-      // the log's last "from A to B" line names the branch
+      // the log's last "from A to B" line names the branch; "Validating f() func#N..." a global function's walk
       for (let i = e.logLines - 1; i >= 0 && i >= e.logLines - 3; i--) {
         const m = /^from (\d+) to (\d+)/.exec(e.logLine(i));
         if (m) {
           detail = `from ${m[1]} to ${m[2]}`;
+          break;
+        }
+        const walk = globalWalkOf(e.logLine(i));
+        if (walk) {
+          detail = `walk of global ${walk}`;
           break;
         }
       }

@@ -173,8 +173,14 @@ export class VerifierStepEngine implements StepEngine {
   #syncLog(): void {
     const log = this.#e.log;
     // The 6.18 log rewinds: a state joined to its insn line (`2: (bf) r2 = r10   ; R2=fp0`) drops that
-    // line's newline and writes on, so a line taken before may have changed; take it again.
-    while (this.#parsed > 0 && (log.length < this.#parsed || log.charCodeAt(this.#parsed - 1) !== 10)) {
+    // line's newline and writes on, so a line taken before may have changed; take it again. A level-1 log is
+    // also cut back to nothing after each successful walk (a global function's walk follows), and what is
+    // written then may end at the same place: the last line taken must still be there.
+    while (
+      this.#parsed > 0 &&
+      (log.length < this.#parsed || log.charCodeAt(this.#parsed - 1) !== 10 ||
+        !log.startsWith(this.#lines[this.#lines.length - 1], this.#starts[this.#lines.length - 1]))
+    ) {
       this.#lines.pop();
       this.#parsed = this.#starts[this.#lines.length];
       this.#starts.length = this.#lines.length + 1;

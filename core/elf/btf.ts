@@ -1,6 +1,8 @@
 /**
- * Just enough BTF (`.BTF`) to read BTF-defined maps: the type table, type
- * sizes, and the `.maps` DATASEC with each map's `__uint`/`__type` members.
+ * Just enough BTF (`.BTF`) to read BTF-defined maps and function
+ * prototypes: the type table (FUNC_PROTO parameters and DECL_TAG component
+ * indexes included), type sizes, and the `.maps` DATASEC with each map's
+ * `__uint`/`__type` members.
  *
  * @module
  */
@@ -45,6 +47,10 @@ export interface BtfType {
   array?: { type: number; nelems: number };
   /** `vlen` of the info word (FUNC: the linkage, 0 static, 1 global, 2 extern). */
   vlen: number;
+  /** FUNC_PROTO: the parameters (`struct btf_param`: name and type). */
+  params?: Array<{ name: string; type: number }>;
+  /** DECL_TAG: `component_idx` (-1: the tag is on the type itself, else a member or parameter index). */
+  componentIdx?: number;
 }
 
 /** Parsed BTF. */
@@ -180,6 +186,17 @@ export function parseBtf(b: Uint8Array, file: string): Btf {
           size: 0,
         });
       }
+    } else if (kind === KIND.FUNC_PROTO) {
+      t.params = [];
+      for (let k = 0; k < vlen; k++) {
+        const m = o + 8 * k;
+        t.params.push({
+          name: str(dv.getUint32(m, true), `type ${id} param ${k} name`),
+          type: dv.getUint32(m + 4, true),
+        });
+      }
+    } else if (kind === KIND.DECL_TAG) {
+      t.componentIdx = dv.getInt32(o, true);
     } else if (kind === KIND.DATASEC) {
       for (let k = 0; k < vlen; k++) {
         const m = o + 12 * k;

@@ -193,5 +193,5 @@ export function programBtf(btf: Btf, ext: BtfExt, units: ReadonlyArray<PlacedUni
       });
     }
   }
-  return { funcInfo, lineInfo };
+  return { funcInfo, lineInfo, types: btf.types };
 }

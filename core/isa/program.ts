@@ -112,12 +112,40 @@ export function lineInfoText(li: LineInfo): string {
   return `${(li.line ?? "").replace(/^[ \t\n\v\f\r]+/, "")} @ ${s.slice(s.lastIndexOf("/") + 1)}:${li.lineNum}`;
 }
 
+/**
+ * One type of the object's BTF as a verifier reads it (the fields of
+ * core/elf/btf.ts's `BtfType` it needs: kind, name, `size`/`type`, `vlen`,
+ * FUNC_PROTO parameters, ARRAY element, DECL_TAG component index).
+ */
+export interface BtfTypeInfo {
+  /** Kind number (`BTF_KIND_*`). */
+  readonly kind: number;
+  /** Name ("" when anonymous). */
+  readonly name: string;
+  /** `size` or `type`, depending on the kind. */
+  readonly sizeOrType: number;
+  /** `vlen` of the info word (FUNC: the linkage). */
+  readonly vlen: number;
+  /** FUNC_PROTO: the parameters. */
+  readonly params?: ReadonlyArray<{ readonly name: string; readonly type: number }>;
+  /** ARRAY: element type and count. */
+  readonly array?: { readonly type: number; readonly nelems: number };
+  /** DECL_TAG: `component_idx`. */
+  readonly componentIdx?: number;
+}
+
 /** What a loader passes with the program when it loads it with BTF (libbpf's `func_info`/`line_info`). */
 export interface ProgramBtf {
   /** func_info records, by slot. */
   funcInfo: FuncInfo[];
   /** line_info records, by slot. */
   lineInfo: LineInfo[];
+  /**
+   * The object's BTF types by id (index 0: void, undefined), for the
+   * prototypes of the functions the func_info records name (global
+   * functions are verified from their argument types).
+   */
+  types?: ReadonlyArray<BtfTypeInfo | undefined>;
 }
 
 /** Options for {@link Program} construction. */

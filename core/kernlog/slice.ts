@@ -97,6 +97,11 @@ export interface Slice {
   chain: SliceLink[];
   /** The origin instruction: -1 for the entry of the program or subprogram, null when none was found. */
   origin: number | null;
+  /**
+   * With origin -1 at the start of the path: the global function whose own walk (`Validating f() func#N...`)
+   * the path begins in, whose arguments come from its BTF prototype; null for the program's entry.
+   */
+  entryGlobal?: string | null;
   /** Slices of the operands that brought a range (e.g. `r1` of `r0 += r1`). */
   operands: Slice[];
 }
@@ -244,6 +249,21 @@ class Slicer {
   }
 
   /**
+   * The global function whose own walk (`Validating f() func#N...`) the path
+   * begins in, or null when it begins in the main program's walk.
+   */
+  globalWalk(): string | null {
+    if (!this.path.length) return null;
+    for (let s = this.path[0] - 1; s >= 0; s--) {
+      if (this.log.stepKind.get(s) !== StepKind.Walk) continue;
+      if (this.log.stepAux.get(s) <= 0) return null;
+      const m = /^Validating (.*)\(\) func#\d+\.\.\.$/.exec(this.log.lines.get(this.log.stepLine.get(s)));
+      return m ? m[1] : null;
+    }
+    return null;
+  }
+
+  /**
    * Whether path node `k` (in frame `d`) stores into slot `off` of frame
    * `frame`: through r10 of that frame, or through a register whose value
    * before the store is a pointer to it (`fp-16`, `fp[0]-16`).
@@ -292,6 +312,7 @@ class Slicer {
     chain: SliceLink[];
     origin: number | null;
     operands: Slice[];
+    entryGlobal?: string | null;
   } {
     const chain: SliceLink[] = [];
     const operands: Slice[] = [];
@@ -485,7 +506,8 @@ class Slicer {
       return { chain, origin: this.log.stepInsn.get(this.path[lastPktCheck]), operands };
     }
     // the start of the path: the program's entry, unless the log is an excerpt that starts later
-    return { chain, origin: this.startsAtEntry() ? -1 : null, operands };
+    if (!this.startsAtEntry()) return { chain, origin: null, operands };
+    return { chain, origin: -1, operands, entryGlobal: this.globalWalk() };
   }
 }
 
@@ -563,6 +585,7 @@ export function sliceError(log: KernLog): Slice | null {
   const r = sl.follow(last, { reg: facts.reg }, frame, facts.kind, facts, 4);
   base.chain.push(...r.chain);
   base.origin = r.origin;
+  if (r.entryGlobal !== undefined) base.entryGlobal = r.entryGlobal;
   base.operands = r.operands;
   const size = helperSizeReg(sl, last, frame, x, facts, error);
   if (size >= 0) {

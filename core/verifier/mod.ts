@@ -115,8 +115,10 @@ export interface VerifyOptions {
   resolveMapFd?: MapFdResolver;
   /**
    * linux-6.18: pass the program's BTF func/line info (`program.btf`, from
-   * an ELF object built with `-g`) as libbpf does (true, the default), or
-   * load without it as `kbpf.py` does (false). 3.18/3.19 have no BTF.
+   * an ELF object built with `-g`) as libbpf does (true, the default): the
+   * log gets source lines and global functions are verified on their own
+   * from their prototypes; or load without it as `kbpf.py` does (false:
+   * every function is a static one). 3.18/3.19 have no BTF.
    */
   btf?: boolean;
 }
@@ -336,7 +338,12 @@ export function explainEngine(e: Walk, lines?: ReadonlyArray<LineInfo>): Explana
     const r = e.register(reg);
     const what = r.type === 0 ? "is not initialised" : `is ${r.text}`;
     if (origin >= 0) text.push(`R${reg} ${what}; it got that at insn ${origin}: ${e.insnText(origin)}`);
-    else text.push(`R${reg} ${what} since the program entry`);
+    else {
+      const g = e instanceof Engine618 ? e.globalWalk : null;
+      text.push(
+        `R${reg} ${what} since ${g ? `the entry of global function ${g} (its BTF prototype)` : "the program entry"}`,
+      );
+    }
   }
   const out: Explanation = { path, insn: e.errorInsn, register: reg, origin, text };
   if (source !== undefined) out.source = source;

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { type MapDef, Program } from "../../core/isa/mod.ts";
+import { type BtfTypeInfo, type FuncInfo, type MapDef, Program } from "../../core/isa/mod.ts";
 import { verify } from "../../core/verifier/mod.ts";
 import { createMap } from "../../core/maps/mod.ts";
 import type { BpfMap } from "../../core/maps/mod.ts";
@@ -203,6 +203,60 @@ export function fuzzSoundness(opts: FuzzOptions = {}): FuzzStats {
 const MACHINE_MAP_TYPES = new Set([1, 2, 3, 5, 6, 9, 27]);
 
 /**
+ * The program with its generated subprogram (tests/gen6: `r1` a scalar,
+ * `r2` a pointer to 8 bytes of the caller's stack, read at once) made a
+ * global function: BTF func_info with global linkage and, by `variant`,
+ * the prototype `int sub(long a, __u64 *p __arg_nonnull)` (0, the one that
+ * fits), `(long a, __u64 *p)` (1: p maybe NULL in the walk), `(long a,
+ * long p)` (2: a pointer where a scalar is expected), `(long a, struct
+ * sixteen *p __arg_nonnull)` (3: 16 bytes at the call), `(long a, __u64 *p
+ * __arg_nonnull, int c)` (4: R3 must be a scalar); the main program's `int
+ * main(struct CTX *ctx)`. Null when the program has no bpf-to-bpf call.
+ */
+export function withGlobalSubprog(prog: Program, variant = 0): Program | null {
+  let start = -1;
+  for (let i = 0; i < prog.len && start < 0; i++) {
+    const s = prog.insn(i);
+    if (s.code === 0x85 && s.src === 1) start = i + s.imm + 1;
+  }
+  if (start <= 0) return null;
+  const ctx = prog.progType === 6 ? "xdp_md" : "__sk_buff";
+  const t = (kind: number, name: string, sizeOrType: number, more: Partial<BtfTypeInfo> = {}): BtfTypeInfo => ({
+    kind,
+    name,
+    sizeOrType,
+    vlen: 0,
+    ...more,
+  });
+  const p2 = [2, 2, 1, 12, 2][variant];
+  const params = [{ name: "a", type: 1 }, { name: "p", type: p2 }];
+  if (variant === 4) params.push({ name: "c", type: 5 });
+  const types: (BtfTypeInfo | undefined)[] = [
+    undefined,
+    t(1, "long", 8), // 1
+    t(2, "", 3), // 2: __u64 *
+    t(1, "unsigned long long", 8), // 3
+    t(13, "", 5, { vlen: params.length, params }), // 4
+    t(1, "int", 4), // 5
+    t(12, "sub", 4, { vlen: 1 }), // 6: global
+    t(17, variant === 1 ? "nonnull" : "arg:nonnull", 6, { componentIdx: 1 }), // 7 (variant 1: not an arg: tag)
+    t(4, ctx, 24), // 8
+    t(2, "", 8), // 9
+    t(13, "", 5, { vlen: 1, params: [{ name: "ctx", type: 9 }] }), // 10
+    t(12, "main", 10, { vlen: 1 }), // 11
+    t(2, "", 13), // 12: struct sixteen *
+    t(4, "sixteen", 16), // 13
+  ];
+  const funcInfo = [globalFuncInfo(0, 11, "main"), globalFuncInfo(start, 6, "sub")];
+  return prog.clone({ btf: { funcInfo, lineInfo: [], types } });
+}
+
+/** A func_info record of a global function returning int: `insnOff`, the FUNC's `typeId` and name. */
+export function globalFuncInfo(insnOff: number, typeId: number, name: string): FuncInfo {
+  return { insnOff, typeId, isFunc: true, name, linkage: 1, scalarReturn: true };
+}
+
+/**
  * Soundness of the linux-6.18 profile: issue 12's generator (tests/gen6/,
  * every feature: ALU/ISA v4, branches, stack, maps, helpers, loops,
  * bpf-to-bpf calls, direct packet access, one bug in three programs; may_goto
@@ -245,6 +299,12 @@ export function fuzzSoundness618(opts: FuzzOptions = {}): FuzzStats {
       const mayGoto = seed % 4 === 1 ? 3 : 0;
       ({ prog, bug } = generate6(seed, { progTypes: ["socket_filter", "sched_cls", "xdp"], mayGoto }));
       if (mayGoto) rec.count("programs with may_goto loops");
+      // one program with a subprogram in two: the subprogram made global, verified on its own from its prototype
+      const global = seed % 2 === 0 ? withGlobalSubprog(prog) : null;
+      if (global) {
+        prog = global;
+        rec.count("programs with a global function");
+      }
     }
     rec.count("programs");
     rec.count(`programs ${prog.progType === 1 ? "socket_filter" : prog.progType === 3 ? "sched_cls" : "xdp"}`);
@@ -256,6 +316,7 @@ export function fuzzSoundness618(opts: FuzzOptions = {}): FuzzStats {
       return;
     }
     rec.count(bug ? "accepted with a bug" : "accepted");
+    if (prog.btf) rec.count("accepted with a global function");
     if (seed % 3 !== 0 && seed % 4 === 1) rec.count("accepted with may_goto loops");
     for (let k = 0; k < runs; k++) {
       const len = r.chance(0.5) ? r.range(14, 80) : r.pick([14, 15, 20, 34, 54, 64, 100, 256, 1500]);

@@ -28,6 +28,7 @@
 import { decodeJson } from "../../core/formats/json.ts";
 import { verify } from "../../core/verifier/mod.ts";
 import { GENERATORS } from "./stages.ts";
+import { specBtf } from "./global_gen.ts";
 import type { Spec } from "./alu_gen.ts";
 
 /** The kernel's answer for one program. */
@@ -73,7 +74,10 @@ export function normaliseLog(log: string): string {
 
 /** bpfscope's answer in the kernel's terms. */
 export function ours(spec: Spec, level = 2 | 4) {
-  const prog = decodeJson(JSON.stringify(spec), "gen");
+  let prog = decodeJson(JSON.stringify(spec), "gen");
+  // the global stage's specs carry BTF (global_gen.ts)
+  const btf = specBtf(spec);
+  if (btf) prog = prog.clone({ btf });
   // kbpf.py grows its buffer until the whole log fits: no ENOSPC, no truncation
   const r = verify(prog, { profile: "linux-6.18", logLevel: level, logSize: 0x3fffffff });
   return r;

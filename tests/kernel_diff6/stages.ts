@@ -18,7 +18,9 @@
  *   arguments, ring buffer references, map types (helper_gen.ts);
  * - `maygoto`: the loop-budget instruction may_goto (maygoto.ts);
  * - `gen_maygoto`: gen6 with may_goto loops (can_loop and cond_break) among
- *   everything else.
+ *   everything else;
+ * - `global`: gen6 with its subprogram made a global function, loaded with
+ *   BTF (global_gen.ts).
  *
  * @module
  */
@@ -30,6 +32,7 @@ import { clangProgram } from "./clang.ts";
 import { directedProgram } from "./directed.ts";
 import { helperProgram } from "./helper_gen.ts";
 import { mayGotoProgram } from "./maygoto.ts";
+import { globalProgram } from "./global_gen.ts";
 
 function gen6(knobs: Partial<Gen6Knobs>): (seed: number) => Spec {
   return (seed) => JSON.parse(encodeJson(generate6(seed, knobs).prog));
@@ -62,4 +65,5 @@ export const GENERATORS: Readonly<Record<string, (seed: number) => Spec>> = {
   directed: directedProgram,
   maygoto: mayGotoProgram,
   gen_maygoto: gen6({ mayGoto: 3 }),
+  global: globalProgram,
 };

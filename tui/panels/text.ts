@@ -20,10 +20,18 @@ export const EVENT_LABEL: Readonly<Record<string, string>> = {
   accept: "ACCEPTED",
 };
 
+/** `f() func#N` of the 6.18 log's `Validating f() func#N...` line (a global function's own walk starts), or null. */
+export function globalWalkOf(line: string): string | null {
+  const m = /^Validating (\S+ func#\d+)\.\.\.$/.exec(line);
+  return m ? m[1] : null;
+}
+
 /** The header line's parts: bold `left`, the event `ev` in `evColor`, then `rest` (position, gap, profile, play state). */
 export function headerParts(f: Frame): { left: string; ev: string; evColor: string; rest: string } {
   const w = f.layout.cols;
-  const ev = f.event ? EVENT_LABEL[f.event] : "start";
+  // a resume that starts a global function's own walk (the log's last line: `Validating f() func#N...`)
+  const walk = f.event === "resume" ? globalWalkOf(f.log[f.log.length - 1] ?? "") : null;
+  const ev = walk ? `WALK of global ${walk}` : f.event ? EVENT_LABEL[f.event] : "start";
   const at = f.pc >= 0 ? ` @${f.pc}` : "";
   const right = ` ${f.progress ? `${f.progress} · ` : ""}${f.profile}${f.pruning ? "" : " · NO PRUNING"} · ${
     f.ui.playing ? `▶ ${f.ui.speed}/s` : "paused"

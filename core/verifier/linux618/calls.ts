@@ -1,6 +1,7 @@
 /**
- * bpf-to-bpf calls of Linux 6.18: `check_func_call` (static subprograms:
- * programs without BTF have no global functions), `setup_func_entry` with
+ * bpf-to-bpf calls of Linux 6.18: `check_func_call` (a static callee is
+ * entered; a global one, BTF linkage global, only has its arguments checked
+ * against its prototype and is walked on its own later), `setup_func_entry` with
  * `set_callee_state`, the `caller:` / `callee:` lines, `prepare_func_exit`
  * with its `returning from callee:` / `to caller at N:` lines, and
  * `check_max_stack_depth` after the walk.
@@ -8,14 +9,31 @@
  * @module
  */
 import { checkRegArgIn, DST_OP_NO_MARK } from "./alu.ts";
-import { E2BIG, EACCES, EFAULT, EINVAL, type Env, findSubprog, markVerifierStateScratched, verbose } from "./env.ts";
+import {
+  BTF_FUNC_GLOBAL,
+  E2BIG,
+  EACCES,
+  EFAULT,
+  EINVAL,
+  ENOTMODELLED,
+  type Env,
+  findSubprog,
+  markVerifierStateScratched,
+  verbose,
+} from "./env.ts";
 import { BPF_LOG_LEVEL } from "./log.ts";
-import { copyReg, markRegNotInit, PTR_TO_STACK } from "./reg.ts";
+import { copyReg, markRegNotInit, markRegUnknown, PTR_TO_STACK, type RegState } from "./reg.ts";
+import { btfCheckSubprogCall } from "./func_args.ts";
+import { clearAllPktPointers } from "./refs.ts";
 import { FuncState, initFuncState, MAX_BPF_STACK, MAX_CALL_FRAMES } from "./state.ts";
 import { resetLiveStackCallchain } from "./stack_liveness.ts";
 import { printVerifierState } from "./trace.ts";
 
-/** `check_func_call(env, insn, &insn_idx)`: enters the callee (env.insnIdx = its start - 1). */
+/**
+ * `check_func_call(env, insn, &insn_idx)`: enters a static callee
+ * (env.insnIdx = its start - 1); for a global one checks the arguments,
+ * marks it called and continues after the call with R0 an unknown scalar.
+ */
 export function checkFuncCall(env: Env, i: number): number {
   const state = env.cur;
   const target = i + env.imm[i] + 1;
@@ -24,8 +42,38 @@ export function checkFuncCall(env: Env, i: number): number {
     verbose(env, `verifier bug: target of func call at insn ${target} is not a program(subprog < 0)\n`);
     return EFAULT;
   }
-  // btf_check_subprog_call: no func_info, -EINVAL, ignored for static functions
   const caller = state.frame[state.curframe]!;
+  // btf_check_subprog_call: a mismatch only matters for a global callee
+  const err = btfCheckSubprogCall(env, subprog, caller.regs);
+  if (err === EFAULT || err === ENOTMODELLED) return err;
+  const sp = env.subprogs[subprog];
+  if (sp.linkage === BTF_FUNC_GLOBAL) {
+    const name = env.funcInfo[subprog].name;
+    if (state.activeLocks) {
+      verbose(env, "global function calls are not allowed while holding a lock,\nuse static function instead\n");
+      return EINVAL;
+    }
+    if (sp.mightSleep) {
+      // none of the profile's program types is sleepable
+      verbose(
+        env,
+        "global functions that may sleep are not allowed in non-sleepable context,\n" +
+          "i.e., in a RCU/IRQ/preempt-disabled section, or in\na non-sleepable BPF program context\n",
+      );
+      return EINVAL;
+    }
+    if (err) {
+      verbose(env, `Caller passes invalid args into func#${subprog} ('${name}')\n`);
+      return err;
+    }
+    verbose(env, `Func#${subprog} ('${name}') is global and assumed valid.\n`);
+    if (sp.changesPktData) clearAllPktPointers(env);
+    sp.called = true;
+    clearCallerSavedRegs(env, caller.regs);
+    // all global functions return a 64-bit scalar
+    markRegUnknown(caller.regs[0]);
+    return 0;
+  }
   // setup_func_entry(env, subprog, insn_idx, set_callee_state, state)
   if (state.curframe + 1 >= MAX_CALL_FRAMES) {
     verbose(env, `the call stack of ${state.curframe + 2} frames is too deep\n`);
@@ -37,11 +85,7 @@ export function checkFuncCall(env: Env, i: number): number {
   markVerifierStateScratched(env);
   for (let r = 1; r <= 5; r++) copyReg(callee.regs[r], caller.regs[r]);
   state.curframe++;
-  // clear_caller_saved_regs(env, caller->regs)
-  for (let r = 0; r <= 5; r++) {
-    markRegNotInit(caller.regs[r]);
-    checkRegArgIn(env, caller.regs, r, DST_OP_NO_MARK);
-  }
+  clearCallerSavedRegs(env, caller.regs);
   env.insnIdx = env.subprogs[subprog].start - 1;
   resetLiveStackCallchain(env);
   if (env.log.level & BPF_LOG_LEVEL) {
@@ -51,6 +95,14 @@ export function checkFuncCall(env: Env, i: number): number {
     printVerifierState(env, state, state.curframe, true);
   }
   return 0;
+}
+
+/** `clear_caller_saved_regs(env, regs)`: R0-R5 are scratched by a call. */
+function clearCallerSavedRegs(env: Env, regs: RegState[]): void {
+  for (let r = 0; r <= 5; r++) {
+    markRegNotInit(regs[r]);
+    checkRegArgIn(env, regs, r, DST_OP_NO_MARK);
+  }
 }
 
 /** `prepare_func_exit(env, &insn_idx)` for a static subprogram (no callbacks). */

@@ -65,6 +65,13 @@ function newSubprog(start: number): SubprogInfo {
     mightSleep: false,
     isCb: false,
     isAsyncCb: false,
+    linkage: 0,
+    unreliable: false,
+    called: false,
+    verified: false,
+    argsCached: false,
+    argCnt: 0,
+    args: [],
   };
 }
 

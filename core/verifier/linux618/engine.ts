@@ -6,8 +6,11 @@
  *
  * Passes before the walk: the log parameters, `add_subprog_and_kfunc`,
  * `check_subprogs`, the LD_IMM64 / map pre-pass, `check_cfg`,
- * `compute_postorder`, `compute_scc`, `compute_live_registers`. After it:
- * `print_verification_stats` and the log's ENOSPC.
+ * `compute_postorder`, `compute_scc`, `compute_live_registers`. After it
+ * (`do_check_subprogs`): each global function (BTF linkage global) a walked
+ * path called is walked on its own from its prototype's argument types
+ * (`Validating NAME() func#N...`), until no new one is called; then
+ * `check_max_stack_depth`, `print_verification_stats` and the log's ENOSPC.
  *
  * @module
  */
@@ -37,6 +40,7 @@ import {
 } from "./cfg.ts";
 import {
   BPF_COMPLEXITY_LIMIT_INSNS,
+  BTF_FUNC_GLOBAL,
   E2BIG,
   EFAULT,
   EINVAL,
@@ -52,13 +56,25 @@ import {
 } from "./env.ts";
 import { BPF_MAY_GOTO, checkCondJmpOp } from "./jmp.ts";
 import { computeLiveRegisters } from "./live_regs.ts";
-import { BTF_FUNC_GLOBAL, checkBtfFunc, checkBtfFuncEarly, checkBtfLine, verboseLinfo } from "./linfo.ts";
+import { checkBtfFunc, checkBtfFuncEarly, checkBtfLine, verboseLinfo } from "./linfo.ts";
+import { argIsPtrToMem, btfPrepareFuncArgs } from "./func_args.ts";
+import { ARG_ANYTHING, ARG_PTR_TO_CTX } from "./helpers.ts";
 import { BPF_LOG_LEVEL, BPF_LOG_LEVEL2, BPF_LOG_MASK, BPF_LOG_STATS, VerifierLog618 } from "./log.ts";
 import { checkLdAbs, checkLdImm, checkMemInsn, resolvePseudoLdimm64 } from "./mem.ts";
 import { markChainPrecision, pushJmpHistory } from "./precision.ts";
 import { type PrintMap, regStateText, regTypeStr, SLOT_TYPE_CHAR, verifierStateText } from "./print.ts";
 import { PROG_TYPES_618 } from "./prog_types.ts";
-import { markRegKnownZero, NOT_INIT, PTR_TO_CTX, RegState, SCALAR_VALUE } from "./reg.ts";
+import {
+  markRegKnownZero,
+  markRegUnknown,
+  MEM_RDONLY,
+  NOT_INIT,
+  PTR_MAYBE_NULL,
+  PTR_TO_CTX,
+  PTR_TO_MEM,
+  RegState,
+  SCALAR_VALUE,
+} from "./reg.ts";
 import { commitStackWriteMarks, resetStackWriteMarks, StackLiveness, updateLiveStack } from "./stack_liveness.ts";
 import {
   BPF_MAIN_FUNC,
@@ -99,7 +115,7 @@ export interface Engine618Options {
   resolveMapFd: (fd: number) => Map618 | "EBADF" | "EINVAL";
   /** Measured verification time to print with `BPF_LOG_STATS` (default: the wall time). */
   clock?: () => number;
-  /** BTF func_info/line_info passed with the program (as libbpf does for objects built with `-g`). */
+  /** BTF func_info/line_info and types passed with the program (as libbpf does for objects built with `-g`). */
   btf?: ProgramBtf;
 }
 
@@ -196,6 +212,11 @@ export class Engine618 implements Walk {
   #peakDepth = 0;
   #t0 = 0;
   #note: string | null = null;
+  /** The subprogram the current walk started from (0: `do_check_main`). */
+  #walkSub = 0;
+  /** `do_check_subprogs`: the next subprogram to look at and the global functions verified in this pass. */
+  #scan = 1;
+  #newCnt = 0;
 
   /** Prepare a walk; the passes before it run here (a failure makes the first step an error). */
   constructor(prog: Insns618, opts: Engine618Options) {
@@ -272,6 +293,8 @@ export class Engine618 implements Walk {
       linfo: [],
       prevLinfo: -1,
       stateSerial: 0,
+      funcInfo: opts.btf?.funcInfo ?? [],
+      btfTypes: opts.btf?.types ?? [],
     };
     this.#env = env;
     for (let i = 0; i < n; i++) {
@@ -329,18 +352,8 @@ export class Engine618 implements Walk {
     if (!err) err = checkSubprogs(env);
     // check_btf_info
     if (!err) err = fi.length || li.length ? checkBtfFunc(env, fi) || checkBtfLine(env, li) : checkAbnormalReturn(env);
-    if (!err && fi.length) {
-      const g = fi.findIndex((f, i) => i > 0 && f.linkage === BTF_FUNC_GLOBAL);
-      if (g > 0) {
-        this.#failLoad(
-          ENOTMODELLED,
-          `func#${g} '${
-            fi[g].name
-          }' is a global function (BTF linkage global), which 6.18 verifies on its own; the linux-6.18 profile does not model that: load without BTF (--no-btf) to verify it as a static one`,
-        );
-        return;
-      }
-    }
+    // check_btf_func: func_info_aux[i].linkage
+    if (!err) { for (let k = 0; k < fi.length; k++) env.subprogs[k].linkage = fi[k].linkage; }
     if (!err) err = resolvePseudoLdimm64(env, opts.resolveMapFd);
     if (!err) err = checkCfg(env);
     if (err) {
@@ -350,19 +363,111 @@ export class Engine618 implements Walk {
     computePostorder(env);
     computeScc(env);
     computeLiveRegisters(env);
-    // do_check_common(env, 0)
-    const st = env.cur;
+    // do_check_main: do_check_common(env, 0)
+    const st = this.#newWalkState(0);
+    if (fi.length && env.btfTypes.length) {
+      // the main program's prototype: a mismatch only makes its BTF unreliable
+      err = btfPrepareFuncArgs(env, 0);
+      if (err === ENOTMODELLED) {
+        this.#error(err);
+        return;
+      }
+      const main = env.subprogs[0];
+      if (err || main.argCnt !== 1 || main.args[0].argType !== ARG_PTR_TO_CTX) main.unreliable = true;
+    }
+    const r1 = st.frame[0]!.regs[1];
+    r1.type = PTR_TO_CTX;
+    markRegKnownZero(r1);
+  }
+
+  /** `do_check_common`'s new state: frame 0 of subprogram `sub`, everything scratched, the walk at its start. */
+  #newWalkState(sub: number): VerifierState {
+    const env = this.#env;
+    const st = new VerifierState();
+    env.cur = st;
     st.curframe = 0;
     st.branches = 1;
     st.frame[0] = new FuncState();
-    initFuncState(st.frame[0], BPF_MAIN_FUNC, 0, 0);
+    initFuncState(st.frame[0], BPF_MAIN_FUNC, 0, sub);
     markVerifierStateScratched(env);
-    st.firstInsnIdx = 0;
+    st.firstInsnIdx = env.subprogs[sub]?.start ?? 0;
     st.lastInsnIdx = -1;
-    const r1 = st.frame[0].regs[1];
-    r1.type = PTR_TO_CTX;
-    markRegKnownZero(r1);
-    env.insnIdx = 0;
+    env.insnIdx = st.firstInsnIdx;
+    env.prevLinfo = -1;
+    this.#walkSub = sub;
+    return st;
+  }
+
+  /**
+   * The end of a successful walk: `do_check_common`'s log reset, then
+   * `do_check_subprogs` starts the next global function's walk (a
+   * BRANCH_RESUMED event at its first insn) or the program is accepted.
+   */
+  #walkDone(): number {
+    const env = this.#env;
+    if (!(env.log.level & BPF_LOG_LEVEL2)) env.log.reset(0);
+    if (this.#walkSub > 0) {
+      const k = this.#walkSub;
+      if (env.log.level & BPF_LOG_LEVEL) {
+        verbose(env, `Func#${k} ('${env.funcInfo[k].name}') is safe for any args that match its prototype\n`);
+      }
+      env.subprogs[k].verified = true;
+      this.#newCnt++;
+    }
+    while (env.funcInfo.length) {
+      for (; this.#scan < env.subprogCnt; this.#scan++) {
+        const sp = env.subprogs[this.#scan];
+        if (sp.linkage !== BTF_FUNC_GLOBAL || !sp.called || sp.verified) continue;
+        return this.#startGlobalWalk(this.#scan++);
+      }
+      if (!this.#newCnt) break;
+      this.#newCnt = 0;
+      this.#scan = 1;
+    }
+    // bpf_check: check_max_stack_depth
+    const err = checkMaxStackDepth(env);
+    if (err) return this.#error(err);
+    this.#phase = PH_DONE;
+    this.#accepted = true;
+    this.#finish(0);
+    return EV_ACCEPTED;
+  }
+
+  /** `do_check_common(env, k)` for global function `k`: its registers from its BTF prototype. */
+  #startGlobalWalk(k: number): number {
+    const env = this.#env;
+    // free_states: the explored states and loop visits of the last walk go; the counters stay
+    env.explored.fill(null);
+    env.sccVisits.clear();
+    env.head = null;
+    env.stackSize = 0;
+    const st = this.#newWalkState(k);
+    this.#prevInsnIdx = -1;
+    this.#doPrintState = false;
+    this.#path = [];
+    this.#pc = env.insnIdx;
+    this.#resumedFrom = -1;
+    verbose(env, `Validating ${env.funcInfo[k].name}() func#${k}...\n`);
+    const err = btfPrepareFuncArgs(env, k);
+    if (err) return this.#error(err);
+    const sub = env.subprogs[k], regs = st.frame[0]!.regs;
+    for (let r = 1; r <= sub.argCnt; r++) {
+      const arg = sub.args[r - 1], reg = regs[r];
+      if (arg.argType === ARG_PTR_TO_CTX) {
+        reg.type = PTR_TO_CTX;
+        markRegKnownZero(reg);
+      } else if (arg.argType === ARG_ANYTHING) {
+        reg.type = SCALAR_VALUE;
+        markRegUnknown(reg);
+      } else if (argIsPtrToMem(arg.argType)) {
+        reg.type = PTR_TO_MEM | (arg.argType & (PTR_MAYBE_NULL | MEM_RDONLY));
+        markRegKnownZero(reg);
+        reg.memSize = arg.memSize;
+        if (arg.argType & PTR_MAYBE_NULL) reg.id = ++env.idGen;
+      } else return this.#error(EFAULT, `verifier bug: unhandled arg#${r - 1} type ${arg.argType}`);
+    }
+    this.#phase = PH_TOP;
+    return EV_BRANCH_RESUMED;
   }
 
   /** A failure of `bpf_prog_load` before `bpf_check`: no log at all, a note says why. */
@@ -384,9 +489,6 @@ export class Engine618 implements Walk {
   /** print_verification_stats and the log's finalisation. */
   #finish(err: number): void {
     const env = this.#env;
-    if (err === 0) {
-      if (!(env.log.level & BPF_LOG_LEVEL2)) env.log.reset(0);
-    }
     if (env.log.level) {
       if (env.log.level & BPF_LOG_STATS) {
         const now = (this.#opts.clock ?? (() => performance.now()))();
@@ -548,20 +650,11 @@ export class Engine618 implements Walk {
     const env = this.#env;
     this.#matched = null;
     markVerifierStateScratched(env);
-    let err = updateBranchCounts(env, env.cur);
+    const err = updateBranchCounts(env, env.cur);
     if (err) return this.#error(err);
     updateLiveStack(env);
     const elem = popStack(env, !(env.log.level & BPF_LOG_LEVEL2));
-    if (!elem) {
-      // do_check_common: a level-1 log is reset on success; then bpf_check's check_max_stack_depth
-      if (!(env.log.level & BPF_LOG_LEVEL2)) env.log.reset(0);
-      err = checkMaxStackDepth(env);
-      if (err) return this.#error(err);
-      this.#phase = PH_DONE;
-      this.#accepted = true;
-      this.#finish(0);
-      return EV_ACCEPTED;
-    }
+    if (!elem) return this.#walkDone();
     this.#prevInsnIdx = elem.prevInsnIdx;
     env.insnIdx = elem.insnIdx;
     this.#resumedFrom = elem.prevInsnIdx;
@@ -686,6 +779,15 @@ export class Engine618 implements Walk {
     // check_return_code(env, BPF_REG_0, "R0")
     let err = checkRegArg(env, 0, SRC_OP);
     if (err) return err;
+    if (st.frame[0]!.subprogno) {
+      // a global function's walk: it returns a scalar, any value
+      const r0 = st.frame[0]!.regs[0];
+      if (r0.type !== SCALAR_VALUE) {
+        verbose(env, `At subprogram exit the register R0 is not a scalar value (${regTypeStr(r0.type)})\n`);
+        return EINVAL;
+      }
+      return PROCESS_BPF_EXIT;
+    }
     const range = env.progType.retRange;
     if (range) {
       const r0 = st.frame[st.curframe]!.regs[0];
@@ -898,6 +1000,11 @@ export class Engine618 implements Walk {
     if (r < 0 || r > 10) return -1;
     return this.#env.cur.frame[this.#env.cur.curframe]?.regs[r].origin ?? -1;
   }
+  /** The global function the current walk verifies on its own (`f() func#N`), or null for the main program's walk. */
+  get globalWalk(): string | null {
+    const k = this.#walkSub;
+    return k > 0 ? `${this.#env.funcInfo[k]?.name}() func#${k}` : null;
+  }
   /** A note when the rejection is bpfscope's (a construct the profile does not model). */
   get note(): string | null {
     return this.#note;
@@ -936,5 +1043,8 @@ export class Engine618 implements Walk {
     this.#path = o.#path;
     this.#peakDepth = o.#peakDepth;
     this.#note = o.#note;
+    this.#walkSub = o.#walkSub;
+    this.#scan = o.#scan;
+    this.#newCnt = o.#newCnt;
   }
 }

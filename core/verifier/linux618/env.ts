@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { LineInfo } from "../../isa/program.ts";
+import type { BtfTypeInfo, FuncInfo, LineInfo } from "../../isa/program.ts";
 import type { VerifierLog618 } from "./log.ts";
 import type { ProgTypeInfo } from "./prog_types.ts";
 import type { RegState } from "./reg.ts";
@@ -54,10 +54,20 @@ export const ERRNO_NAMES: Readonly<Record<number, string>> = {
   28: "ENOSPC",
   71: "EPROTO",
   524: "ENOTSUPP",
+  1095: "EOPNOTSUPP",
 };
 
 /** bpfscope's errno for constructs the profile does not model (EOPNOTSUPP; the note says what). */
 export const ENOTMODELLED = -95;
+/**
+ * The kernel's own -EOPNOTSUPP (e.g. an unsupported `arg:` decl tag): a
+ * number of its own so that it is not taken for {@link ENOTMODELLED}; both
+ * are named EOPNOTSUPP.
+ */
+export const EOPNOTSUPP = -1095;
+
+/** `BTF_FUNC_GLOBAL`: the func_info linkage of a global function. */
+export const BTF_FUNC_GLOBAL = 1;
 
 /** `BPF_COMPLEXITY_LIMIT_INSNS`. */
 export const BPF_COMPLEXITY_LIMIT_INSNS = 1000000;
@@ -102,6 +112,28 @@ export interface SubprogInfo {
   isCb: boolean;
   /** `is_async_cb`. */
   isAsyncCb: boolean;
+  /** `func_info_aux[i].linkage`: 0 static, 1 global (0 without BTF func info). */
+  linkage: number;
+  /** `func_info_aux[i].unreliable`: a call's arguments did not match the BTF prototype. */
+  unreliable: boolean;
+  /** `func_info_aux[i].called`: a global function some walked path calls. */
+  called: boolean;
+  /** `func_info_aux[i].verified`: a global function walked on its own. */
+  verified: boolean;
+  /** `args_cached`: `args`/`argCnt` come from the BTF prototype. */
+  argsCached: boolean;
+  /** `arg_cnt`. */
+  argCnt: number;
+  /** `args[]`: per argument its `arg_type` and `mem_size`. */
+  args: SubprogArg[];
+}
+
+/** `struct bpf_subprog_arg_info` (the fields this profile uses). */
+export interface SubprogArg {
+  /** `arg_type` (`ARG_ANYTHING`, `ARG_PTR_TO_CTX`, `ARG_PTR_TO_MEM` with `PTR_MAYBE_NULL`). */
+  argType: number;
+  /** `mem_size` of an `ARG_PTR_TO_MEM`. */
+  memSize: number;
 }
 
 /** A pending branch (`struct bpf_verifier_stack_elem`). */
@@ -277,6 +309,11 @@ export interface Env {
   prevLinfo: number;
   /** Serial numbers of stored states. */
   stateSerial: number;
+  // ---- BTF ----
+  /** `prog->aux->func_info` (empty without BTF func info). */
+  funcInfo: ReadonlyArray<FuncInfo>;
+  /** The object's BTF types by id (empty without BTF). */
+  btfTypes: ReadonlyArray<BtfTypeInfo | undefined>;
 }
 
 /** `struct bpf_scc_visit`. */

@@ -156,7 +156,7 @@ function checkRegType(env: Env, regno: number, argType: number): number {
 }
 
 /** `check_func_arg_reg_off(env, reg, regno, arg_type)`. */
-function checkFuncArgRegOff(env: Env, reg: RegState, regno: number, argType: number): number {
+export function checkFuncArgRegOff(env: Env, reg: RegState, regno: number, argType: number): number {
   if (argType & OBJ_RELEASE) {
     if (reg.off) {
       verbose(env, `R${regno} must have zero offset when passed to release func or trusted arg to kfunc\n`);

@@ -12,9 +12,6 @@ import { findLineInfo, type FuncInfo, type LineInfo, lineInfoText } from "../../
 import { checkAbnormalReturn } from "./cfg.ts";
 import { EINVAL, type Env, verbose } from "./env.ts";
 
-/** `BTF_FUNC_GLOBAL`. */
-export const BTF_FUNC_GLOBAL = 1;
-
 /** `find_linfo(env, insn_off)`: the last record starting at or before `insnOff` (-1: none). */
 export function findLinfo(env: Env, insnOff: number): number {
   return insnOff >= env.len ? -1 : findLineInfo(env.linfo, insnOff);

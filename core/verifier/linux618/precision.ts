@@ -14,7 +14,7 @@
  * @module
  */
 import { kernel618InsnText } from "../../asm/kernel618.ts";
-import { EFAULT, ENOENT, ENOTSUPP, type Env, findSubprog, isPseudoCall, verbose } from "./env.ts";
+import { BTF_FUNC_GLOBAL, EFAULT, ENOENT, ENOTSUPP, type Env, findSubprog, isPseudoCall, verbose } from "./env.ts";
 import { BPF_LOG_LEVEL2 } from "./log.ts";
 import { verifierStateText } from "./print.ts";
 import { RegState, SCALAR_VALUE } from "./reg.ts";
@@ -260,6 +260,18 @@ function backtrackInsn(env: Env, idx: number, subseqIdx: number, histFlags: numb
     if (isPseudoCall(env, idx)) {
       const sub = findSubprog(env, idx + env.imm[idx] + 1);
       if (sub < 0) return EFAULT;
+      if (env.subprogs[sub].linkage === BTF_FUNC_GLOBAL) {
+        // a global callee was not walked: the next insn in the history is the one after the call
+        if (idx + 1 !== subseqIdx) verbose(env, "verifier bug: extra insn from subprog (idx + 1 != subseq_idx)\n");
+        // r1-r5 are cleared by the call, so none of them can still be wanted
+        if (env.bt.regMasks[env.bt.frame] & REGMASK_ARGS) {
+          verbose(env, `verifier bug: global subprog unexpected regs ${hexMask(env.bt.regMasks[env.bt.frame])}\n`);
+          return EFAULT;
+        }
+        // it always sets R0
+        btClearReg(env, 0);
+        return 0;
+      }
       // static subprog call: we are exiting the callee while going back
       if (env.bt.regMasks[env.bt.frame] & ~REGMASK_ARGS) {
         verbose(env, `verifier bug: static subprog unexpected regs ${hexMask(env.bt.regMasks[env.bt.frame])}\n`);

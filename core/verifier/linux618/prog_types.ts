@@ -30,6 +30,8 @@ export interface ProgTypeInfo {
   type: number;
   /** Name (`socket_filter`, `xdp`, ...). */
   name: string;
+  /** The UAPI context struct's name (`bpf_types.h`: `__sk_buff`, `xdp_md`), what a BTF `ctx` argument points to. */
+  ctxStruct: string;
   /** The helper ids its `get_func_proto` answers for. */
   helpers: HelperSet;
   /** Whether LD_ABS/LD_IND are allowed (`may_access_skb`). */
@@ -170,6 +172,7 @@ export const PROG_TYPES_618: Readonly<Record<number, ProgTypeInfo>> = {
   1: {
     type: 1,
     name: "socket_filter",
+    ctxStruct: "__sk_buff",
     helpers: SOCKET_FILTER_HELPERS,
     mayAccessSkb: true,
     directPacket: { read: false, write: false },
@@ -179,6 +182,7 @@ export const PROG_TYPES_618: Readonly<Record<number, ProgTypeInfo>> = {
   3: {
     type: 3,
     name: "sched_cls",
+    ctxStruct: "__sk_buff",
     helpers: TC_HELPERS,
     mayAccessSkb: true,
     directPacket: { read: true, write: true },
@@ -188,6 +192,7 @@ export const PROG_TYPES_618: Readonly<Record<number, ProgTypeInfo>> = {
   4: {
     type: 4,
     name: "sched_act",
+    ctxStruct: "__sk_buff",
     helpers: TC_HELPERS,
     mayAccessSkb: true,
     directPacket: { read: true, write: true },
@@ -197,6 +202,7 @@ export const PROG_TYPES_618: Readonly<Record<number, ProgTypeInfo>> = {
   6: {
     type: 6,
     name: "xdp",
+    ctxStruct: "xdp_md",
     helpers: XDP_HELPERS,
     mayAccessSkb: false,
     directPacket: { read: true, write: true },
@@ -206,6 +212,7 @@ export const PROG_TYPES_618: Readonly<Record<number, ProgTypeInfo>> = {
   8: {
     type: 8,
     name: "cgroup_skb",
+    ctxStruct: "__sk_buff",
     helpers: CGROUP_SKB_HELPERS,
     mayAccessSkb: false,
     directPacket: { read: true, write: false },
