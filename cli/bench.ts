@@ -19,7 +19,7 @@ import { checkVerifierProfile, rejectionText } from "./verify.ts";
 import {
   applyWasmOption,
   CliError,
-  loadProgramFile,
+  loadProgramFiles,
   parseIntOption,
   readFileOrDie,
   WASM_OPTION,
@@ -401,7 +401,7 @@ Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usag
       const input: RunInput = o.mem !== undefined ? { mem: readFileOrDie(o.mem, 2) } : {};
       const engines: VmEngineName[] = o.engine === "both" ? ["interp", "jit"] : [o.engine];
       const verifierProfile = o.verifier ? o.verifierProfile ?? DEFAULT_PROFILE : undefined;
-      const progs = files.map((f) => [f, loadProgramFile(f, 2, o.section)] as const);
+      const { progs, bad } = loadProgramFiles(files, o.section);
       const clock = o.clock === "cpu" ? await cpuClock() : undefined;
       let failed = false;
       for (const [file, prog] of progs) {
@@ -432,5 +432,6 @@ Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usag
         }
       }
       if (failed) Deno.exitCode = 1;
+      if (bad) Deno.exitCode = 2;
     });
 }

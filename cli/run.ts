@@ -14,7 +14,7 @@ import {
   applyWasmOption,
   CliError,
   hex,
-  loadProgramFile,
+  loadProgramFiles,
   type Paint,
   painter,
   parseHexOption,
@@ -228,7 +228,7 @@ Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usag
       const maxInsns = o.maxInsns !== undefined ? parseIntOption("--max-insns", o.maxInsns, 1) : undefined;
       const seed = o.seed !== undefined ? parseIntOption("--seed", o.seed, 0, 0xffffffff) : undefined;
       const verify = o.verify ? loadVerifier() : null;
-      const progs = files.map((f) => [f, loadProgramFile(f, 2, o.section)] as const);
+      const { progs, bad } = loadProgramFiles(files, o.section);
       let failed = false;
       const paint = painter(!o.json && useColor());
       const enc = new TextEncoder();
@@ -255,5 +255,6 @@ Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usag
         Deno.stdout.writeSync(enc.encode(text + "\n"));
       }
       if (failed) Deno.exitCode = 1;
+      if (bad) Deno.exitCode = 2;
     });
 }

@@ -88,6 +88,30 @@ function looksLikeVerifierLog(bytes: Uint8Array): boolean {
   return /^(\d+: (R\d|\([0-9a-f]{2}\) )|processed \d+ insns|libbpf: )/m.test(head);
 }
 
+/**
+ * Load the program files of a command that takes several (verify, run, bench). With one file its error stops the
+ * command; with several, a file that cannot be read or decoded gets its one line on stderr and is left out (`bad`
+ * is then true: the command exits 2 after doing the others), as veristat goes on past a bad file.
+ */
+export function loadProgramFiles(
+  files: string[],
+  section?: string,
+): { progs: Array<readonly [string, Program]>; bad: boolean } {
+  if (files.length === 1) return { progs: [[files[0], loadProgramFile(files[0], 2, section)]], bad: false };
+  const progs: Array<readonly [string, Program]> = [];
+  let bad = false;
+  for (const f of files) {
+    try {
+      progs.push([f, loadProgramFile(f, 2, section)]);
+    } catch (e) {
+      if (!(e instanceof CliError)) throw e;
+      console.error(`bpfscope: ${e.message}`);
+      bad = true;
+    }
+  }
+  return { progs, bad };
+}
+
 /** Write a file, turning OS errors into one-line CLI errors. */
 export function writeFileOrDie(path: string, data: Uint8Array | string): void {
   try {

@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { PROFILE_NAMES, progTypeNumber, verify, type VerifyResult } from "../core/verifier/mod.ts";
-import { btfNotice, CliError, loadProgramFile, painter, parseIntOption, useColor, writeStdout } from "./util.ts";
+import { btfNotice, CliError, loadProgramFiles, painter, parseIntOption, useColor, writeStdout } from "./util.ts";
 
 /** Options of `bpfscope verify`. */
 export interface VerifyCliOptions {
@@ -167,20 +167,7 @@ Exit status: 0 when every program is accepted, 1 when any is rejected, 2 on bad 
         ? 0
         : 1;
       const insnLimit = o.insnLimit !== undefined ? parseIntOption("--insn-limit", o.insnLimit, 1) : undefined;
-      // several files (veristat-style): one that cannot be read or decoded gets its one line on stderr, the others
-      // are verified, and the exit status is 2; a single file stops at its error
-      let badInput = false;
-      const progs = files.flatMap((f) => {
-        if (!many) return [[f, loadProgramFile(f, 2, o.section)] as const];
-        try {
-          return [[f, loadProgramFile(f, 2, o.section)] as const];
-        } catch (e) {
-          if (!(e instanceof CliError)) throw e;
-          console.error(`bpfscope: ${e.message}`);
-          badInput = true;
-          return [];
-        }
-      });
+      const { progs, bad: badInput } = loadProgramFiles(files, o.section);
       const recs: VerifyRecord[] = [];
       const notices = new Set<string>();
       const paint = painter(!o.json && useColor());

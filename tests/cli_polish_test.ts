@@ -461,13 +461,17 @@ Deno.test({
   },
 });
 
-Deno.test("verify of several files: one that cannot be read says so and the others are still verified (exit 2)", async () => {
+Deno.test("verify or run of several files: one that cannot be read says so and the others still go (exit 2)", async () => {
   const ok = await tmpJson({ insns: [[183, 0, 0, 0, 0], [149, 0, 0, 0, 0]] });
-  const [t, j, one] = await Promise.all([
+  const [t, j, one, run] = await Promise.all([
     runCli("verify", ok, "/nonexistent.json", ok),
     runCli("verify", "--json", "/nonexistent.json", ok),
     runCli("verify", "/nonexistent.json"),
+    runCli("run", "--json", ok, "/nonexistent.json"),
   ]);
+  assert.equal(run.code, 2);
+  assert.equal(run.err, "bpfscope: /nonexistent.json: no such file\n");
+  assert.equal(JSON.parse(run.out).r0, "0");
   assert.equal(t.code, 2);
   assert.equal(t.err, "bpfscope: /nonexistent.json: no such file\n");
   assert.equal(t.out.split("\n").filter((l) => l.includes("success")).length, 2, t.out);
