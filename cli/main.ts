@@ -36,6 +36,10 @@ export function buildCli(): Command {
       "after",
       `
 Examples:
+  bpfscope tui                              watch the verifier walk a built-in example
+  bpfscope verify prog.json                 the verdict and log of Linux 3.19 (--profile linux-6.18: today's)
+  bpfscope log verifier.log                 a 5.x/6.x kernel's verifier log explained
+  bpfscope test-run --data HEX prog.o       BPF_PROG_TEST_RUN without a kernel
   bpfscope disasm prog.json                 disassemble in llvm-objdump style
   bpfscope disasm --style kernel prog.bin   as the 3.18 verifier log prints it
   bpfscope asm prog.s -o prog.json          assemble to the JSON program format
