@@ -21,7 +21,10 @@ export function registerAsm(program: Command): void {
     .command("asm")
     .description("assemble a program (or convert between formats); JSON to stdout unless -o is given")
     .argument("<file>", "input: assembly (.s/.asm), JSON, raw (.bin/.raw) or ELF (.o); other names by content")
-    .option("-o, --output <out>", "output file: .json, .bin/.raw (raw slots) or .s/.asm (assembly)")
+    .option(
+      "-o, --output <out>",
+      "output file: .json, .bin/.raw (raw slots) or .s/.asm (assembly); - for stdout (JSON)",
+    )
     .option("--section <name>", "ELF objects: the section of the program (needed when there are several)")
     .addHelpText(
       "after",
@@ -42,7 +45,8 @@ Assembly syntax (llvm-objdump style, as 'bpfscope disasm' prints it):
     )
     .action((file: string, opts: AsmCliOptions) => {
       const p = loadProgramFile(file, 1, opts.section);
-      if (opts.output === undefined) {
+      // `-o -`: stdout, as without -o (it wrote a file named '-')
+      if (opts.output === undefined || opts.output === "-") {
         writeStdout(encodeJson(p));
         return;
       }

@@ -539,3 +539,21 @@ Deno.test("a C source given as a program: the error says to build an object with
     p.err.endsWith("; it looks like C source: build an object with clang -O2 -g -target bpf -c x.c -o prog.o\n"),
   );
 });
+
+Deno.test("asm -o - writes the JSON to stdout (it created a file named '-')", async () => {
+  const src = new URL("./data/examples/lookup_null_write.s", import.meta.url).pathname;
+  const dir = await Deno.makeTempDir();
+  try {
+    const p = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", `${ROOT}cli/main.ts`, "asm", src, "-o", "-"],
+      cwd: dir,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(p.code, 0);
+    assert.equal(JSON.parse(new TextDecoder().decode(p.stdout)).insns.length, 11);
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
