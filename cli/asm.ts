@@ -11,6 +11,8 @@ import { loadProgramFile, writeFileOrDie, writeStdout } from "./util.ts";
 export interface AsmCliOptions {
   /** Output path; its extension picks the format. */
   output?: string;
+  /** ELF objects: the section of the program. */
+  section?: string;
 }
 
 /** Register `bpfscope asm FILE [-o OUT]`. */
@@ -18,8 +20,12 @@ export function registerAsm(program: Command): void {
   program
     .command("asm")
     .description("assemble a program (or convert between formats); JSON to stdout unless -o is given")
-    .argument("<file>", "input: assembly (.s/.asm), JSON or raw (.bin/.raw); other names by content")
-    .option("-o, --output <out>", "output file: .json, .bin/.raw (raw slots) or .s/.asm (assembly)")
+    .argument("<file>", "input: assembly (.s/.asm), JSON, raw (.bin/.raw) or ELF (.o); other names by content")
+    .option(
+      "-o, --output <out>",
+      "output file: .json, .bin/.raw (raw slots) or .s/.asm (assembly); - for stdout (JSON)",
+    )
+    .option("--section <name>", "ELF objects: the section of the program (needed when there are several)")
     .addHelpText(
       "after",
       `
@@ -38,8 +44,9 @@ Assembly syntax (llvm-objdump style, as 'bpfscope disasm' prints it):
   out:  exit`,
     )
     .action((file: string, opts: AsmCliOptions) => {
-      const p = loadProgramFile(file);
-      if (opts.output === undefined) {
+      const p = loadProgramFile(file, 1, opts.section);
+      // `-o -`: stdout, as without -o (it wrote a file named '-')
+      if (opts.output === undefined || opts.output === "-") {
         writeStdout(encodeJson(p));
         return;
       }

@@ -19,7 +19,7 @@ import { checkVerifierProfile, rejectionText } from "./verify.ts";
 import {
   applyWasmOption,
   CliError,
-  loadProgramFile,
+  loadProgramFiles,
   parseIntOption,
   readFileOrDie,
   WASM_OPTION,
@@ -28,6 +28,8 @@ import {
 
 /** Options of `bpfscope bench`. */
 export interface BenchCliOptions {
+  /** ELF objects: the section of the program. */
+  section?: string;
   /** The JIT's WebAssembly tier: `auto`, `always` or `never`. */
   wasm: string;
   /** `interp`, `jit` or `both` (default). */
@@ -319,6 +321,7 @@ export function registerBench(program: Command): void {
       "3",
     )
     .option("--mem <file>", "memory buffer: r1 = its address, r2 = its length (else an empty ctx)")
+    .option("--section <name>", "ELF objects: the section of the program (needed when there are several)")
     .option("--profile <name>", "semantics: modern | linux-3.18", "modern")
     .option("--max-insns <n>", "executed-instruction limit per run (default 1e9)")
     .option("--verifier", "also time the verifier on each file (logging off)")
@@ -365,11 +368,11 @@ Examples:
   bpfscope bench --json --mem input256.mem *.json        machine-readable
   bpfscope bench --verifier --engine jit prog.json       and the verifier: ms, M insns/s
   bpfscope bench --clock cpu --mem input256.mem *.json   CPU time instead of wall time
-  bpfscope bench --engine jit --wasm never a.json      the JIT's JavaScript code alone (no WebAssembly tier)
+  bpfscope bench --engine jit --wasm never a.json        the JIT's JavaScript code alone (no WebAssembly tier)
   bpfscope bench --maps                                  map ns/op at 1000 and 100000 elements
   bpfscope bench --maps --map-size 4096 --engine jit     one size; the program case on the JIT
 
-Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usage.`,
+Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usage or input.`,
     )
     .action(async (files: string[], o: BenchCliOptions) => {
       applyWasmOption(o.wasm);
@@ -398,7 +401,7 @@ Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usag
       const input: RunInput = o.mem !== undefined ? { mem: readFileOrDie(o.mem, 2) } : {};
       const engines: VmEngineName[] = o.engine === "both" ? ["interp", "jit"] : [o.engine];
       const verifierProfile = o.verifier ? o.verifierProfile ?? DEFAULT_PROFILE : undefined;
-      const progs = files.map((f) => [f, loadProgramFile(f, 2)] as const);
+      const { progs, bad } = loadProgramFiles(files, o.section);
       const clock = o.clock === "cpu" ? await cpuClock() : undefined;
       let failed = false;
       for (const [file, prog] of progs) {
@@ -429,5 +432,6 @@ Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usag
         }
       }
       if (failed) Deno.exitCode = 1;
+      if (bad) Deno.exitCode = 2;
     });
 }

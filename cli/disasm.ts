@@ -27,8 +27,10 @@ export function registerDisasm(program: Command): void {
       "after",
       `
 Examples:
-  bpfscope disasm prog.json                 llvm-objdump style, re-assembles with 'bpfscope asm'
-  bpfscope disasm --style kernel prog.bin   as the Linux 3.18 verifier log prints each insn`,
+  bpfscope disasm prog.json                 llvm-objdump style: the instructions (no maps, type or fixups)
+  bpfscope disasm --style kernel prog.bin   as the Linux 3.18 verifier log prints each insn
+  bpfscope asm prog.o -o prog.s             the whole program as assembly (.prog_type, .map, .init,
+                                            fixups) to edit and assemble again with 'bpfscope asm prog.s'`,
     )
     .action((file: string, opts: DisasmCliOptions) => {
       if (opts.style !== "llvm" && opts.style !== "kernel") {

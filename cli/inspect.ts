@@ -9,6 +9,7 @@ import { FormatError } from "../core/errors.ts";
 import { mapTypeName, progTypeName } from "../core/isa/opcodes.ts";
 import { type ElfObject, parseElf } from "../core/elf/mod.ts";
 import { CliError, readFileOrDie, writeStdout } from "./util.ts";
+import { isElf } from "../core/formats/mod.ts";
 
 /** Options of `bpfscope inspect`. */
 export interface InspectCliOptions {
@@ -27,7 +28,10 @@ export function inspectRecord(obj: ElfObject): Record<string, unknown> {
       section_insns: p.sectionInsns,
       prog_type: progTypeName(p.program.progType),
       maps: p.program.maps.map((m) => m.name),
+      func_info: p.program.btf?.funcInfo.length ?? 0,
+      line_info: p.program.btf?.lineInfo.length ?? 0,
     })),
+    btf_ignored: obj.btfIgnored ?? null,
     maps: obj.maps.map((m) => ({
       name: m.name,
       type: mapTypeName(m.def.type),
@@ -57,12 +61,16 @@ export function inspectText(obj: ElfObject): string {
   out.push(`programs (${obj.programs.length}):`);
   for (const p of obj.programs) {
     const extra = p.program.len !== p.sectionInsns ? ` (${p.sectionInsns} in section + called functions)` : "";
+    // BTF func/line info: what gives the 6.18 profile's log its '; source' lines
+    const btf = p.program.btf;
+    const info = btf ? `  BTF: ${btf.funcInfo.length} func_info, ${btf.lineInfo.length} line_info` : "";
     out.push(
       `  ${p.section.padEnd(20)} ${String(p.program.len).padStart(5)} insns${extra}  ${
         progTypeName(p.program.progType)
-      }`,
+      }${info}`,
     );
   }
+  if (obj.btfIgnored) out.push(`  BTF ignored: ${obj.btfIgnored}`);
   out.push(`maps (${obj.maps.length}):`);
   for (const m of obj.maps) {
     const d = m.def;
@@ -104,7 +112,13 @@ Examples:
       try {
         obj = parseElf(bytes, file);
       } catch (e) {
-        if (e instanceof FormatError) throw new CliError(e.message, 1);
+        if (e instanceof FormatError) {
+          // a JSON, raw or asm program is not an object: say which command shows it
+          const other = !isElf(bytes) && bytes.length > 0
+            ? "; inspect reads ELF objects (disasm shows other programs)"
+            : "";
+          throw new CliError(e.message + other, 1);
+        }
         throw e;
       }
       writeStdout(o.json ? JSON.stringify(inspectRecord(obj)) + "\n" : inspectText(obj));

@@ -20,7 +20,7 @@ import {
   summarize,
   verifierLineCount,
 } from "../core/kernlog/mod.ts";
-import { CliError, parseIntOption, useColor, writeStdout } from "./util.ts";
+import { CliError, type Paint, painter, parseIntOption, useColor, writeStdout } from "./util.ts";
 
 /** Options of `bpfscope log`. */
 export interface LogCliOptions {
@@ -48,19 +48,25 @@ export interface LogInput {
 
 /**
  * Open a log file, or stdin for `-` (which must not be a terminal), turning
- * every OS error into a one-line CliError (exit 2).
+ * every OS error into a one-line CliError (exit 2); `command` is the one the
+ * terminal-stdin error shows at the end of a pipe (`log -`, `tui --log -`).
  */
-export function openLogInput(file: string): LogInput {
+export function openLogInput(file: string, command = "log -"): LogInput {
   if (file === "-") {
     if (Deno.stdin.isTerminal()) {
-      throw new CliError("stdin is a terminal; pipe a log in (... 2>&1 | bpfscope log -) or give a file", 2);
+      throw new CliError(`stdin is a terminal; pipe a log in (... 2>&1 | bpfscope ${command}) or give a file`, 2);
     }
     return { stream: Deno.stdin.readable, size: 0, name: "stdin" };
   }
   try {
     const st = Deno.statSync(file);
     if (st.isDirectory) throw new CliError(`${file}: is a directory`, 2);
-    return { stream: Deno.openSync(file).readable, size: st.size, name: file };
+    const stream = Deno.openSync(file).readable;
+    // a log kept gzipped is read through gunzip (its size is not the log's: no progress fraction)
+    if (/\.gz$/i.test(file)) {
+      return { stream: stream.pipeThrough(new DecompressionStream("gzip")), size: 0, name: file };
+    }
+    return { stream, size: st.size, name: file };
   } catch (e) {
     if (e instanceof CliError) throw e;
     if (e instanceof Deno.errors.NotFound) throw new CliError(`${file}: no such file`, 2);
@@ -96,22 +102,27 @@ export function verifierLogs(parser: LogParser, name: string): KernLog[] {
   const logs = parser.logs.filter((l) => verifierLineCount(l) > 0 && l.hasVerifierLines);
   if (logs.length) return logs;
   const first = parser.logs[0];
+  const line1 = first ? first.lines.get(0) ?? "" : "";
+  // a program given to log instead of verify: say which command reads it
+  const arg = name === "stdin" ? "-" : name;
+  // (gzip's magic 1f 8b: the 8b is not UTF-8, the decoder made it U+FFFD)
+  const program = line1.startsWith("\x1f\ufffd") || line1.startsWith("\x1f\x8b")
+    ? `; gzip data: name it .gz (or zcat ${arg} | bpfscope log -)`
+    : line1.startsWith("\x7fELF")
+    ? `; an ELF object: bpfscope verify ${arg} verifies it`
+    : /^\s*[[{]/.test(line1) && /"insns"|^\s*\[?\s*\[\s*\d/m.test([...first!.lines].slice(0, 50).join("\n"))
+    ? `; a JSON program: bpfscope verify ${arg} verifies it`
+    : "";
   if (parser.binaryLines > 0 && parser.binaryLines * 2 >= parser.lineCount) {
-    throw new CliError(`${name}: binary data, not a verifier log (${parser.lineCount} lines)`, 2);
+    throw new CliError(`${name}: binary data, not a verifier log (${parser.lineCount} lines)${program}`, 2);
   }
   const sample = first ? [...first.lines].find((l) => l.trim().length > 0) ?? "" : "";
   throw new CliError(
     `${name}: no verifier log found in ${parser.lineCount} line${parser.lineCount === 1 ? "" : "s"} (line 1: ${
       JSON.stringify(sample.slice(0, 60))
-    })`,
+    })${program}`,
     2,
   );
-}
-
-type Paint = (code: string, s: string) => string;
-
-function painter(color: boolean): Paint {
-  return color ? (code, s) => `\x1b[${code}m${s}\x1b[0m` : (_code, s) => s;
 }
 
 function src(s: { source: { text: string; file: string | null; line: number } | null }): string {

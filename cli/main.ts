@@ -36,6 +36,10 @@ export function buildCli(): Command {
       "after",
       `
 Examples:
+  bpfscope tui                              watch the verifier walk a built-in example
+  bpfscope verify prog.json                 the verdict and log of Linux 3.19 (--profile linux-6.18: today's)
+  bpfscope log verifier.log                 a 5.x/6.x kernel's verifier log explained
+  bpfscope test-run --data HEX prog.o       BPF_PROG_TEST_RUN without a kernel
   bpfscope disasm prog.json                 disassemble in llvm-objdump style
   bpfscope disasm --style kernel prog.bin   as the 3.18 verifier log prints it
   bpfscope asm prog.s -o prog.json          assemble to the JSON program format
@@ -56,11 +60,15 @@ Examples:
 /** Run the CLI with arguments; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
   const program = buildCli();
-  program.exitOverride();
-  program.configureOutput({
-    writeErr: (s) => Deno.stderr.writeSync(new TextEncoder().encode(s)),
-    writeOut: (s) => Deno.stdout.writeSync(new TextEncoder().encode(s)),
-  });
+  // on every command: a subcommand's usage error (a missing argument, an unknown option) exits 2 here as the
+  // top level's does, not 1 from inside commander (subcommands do not inherit settings made after they exist)
+  for (const c of [program, ...program.commands]) {
+    c.exitOverride();
+    c.configureOutput({
+      writeErr: (s) => Deno.stderr.writeSync(new TextEncoder().encode(s)),
+      writeOut: (s) => Deno.stdout.writeSync(new TextEncoder().encode(s)),
+    });
+  }
   try {
     await program.parseAsync(args, { from: "user" });
     return typeof Deno.exitCode === "number" ? Deno.exitCode : 0;

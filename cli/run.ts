@@ -6,7 +6,7 @@
 import type { Command } from "commander";
 import { BpfError } from "../core/errors.ts";
 import { Bpf, loadWithMaps, ProgLoadError, type VerifyHook } from "../core/bpf.ts";
-import type { Program } from "../core/isa/mod.ts";
+import { PROG_SCHED_ACT, PROG_SCHED_CLS, PROG_XDP, type Program, progTypeName } from "../core/isa/mod.ts";
 import type { RunResult, VmProfile } from "../core/vm/mod.ts";
 import { ArrayMap, type BpfMap } from "../core/maps/mod.ts";
 import { verifyHook } from "../core/verifier/mod.ts";
@@ -14,10 +14,13 @@ import {
   applyWasmOption,
   CliError,
   hex,
-  loadProgramFile,
+  loadProgramFiles,
+  type Paint,
+  painter,
   parseHexOption,
   parseIntOption,
   readFileOrDie,
+  useColor,
   WASM_OPTION,
 } from "./util.ts";
 
@@ -50,13 +53,25 @@ export interface RunCliOptions {
 }
 
 /**
- * VERIFIER HOOK: returns the verifier used by `--verify`. The verifier
- * (core/verifier) is being written in parallel; until it lands this fails
- * with a clear message. Replace the body with the verifier's hook.
+ * The verifier of `--verify`: linux-3.19 (linux-3.18 with `--profile
+ * linux-3.18`). A program type it lacks is refused with verify's note, whose
+ * advice (`--profile linux-6.18`, `--prog-type`) names options run does not
+ * have: it names the commands that verify as Linux 6.18 instead.
  */
 export function loadVerifier(): VerifyHook {
-  return verifyHook;
+  return (prog, req) => {
+    const v = verifyHook(prog, req);
+    if (v.accepted || !v.error?.startsWith("program type ")) return v;
+    const error = v.error.replace(
+      /; [^;]*--prog-type overrides it$/,
+      "; run --verify verifies as Linux 3.19: test-run --verify or verify --profile linux-6.18 verify as Linux 6.18",
+    );
+    return { ...v, error };
+  };
 }
+
+/** Program types whose context `test-run` builds from a packet (xdp_md, __sk_buff). */
+const PACKET_TYPES: readonly number[] = [PROG_XDP, PROG_SCHED_CLS, PROG_SCHED_ACT];
 
 /** Array maps with more elements than this list only their non-zero elements. */
 export const ARRAY_LIST_ALL_MAX = 1024;
@@ -146,11 +161,11 @@ export function runProgram(
   return rec;
 }
 
-function textReport(rec: RunRecord, many: boolean): string {
+function textReport(rec: RunRecord, many: boolean, paint: Paint): string {
   const lines: string[] = [];
   const r0 = BigInt(rec.r0);
   const pre = many ? `${rec.file}: ` : "";
-  if (rec.error && rec.insns_executed === 0 && rec.output.length === 0) return `${pre}error: ${rec.error}`;
+  if (rec.error && rec.insns_executed === 0 && rec.output.length === 0) return pre + paint("31", `error: ${rec.error}`);
   lines.push(`${pre}r0 = 0x${r0.toString(16).padStart(16, "0")} (${rec.r0}), ${rec.insns_executed} insns executed`);
   if (rec.regs) {
     rec.regs.forEach((v, i) =>
@@ -162,7 +177,7 @@ function textReport(rec: RunRecord, many: boolean): string {
     lines.push(`  map ${m.name} (${m.type}): ${m.entries.length} entries`);
     for (const [k, v] of m.entries) lines.push(`    ${k}: ${v}`);
   }
-  if (rec.error) lines.push(`  error: ${rec.error}`);
+  if (rec.error) lines.push("  " + paint("31", `error: ${rec.error}`));
   return lines.join("\n");
 }
 
@@ -181,21 +196,21 @@ export function registerRun(program: Command): void {
     .option("--max-insns <n>", "executed-instruction limit (default 1e9)")
     .option("--profile <name>", "semantics: modern | linux-3.18", "modern")
     .option("--seed <n>", "seed of get_prandom_u32 (default 1)")
-    .option("--verify", "verify before running")
+    .option("--verify", "verify before running, as Linux 3.19 (3.18 with --profile linux-3.18)")
     .option("--section <name>", "ELF objects: the section of the program (needed when there are several)")
     .option("--json", "one JSON object per file per line: file, r0, insns_executed, regs, maps, output, error")
     .addHelpText(
       "after",
       `
 Examples:
-  bpfscope run prog.json                          run with an empty ctx
-  bpfscope run --mem input256.mem bench.json      r1 = copy of the file, r2 = its length
-  bpfscope run --data 45000054 --regs filter.json packet program, all registers
+  bpfscope run prog.json                            run with an empty ctx
+  bpfscope run --mem input256.mem bench.json        r1 = copy of the file, r2 = its length
+  bpfscope run --data 45000054 --regs filter.json   packet program, all registers
   bpfscope run --json --profile linux-3.18 a.json b.json
   bpfscope run --wasm always --regs prog.json       the JIT through its WebAssembly tier from the first run
 
 Maps are listed after the run (array maps over 1024 elements: only non-zero elements).
-Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usage.`,
+Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usage or input.`,
     )
     .action((files: string[], o: RunCliOptions) => {
       applyWasmOption(o.wasm);
@@ -213,8 +228,9 @@ Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usag
       const maxInsns = o.maxInsns !== undefined ? parseIntOption("--max-insns", o.maxInsns, 1) : undefined;
       const seed = o.seed !== undefined ? parseIntOption("--seed", o.seed, 0, 0xffffffff) : undefined;
       const verify = o.verify ? loadVerifier() : null;
-      const progs = files.map((f) => [f, loadProgramFile(f, 1, o.section)] as const);
+      const { progs, bad } = loadProgramFiles(files, o.section);
       let failed = false;
+      const paint = painter(!o.json && useColor());
       const enc = new TextEncoder();
       for (const [file, prog] of progs) {
         const rec = runProgram(file, prog, input, {
@@ -226,9 +242,19 @@ Exit status: 0 when every program ran to exit, 1 when any faulted, 2 on bad usag
           engine: o.engine as "interp" | "jit",
         });
         if (rec.error) failed = true;
-        const text = o.json ? JSON.stringify(rec) : textReport(rec, progs.length > 1);
+        // a packet program read past the empty ctx it got: what a user of run most likely wanted is test-run
+        if (
+          rec.error && input.ctx === undefined && PACKET_TYPES.includes(prog.progType) && /: ctx \[/.test(rec.error)
+        ) {
+          console.error(
+            `note: ${file}: run gives a ${progTypeName(prog.progType)} program an empty ctx (give one with --ctx); ` +
+              "test-run builds its context from a packet as the kernel's test run does",
+          );
+        }
+        const text = o.json ? JSON.stringify(rec) : textReport(rec, progs.length > 1, paint);
         Deno.stdout.writeSync(enc.encode(text + "\n"));
       }
       if (failed) Deno.exitCode = 1;
+      if (bad) Deno.exitCode = 2;
     });
 }

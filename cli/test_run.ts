@@ -10,12 +10,20 @@
 import type { Command } from "commander";
 import { BpfError, FormatError } from "../core/errors.ts";
 import { verifyHook618 } from "../core/verifier/mod.ts";
-import { PROG_SCHED_ACT, PROG_SCHED_CLS, PROG_SOCKET_FILTER, PROG_XDP, progTypeName } from "../core/isa/mod.ts";
+import {
+  PROG_SCHED_ACT,
+  PROG_SCHED_CLS,
+  PROG_SOCKET_FILTER,
+  PROG_TYPES,
+  PROG_XDP,
+  progTypeName,
+} from "../core/isa/mod.ts";
 import { type BpfMap, DEFAULT_CPUS, RingBufMap } from "../core/maps/mod.ts";
 import { BpfObject, type ObjectOptions } from "../core/testing/mod.ts";
 import type { TestRunReport } from "../core/testrun/mod.ts";
 import { mapEntries } from "./run.ts";
 import {
+  btfNotice,
   CliError,
   hex,
   parseHexOption,
@@ -129,7 +137,9 @@ function textReport(rec: Record<string, unknown>, dataIn: Uint8Array, dataOut: U
   const red = (s: string) => (color ? `\x1b[31m${s}\x1b[39m` : s);
   const out: string[] = [];
   const meaning = rec.meaning ? ` (${rec.meaning})` : "";
-  out.push(`${rec.file} ${rec.program} (${rec.prog_type}): retval ${b(String(rec.retval))}${meaning}`);
+  // a JSON, raw or asm program is named by its file: once is enough
+  const name = rec.program === rec.file ? rec.file : `${rec.file} ${rec.program}`;
+  out.push(`${name} (${rec.prog_type}): retval ${b(String(rec.retval))}${meaning}`);
   let changed = 0;
   for (let i = 0; i < Math.max(dataIn.length, dataOut.length); i++) if (dataIn[i] !== dataOut[i]) changed++;
   const note = changed === 0 ? "unchanged" : `${changed} bytes differ from data_in`;
@@ -156,6 +166,17 @@ function textReport(rec: Record<string, unknown>, dataIn: Uint8Array, dataOut: U
   return out.join("\n");
 }
 
+/** `--prog-type`: a type's name (PROG_TYPES) or number; a usage error otherwise. */
+function progTypeArg(text: string | undefined): number | string | undefined {
+  if (text === undefined) return undefined;
+  if (/^\d+$/.test(text.trim())) return parseIntOption("--prog-type", text, 0, 0xffffffff);
+  if (text in PROG_TYPES) return text;
+  throw new CliError(
+    `--prog-type: expected socket_filter, sched_cls, sched_act, xdp (or another program type's name or number), got '${text}'`,
+    2,
+  );
+}
+
 function parseAssignment(opt: string, text: string, sep: string): [string, string, string] {
   const c = text.indexOf(":"), e = text.indexOf(sep, c + 1);
   if (c <= 0 || e <= c + 1 || e === text.length - 1) {
@@ -169,9 +190,15 @@ export function registerTestRun(program: Command): void {
   program
     .command("test-run")
     .description("BPF_PROG_TEST_RUN without a kernel: run a packet program as the kernel's test run does")
-    .argument("<file>", "an ELF object (all its programs and maps are loaded) or a JSON, raw or asm program")
+    .argument(
+      "<file>",
+      "an ELF object (all its programs and maps are loaded) or a JSON, raw or asm program; - reads it from stdin",
+    )
     .option("--program <section>", "the program to run (ELF: its section; default the object's entry program)")
-    .option("--prog-type <type>", "program type (socket_filter, sched_cls, sched_act, xdp; default from the file)")
+    .option(
+      "--prog-type <type>",
+      "program type (socket_filter, sched_cls, sched_act, xdp, or a number; default from the file)",
+    )
     .option("--data <hex>", "data_in: the packet")
     .option("--data-file <file>", "data_in read from a file (- for stdin)")
     .option("--ctx <hex>", "ctx_in: a struct __sk_buff or xdp_md (its fields as the kernel allows them)")
@@ -212,6 +239,7 @@ Examples:
   bpfscope test-run --program xdp/ipv4 --data $PKT xdp_firewall.o
   bpfscope test-run --ctx 00000000000000002a000000 --data $PKT tc_portmap.o     # ctx_in: mark 42
   bpfscope test-run --verify --data $PKT xdp_firewall.o   # verified as Linux 6.18 first (refused: exit 2)
+  cat xdp_firewall.o | bpfscope test-run --data $PKT -     # the object from a pipe
 
 Exit status: 0 when the program ran to exit, 1 when it faulted, 2 when the
 test run was refused (the kernel's errno: EINVAL, ENOTSUPP, ...) or on bad usage.`,
@@ -240,24 +268,31 @@ test run was refused (the kernel's errno: EINVAL, ENOTSUPP, ...) or on bad usage
       const maxInsns = int("--max-insns", o.maxInsns, 1, Number.MAX_SAFE_INTEGER);
       let clock: bigint | undefined;
       if (o.clock !== undefined) {
-        if (!/^\d+$/.test(o.clock.trim())) throw new CliError(`--clock: expected nanoseconds, got '${o.clock}'`, 2);
+        // ktime_get_ns returns a u64
+        if (!/^\d+$/.test(o.clock.trim()) || BigInt(o.clock.trim()) > 0xffffffffffffffffn) {
+          throw new CliError(`--clock: expected nanoseconds from 0 to 18446744073709551615, got '${o.clock}'`, 2);
+        }
         clock = BigInt(o.clock.trim());
       }
-      const bytes = readFileOrDie(file, 2);
-      const opts: ObjectOptions = { engine: o.engine as "interp" | "jit", cpus, progType: o.progType };
+      // `-`: the program from stdin (its format by content), as verify reads one
+      if (file === "-" && o.dataFile === "-") {
+        throw new CliError("stdin can be the program or --data-file, not both", 2);
+      }
+      const bytes = file === "-" ? readStdinOrDie("a program", 2) : readFileOrDie(file, 2);
+      if (file === "-" && bytes.length === 0) throw new CliError("stdin: empty input, no program", 2);
+      if (file === "-") file = "stdin";
+      const opts: ObjectOptions = { engine: o.engine as "interp" | "jit", cpus, progType: progTypeArg(o.progType) };
       if (o.verify) {
-        // a malformed .BTF.ext is ignored with a one-line warning, as verify (and libbpf) warns
-        const warned = new Set<string>();
-        opts.verify = o.btf
-          ? (prog, req) => {
-            const why = prog.origin.btfIgnored;
-            if (why && !warned.has(why)) {
-              warned.add(why);
-              console.error(`warning: ${why}`);
-            }
-            return verifyHook618(prog, req);
-          }
-          : (prog, req) => verifyHook618(prog.clone({ btf: undefined }), req);
+        // a malformed .BTF.ext is ignored with a one-line warning, and --no-btf on a program without BTF gets a
+        // note, as verify says them
+        const said = new Set<string>();
+        opts.verify = (prog, req) => {
+          const notice = btfNotice(prog, file, "linux-6.18", o.btf);
+          if (notice && !said.has(notice)) said.add(notice), console.error(notice);
+          return verifyHook618(o.btf ? prog : prog.clone({ btf: undefined }), req);
+        };
+      } else if (!o.btf) {
+        console.error("note: --no-btf has no effect without --verify (programs run unverified)");
       }
       let obj: BpfObject;
       let rec: Record<string, unknown>;
@@ -266,11 +301,13 @@ test run was refused (the kernel's errno: EINVAL, ENOTSUPP, ...) or on bad usage
         obj = BpfObject.fromBytes(bytes, file, opts);
         for (const t of o.tail ?? []) {
           const [map, idx, prog] = parseAssignment("--tail", t, "=");
-          obj.setTailCall(map, parseIntOption("--tail", idx, 0, 0xffffffff), prog);
+          const i = parseIntOption("--tail", idx, 0, 0xffffffff);
+          mapOption(obj, "--tail", t, map, () => obj.setTailCall(map, i, prog));
         }
         for (const s of o.set ?? []) {
           const [map, k, v] = parseAssignment("--set", s, "=");
-          obj.map(map).set(parseHexOption("--set", k), parseHexOption("--set", v));
+          const key = parseHexOption("--set", k), value = parseHexOption("--set", v);
+          mapOption(obj, "--set", s, map, () => obj.map(map).set(key, value));
         }
         const name = o.program ?? obj.entry ?? "";
         const r = obj.run(data, { program: name, ctx, repeat, cpu, seed, clock, maxInsns });
@@ -280,7 +317,8 @@ test run was refused (the kernel's errno: EINVAL, ENOTSUPP, ...) or on bad usage
       } catch (e) {
         if (e instanceof FormatError) throw new CliError(e.message, 2);
         if (e instanceof BpfError) {
-          const msg = data === undefined && e.errno === "EINVAL"
+          // the hint only where the kernel's refusal is about the missing packet, not a program it cannot load
+          const msg = data === undefined && e.errno === "EINVAL" && /\bdata_in\b/.test(e.message)
             ? `${e.message} (give the packet with --data)`
             : e.message;
           if (o.json) {
@@ -297,6 +335,22 @@ test run was refused (the kernel's errno: EINVAL, ENOTSUPP, ...) or on bad usage
       );
       if (rec.error) Deno.exitCode = 1;
     });
+}
+
+/**
+ * Do what `--set`/`--tail` asks of `map`; the kernel's refusal is a usage error naming the option (and for E2BIG,
+ * an index past the end of an array, the map's size).
+ */
+function mapOption(obj: BpfObject, opt: string, text: string, map: string, f: () => void): void {
+  try {
+    f();
+  } catch (e) {
+    if (!(e instanceof BpfError)) throw e;
+    const size = e.errno === "E2BIG" && obj.maps.includes(map)
+      ? ` (map ${map} holds at most ${obj.map(map).raw.maxEntries})`
+      : "";
+    throw new CliError(`${opt} ${text}: ${e.message}${size}`, 2);
+  }
 }
 
 function collect(v: string, prev: string[] = []): string[] {

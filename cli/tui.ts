@@ -5,7 +5,16 @@
  * @module
  */
 import type { Command } from "commander";
-import { CliError, loadProgramFile, parseHexOption, parseIntOption, readFileOrDie, useColor } from "./util.ts";
+import { BpfError } from "../core/errors.ts";
+import {
+  btfNotice,
+  CliError,
+  loadProgramFile,
+  parseHexOption,
+  parseIntOption,
+  readFileOrDie,
+  useColor,
+} from "./util.ts";
 import { findExample, GALLERY, type GalleryEntry } from "../tui/gallery.ts";
 import type { WalkOptions } from "../tui/engine.ts";
 import { textWalk } from "../tui/text.ts";
@@ -15,6 +24,7 @@ import type { Session } from "../tui/controller.ts";
 import type { InteractiveOptions } from "../tui/run.ts";
 import { type EngineMaker, loadVerifier, type ProgramSource, verifierMaker } from "../tui/verifier_engine.ts";
 import { mark, marksText } from "../tui/startup.ts";
+import { PROG_TYPE_HELP, progTypeOption } from "./verify.ts";
 
 /** The example `bpfscope tui` opens without a file. */
 export const DEFAULT_EXAMPLE = "misaligned";
@@ -28,6 +38,10 @@ interface TuiOptions {
   pruning: boolean;
   /** false with --no-btf: linux-6.18 walks ELF programs without their BTF func/line info. */
   btf: boolean;
+  /** ELF objects: the section of the program. */
+  section?: string;
+  /** Program type name or number (default: the file's). */
+  progType?: string;
   text?: boolean;
   play?: boolean;
   speed: string;
@@ -50,6 +64,8 @@ export function registerTui(program: Command): void {
     .argument("[file]", "program file (JSON, raw, asm, ELF); without it a built-in example")
     .option("-e, --example <id>", `gallery example: ${GALLERY.map((g) => g.id).join(", ")} (or 1-${GALLERY.length})`)
     .option("--profile <name>", `kernel profile: ${PROFILES.join(", ")}`, DEFAULT_PROFILE)
+    .option("--section <name>", "ELF objects: the section of the program (needed when there are several)")
+    .option("--prog-type <type>", PROG_TYPE_HELP)
     .option("--no-pruning", "start with state pruning off")
     .option(
       "--no-btf",
@@ -71,6 +87,10 @@ export function registerTui(program: Command): void {
     .addHelpText(
       "after",
       `
+Examples:
+  bpfscope tui                                   a built-in example (misaligned map access)
+  bpfscope tui --profile linux-6.18 --section xdp prog.o
+  clang -O2 -g -target bpf -c x.c -o - | bpfscope tui --profile linux-6.18 -
 Keys: s step, n next event, space run/pause, b back, x breakpoint, p pruning,
 P profile, l gallery, m run mode, ? help, q quit.
 Replaying a log (--log FILE): the same keys step through what the kernel printed;
@@ -85,6 +105,14 @@ R restart, m verifier view, q quit.`,
     });
 }
 
+/** Warnings and notes printed on stderr before the UI opens (its status line shows them too). */
+const notes: string[] = [];
+
+function note(line: string): void {
+  console.error(line);
+  notes.push(line);
+}
+
 async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promise<void> {
   mark("cli");
   if (!PROFILES.includes(opts.profile)) {
@@ -93,27 +121,36 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
   const speed = parseIntOption("--speed", opts.speed, 1, 1_000_000);
   const maxEvents = parseIntOption("--max-events", opts.maxEvents, 0);
   if (file && opts.example) throw new CliError("give a file or --example, not both", 2);
+  if (!file && opts.progType !== undefined) throw new CliError("--prog-type applies to a program file", 2);
   if (opts.log !== undefined) {
     if (file || opts.example || opts.run) {
       throw new CliError("--log replays a log: give no program file, --example or --run", 2);
     }
+    if (!opts.btf) note("note: --no-btf has no effect on a log replay");
     return await replayLog(opts.log, opts, speed, maxEvents);
   }
   let title: string;
   let src: ProgramSource;
   if (file) {
-    src = loadProgramFile(file);
+    src = loadProgramFile(file, 2, opts.section);
+    if (opts.progType !== undefined) src = src.clone({ progType: progTypeOption(opts.progType) });
+    const notice = btfNotice(src, file, opts.profile, opts.btf, true);
+    if (notice) note(notice);
     if (!opts.btf) src = src.clone({ btf: undefined });
-    title = file;
+    title = file === "-" ? "stdin" : file;
   } else {
     const g = findExample(opts.example ?? DEFAULT_EXAMPLE);
     if (!g) {
       throw new CliError(`--example: no example '${opts.example}' (${GALLERY.map((x) => x.id).join(", ")})`, 2);
     }
+    if (!opts.btf) note("note: --no-btf has no effect on the built-in examples (they carry no BTF)");
     src = (p: string) => g.build(p);
     title = g.title;
   }
-  const interactive = !opts.text && Deno.stdin.isTerminal() && Deno.stdout.isTerminal() && !Deno.env.get("CI");
+  const outTty = !opts.text && Deno.stdout.isTerminal() && !Deno.env.get("CI");
+  // `clang ... -o - | bpfscope tui -`: the program came through stdin, keys come from the terminal (as for --log -)
+  const keys = outTty && file === "-" ? openTty() : undefined;
+  const interactive = outTty && (keys !== undefined || Deno.stdin.isTerminal());
   const input = {
     ctx: opts.ctx !== undefined ? parseHexOption("--ctx", opts.ctx) : undefined,
     data: opts.data !== undefined ? parseHexOption("--data", opts.data) : undefined,
@@ -121,22 +158,31 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
   };
   const vmOpts = {
     profile: opts.profile === "linux-3.18" ? "linux-3.18" as const : "modern" as const,
-    seed: parseIntOption("--seed", opts.seed ?? "1", 0),
-    maxInsns: opts.maxInsns !== undefined ? parseIntOption("--max-insns", opts.maxInsns, 0) : undefined,
+    seed: parseIntOption("--seed", opts.seed ?? "1", 0, 0xffffffff),
+    maxInsns: opts.maxInsns !== undefined ? parseIntOption("--max-insns", opts.maxInsns, 1) : undefined,
   };
   const runProg = () => typeof src === "function" ? src(opts.profile) : src;
+  // what the machine refuses to load (a map type of another profile): a one-line error, not an internal one
+  const runMode = <T>(f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof BpfError) throw new CliError(`run mode: ${e.message}`, 2);
+      throw e;
+    }
+  };
   const makeDebugger = async () => {
     const { Debugger, vmFactory } = await import("../tui/debugger.ts");
     const p = runProg();
     return (s: Session) => {
       const prog = s.program?.() ?? p;
-      return new Debugger(vmFactory(prog, input, vmOpts), prog, s.title);
+      return runMode(() => new Debugger(vmFactory(prog, input, vmOpts), prog, s.title));
     };
   };
   if (opts.run && !interactive) {
     const { traceText, vmFactory } = await import("../tui/debugger.ts");
     const p = runProg();
-    writeAll(traceText(vmFactory(p, input, vmOpts), p, title, maxEvents));
+    writeAll(runMode(() => traceText(vmFactory(p, input, vmOpts), p, title, maxEvents)));
     return;
   }
   let make: EngineMaker;
@@ -155,7 +201,18 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
   await openInteractive({ tl: new Timeline(factory, walk), title, program: runProg }, opts, speed, {
     debugger: await makeDebugger(),
     startInRun: opts.run,
+    input: keys,
   });
+  keys?.close();
+}
+
+/** The terminal for keys when stdin is a pipe, or undefined when there is none. */
+function openTty(): Deno.FsFile | undefined {
+  try {
+    return Deno.openSync("/dev/tty", { read: true });
+  } catch {
+    return undefined;
+  }
 }
 
 /** The interactive UI on a session, with the gallery and the options every session has. */
@@ -175,6 +232,8 @@ async function openInteractive(
       program: () => g.build(o.profile),
     }),
     color: useColor(Deno.stdout),
+    // the UI covers what was printed on stderr before it opened: its status line repeats it
+    message: notes.join("; ") || undefined,
     autoplay: opts.play,
     speed,
     ...extra,
@@ -193,16 +252,9 @@ async function replayLog(src: string, opts: TuiOptions, speed: number, maxEvents
   const { openLogInput, verifierLogs } = await import("./log.ts");
   const fromPipe = src === "-";
   // read in chunks (a file or a pipe): the UI opens on the first ones while the rest is read and parsed
-  const input = openLogInput(src);
+  const input = openLogInput(src, "tui --log -");
   const outTty = Deno.stdout.isTerminal() && !Deno.env.get("CI");
-  let keys: Deno.FsFile | undefined;
-  if (fromPipe && outTty && !opts.text) {
-    try {
-      keys = Deno.openSync("/dev/tty", { read: true });
-    } catch {
-      keys = undefined;
-    }
-  }
+  const keys = fromPipe && outTty && !opts.text ? openTty() : undefined;
   const interactive = !opts.text && outTty && (fromPipe ? keys !== undefined : Deno.stdin.isTerminal());
   const feed = new LogFeed();
   const name = input.name;

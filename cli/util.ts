@@ -33,6 +33,14 @@ export function useColor(stream: { isTerminal(): boolean } = Deno.stdout): boole
   return stream.isTerminal();
 }
 
+/** Wrap `s` in the SGR colour `code` (`"31"` red, `"1"` bold, ...), or leave it as it is when colour is off. */
+export type Paint = (code: string, s: string) => string;
+
+/** A {@link Paint} that colours when `color` is true (see {@link useColor}) and returns text unchanged otherwise. */
+export function painter(color: boolean): Paint {
+  return color ? (code, s) => `\x1b[${code}m${s}\x1b[0m` : (_code, s) => s;
+}
+
 /** Read a file, turning OS errors into one-line CLI errors. */
 export function readFileOrDie(path: string, exitCode = 1): Uint8Array {
   try {
@@ -57,9 +65,51 @@ export function loadProgramFile(path: string, exitCode = 1, section?: string): P
   try {
     return decodeProgram(bytes, fromStdin ? "stdin" : path, { section });
   } catch (e) {
-    if (e instanceof FormatError) throw new CliError(e.message, exitCode);
+    if (e instanceof FormatError) {
+      const hint = looksLikeVerifierLog(bytes)
+        ? `; it looks like a verifier log: read it with bpfscope log ${path} or tui --log ${path}`
+        : /\.(c|h)$/i.test(path) || /^\s*#\s*include\s*[<"]/m.test(new TextDecoder().decode(bytes.subarray(0, 1 << 16)))
+        ? `; it looks like C source: build an object with clang -O2 -g -target bpf -c ${
+          path === "-" ? "x.c" : path
+        } -o prog.o`
+        : "";
+      throw new CliError(e.message + hint, exitCode);
+    }
     throw e;
   }
+}
+
+/**
+ * Whether a file that failed to decode as a program is a verifier log (given to verify or tui instead of log):
+ * an instruction line as the kernel prints it (`12: (85) call ...`), its statistics line, or libbpf's lines.
+ */
+function looksLikeVerifierLog(bytes: Uint8Array): boolean {
+  const head = new TextDecoder().decode(bytes.subarray(0, 1 << 16));
+  return /^(\d+: (R\d|\([0-9a-f]{2}\) )|processed \d+ insns|libbpf: )/m.test(head);
+}
+
+/**
+ * Load the program files of a command that takes several (verify, run, bench). With one file its error stops the
+ * command; with several, a file that cannot be read or decoded gets its one line on stderr and is left out (`bad`
+ * is then true: the command exits 2 after doing the others), as veristat goes on past a bad file.
+ */
+export function loadProgramFiles(
+  files: string[],
+  section?: string,
+): { progs: Array<readonly [string, Program]>; bad: boolean } {
+  if (files.length === 1) return { progs: [[files[0], loadProgramFile(files[0], 2, section)]], bad: false };
+  const progs: Array<readonly [string, Program]> = [];
+  let bad = false;
+  for (const f of files) {
+    try {
+      progs.push([f, loadProgramFile(f, 2, section)]);
+    } catch (e) {
+      if (!(e instanceof CliError)) throw e;
+      console.error(`bpfscope: ${e.message}`);
+      bad = true;
+    }
+  }
+  return { progs, bad };
 }
 
 /** Write a file, turning OS errors into one-line CLI errors. */
@@ -68,6 +118,9 @@ export function writeFileOrDie(path: string, data: Uint8Array | string): void {
     if (typeof data === "string") Deno.writeTextFileSync(path, data);
     else Deno.writeFileSync(path, data);
   } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new CliError(`${path}: cannot write: no such directory`);
+    if (e instanceof Deno.errors.PermissionDenied) throw new CliError(`${path}: cannot write: permission denied`);
+    if (e instanceof Deno.errors.IsADirectory) throw new CliError(`${path}: cannot write: is a directory`);
     throw new CliError(`${path}: cannot write: ${(e as Error).message}`);
   }
 }
@@ -143,4 +196,36 @@ export function applyWasmOption(mode: string): void {
     throw new CliError(`--wasm: expected auto, always or never, got '${mode}'`, 2);
   }
   jitDefaults.wasm = mode;
+}
+
+/**
+ * The line `verify`, `tui` and `test-run --verify` print on stderr about a
+ * program's BTF, or undefined: a warning when a malformed `.BTF.ext` is
+ * ignored (and BTF was asked for), a note when `--no-btf` (`btf` false)
+ * cannot apply (a profile that reads no BTF, a program that is not from an
+ * ELF object, an object without BTF func/line info). `switchable`: the
+ * profile can be changed later (the TUI's `P`), so the warning does not
+ * depend on it.
+ */
+export function btfNotice(
+  prog: Program,
+  file: string,
+  profile: string,
+  btf: boolean,
+  switchable = false,
+): string | undefined {
+  const modern = profile === "linux-6.18";
+  if (btf) return (modern || switchable) && prog.origin.btfIgnored ? `warning: ${prog.origin.btfIgnored}` : undefined;
+  if (!modern) {
+    return `note: --no-btf has no effect with the ${profile} profile (only linux-6.18 reads BTF)${
+      switchable ? "; it applies once P switches to linux-6.18" : ""
+    }`;
+  }
+  if (prog.origin.section === undefined) {
+    return `note: --no-btf has no effect on ${file}: not an ELF object, so it carries no BTF`;
+  }
+  if (!prog.btf && !prog.origin.btfIgnored) {
+    return `note: --no-btf has no effect on ${file}: the object has no BTF func/line info (built without -g)`;
+  }
+  return undefined;
 }

@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { PROFILE_NAMES, progTypeNumber, verify, type VerifyResult } from "../core/verifier/mod.ts";
-import { CliError, loadProgramFile, parseIntOption, writeStdout } from "./util.ts";
+import { btfNotice, CliError, loadProgramFiles, painter, parseIntOption, useColor, writeStdout } from "./util.ts";
 
 /** Options of `bpfscope verify`. */
 export interface VerifyCliOptions {
@@ -56,6 +56,22 @@ export function checkVerifierProfile(flag: string, name: string): void {
   }
 }
 
+/** The help text of `--prog-type` (verify, tui). */
+export const PROG_TYPE_HELP =
+  "program type: unspec | socket_filter | sched_cls | sched_act | xdp | cgroup_skb | number (default: the file's)";
+
+/** A `--prog-type` value as a number, or a usage error (exit 2). */
+export function progTypeOption(text: string): number {
+  const t = progTypeNumber(text);
+  if (t === undefined) {
+    throw new CliError(
+      `--prog-type: expected unspec, socket_filter, sched_cls, sched_act, xdp, cgroup_skb or a number, got '${text}'`,
+      2,
+    );
+  }
+  return t;
+}
+
 /** A rejection in words: `rejected, ERRNO: error` (and the note, when there is one). */
 export function rejectionText(r: Pick<VerifyResult, "errno" | "error" | "note">): string {
   return `rejected, ${r.errno}${r.error ? `: ${r.error}` : ""}${r.note ? ` (${r.note})` : ""}`;
@@ -102,10 +118,7 @@ export function registerVerify(program: Command): void {
     .description("verify programs as the Linux 3.18/3.19 or 6.18 verifier does (verdict, errno, log byte for byte)")
     .argument("<files...>", "program files (JSON, raw, asm, ELF; - reads one from stdin)")
     .option("--profile <name>", "kernel profile: linux-3.18 | linux-3.19 | linux-6.18", "linux-3.19")
-    .option(
-      "--prog-type <type>",
-      "program type: unspec | socket_filter | sched_cls | sched_act | xdp | cgroup_skb | number (default: the file's)",
-    )
+    .option("--prog-type <type>", PROG_TYPE_HELP)
     .option(
       "--log-level <n>",
       "log level (0 = off; 1 and 2 print the same in 3.18/3.19; 6.18: 1, 2 = every state, +4 = stats; default 1, 0 for several files)",
@@ -141,20 +154,12 @@ Examples:
   bpfscope verify --json *.json                      one JSON object per file
   clang -O2 -target bpf -c x.c -o - | bpfscope verify --profile linux-6.18 -   from a pipe
 
-Exit status: 0 when every program is accepted, 1 when any is rejected, 2 on bad input.`,
+Exit status: 0 when every program is accepted, 1 when any is rejected, 2 on bad input
+(with several files, each file that cannot be read says so on stderr and the others are verified).`,
     )
     .action((files: string[], o: VerifyCliOptions) => {
       checkVerifierProfile("--profile", o.profile);
-      let progType: number | undefined;
-      if (o.progType !== undefined) {
-        progType = progTypeNumber(o.progType);
-        if (progType === undefined) {
-          throw new CliError(
-            `--prog-type: expected unspec, socket_filter, sched_cls, sched_act, xdp, cgroup_skb or a number, got '${o.progType}'`,
-            2,
-          );
-        }
-      }
+      const progType = o.progType !== undefined ? progTypeOption(o.progType) : undefined;
       const many = files.length > 1;
       const logLevel = o.logLevel !== undefined
         ? parseIntOption("--log-level", o.logLevel, 0, 0xffffffff)
@@ -162,8 +167,10 @@ Exit status: 0 when every program is accepted, 1 when any is rejected, 2 on bad 
         ? 0
         : 1;
       const insnLimit = o.insnLimit !== undefined ? parseIntOption("--insn-limit", o.insnLimit, 1) : undefined;
-      const progs = files.map((f) => [f, loadProgramFile(f, 2, o.section)] as const);
+      const { progs, bad: badInput } = loadProgramFiles(files, o.section);
       const recs: VerifyRecord[] = [];
+      const notices = new Set<string>();
+      const paint = painter(!o.json && useColor());
       for (const [file, prog] of progs) {
         const r = verify(prog, {
           profile: o.profile,
@@ -174,9 +181,8 @@ Exit status: 0 when every program is accepted, 1 when any is rejected, 2 on bad 
           explain: o.explain,
           btf: o.btf,
         });
-        if (o.btf && o.profile === "linux-6.18" && prog.origin.btfIgnored) {
-          console.error(`warning: ${prog.origin.btfIgnored}`);
-        }
+        const notice = btfNotice(prog, file, o.profile, o.btf);
+        if (notice && !notices.has(notice)) notices.add(notice), console.error(notice);
         const rec: VerifyRecord = {
           file,
           accepted: r.accepted,
@@ -194,13 +200,14 @@ Exit status: 0 when every program is accepted, 1 when any is rejected, 2 on bad 
           let out = many ? `${file}:\n` : "";
           out += r.log;
           out += r.accepted
-            ? `verdict: accepted (${r.stats.processed_insns} insns processed)\n`
-            : `verdict: ${rejectionText(r)}\n`;
+            ? paint("32", `verdict: accepted (${r.stats.processed_insns} insns processed)`) + "\n"
+            : paint("31", `verdict: ${rejectionText(r)}`) + "\n";
           if (r.explain) out += "explain:\n" + r.explain.text.map((l) => `  ${l}\n`).join("");
           writeStdout(out);
         }
       }
       if (many && !o.json) writeStdout(table(recs));
       if (recs.some((r) => !r.accepted)) Deno.exitCode = 1;
+      if (badInput) Deno.exitCode = 2;
     });
 }

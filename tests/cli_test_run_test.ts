@@ -1,6 +1,6 @@
 // `bpfscope test-run` end to end (spawns `deno run -A cli/main.ts test-run ...`).
 import assert from "node:assert/strict";
-import { ROOT, runCli, tmpJson } from "./cli_util.ts";
+import { malformedBtfExtObject, ROOT, runCli, tmpJson } from "./cli_util.ts";
 
 const FW = new URL("./fixtures/xdp_firewall.o", import.meta.url).pathname;
 const cli = (...args: string[]) => runCli("test-run", ...args);
@@ -80,7 +80,7 @@ Deno.test("test-run: every example of --help and of the README runs (from tests/
     const lines = text.split("\n").filter((l) => l.includes("bpfscope test-run")).map((l) => l.replace(/\s+#.*$/, ""));
     assert.ok(lines.length >= 5, where);
     for (const line of lines) {
-      // `echo $PKT | xxd -r -p | bpfscope ...`: the packet's bytes on stdin
+      // `echo $PKT | xxd -r -p | bpfscope ...`: the packet's bytes on stdin (or `cat FILE | ...`: the file's)
       const piped = line.includes("| bpfscope");
       const command: string = piped ? line.slice(line.indexOf("| bpfscope") + 2) : line;
       const args: string[] = command.trim().split(/\s+/).slice(1).map((a) => a.replace("$PKT", pkt));
@@ -94,7 +94,13 @@ Deno.test("test-run: every example of --help and of the README runs (from tests/
       }).spawn();
       if (piped) {
         const w = p.stdin.getWriter();
-        await w.write(Uint8Array.from(pkt.match(/../g)!, (x) => parseInt(x, 16)));
+        // `cat FILE | bpfscope ... -`: the object on stdin
+        const cat = /^\s*cat (\S+) \|/.exec(line)?.[1];
+        await w.write(
+          cat
+            ? await Deno.readFile(`${ROOT}tests/fixtures/${cat}`)
+            : Uint8Array.from(pkt.match(/../g)!, (x) => parseInt(x, 16)),
+        );
         await w.close();
       }
       const r = await p.output();
@@ -131,19 +137,9 @@ Deno.test("test-run --verify: a global function is verified on its own with BTF 
 });
 
 Deno.test("test-run --verify: a malformed .BTF.ext warns, as verify does, and the program is verified without it", async () => {
-  const bytes = Deno.readFileSync(new URL("./fixtures/kernlog/global_func.o", import.meta.url));
-  // the .BTF.ext header (magic 0xeb9f, version 1, hdr_len 32; the .BTF one has hdr_len 24), its magic made 0:
   // the object then loads without BTF, the global function as a static one
-  const at = bytes.findIndex((b, i) =>
-    b === 0x9f && bytes[i + 1] === 0xeb && bytes[i + 2] === 1 && bytes[i + 4] === 32
-  );
-  assert.ok(at > 0);
-  const tmp = await Deno.makeTempFile({ suffix: ".o" });
+  const tmp = await malformedBtfExtObject();
   try {
-    const ext = bytes.slice();
-    ext[at] = 0;
-    ext[at + 1] = 0;
-    await Deno.writeFile(tmp, ext);
     const r = await cli("--verify", "--data", "00".repeat(32), tmp);
     assert.equal(r.code, 0, r.err);
     assert.match(

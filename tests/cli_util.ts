@@ -61,3 +61,21 @@ export async function tmpJson(obj: unknown): Promise<string> {
 export function stderrOf(bytes: Uint8Array): string {
   return new TextDecoder().decode(bytes).replace(/^Download https:\/\/\S+\n/gm, "");
 }
+
+/**
+ * A temporary copy of `tests/fixtures/kernlog/global_func.o` (built with `-g`) whose `.BTF.ext` magic is 0: a
+ * malformed `.BTF.ext`, which the loader ignores with a warning. The caller removes the file.
+ */
+export async function malformedBtfExtObject(): Promise<string> {
+  const bytes = Deno.readFileSync(new URL("./fixtures/kernlog/global_func.o", import.meta.url));
+  // the .BTF.ext header (magic 0xeb9f, version 1, hdr_len 32; the .BTF one has hdr_len 24)
+  const at = bytes.findIndex((b, i) =>
+    b === 0x9f && bytes[i + 1] === 0xeb && bytes[i + 2] === 1 && bytes[i + 4] === 32
+  );
+  if (at <= 0) throw new Error("global_func.o: no .BTF.ext header found");
+  const tmp = await Deno.makeTempFile({ suffix: ".o" });
+  bytes[at] = 0;
+  bytes[at + 1] = 0;
+  await Deno.writeFile(tmp, bytes);
+  return tmp;
+}

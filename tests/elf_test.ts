@@ -320,7 +320,10 @@ Deno.test("elf: malformed objects give precise FormatErrors", () => {
     p(patched("counter", (_, b) => b[5] = 2)),
     "bad.o: ELF data encoding 2 is not supported (need little-endian ELFDATA2LSB = 1)",
   );
-  formatError(p(patched("counter", (dv) => dv.setUint16(18, 62, true))), "bad.o: e_machine 62 is not EM_BPF (247)");
+  formatError(
+    p(patched("counter", (dv) => dv.setUint16(18, 62, true))),
+    "bad.o: e_machine 62 is not EM_BPF (247): not an eBPF object (build with clang -target bpf)",
+  );
   formatError(p(patched("counter", (_, b) => b[1] = 0)), "bad.o: not an ELF file (bad magic)");
   const e = readElf(c, "c");
   const shoff = Number(new DataView(c.buffer, c.byteOffset).getBigUint64(0x28, true));
@@ -451,6 +454,8 @@ Deno.test("elf: bpfscope inspect --json and disasm --section", async () => {
     section_insns: 18,
     prog_type: "xdp",
     maps: [".rodata", ".bss", ".data"],
+    func_info: 1,
+    line_info: 8,
   }]);
   assert.deepEqual(j.maps[2], {
     name: ".bss",

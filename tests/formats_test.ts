@@ -118,7 +118,7 @@ Deno.test("formats: JSON errors name the slot or field", () => {
     [`{"maps": []}`, "prog.json: missing 'insns'"],
     [`42`, "prog.json: expected an object with 'insns' or an array of slots, found number 42"],
     [`{"insns": [[149,0,0,0,0]]`, /^prog\.json: invalid JSON: /],
-    [``, /^prog\.json: invalid JSON: /],
+    [``, "prog.json: empty file"],
     [`{"insns": [[149,0,0,0,0]], "prog_type": "bogus"}`, `prog.json: prog_type: unknown program type "bogus"`],
     [
       `{"insns": [[149,0,0,0,0]], "prog_type": true}`,

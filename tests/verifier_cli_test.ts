@@ -103,7 +103,8 @@ Deno.test("cli verify --profile linux-6.18: the 6.18 log, stats, --json, load er
     assert.equal(u.code, 1);
     assert.equal(
       u.out,
-      "verdict: rejected, EINVAL (program type 0 is not a Linux 6.18 program type (bpf_prog_load: EINVAL))\n",
+      "verdict: rejected, EINVAL (program type 0 is not a Linux 6.18 program type (bpf_prog_load: EINVAL); " +
+        'the program names no type: give one with --prog-type, .prog_type or "prog_type")\n',
     );
     const ok = await cli("--profile", "linux-6.18", "--prog-type", "xdp", unspec);
     assert.equal(ok.code, 0, ok.out);
@@ -118,7 +119,7 @@ Deno.test("cli verify --section: one program of a multi-program ELF object; a mi
   const obj = new URL("./fixtures/xdp_firewall.o", import.meta.url).pathname;
   const none = await cli("--profile", "linux-6.18", obj);
   assert.equal(none.code, 2);
-  assert.match(none.err, /the object has 2 programs \(xdp\/ipv4, xdp\); choose a section/);
+  assert.match(none.err, /the object has 2 programs \(xdp\/ipv4, xdp\); choose a section \(--section NAME\)/);
   const one = await cli("--profile", "linux-6.18", "--section", "xdp/ipv4", obj);
   assert.equal(one.code, 0, one.err);
   assert.match(one.out, /^processed 100 insns \(limit 1000000\) .*\nverdict: accepted \(100 insns processed\)\n$/);

@@ -44,6 +44,8 @@ export interface InteractiveOptions {
   startInRun?: boolean;
   /** A slice of background work between frames (parsing a log); returns true when the frame should be redrawn. */
   background?: () => boolean;
+  /** A note for the status line of the first frame (what the command printed on stderr before the UI opened). */
+  message?: string;
   /** Where keys come from (default stdin; `/dev/tty` when stdin is the pipe a log arrives through). */
   input?: { read(p: Uint8Array): Promise<number | null>; setRaw(on: boolean): void };
 }
@@ -83,6 +85,7 @@ export async function runInteractive(opts: InteractiveOptions): Promise<void> {
   const ctl = new Controller(opts.session, opts.gallery, opts.openExample);
   if (opts.speed) ctl.ui = { ...ctl.ui, speed: opts.speed };
   if (opts.autoplay) ctl.ui = { ...ctl.ui, playing: true };
+  if (opts.message) ctl.ui = { ...ctl.ui, message: opts.message };
 
   let restored = false;
   const restore = () => {
@@ -239,7 +242,13 @@ export async function runInteractive(opts: InteractiveOptions): Promise<void> {
         if (k.name === "m" && !k.ctrl && opts.debugger && ctl.ui.overlay === "none" && ctl.ui.prompt === null) {
           // a gallery example opened since the debugger was made gets a debugger of its own
           if (!dbg || dbgSession !== ctl.session) {
-            dbg = opts.debugger(ctl.session);
+            // a program the machine cannot load (a map type of another profile): say so, stay in this view
+            try {
+              dbg = opts.debugger(ctl.session);
+            } catch (e) {
+              ctl.ui = { ...ctl.ui, message: (e as Error).message };
+              continue;
+            }
             dbgSession = ctl.session;
           }
           mode = "run";

@@ -18,6 +18,7 @@ import {
   EV_PRUNED,
   EV_STATE_STORED,
   explainEngine,
+  silentRejectionNote,
   type StateView as CoreStateView,
   type Walk,
 } from "../core/verifier/mod.ts";
@@ -78,15 +79,19 @@ export class VerifierStepEngine implements StepEngine {
   #verdict: VerdictView | null = null;
 
   readonly #lineInfo: ReadonlyArray<LineInfo> | undefined;
+  readonly #silentNote: ((errno: string | null) => string) | undefined;
   /** The C source line of instruction `i` (`text  (file:line)`), or null; only with BTF line info. */
   readonly sourceAt?: (i: number) => string | null;
 
   /**
    * Wrap an engine (created with logging and explain on); `lineInfo`: the
-   * program's BTF line info, for the source line of the cursor's instruction.
+   * program's BTF line info, for the source line of the cursor's instruction;
+   * `silentNote`: why a rejection the kernel prints nothing for happened (the
+   * note `verify` prints, {@link silentRejectionNote}).
    */
-  constructor(engine: Walk, lineInfo?: ReadonlyArray<LineInfo>) {
+  constructor(engine: Walk, lineInfo?: ReadonlyArray<LineInfo>, silentNote?: (errno: string | null) => string) {
     this.#e = engine;
+    this.#silentNote = silentNote;
     if (lineInfo?.length) {
       this.#lineInfo = lineInfo;
       this.sourceAt = (i) => {
@@ -206,8 +211,10 @@ export class VerifierStepEngine implements StepEngine {
     this.#verdict = e.accepted ? { accepted: true } : {
       accepted: false,
       errno: e.errno ?? undefined,
-      // a refusal of something the profile does not model has no kernel message: its note says why
-      message: e.errorMessage ?? (e instanceof Engine618 ? e.note : null) ?? e.errno ?? undefined,
+      // a refusal of something the profile does not model has no kernel message: its note says why, as does
+      // verify's note for a rejection the kernel is silent about (a program type the profile does not know)
+      message: e.errorMessage ?? (e instanceof Engine618 ? e.note : null) ?? this.#silentNote?.(e.errno) ??
+        e.errno ?? undefined,
       insn: e.errorInsn >= 0 ? e.errorInsn : undefined,
       explain: explainEngine(e, this.#lineInfo).text,
     };
@@ -239,7 +246,11 @@ export function verifierMaker(src: ProgramSource): EngineFactory {
       prune: opts.pruning,
       explain: true,
     });
-    return new VerifierStepEngine(engine, prog.btf?.lineInfo);
+    return new VerifierStepEngine(
+      engine,
+      prog.btf?.lineInfo,
+      (errno) => silentRejectionNote(prog, { profile: opts.profile, logLevel: 1 }, errno),
+    );
   };
 }
 

@@ -193,6 +193,7 @@ export function sectionBytes(f: ElfFile, s: ElfSection): Uint8Array {
  */
 export function readElf(bytes: Uint8Array, name: string): ElfFile {
   const r = new Reader(bytes, name);
+  if (bytes.length === 0) throw new FormatError(name, "empty file");
   if (bytes.length < 4 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
     throw new FormatError(name, "not an ELF file (bad magic)");
   }
@@ -206,7 +207,13 @@ export function readElf(bytes: Uint8Array, name: string): ElfFile {
   const ver = r.u8(6, "EI_VERSION");
   if (ver !== 1) throw new FormatError(name, `ELF version ${ver} is not supported (need 1)`);
   const machine = r.u16(18, "e_machine");
-  if (machine !== EM_BPF) throw new FormatError(name, `e_machine ${machine} is not EM_BPF (247)`);
+  if (machine !== EM_BPF) {
+    // an object for the host (a build without -target bpf) is the likely case
+    throw new FormatError(
+      name,
+      `e_machine ${machine} is not EM_BPF (247): not an eBPF object (build with clang -target bpf)`,
+    );
+  }
   const etype = r.u16(16, "e_type");
   if (etype !== 1) throw new FormatError(name, `e_type ${etype} is not a relocatable object (ET_REL = 1)`);
   const shoff = r.u64(0x28, "e_shoff");

@@ -695,6 +695,6 @@ export function loadElfProgram(bytes: Uint8Array, name: string, opts: ElfProgram
     name,
     `the object has ${obj.programs.length} programs (${
       obj.programs.map((x) => x.section).join(", ")
-    }); choose a section`,
+    }); choose a section (--section NAME)`,
   );
 }

@@ -72,8 +72,8 @@ export interface DecodeOptions {
 }
 
 /**
- * Decode a program file. ELF objects (by their `\x7fELF` magic) go to the
- * ELF loader (core/elf); otherwise the format comes from `name`'s extension,
+ * Decode a program file. ELF objects (by their `\x7fELF` magic, and every
+ * `.o` file) go to the ELF loader (core/elf); otherwise the format comes from `name`'s extension,
  * or from the content when the extension is not one of `.json .bin .raw .s .asm`.
  * @param bytes the file contents
  * @param name the file name (for the format and error locations)
@@ -81,7 +81,9 @@ export interface DecodeOptions {
  * @throws FormatError for any malformed input.
  */
 export function decodeProgram(bytes: Uint8Array, name: string, opts: DecodeOptions = {}): Program {
-  if (isElf(bytes)) return loadElfProgram(bytes, name, { section: opts.section });
+  if (bytes.length === 0) throw new FormatError(name, "empty file");
+  // a `.o` is meant to be an object: one that is not ELF says so (not decoded as raw slots)
+  if (isElf(bytes) || /\.o$/i.test(name)) return loadElfProgram(bytes, name, { section: opts.section });
   const fmt = formatOfPath(name) ?? sniff(bytes);
   try {
     switch (fmt) {

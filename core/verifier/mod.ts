@@ -40,7 +40,7 @@ import type { MapFdResolver, VerifierMap } from "./prepass.ts";
 import { DEFAULT_PROFILE, PROFILES } from "./profiles.ts";
 import type { Walk } from "./walk.ts";
 import { BPF_CGROUP_INET_EGRESS, Engine618 } from "./linux618/engine.ts";
-import { PROG_TYPE_NUMBERS_618 } from "./linux618/prog_types.ts";
+import { PROG_TYPE_NUMBERS_618, PROG_TYPES_618 } from "./linux618/prog_types.ts";
 import type { Map618 } from "./linux618/env.ts";
 
 export * from "./engine.ts";
@@ -388,14 +388,19 @@ export function verify(program: Program, opts: VerifyOptions = {}): VerifyResult
 export function silentRejectionNote(program: Program, opts: VerifyOptions, errno: string | null): string {
   const profile = PROFILES[opts.profile ?? DEFAULT_PROFILE];
   const type = opts.progType !== undefined ? progTypeNumber(opts.progType) ?? -1 : program.progType;
-  if (errno === "ENOSPC") return "the log buffer filled up (log_size too small); the program itself may be fine";
+  if (errno === "ENOSPC") {
+    return "the log buffer filled up (log_size too small); the program itself may be fine (log level 0 verifies it without a log)";
+  }
   if (program.len === 0) return "the program is empty";
   if (program.len >= 4096) return `the program has ${program.len} instructions; PROG_LOAD takes at most 4095`;
   if (profile && !profile.progTypes[type]) {
     const known = Object.values(profile.progTypes).map((t) => t.name).join(", ");
-    return `program type ${
-      progTypeName(type)
-    } is not known to ${profile.name} (it has ${known}); --prog-type overrides it`;
+    // the profiles that know the type: what a user of the default profile with a modern program wants to hear
+    const others = Object.values(PROFILES).filter((p) => p.progTypes[type]).map((p) => `--profile ${p.name}`);
+    if (PROG_TYPES_618[type]) others.push("--profile linux-6.18");
+    return `program type ${progTypeName(type)} is not known to ${profile.name} (it has ${known}); ${
+      others.length ? `${others.join(" or ")} ${others.length > 1 ? "know" : "knows"} it, ` : ""
+    }--prog-type overrides it`;
   }
   if (errno === "EINVAL" && (opts.logLevel || opts.logSize)) {
     return "bad log parameters: log_size must be 128 .. UINT_MAX >> 8 and log_level non-zero";
@@ -471,5 +476,5 @@ export function verifyHook(prog: Program, req: VerifyHookRequest): HookVerdict {
   const r = verifyForFacade(prog, req, profile, req.logLevel > 0 || req.logSize > 0 ? req.logSize : undefined);
   return r.accepted
     ? { accepted: true, log: r.log, error: null }
-    : { accepted: false, errno: r.errno ?? "EACCES", log: r.log, error: r.error };
+    : { accepted: false, errno: r.errno ?? "EACCES", log: r.log, error: r.error ?? r.note ?? null };
 }

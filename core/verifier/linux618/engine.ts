@@ -342,7 +342,14 @@ export class Engine618 implements Walk {
             Object.values(PROG_TYPES_618).map((p) => p.name).join(", ")
           })`,
         );
-      } else this.#failLoad(EINVAL, `program type ${t} is not a Linux 6.18 program type (bpf_prog_load: EINVAL)`);
+      } else {
+        this.#failLoad(
+          EINVAL,
+          `program type ${t} is not a Linux 6.18 program type (bpf_prog_load: EINVAL)${
+            // unspec: a raw file, or an asm/JSON one that names no type
+            t === 0 ? '; the program names no type: give one with --prog-type, .prog_type or "prog_type"' : ""}`,
+        );
+      }
       return;
     }
     // bpf_vlog_init
@@ -939,7 +946,10 @@ export class Engine618 implements Walk {
   }
   /** The current state. */
   state(): StateView {
-    return this.#view(this.#env.cur);
+    const st = this.#env.cur;
+    // a program refused at load (before the walk: no type, too long, bad BTF) has no state yet
+    if (!st?.frame[st.curframe]) return { regs: [], stack: [], line: "" };
+    return this.#view(st);
   }
   /** Register `r` of the current frame. */
   register(r: number): RegisterView {
