@@ -21,6 +21,7 @@ import {
 import { Bpf, loadWithMaps } from "../core/bpf.ts";
 import { verify } from "../core/verifier/mod.ts";
 import { bpftoolCases, type LinfoCase, normaliseLog } from "./btf_linfo.ts";
+import { parseLog } from "../core/kernlog/mod.ts";
 import { runCli } from "./cli_util.ts";
 import { buildFrame, computeLayout, initialUi } from "../tui/model.ts";
 import { plainLines } from "../tui/plain.ts";
@@ -305,4 +306,55 @@ Deno.test("btf global: the TUI header names the global function whose own walk a
     headers.push(/step \d+ · (.*?) {2,}/.exec(h)?.[1] ?? h);
   }
   assert.deepEqual(headers, ["RESUMED @8", "WALK of global outer() func#1 @9", "WALK of global inner() func#2 @13"]);
+});
+
+Deno.test("btf global: review probes: 6.18.y refuses packet pointers from cgroup_skb and NULL for arg:nonnull; cgroup_skb/egress returns 0-3; .rodata is frozen", () => {
+  const all = new Map(cases().map((x) => [x.object, x]));
+  const expect: [string, RegExp, string | null][] = [
+    [
+      "gf_r_cgskb_pkt.o",
+      /^function access to the packet is not allowed\nCaller passes invalid args into func#1 \('f'\)$/m,
+      "EINVAL",
+    ],
+    ["gf_r_cgskb_pkt_unchecked.o", /^function access to the packet is not allowed$/m, "EINVAL"],
+    ["gf_r_nonnull_null.o", /^arg#0 is expected to be non-NULL$/m, "EINVAL"],
+    ["gf_r_ctx_tag_cgskb.o", /should have been in \[0, 3\]$/m, "EINVAL"],
+    ["gf_r_cgskb_plain.o", /^processed \d+ insns/m, null],
+    // libbpf's .rodata is frozen read-only: a store is refused, a load is a known constant
+    ["gf_r_rodata_write.o", /^write into map forbidden, value_size=4 off=0 size=4$/m, "EACCES"],
+    ["gf_r_var_stack.o", /R3=1$/m, null],
+    ["gf_r_rodata_str.o", /^write into map forbidden, value_size=6 off=0 size=1$/m, "EINVAL"],
+  ];
+  for (const [object, re, verdict] of expect) {
+    const x = all.get(object)!;
+    assert.match(x.c.kernel, re, object);
+    assert.equal(x.c.ours, x.c.kernel, object);
+    assert.equal(x.verdict, verdict, object);
+  }
+  // a known dead branch keeps its global unwalked (and a global only it calls)
+  for (const object of ["gf_r_uncalled_asm.o", "gf_r_called_by_uncalled.o", "gf_r_uncalled.o"]) {
+    assert.doesNotMatch(all.get(object)!.c.ours ?? "", /Validating/, object);
+  }
+});
+
+Deno.test("btf global: bpfscope log reads 6.18.y's packet refusal at a global call as the error, no line left unknown", async () => {
+  const r = await runCli("log", "--json", new URL("gf_r_cgskb_pkt.txt", DATA).pathname);
+  const j = JSON.parse(r.out) as { error: string; unknown: unknown[]; errorAt: { insn: number } };
+  assert.equal(j.error, "function access to the packet is not allowed\nCaller passes invalid args into func#1 ('f')");
+  assert.deepEqual(j.unknown, []);
+  assert.equal(j.errorAt.insn, 6);
+});
+
+Deno.test("btf global: core/kernlog recognises every line of every gf_* recording (an empty state line `7:` after a tail call too)", () => {
+  let n = 0;
+  for (
+    const e of [...Deno.readDirSync(DATA)].map((d) => d.name).filter((x) => x.startsWith("gf_") && x.endsWith(".txt"))
+  ) {
+    for (const log of parseLog(Deno.readTextFileSync(new URL(e, DATA)))) {
+      if (!log.name) continue;
+      assert.deepEqual(log.unknown.map((i) => log.lines.get(i)), [], e);
+      n++;
+    }
+  }
+  assert.ok(n >= 60, `${n} logs`);
 });

@@ -34,9 +34,6 @@ const KNOWN: Record<string, RegExp> = {
   "bad_probe_size.v3.o": /program type 2 is not modelled/,
   "kprobe_read.o": /program type 2 is not modelled/,
   "kprobe_read.v3.o": /program type 2 is not modelled/,
-  // libbpf freezes .rodata (the kernel reads the constant: R2=3); bpfscope's data maps are writable
-  "globals.o": /^$/,
-  "globals.v3.o": /^$/,
 };
 
 Deno.test("btf: the 6.18 profile's log with line info is the kernel's in every bpftool run it models", async () => {

@@ -282,6 +282,7 @@ function parseElfInner(bytes: Uint8Array, name: string, opts: ElfLoadOptions): E
           maxEntries: 1,
           flags: 0,
           init: [[key, sectionBytes(f, s).slice()]],
+          ...(/^\.rodata(\.|$)/.test(s.name) ? { frozen: true } : {}),
         },
       });
     }

@@ -41,6 +41,12 @@ export interface MapDef {
   flags: number;
   /** Elements stored before the program runs. */
   init: Array<[Uint8Array, Uint8Array]>;
+  /**
+   * Frozen read-only for programs before the load (libbpf's `.rodata*` maps:
+   * created BPF_F_RDONLY_PROG, filled, then frozen), so the kernel reads
+   * their constants at verification time. Set by the ELF loader.
+   */
+  frozen?: boolean;
 }
 
 /** Where a program came from, so errors can point at the source. */

@@ -149,7 +149,7 @@ export function newLineInfo(): LineInfo {
 }
 
 const RE_INSN = /^(\d+): \(([0-9a-f]{2})\) /;
-const RE_STATE = /^(\d+):(?= (?:frame\d+: )?(?:R\d|fp-?\d)| frame\d+:$| refs=| cb$)/;
+const RE_STATE = /^(\d+):(?= (?:frame\d+: )?(?:R\d|fp-?\d)| frame\d+:$| refs=| cb$|$)/;
 const RE_SAFE = /^(\d+): safe$/;
 const RE_FROM = /^from (\d+) to (\d+)( \(speculative execution\))?:( safe)?/;
 const RE_FUNC = /^func#(\d+) @(\d+)$/;

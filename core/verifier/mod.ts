@@ -39,7 +39,7 @@ import {
 import type { MapFdResolver, VerifierMap } from "./prepass.ts";
 import { DEFAULT_PROFILE, PROFILES } from "./profiles.ts";
 import type { Walk } from "./walk.ts";
-import { Engine618 } from "./linux618/engine.ts";
+import { BPF_CGROUP_INET_EGRESS, Engine618 } from "./linux618/engine.ts";
 import { PROG_TYPE_NUMBERS_618, PROG_TYPES_618 } from "./linux618/prog_types.ts";
 import type { Map618 } from "./linux618/env.ts";
 
@@ -282,12 +282,16 @@ function createEngine618(program: Program, opts: VerifyOptions): Engine618 {
       keySize: m.keySize,
       valueSize: m.valueSize,
       maxEntries: m.maxEntries,
-      flags: m.flags,
+      // libbpf creates a `.rodata*` section's map BPF_F_RDONLY_PROG and freezes it after filling it
+      flags: m.frozen ? m.flags | 0x80 : m.flags,
       name: m.name.slice(0, 15),
+      frozenValue: m.frozen && m.type === 2 && m.maxEntries === 1 ? m.init[0]?.[1] : undefined,
     })));
   }
   return new Engine618(prog, {
     progType,
+    // libbpf's `cgroup_skb/egress` section: expected_attach_type BPF_CGROUP_INET_EGRESS
+    expectedAttachType: program.origin.section?.startsWith("cgroup_skb/egress") ? BPF_CGROUP_INET_EGRESS : 0,
     logLevel: opts.logLevel ?? 0,
     logSize: opts.logSize,
     prune: opts.prune,

@@ -95,12 +95,28 @@ export function fakeMapAddress(k: number): bigint {
   return 0xffff888100000000n + 0x1000n * BigInt(k);
 }
 
+/** `BPF_CGROUP_INET_EGRESS`, the expected attach type libbpf gives a `cgroup_skb/egress` program. */
+export const BPF_CGROUP_INET_EGRESS = 1;
+
+/**
+ * `check_return_code`'s range: the program type's, but a cgroup_skb program
+ * expected to attach at BPF_CGROUP_INET_EGRESS may return 0-3 (the
+ * congestion notification bit).
+ */
+function retRangeOf(progType: number, expectedAttachType: number): [number, number] | null {
+  const info = PROG_TYPES_618[progType];
+  if (info?.name === "cgroup_skb" && expectedAttachType === BPF_CGROUP_INET_EGRESS) return [0, 3];
+  return info?.retRange ?? null;
+}
+
 /** Options of {@link Engine618}. */
 export interface Engine618Options {
   /** Program type number. */
   progType: number;
   /** Log level bits (1, 2, 4 = stats). */
   logLevel: number;
+  /** `expected_attach_type` of the load (default 0; BPF_CGROUP_INET_EGRESS widens cgroup_skb's return range). */
+  expectedAttachType?: number;
   /** Log buffer size (default with logging: 16 MiB). */
   logSize?: number;
   /** State pruning (default true). */
@@ -208,6 +224,8 @@ export class Engine618 implements Walk {
   #matched: VerifierState | null = null;
   #resumedFrom = -1;
   #explain: boolean;
+  /** `check_return_code`'s range for the main program's R0 (by program type and expected attach type). */
+  #retRange: [number, number] | null;
   #path: BranchDecision[] = [];
   #peakDepth = 0;
   #t0 = 0;
@@ -229,6 +247,7 @@ export class Engine618 implements Walk {
     this.prune = opts.prune ?? true;
     this.logLevel = opts.logLevel;
     this.#explain = opts.explain ?? false;
+    this.#retRange = retRangeOf(opts.progType, opts.expectedAttachType ?? 0);
     this.#t0 = (opts.clock ?? (() => performance.now()))();
     const level = opts.logLevel;
     const size = level ? (opts.logSize ?? 16 << 20) : 0;
@@ -788,7 +807,7 @@ export class Engine618 implements Walk {
       }
       return PROCESS_BPF_EXIT;
     }
-    const range = env.progType.retRange;
+    const range = this.#retRange;
     if (range) {
       const r0 = st.frame[st.curframe]!.regs[0];
       if (r0.type !== SCALAR_VALUE) {

@@ -90,6 +90,12 @@ export interface Map618 {
   flags: number;
   /** Name as the kernel stores it (at most 15 characters; "" prints nothing). */
   name: string;
+  /**
+   * The value of a frozen read-only one-element array (libbpf's `.rodata*`
+   * maps: BPF_F_RDONLY_PROG, filled, then frozen before the load), which
+   * `bpf_map_direct_read` reads loads from; absent for any other map.
+   */
+  frozenValue?: Uint8Array;
 }
 
 /** `struct bpf_subprog_info` (the fields this profile uses). */

@@ -22,8 +22,8 @@
 import type { BtfTypeInfo } from "../../isa/program.ts";
 import { checkFuncArgRegOff, checkHelperMemAccess } from "./helper_args.ts";
 import { ARG_ANYTHING, ARG_DONTCARE, ARG_PTR_TO_CTX, ARG_PTR_TO_MEM } from "./helpers.ts";
-import { BTF_FUNC_GLOBAL, EFAULT, EINVAL, ENOTMODELLED, type Env, EOPNOTSUPP, verbose } from "./env.ts";
-import { PTR_MAYBE_NULL, PTR_TO_CTX, type RegState, SCALAR_VALUE, typeMayBeNull } from "./reg.ts";
+import { BTF_FUNC_GLOBAL, EACCES, EFAULT, EINVAL, ENOTMODELLED, type Env, EOPNOTSUPP, verbose } from "./env.ts";
+import { PTR_MAYBE_NULL, PTR_TO_CTX, type RegState, SCALAR_VALUE, typeIsPktPointer, typeMayBeNull } from "./reg.ts";
 import { registerIsNull } from "./stack.ts";
 import { markChainPrecision } from "./precision.ts";
 
@@ -308,6 +308,12 @@ function markPtrNotNullReg(reg: RegState): void {
 function checkMemReg(env: Env, reg: RegState, regno: number, memSize: number): number {
   // 6.18.y (the running kernel; as check_func_arg): the check is skipped because the register is NULL, so that must be precise
   if (registerIsNull(reg)) return markChainPrecision(env, regno);
+  // 6.18.y (the running kernel, not in 6.18.0's source): check_mem_reg checks the memory as read AND written, so a
+  // packet pointer needs direct packet write access: cgroup_skb (read only) is refused before any bounds check
+  if (typeIsPktPointer(reg.type) && !env.progType.directPacket.write) {
+    verbose(env, "function access to the packet is not allowed\n");
+    return EACCES;
+  }
   const mayBeNull = typeMayBeNull(reg.type);
   const savedType = reg.type;
   if (mayBeNull) markPtrNotNullReg(reg);
@@ -340,7 +346,9 @@ function btfCheckFuncArgMatch(env: Env, subprog: number, regs: RegState[]): numb
       ret = checkFuncArgRegOff(env, reg, regno, ARG_DONTCARE);
       if (ret < 0) return ret;
       if (checkMemReg(env, reg, regno, arg.memSize)) return EINVAL;
-      if (!(arg.argType & PTR_MAYBE_NULL) && typeMayBeNull(reg.type)) {
+      // 6.18.y (the running kernel): NULL itself (a known zero, made precise by check_mem_reg) is refused for a
+      // non-NULL argument (arg:nonnull) too; 6.18.0 let it through to a walk that assumed the pointer valid
+      if (!(arg.argType & PTR_MAYBE_NULL) && (typeMayBeNull(reg.type) || registerIsNull(reg))) {
         verbose(env, `arg#${i} is expected to be non-NULL\n`);
         return EINVAL;
       }

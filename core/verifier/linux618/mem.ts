@@ -375,6 +375,17 @@ function checkPtrAlignment(env: Env, reg: RegState, off: number, size: number, s
 }
 
 /**
+ * `bpf_map_direct_read(map, off, size, &val, is_ldsx)`: the `size`-byte
+ * little-endian value at `off` of a frozen map's value (sign-extended for a
+ * sign-extending load), as a u64.
+ */
+function bpfMapDirectRead(value: Uint8Array, off: number, size: number, isLdsx: boolean): bigint {
+  let v = 0n;
+  for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(value[off + i] ?? 0);
+  return isLdsx && size < 8 ? BigInt.asUintN(64, BigInt.asIntN(size * 8, v)) : v;
+}
+
+/**
  * `check_mem_access(env, insn_idx, regno, off, bpf_size, t, value_regno,
  * strict_alignment_once, is_ldsx)`.
  */
@@ -411,7 +422,15 @@ export function checkMemAccess(
     if (err) return err;
     err = checkMapAccess(env, regno, off, size, false);
     if (err) return err;
-    if (!write && valueRegno >= 0) markRegUnknown(regs[valueRegno]);
+    if (!write && valueRegno >= 0) {
+      const map = env.maps[reg.map];
+      // if map is read-only, track its contents as scalars (bpf_map_is_rdonly: BPF_F_RDONLY_PROG and frozen)
+      if (tnumIsConst(reg.varOff) && (map.flags & 0x80) && map.frozenValue) {
+        const r = regs[valueRegno];
+        r.type = SCALAR_VALUE;
+        markRegKnown(W64, r, bpfMapDirectRead(map.frozenValue, off + Number(reg.varOff.value), size, isLdsx));
+      } else markRegUnknown(regs[valueRegno]);
+    }
   } else if (baseType(reg.type) === PTR_TO_MEM) {
     if (typeMayBeNull(reg.type)) {
       verbose(env, `R${regno} invalid mem access '${regTypeStr(reg.type)}'\n`);
