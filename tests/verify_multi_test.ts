@@ -1,6 +1,7 @@
 // `bpfscope verify` on objects with several programs (no --section): every program verified, a header per
 // program, the table at the end, an array with --json, the exit status over all of them.
 import assert from "node:assert/strict";
+import { normaliseLog } from "./btf_linfo.ts";
 import { ROOT, runCli } from "./cli_util.ts";
 
 const MULTI = `${ROOT}tests/fixtures/multi.o`; // socket/count (accepted), socket/bad (rejected), classifier
@@ -148,4 +149,21 @@ Deno.test("decodePrograms: every program of an object with its section and funct
   assert.equal(asm.length, 1);
   assert.equal(asm[0].section, undefined);
   assert.equal(asm[0].program.len, 2);
+});
+
+Deno.test("verify multi.o as linux-6.18 (--no-btf): each program's verdict, stats and log are the kernel's", async () => {
+  // recorded from the running kernel by tests/kernlog/record_multi.sh
+  const kernel = JSON.parse(Deno.readTextFileSync(`${ROOT}tests/data/verify_multi/kernel.json`));
+  const r = await cli("--json", "--profile", "linux-6.18", "--no-btf", "--log-level", "5", MULTI);
+  assert.equal(r.code, 1, r.err);
+  const ours = JSON.parse(r.out);
+  assert.equal(ours.length, kernel.length);
+  for (const [i, k] of kernel.entries()) {
+    const o = ours[i];
+    assert.deepEqual(
+      [o.section, o.accepted, o.errno, o.stats.processed_insns, o.stats.total_states, o.stats.peak_states],
+      [k.section, k.accepted, k.errno, k.processed_insns, k.total_states, k.peak_states],
+    );
+    assert.equal(normaliseLog(o.log), normaliseLog(k.log), k.section);
+  }
 });
