@@ -36,7 +36,7 @@ Deno.test("verify an object with several programs: each one's output after a hea
     );
     if (profile === "linux-3.19") {
       // the long EINVAL note is cut short in the table (60 characters) and whole in the log above
-      assert.match(table[4], /  program type sched_cls is not known to linux-3\.19 \(it has\.\.\.$/);
+      assert.match(table[4], / {2}program type sched_cls is not known to linux-3\.19 \(it has\.\.\.$/);
       assert.match(
         all.out,
         /verdict: rejected, EINVAL \(program type sched_cls is not known to linux-3\.19 \(it has unspec/,
