@@ -24,11 +24,12 @@ const SOURCE_LINE = /^; .* @ [^ ]+:\d+$/;
 
 /** The runs the profile's log is not the kernel's, and why (checked below). */
 const KNOWN: Record<string, RegExp> = {
-  // bpfscope's ELF loader refuses kfunc calls and callback (LD_IMM64 of a function) relocations
+  // bpfscope's ELF loader refuses kfunc calls
   "bad_iter_leak.v3.o": /relocation to missing symbol 'bpf_iter_num_new'/,
   "iter_num.v3.o": /relocation to missing symbol 'bpf_iter_num_new'/,
-  "bpf_loop_cb.o": /LD_IMM64 of function/,
-  "bpf_loop_cb.v3.o": /LD_IMM64 of function/,
+  // callbacks load (LD_IMM64 of a function, BPF_PSEUDO_FUNC); the profile does not model bpf_loop's callback walk
+  "bpf_loop_cb.o": /helper bpf_loop#181 is not modelled/,
+  "bpf_loop_cb.v3.o": /helper bpf_loop#181 is not modelled/,
   // kprobe programs: the profile models socket_filter, sched_cls, sched_act, xdp, cgroup_skb
   "bad_probe_size.o": /program type 2 is not modelled/,
   "bad_probe_size.v3.o": /program type 2 is not modelled/,

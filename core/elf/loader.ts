@@ -7,7 +7,14 @@
  * @module
  */
 import { FormatError } from "../errors.ts";
-import { BPF_PSEUDO_CALL, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, MAP_TYPES, PROG_TYPES } from "../isa/opcodes.ts";
+import {
+  BPF_PSEUDO_CALL,
+  BPF_PSEUDO_FUNC,
+  BPF_PSEUDO_MAP_FD,
+  BPF_PSEUDO_MAP_VALUE,
+  MAP_TYPES,
+  PROG_TYPES,
+} from "../isa/opcodes.ts";
 import { type MapDef, Program } from "../isa/program.ts";
 import { type Btf, btfMapDefs, parseBtf } from "./btf.ts";
 import { type BtfExt, parseBtfExt, programBtf } from "./btf_ext.ts";
@@ -53,7 +60,7 @@ export interface ElfMap {
 }
 
 /** What a code relocation does. */
-export type RelocationKind = "map" | "data" | "call";
+export type RelocationKind = "map" | "data" | "call" | "func";
 
 /** A relocation in an executable section. */
 export interface ElfRelocation {
@@ -71,7 +78,10 @@ export interface ElfRelocation {
   symbol: string;
   /** What it resolves to. */
   kind: RelocationKind;
-  /** Map name (`map`/`data`), or `section+insn` of the callee (`call`). */
+  /**
+   * Map name (`map`/`data`), or `section+insn` of the callee (`call`) or of
+   * the function whose address an LD_IMM64 loads (`func`: a callback).
+   */
   target: string;
 }
 
@@ -530,8 +540,14 @@ function checkRel(ctx: Ctx, target: ElfSection, rel: ElfRel): ElfRelocation {
     }
     const m = ctx.mapAt.get(`${sym.shndx}:${sym.value + (sym.type === STT_SECTION ? imm : 0)}`);
     if (m !== undefined) return { ...base, kind: "map", target: ctx.maps[m].name };
-    if (ss.flags & SHF_EXECINSTR) {
-      throw new FormatError(loc, `LD_IMM64 of function '${symName}' (callbacks) is not supported`);
+    if (ss.flags & SHF_EXECINSTR && ss.type !== SHT_NOBITS) {
+      // a function's address (a callback): global function: st_value = its offset, imm = 0; static
+      // function: the section symbol, imm = its offset (bytes, as libbpf reads them)
+      const t = (sym.value + imm) / 8;
+      if (!Number.isInteger(t) || t < 0 || t >= ss.size / 8) {
+        throw new FormatError(loc, `LD_IMM64 of function '${symName}' + ${imm} lands outside section '${ss.name}'`);
+      }
+      return { ...base, kind: "func", target: `${ss.name}+${t}` };
     }
     throw new FormatError(loc, `'${symName}' in section '${ss.name}' is neither a map nor global data`);
   }
@@ -618,7 +634,14 @@ function link(ctx: Ctx, main: ElfSection, license: string, progType: number): Pr
           continue;
         }
         if (i + 1 >= u.end) throw new FormatError(loc, `LD_IMM64 against '${r.info.symbol}' lacks its second slot`);
-        if (r.info.kind === "data") {
+        if (r.info.kind === "func") {
+          // libbpf's RELO_SUBPROG_ADDR: src_reg = BPF_PSEUDO_FUNC, imm = callee - insn - 1 (the callee appended)
+          const ss = f.sections[r.sym.shndx];
+          const t = (r.sym.value + imm) / 8;
+          const outT = ss === main ? t : place(ss, t);
+          bytes[o + 1] = (bytes[o + 1] & 0x0f) | (BPF_PSEUDO_FUNC << 4);
+          dv.setInt32(o + 4, outT - outI - 1, true);
+        } else if (r.info.kind === "data") {
           const k = localMap(ctx.dataMap.get(r.sym.shndx)!);
           bytes[o + 1] = (bytes[o + 1] & 0x0f) | (BPF_PSEUDO_MAP_VALUE << 4);
           dv.setInt32(o + 4, k, true);

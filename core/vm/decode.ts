@@ -258,6 +258,12 @@ export function predecode(
           chi[i] = REGION_HI_BASE + REGION_MAPS + mk;
           clo[i] = prog.imm(i + 1);
         }
+      } else if (s === 4) {
+        bad(
+          i,
+          "LD_IMM64 of a function (BPF_PSEUDO_FUNC: a callback for bpf_loop, for_each_map_elem, ...) is not supported",
+        );
+        continue;
       } else if (s !== 0) {
         bad(i, `LD_IMM64 with src=${s} is not supported`);
         continue;

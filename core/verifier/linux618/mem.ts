@@ -10,7 +10,7 @@
  */
 import { checkRegArg, DST_OP, DST_OP_NO_MARK, regBoundsSanityCheck, SRC_OP } from "./alu.ts";
 import { verboseLinfo } from "./linfo.ts";
-import { curRegs, EACCES, EBADF_, EINVAL, ENOTMODELLED, type Env, type Map618, verbose } from "./env.ts";
+import { curRegs, EACCES, EBADF_, EINVAL, ENOTMODELLED, type Env, findSubprog, type Map618, verbose } from "./env.ts";
 import { checkResourceLeak } from "./refs.ts";
 import { fakeMapAddress } from "./engine.ts";
 import { regTypeStr } from "./print.ts";
@@ -26,6 +26,7 @@ import {
   PTR_TO_BTF_ID,
   PTR_TO_CTX,
   PTR_TO_FLOW_KEYS,
+  PTR_TO_FUNC,
   PTR_TO_MAP_KEY,
   PTR_TO_MAP_VALUE,
   PTR_TO_MEM,
@@ -176,8 +177,18 @@ export function checkLdImm(env: Env, i: number): number {
   }
   markRegKnownZero(dst);
   if (env.src[i] === 4) {
-    verbose(env, "missing btf func_info\n");
-    return EINVAL;
+    const subprogno = findSubprog(env, i + env.imm[i] + 1);
+    if (!env.funcInfo.length) {
+      verbose(env, "missing btf func_info\n");
+      return EINVAL;
+    }
+    if (env.subprogs[subprogno].linkage !== 0) {
+      verbose(env, "callback function not static\n");
+      return EINVAL;
+    }
+    dst.type = PTR_TO_FUNC;
+    dst.subprogno = subprogno;
+    return 0;
   }
   dst.map = env.mapIndex[i];
   if (env.src[i] === 2) {
