@@ -6,7 +6,7 @@
  */
 import { FormatError } from "../core/errors.ts";
 import type { Program } from "../core/isa/mod.ts";
-import { decodeProgram } from "../core/formats/mod.ts";
+import { type DecodedProgram, decodeProgram, decodePrograms } from "../core/formats/mod.ts";
 import { jitDefaults } from "../core/jit/mod.ts";
 
 /** An error the CLI reports as one line on stderr before exiting with `exitCode`. */
@@ -59,11 +59,25 @@ export function readFileOrDie(path: string, exitCode = 1): Uint8Array {
  * stdin (its format by content), named `stdin` in messages.
  */
 export function loadProgramFile(path: string, exitCode = 1, section?: string): Program {
+  return decodeFileOrDie(path, exitCode, (bytes, name) => decodeProgram(bytes, name, { section }));
+}
+
+/**
+ * Read and decode every program of a file, as {@link loadProgramFile} does
+ * one: all the programs of an ELF object (only `section`'s when it is
+ * given), the one program of other formats.
+ */
+export function loadProgramsOfFile(path: string, exitCode = 1, section?: string): DecodedProgram[] {
+  return decodeFileOrDie(path, exitCode, (bytes, name) => decodePrograms(bytes, name, { section }));
+}
+
+/** Read `path` (`-`: stdin) and decode it with `decode`, turning its errors into one-line CLI errors with a hint. */
+function decodeFileOrDie<T>(path: string, exitCode: number, decode: (bytes: Uint8Array, name: string) => T): T {
   const fromStdin = path === "-";
   const bytes = fromStdin ? readStdinOrDie("a program", exitCode) : readFileOrDie(path, exitCode);
   if (fromStdin && bytes.length === 0) throw new CliError("stdin: empty input, no program", exitCode);
   try {
-    return decodeProgram(bytes, fromStdin ? "stdin" : path, { section });
+    return decode(bytes, fromStdin ? "stdin" : path);
   } catch (e) {
     if (e instanceof FormatError) {
       const hint = looksLikeVerifierLog(bytes)
@@ -97,19 +111,42 @@ export function loadProgramFiles(
   files: string[],
   section?: string,
 ): { progs: Array<readonly [string, Program]>; bad: boolean } {
-  if (files.length === 1) return { progs: [[files[0], loadProgramFile(files[0], 2, section)]], bad: false };
   const progs: Array<readonly [string, Program]> = [];
   let bad = false;
-  for (const f of files) {
+  for (const r of loadEach(files, (f) => loadProgramFile(f, 2, section))) {
+    if ("error" in r) bad = true;
+    else progs.push([r.file, r.value]);
+  }
+  return { progs, bad };
+}
+
+/** A file {@link loadEachProgramFile} read: its programs, or the error that left it out. */
+export type LoadedFile = { file: string; value: DecodedProgram[] } | { file: string; error: string };
+
+/**
+ * Load every program of each file (`verify` on objects with several
+ * programs), in file order, with {@link loadProgramFiles}' rules: with one
+ * file its error stops the command; with several, a file that cannot be read
+ * or decoded gets its line on stderr and an `error` entry here.
+ */
+export function loadEachProgramFile(files: string[], section?: string): LoadedFile[] {
+  return loadEach(files, (f) => loadProgramsOfFile(f, 2, section));
+}
+
+function loadEach<T>(
+  files: string[],
+  load: (file: string) => T,
+): Array<{ file: string; value: T } | { file: string; error: string }> {
+  if (files.length === 1) return [{ file: files[0], value: load(files[0]) }];
+  return files.map((file) => {
     try {
-      progs.push([f, loadProgramFile(f, 2, section)]);
+      return { file, value: load(file) };
     } catch (e) {
       if (!(e instanceof CliError)) throw e;
       console.error(`bpfscope: ${e.message}`);
-      bad = true;
+      return { file, error: e.message };
     }
-  }
-  return { progs, bad };
+  });
 }
 
 /** Write a file, turning OS errors into one-line CLI errors. */

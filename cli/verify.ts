@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { PROFILE_NAMES, progTypeNumber, verify, type VerifyResult } from "../core/verifier/mod.ts";
-import { btfNotice, CliError, loadProgramFiles, painter, parseIntOption, useColor, writeStdout } from "./util.ts";
+import { btfNotice, CliError, loadEachProgramFile, painter, parseIntOption, useColor, writeStdout } from "./util.ts";
 
 /** Options of `bpfscope verify`. */
 export interface VerifyCliOptions {
@@ -29,10 +29,14 @@ export interface VerifyCliOptions {
   btf: boolean;
 }
 
-/** The JSON record of one file. */
+/** The JSON record of one program (one file, or one program of an object with several). */
 export interface VerifyRecord {
   /** File path. */
   file: string;
+  /** Objects with several programs: the program's section. */
+  section?: string;
+  /** Objects with several programs: the program's function (the symbol at the start of its section). */
+  program?: string;
   /** Verdict. */
   accepted: boolean;
   /** errno name or null. */
@@ -77,9 +81,19 @@ export function rejectionText(r: Pick<VerifyResult, "errno" | "error" | "note">)
   return `rejected, ${r.errno}${r.error ? `: ${r.error}` : ""}${r.note ? ` (${r.note})` : ""}`;
 }
 
+/** Longest error text in the table (veristat too cuts it short); the log and --json have all of it. */
+const TABLE_ERROR_WIDTH = 60;
+
+function shorten(s: string, n: number): string {
+  return s.length <= n ? s : s.slice(0, n - 3) + "...";
+}
+
 function table(recs: VerifyRecord[]): string {
+  // Program and Section columns when some file is an object with several programs
+  const progs = recs.some((r) => r.section !== undefined);
   const head = [
     "File",
+    ...(progs ? ["Program", "Section"] : []),
     "Verdict",
     "Errno",
     "Insns",
@@ -93,6 +107,7 @@ function table(recs: VerifyRecord[]): string {
   ];
   const rows = recs.map((r) => [
     r.file,
+    ...(progs ? [r.program ?? "-", r.section ?? "-"] : []),
     r.accepted ? "success" : "failure",
     r.errno ?? "-",
     String(r.stats.processed_insns),
@@ -102,12 +117,13 @@ function table(recs: VerifyRecord[]): string {
     String(r.stats.prunes),
     String(r.stats.peak_stack_depth),
     String(r.stats.duration_us),
-    r.error ?? r.note ?? "",
+    shorten(r.error ?? r.note ?? "", TABLE_ERROR_WIDTH),
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const last = head.length - 1;
+  const left = progs ? 5 : 3;
   const line = (cells: string[]) =>
-    cells.map((c, i) => (i === last ? c : i < 3 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  ").trimEnd();
+    cells.map((c, i) => (i === last ? c : i < left ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  ").trimEnd();
   return [line(head), w.map((n) => "-".repeat(n)).join("  "), ...rows.map(line)].join("\n") + "\n";
 }
 
@@ -123,7 +139,7 @@ export function registerVerify(program: Command): void {
       "--log-level <n>",
       "log level (0 = off; 1 and 2 print the same in 3.18/3.19; 6.18: 1, 2 = every state, +4 = stats; default 1, 0 for several files)",
     )
-    .option("--section <name>", "ELF objects: the section of the program (needed when there are several)")
+    .option("--section <name>", "ELF objects: the section of the program (default: every program of the object)")
     .option(
       "--no-btf",
       "linux-6.18, ELF objects: load without the object's BTF func/line info (no '; source @ file:line' lines), as kbpf.py does; by default it is passed, as bpftool prog load does",
@@ -136,7 +152,7 @@ export function registerVerify(program: Command): void {
     )
     .option(
       "--json",
-      "one JSON object per file per line: file, accepted, errno, error, log, stats (processed_insns, total_states, peak_states, max_states_per_insn, prunes, peak_stack_depth, duration_us)",
+      "one JSON object per file per line: file, accepted, errno, error, log, stats (processed_insns, total_states, peak_states, max_states_per_insn, prunes, peak_stack_depth, duration_us); an object with several programs: an array of those with section and program; a file that cannot be read: {file, error}",
     )
     .addHelpText(
       "after",
@@ -145,6 +161,10 @@ Examples:
   bpfscope verify prog.json                          log and verdict (linux-3.19)
   bpfscope verify --profile linux-3.18 prog.json     as Linux 3.18 (test stub helper 0)
   bpfscope verify --profile linux-6.18 --log-level 6 prog.json   as Linux 6.18, every state and the stats
+  bpfscope verify --profile linux-6.18 progs.o       every program of an object: a header, log and verdict
+                                                     for each, then a table (program, section, verdict, ...)
+  bpfscope verify --log-level 0 progs.o             just the table
+  bpfscope verify --json progs.o                     one JSON array: a record per program (with section and program)
   bpfscope verify --profile linux-6.18 --section xdp/ipv4 prog.o  one program of an ELF object
                                                      (with '; source @ file:line' lines from its BTF, as bpftool prog load)
   bpfscope verify --profile linux-6.18 --no-btf prog.o   the same without BTF, as kbpf.py loads it
@@ -155,7 +175,8 @@ Examples:
   clang -O2 -target bpf -c x.c -o - | bpfscope verify --profile linux-6.18 -   from a pipe
 
 Exit status: 0 when every program is accepted, 1 when any is rejected, 2 on bad input
-(with several files, each file that cannot be read says so on stderr and the others are verified).`,
+(with several files, each file that cannot be read says so on stderr and the others are verified;
+with --json it gets a record {"file", "error"}).`,
     )
     .action((files: string[], o: VerifyCliOptions) => {
       checkVerifierProfile("--profile", o.profile);
@@ -167,47 +188,61 @@ Exit status: 0 when every program is accepted, 1 when any is rejected, 2 on bad 
         ? 0
         : 1;
       const insnLimit = o.insnLimit !== undefined ? parseIntOption("--insn-limit", o.insnLimit, 1) : undefined;
-      const { progs, bad: badInput } = loadProgramFiles(files, o.section);
+      const loaded = loadEachProgramFile(files, o.section);
+      // several programs: a header per program, the table at the end
+      const several = many || loaded.some((l) => "value" in l && l.value.length > 1);
       const recs: VerifyRecord[] = [];
       const notices = new Set<string>();
       const paint = painter(!o.json && useColor());
-      for (const [file, prog] of progs) {
-        const r = verify(prog, {
-          profile: o.profile,
-          progType,
-          logLevel,
-          prune: o.prune,
-          insnLimit,
-          explain: o.explain,
-          btf: o.btf,
-        });
-        const notice = btfNotice(prog, file, o.profile, o.btf);
-        if (notice && !notices.has(notice)) notices.add(notice), console.error(notice);
-        const rec: VerifyRecord = {
-          file,
-          accepted: r.accepted,
-          errno: r.errno,
-          error: r.error,
-          log: r.log,
-          stats: r.stats,
-        };
-        if (r.note) rec.note = r.note;
-        if (r.explain) rec.explain = r.explain;
-        recs.push(rec);
-        if (o.json) {
-          writeStdout(JSON.stringify(rec) + "\n");
-        } else if (!many || logLevel > 0) {
-          let out = many ? `${file}:\n` : "";
-          out += r.log;
-          out += r.accepted
-            ? paint("32", `verdict: accepted (${r.stats.processed_insns} insns processed)`) + "\n"
-            : paint("31", `verdict: ${rejectionText(r)}`) + "\n";
-          if (r.explain) out += "explain:\n" + r.explain.text.map((l) => `  ${l}\n`).join("");
-          writeStdout(out);
+      for (const l of loaded) {
+        if ("error" in l) {
+          // the line is on stderr already; --json keeps a record of the file
+          if (o.json) writeStdout(JSON.stringify({ file: l.file, error: l.error }) + "\n");
+          continue;
         }
+        const multi = l.value.length > 1;
+        const fileRecs: VerifyRecord[] = [];
+        for (const { program: prog, section, func } of l.value) {
+          const file = l.file;
+          const r = verify(prog, {
+            profile: o.profile,
+            progType,
+            logLevel,
+            prune: o.prune,
+            insnLimit,
+            explain: o.explain,
+            btf: o.btf,
+          });
+          const notice = btfNotice(prog, file, o.profile, o.btf);
+          if (notice && !notices.has(notice)) notices.add(notice), console.error(notice);
+          const rec: VerifyRecord = {
+            file,
+            ...(multi ? { section, program: func } : {}),
+            accepted: r.accepted,
+            errno: r.errno,
+            error: r.error,
+            log: r.log,
+            stats: r.stats,
+          };
+          if (r.note) rec.note = r.note;
+          if (r.explain) rec.explain = r.explain;
+          fileRecs.push(rec);
+          if (!o.json && (!several || logLevel > 0)) {
+            let out = !several ? "" : paint("1", multi ? `${file}: ${section} (${func}):` : `${file}:`) + "\n";
+            out += r.log;
+            out += r.accepted
+              ? paint("32", `verdict: accepted (${r.stats.processed_insns} insns processed)`) + "\n"
+              : paint("31", `verdict: ${rejectionText(r)}`) + "\n";
+            if (r.explain) out += "explain:\n" + r.explain.text.map((l) => `  ${l}\n`).join("");
+            writeStdout(out);
+          }
+        }
+        recs.push(...fileRecs);
+        // --json: one line per file, an array for an object with several programs
+        if (o.json) writeStdout(JSON.stringify(multi ? fileRecs : fileRecs[0]) + "\n");
       }
-      if (many && !o.json) writeStdout(table(recs));
+      if (several && !o.json) writeStdout(table(recs));
       if (recs.some((r) => !r.accepted)) Deno.exitCode = 1;
-      if (badInput) Deno.exitCode = 2;
+      if (loaded.some((l) => "error" in l)) Deno.exitCode = 2;
     });
 }

@@ -91,6 +91,12 @@ export interface ElfProgramEntry {
   name: string;
   /** Section name. */
   section: string;
+  /**
+   * The program's function: the `STT_FUNC` symbol at the start of its
+   * section (libbpf's program name, veristat's "Program"); the section name
+   * when there is none.
+   */
+  func: string;
   /** Slots in the section itself (before appending subprograms). */
   sectionInsns: number;
   /** The linked program. */
@@ -341,6 +347,8 @@ function parseElfInner(bytes: Uint8Array, name: string, opts: ElfLoadOptions): E
   const programs = progSecs.map((s) => ({
     name: s.name,
     section: s.name,
+    func: f.symbols.find((y) => y.shndx === s.index && y.type === STT_FUNC && y.value === 0 && y.name !== "")?.name ??
+      s.name,
     sectionInsns: s.size / 8,
     program: link(ctx, s, license, progTypeOpt(opts.progType, name) ?? progTypeOfSection(s.name)),
   }));
@@ -699,25 +707,30 @@ function link(ctx: Ctx, main: ElfSection, license: string, progType: number): Pr
  * @throws FormatError for malformed objects, a missing section, or an ambiguous choice.
  */
 export function loadElfProgram(bytes: Uint8Array, name: string, opts: ElfProgramOptions = {}): Program {
-  const obj = parseElf(bytes, name, opts);
-  if (opts.section !== undefined) {
-    const p = obj.programs.find((x) => x.section === opts.section);
-    if (!p) {
-      throw new FormatError(
-        name,
-        `no program in section '${opts.section}' (programs: ${
-          obj.programs.map((x) => x.section).join(", ") || "none"
-        })`,
-      );
-    }
-    return p.program;
-  }
-  if (obj.programs.length === 1) return obj.programs[0].program;
-  if (obj.programs.length === 0) throw new FormatError(name, "the object has no programs (no executable section)");
+  const ps = elfPrograms(parseElf(bytes, name, opts), opts.section);
+  if (ps.length === 1) return ps[0].program;
   throw new FormatError(
     name,
-    `the object has ${obj.programs.length} programs (${
-      obj.programs.map((x) => x.section).join(", ")
-    }); choose a section (--section NAME)`,
+    `the object has ${ps.length} programs (${ps.map((x) => x.section).join(", ")}); choose a section (--section NAME)`,
   );
+}
+
+/**
+ * The programs of a parsed object to load: the one in `section` when it is
+ * given, else all of them (section order).
+ * @throws FormatError when `section` holds no program, or the object has none.
+ */
+export function elfPrograms(obj: ElfObject, section?: string): ElfProgramEntry[] {
+  if (section !== undefined) {
+    const p = obj.programs.find((x) => x.section === section);
+    if (!p) {
+      throw new FormatError(
+        obj.name,
+        `no program in section '${section}' (programs: ${obj.programs.map((x) => x.section).join(", ") || "none"})`,
+      );
+    }
+    return [p];
+  }
+  if (obj.programs.length === 0) throw new FormatError(obj.name, "the object has no programs (no executable section)");
+  return obj.programs;
 }

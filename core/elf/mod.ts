@@ -20,6 +20,7 @@ export {
   type ElfObject,
   type ElfProgramEntry,
   type ElfProgramOptions,
+  elfPrograms,
   type ElfRelocation,
   loadElfProgram,
   type MapDeclaration,

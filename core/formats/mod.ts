@@ -14,7 +14,7 @@ import { disassemble } from "../asm/disasm.ts";
 import { fixupNames, llvmInsnWithWidth } from "../asm/llvm.ts";
 import { decodeJson, encodeJson } from "./json.ts";
 import { decodeRaw, encodeRaw, MAX_SLOTS } from "./raw.ts";
-import { loadElfProgram } from "../elf/loader.ts";
+import { elfPrograms, loadElfProgram, parseElf } from "../elf/loader.ts";
 
 export { decodeJson, encodeJson } from "./json.ts";
 export { decodeRaw, encodeRaw, MAX_SLOTS } from "./raw.ts";
@@ -99,6 +99,39 @@ export function decodeProgram(bytes: Uint8Array, name: string, opts: DecodeOptio
     // defensive: nothing but FormatError escapes for bad input
     throw new FormatError(name, `cannot decode: ${(e as Error)?.message ?? String(e)}`);
   }
+}
+
+/** One program of a file (see {@link decodePrograms}). */
+export interface DecodedProgram {
+  /** The program. */
+  program: Program;
+  /** ELF objects: the program's section (undefined for other formats). */
+  section?: string;
+  /** ELF objects: the program's function (the symbol at the start of its section, else the section name). */
+  func?: string;
+}
+
+/**
+ * Decode every program of a file: the one program of a JSON, raw or
+ * assembly file; the programs of an ELF object in section order (only the
+ * one in `opts.section` when it is given). Same formats and errors as
+ * {@link decodeProgram}, except that an object with several programs is not
+ * an error.
+ * @throws FormatError for any malformed input, a missing section, or an object without programs.
+ */
+export function decodePrograms(
+  bytes: Uint8Array,
+  name: string,
+  opts: DecodeOptions = {},
+): DecodedProgram[] {
+  if (bytes.length === 0 || !(isElf(bytes) || /\.o$/i.test(name))) {
+    return [{ program: decodeProgram(bytes, name, opts) }];
+  }
+  return elfPrograms(parseElf(bytes, name), opts.section).map((p) => ({
+    program: p.program,
+    section: p.section,
+    func: p.func,
+  }));
 }
 
 const IDENT = /^[A-Za-z_][\w.]*$/;
