@@ -105,16 +105,19 @@ R restart, m verifier view, q quit.`,
     });
 }
 
-/** Warnings and notes printed on stderr before the UI opens (its status line shows them too). */
-const notes: string[] = [];
-
-function note(line: string): void {
-  console.error(line);
-  notes.push(line);
+/** Whether stdout is a terminal the UI can draw on (Ink draws nothing under CI=true). */
+function uiTerminal(): boolean {
+  return Deno.stdout.isTerminal() && !Deno.env.get("CI");
 }
 
 async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promise<void> {
   mark("cli");
+  // warnings and notes printed on stderr before the UI opens (its status line shows them too)
+  const notes: string[] = [];
+  const note = (line: string) => {
+    console.error(line);
+    notes.push(line);
+  };
   if (!PROFILES.includes(opts.profile)) {
     throw new CliError(`--profile: expected one of ${PROFILES.join(", ")}, got '${opts.profile}'`, 2);
   }
@@ -127,7 +130,7 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
       throw new CliError("--log replays a log: give no program file, --example or --run", 2);
     }
     if (!opts.btf) note("note: --no-btf has no effect on a log replay");
-    return await replayLog(opts.log, opts, speed, maxEvents);
+    return await replayLog(opts.log, opts, speed, maxEvents, notes);
   }
   let title: string;
   let src: ProgramSource;
@@ -147,7 +150,7 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
     src = (p: string) => g.build(p);
     title = g.title;
   }
-  const outTty = !opts.text && Deno.stdout.isTerminal() && !Deno.env.get("CI");
+  const outTty = !opts.text && uiTerminal();
   // `clang ... -o - | bpfscope tui -`: the program came through stdin, keys come from the terminal (as for --log -)
   const keys = outTty && file === "-" ? openTty() : undefined;
   const interactive = outTty && (keys !== undefined || Deno.stdin.isTerminal());
@@ -198,7 +201,7 @@ async function runTuiCommand(file: string | undefined, opts: TuiOptions): Promis
     writeAll(textWalk(factory, { ...walk, title, maxEvents, log: opts.printLog }));
     return;
   }
-  await openInteractive({ tl: new Timeline(factory, walk), title, program: runProg }, opts, speed, {
+  await openInteractive({ tl: new Timeline(factory, walk), title, program: runProg }, opts, speed, notes, {
     debugger: await makeDebugger(),
     startInRun: opts.run,
     input: keys,
@@ -215,11 +218,15 @@ function openTty(): Deno.FsFile | undefined {
   }
 }
 
-/** The interactive UI on a session, with the gallery and the options every session has. */
+/**
+ * The interactive UI on a session, with the gallery and the options every session has; `notes` are the lines
+ * printed on stderr before it opened, which its status line repeats.
+ */
 async function openInteractive(
   session: Session,
   opts: TuiOptions,
   speed: number,
+  notes: readonly string[],
   extra: Partial<InteractiveOptions>,
 ): Promise<void> {
   const { runInteractive } = await import("../tui/run.ts");
@@ -247,13 +254,19 @@ function writeAll(out: string): void {
 }
 
 /** `--log FILE|-`: replay a kernel verifier log; the UI opens before the whole log is parsed. */
-async function replayLog(src: string, opts: TuiOptions, speed: number, maxEvents: number): Promise<void> {
+async function replayLog(
+  src: string,
+  opts: TuiOptions,
+  speed: number,
+  maxEvents: number,
+  notes: readonly string[],
+): Promise<void> {
   const { LogFeed, logEngineFactory } = await import("../tui/log_engine.ts");
   const { openLogInput, verifierLogs } = await import("./log.ts");
   const fromPipe = src === "-";
   // read in chunks (a file or a pipe): the UI opens on the first ones while the rest is read and parsed
   const input = openLogInput(src, "tui --log -");
-  const outTty = Deno.stdout.isTerminal() && !Deno.env.get("CI");
+  const outTty = uiTerminal();
   const keys = fromPipe && outTty && !opts.text ? openTty() : undefined;
   const interactive = !opts.text && outTty && (fromPipe ? keys !== undefined : Deno.stdin.isTerminal());
   const feed = new LogFeed();
@@ -318,7 +331,7 @@ async function replayLog(src: string, opts: TuiOptions, speed: number, maxEvents
   const factory = logEngineFactory(feed);
   const title = `${feed.log.name ?? name} (kernel log)`;
   const walk: WalkOptions = { profile: "kernel log", pruning: true };
-  await openInteractive({ tl: new Timeline(factory, walk), title, kind: "log" }, opts, speed, {
+  await openInteractive({ tl: new Timeline(factory, walk), title, kind: "log" }, opts, speed, notes, {
     // parse between frames: most of each 25 ms tick, so the UI stays responsive while a big log loads
     background: () => feed.pump(15),
     input: keys,

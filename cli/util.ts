@@ -80,9 +80,10 @@ function decodeFileOrDie<T>(path: string, exitCode: number, decode: (bytes: Uint
     return decode(bytes, fromStdin ? "stdin" : path);
   } catch (e) {
     if (e instanceof FormatError) {
-      const hint = looksLikeVerifierLog(bytes)
+      const head = new TextDecoder().decode(bytes.subarray(0, 1 << 16));
+      const hint = looksLikeVerifierLog(head)
         ? `; it looks like a verifier log: read it with bpfscope log ${path} or tui --log ${path}`
-        : /\.(c|h)$/i.test(path) || /^\s*#\s*include\s*[<"]/m.test(new TextDecoder().decode(bytes.subarray(0, 1 << 16)))
+        : /\.(c|h)$/i.test(path) || /^\s*#\s*include\s*[<"]/m.test(head)
         ? `; it looks like C source: build an object with clang -O2 -g -target bpf -c ${
           path === "-" ? "x.c" : path
         } -o prog.o`
@@ -94,11 +95,10 @@ function decodeFileOrDie<T>(path: string, exitCode: number, decode: (bytes: Uint
 }
 
 /**
- * Whether a file that failed to decode as a program is a verifier log (given to verify or tui instead of log):
- * an instruction line as the kernel prints it (`12: (85) call ...`), its statistics line, or libbpf's lines.
+ * Whether the start of a file that failed to decode as a program is a verifier log (given to verify or tui instead
+ * of log): an instruction line as the kernel prints it (`12: (85) call ...`), its statistics line, or libbpf's lines.
  */
-function looksLikeVerifierLog(bytes: Uint8Array): boolean {
-  const head = new TextDecoder().decode(bytes.subarray(0, 1 << 16));
+function looksLikeVerifierLog(head: string): boolean {
   return /^(\d+: (R\d|\([0-9a-f]{2}\) )|processed \d+ insns|libbpf: )/m.test(head);
 }
 
