@@ -82,8 +82,7 @@ export interface DecodeOptions {
  */
 export function decodeProgram(bytes: Uint8Array, name: string, opts: DecodeOptions = {}): Program {
   if (bytes.length === 0) throw new FormatError(name, "empty file");
-  // a `.o` is meant to be an object: one that is not ELF says so (not decoded as raw slots)
-  if (isElf(bytes) || /\.o$/i.test(name)) return loadElfProgram(bytes, name, { section: opts.section });
+  if (isObjectFile(bytes, name)) return loadElfProgram(bytes, name, { section: opts.section });
   const fmt = formatOfPath(name) ?? sniff(bytes);
   try {
     switch (fmt) {
@@ -99,6 +98,14 @@ export function decodeProgram(bytes: Uint8Array, name: string, opts: DecodeOptio
     // defensive: nothing but FormatError escapes for bad input
     throw new FormatError(name, `cannot decode: ${(e as Error)?.message ?? String(e)}`);
   }
+}
+
+/**
+ * Whether a file goes to the ELF loader: by its `\x7fELF` magic, or by a `.o`
+ * name (an object that is not ELF says so, instead of being decoded as raw slots).
+ */
+function isObjectFile(bytes: Uint8Array, name: string): boolean {
+  return isElf(bytes) || /\.o$/i.test(name);
 }
 
 /** One program of a file (see {@link decodePrograms}). */
@@ -124,7 +131,7 @@ export function decodePrograms(
   name: string,
   opts: DecodeOptions = {},
 ): DecodedProgram[] {
-  if (bytes.length === 0 || !(isElf(bytes) || /\.o$/i.test(name))) {
+  if (bytes.length === 0 || !isObjectFile(bytes, name)) {
     return [{ program: decodeProgram(bytes, name, opts) }];
   }
   return elfPrograms(parseElf(bytes, name), opts.section).map((p) => ({
