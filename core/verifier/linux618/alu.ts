@@ -21,6 +21,7 @@ import {
   markReg32Known,
   markRegKnown,
   markRegKnownImm,
+  markRegNotInit,
   markRegUnbounded,
   markRegUnknown,
   NOT_INIT,
@@ -109,6 +110,17 @@ export const DST_OP_NO_MARK = 2;
 /** `check_reg_arg(env, regno, t)` on the current frame. */
 export function checkRegArg(env: Env, regno: number, t: number): number {
   return checkRegArgIn(env, curRegs(env), regno, t);
+}
+
+/**
+ * `clear_caller_saved_regs(env, regs)`: R0-R5 are scratched by a call (a
+ * helper, a bpf-to-bpf call, LD_ABS/LD_IND).
+ */
+export function clearCallerSavedRegs(env: Env, regs: RegState[]): void {
+  for (let r = 0; r <= 5; r++) {
+    markRegNotInit(regs[r]);
+    checkRegArgIn(env, regs, r, DST_OP_NO_MARK);
+  }
 }
 
 /** `__check_reg_arg(env, regs, regno, t)`. */

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { checkRegArgIn, DST_OP_NO_MARK } from "./alu.ts";
+import { clearCallerSavedRegs } from "./alu.ts";
 import {
   BTF_FUNC_GLOBAL,
   E2BIG,
@@ -22,7 +22,7 @@ import {
   verbose,
 } from "./env.ts";
 import { BPF_LOG_LEVEL } from "./log.ts";
-import { copyReg, markRegNotInit, markRegUnknown, PTR_TO_STACK, type RegState } from "./reg.ts";
+import { copyReg, markRegUnknown, PTR_TO_STACK } from "./reg.ts";
 import { btfCheckSubprogCall } from "./func_args.ts";
 import { clearAllPktPointers } from "./refs.ts";
 import { FuncState, initFuncState, MAX_BPF_STACK, MAX_CALL_FRAMES } from "./state.ts";
@@ -95,14 +95,6 @@ export function checkFuncCall(env: Env, i: number): number {
     printVerifierState(env, state, state.curframe, true);
   }
   return 0;
-}
-
-/** `clear_caller_saved_regs(env, regs)`: R0-R5 are scratched by a call. */
-function clearCallerSavedRegs(env: Env, regs: RegState[]): void {
-  for (let r = 0; r <= 5; r++) {
-    markRegNotInit(regs[r]);
-    checkRegArgIn(env, regs, r, DST_OP_NO_MARK);
-  }
 }
 
 /** `prepare_func_exit(env, &insn_idx)` for a static subprogram (no callbacks). */

@@ -12,7 +12,7 @@
  * @module
  */
 import { HELPER_NAMES, helperName } from "../../isa/helpers.ts";
-import { checkRegArg, DST_OP_NO_MARK } from "./alu.ts";
+import { clearCallerSavedRegs } from "./alu.ts";
 import { curRegs, EINVAL, ENOTMODELLED, type Env, verbose } from "./env.ts";
 import {
   ARG_DONTCARE,
@@ -33,7 +33,6 @@ import { markChainPrecision } from "./precision.ts";
 import { acquireReference, checkResourceLeak, clearAllPktPointers, releaseReference } from "./refs.ts";
 import {
   markRegKnownZero,
-  markRegNotInit,
   markRegUnknown,
   MEM_RINGBUF,
   NOT_INIT,
@@ -223,10 +222,7 @@ export function checkHelperCall(env: Env, i: number): number {
     const err = checkResourceLeak(env, "tail_call");
     if (err) return err;
   }
-  for (let r = 0; r <= 5; r++) {
-    markRegNotInit(regs[r]);
-    checkRegArg(env, r, DST_OP_NO_MARK);
-  }
+  clearCallerSavedRegs(env, regs);
   regs[0].subregDef = 0;
   switch (fn.ret) {
     case RET_INTEGER:

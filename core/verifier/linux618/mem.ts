@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { checkRegArg, DST_OP, DST_OP_NO_MARK, regBoundsSanityCheck, SRC_OP } from "./alu.ts";
+import { checkRegArg, clearCallerSavedRegs, DST_OP, DST_OP_NO_MARK, regBoundsSanityCheck, SRC_OP } from "./alu.ts";
 import { verboseLinfo } from "./linfo.ts";
 import { curRegs, EACCES, EBADF_, EINVAL, ENOTMODELLED, type Env, findSubprog, type Map618, verbose } from "./env.ts";
 import { checkResourceLeak } from "./refs.ts";
@@ -20,7 +20,6 @@ import {
   CONST_PTR_TO_MAP,
   markRegKnown,
   markRegKnownZero,
-  markRegNotInit,
   markRegUnknown,
   PTR_TO_ARENA,
   PTR_TO_BTF_ID,
@@ -724,10 +723,7 @@ export function checkLdAbs(env: Env, i: number): number {
   }
   err = checkPtrOffReg(env, regs[6], 6, false);
   if (err < 0) return err;
-  for (let r = 0; r <= 5; r++) {
-    markRegNotInit(regs[r]);
-    checkRegArg(env, r, DST_OP_NO_MARK);
-  }
+  clearCallerSavedRegs(env, regs);
   markRegUnknown(regs[0]);
   regs[0].subregDef = env.insnIdx + 1;
   return 0;
